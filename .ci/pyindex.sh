@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# Build the offline wheel folder (a flat pip --find-links directory) the tests and CI install
+# from: there is no PyPI on these machines. Debian bookworm's pure-Python packages are fetched
+# with apt inside a debian:bookworm-slim container and repacked into py3-none-any wheels by
+# .ci/repack_debs.py; python3-{setuptools,wheel,pip}-whl ship real wheels that are copied.
+#
+# Output: .cache/pyindex/ (override with PYINDEX_DIR), `.complete` written last with the recipe
+# hash (sha256 of this script and repack_debs.py). Idempotent: a complete folder made by the same
+# recipe is left alone. Host needs: bash, docker, dpkg-deb (or ar + tar), python3.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(cd "$here/.." && pwd)
+dest=${PYINDEX_DIR:-$repo/.cache/pyindex}
+case $dest in /*) ;; *) dest=$PWD/$dest ;; esac
+dest=${dest%/}
+show=${dest#"$repo"/}                  # repo-relative for messages when inside the repo
+image=${PYINDEX_IMAGE:-debian:bookworm-slim}
+label=pypackage-tasks.project=ci
+packages=(
+  python3-django python3-asgiref python3-sqlparse python3-tz python3-gunicorn
+  python3-whitenoise python3-pytest python3-pytest-django python3-pluggy python3-iniconfig
+  python3-packaging python3-attr libjs-jquery
+  python3-setuptools-whl python3-wheel-whl python3-pip-whl
+)
+
+recipe=$(cat "$here/pyindex.sh" "$here/repack_debs.py" | sha256sum | cut -d' ' -f1)
+# Complete = .complete names this recipe, and every wheel it lists is still there.
+complete() {
+  [ -f "$dest/.complete" ] && [ "$(head -n1 "$dest/.complete")" = "recipe $recipe" ] || return 1
+  local whl
+  while read -r whl; do
+    [ -f "$dest/$whl" ] || return 1
+  done < <(grep '\.whl$' "$dest/.complete")
+}
+if complete; then
+  echo "pyindex: present"
+  exit 0
+fi
+
+start=$SECONDS
+mkdir -p "$(dirname "$dest")"
+# One builder at a time per folder (parallel CI jobs on one machine).
+if command -v flock >/dev/null 2>&1; then
+  exec 9>"$dest.lock"
+  flock 9
+  if complete; then
+    echo "pyindex: present (built by a concurrent run)"
+    exit 0
+  fi
+fi
+
+command -v docker >/dev/null || { echo "pyindex: docker CLI not found" >&2; exit 1; }
+command -v python3 >/dev/null || { echo "pyindex: python3 not found" >&2; exit 1; }
+docker image inspect "$image" >/dev/null 2>&1 ||
+  { echo "pyindex: image $image not on the engine (run .ci/os-image.sh)" >&2; exit 1; }
+
+# Work next to the destination (same file system, so the final mv is a rename).
+work=$(mktemp -d "$(dirname "$dest")/.pyindex-build.XXXXXX")
+name=pyindex-$$-$RANDOM
+cleanup() {
+  docker rm -f "$name" >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+mkdir "$work/debs" "$work/x" "$work/out"
+
+# 1. Download. The container runs as root; hand the files back to the calling user.
+echo "pyindex: downloading ${#packages[@]} Debian packages in $image"
+t=$SECONDS
+docker run --rm --name "$name" --label "$label" \
+  -v "$work/debs:/debs" -w /debs "$image" \
+  bash -euc 'apt-get update -qq >/dev/null
+             apt-get download -qq -o APT::Sandbox::User=root "$@" >/dev/null
+             chown -R "'"$(id -u):$(id -g)"'" /debs' \
+  bash "${packages[@]}" ||
+  { echo "pyindex: apt-get download failed (is the Debian archive reachable?)" >&2; exit 1; }
+count=$(find "$work/debs" -maxdepth 1 -name '*.deb' | wc -l)
+[ "$count" -eq "${#packages[@]}" ] ||
+  { echo "pyindex: expected ${#packages[@]} .deb files, got $count" >&2; exit 1; }
+echo "pyindex: downloaded $count .debs ($((SECONDS - t))s)"
+
+# 2. Extract each package into its own folder, named <package>_<version>.
+t=$SECONDS
+for deb in "$work"/debs/*.deb; do
+  if command -v dpkg-deb >/dev/null 2>&1; then
+    dir=$work/x/$(dpkg-deb -f "$deb" Package)_$(dpkg-deb -f "$deb" Version)
+    mkdir "$dir"
+    dpkg-deb -x "$deb" "$dir"
+  else
+    base=$(basename "$deb" .deb)
+    dir=$work/x/${base%_*}
+    dir=${dir//%3a/:}
+    mkdir "$dir"
+    member=$(ar t "$deb" | grep '^data\.tar')
+    ar p "$deb" "$member" | tar -x -C "$dir" -f - \
+      $(case $member in *.xz) echo -J ;; *.gz) echo -z ;; *.zst) echo --zstd ;; esac)
+  fi
+done
+echo "pyindex: extracted $count packages ($((SECONDS - t))s)"
+
+# 3. Repack into wheels, copy the shipped ones.
+t=$SECONDS
+summary=$(python3 "$here/repack_debs.py" "$work/x" "$work/out")
+wheels=$(find "$work/out" -maxdepth 1 -name '*.whl' | wc -l)
+echo "pyindex: $summary ($((SECONDS - t))s)"
+
+# 4. Move into place, then mark complete.
+if [ -e "$dest" ]; then
+  mv "$dest" "$work/old"
+fi
+mv "$work/out" "$dest"
+{
+  echo "recipe $recipe"
+  echo "image $image $(docker image inspect -f '{{.Id}}' "$image")"
+  (cd "$dest" && ls -1 -- *.whl)
+} >"$dest/.complete.tmp"
+mv "$dest/.complete.tmp" "$dest/.complete"
+echo "pyindex: $wheels wheels in $show ($((SECONDS - start))s)"

@@ -1,0 +1,21 @@
+from django.http import HttpResponse
+from django.shortcuts import render
+
+import speedups
+
+from .models import Question
+
+CHECKSUM_INPUT = b"pollsite"
+
+
+def index(request):
+    context = {
+        "questions": Question.objects.all(),
+        "checksum_input": CHECKSUM_INPUT.decode(),
+        "checksum": speedups.checksum(CHECKSUM_INPUT),
+    }
+    return render(request, "polls/index.html", context)
+
+
+def healthz(request):
+    return HttpResponse("ok", content_type="text/plain")

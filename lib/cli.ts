@@ -1,0 +1,80 @@
+import { mainHelp, parseArgv, taskHelp, type ParsedArgv } from './args.js'
+import { createContext } from './context.js'
+import { formatError, UserError } from './errors.js'
+import type { Emit } from './render/events.js'
+import { plainRenderer } from './render/plain.js'
+import { findTask, tasks } from './tasks/registry.js'
+import type { TaskDef } from './tasks/types.js'
+
+type Write = (line: string, stream: 'stdout' | 'stderr') => void
+const write: Write = (line, stream) => (stream === 'stderr' ? process.stderr : process.stdout).write(`${line}\n`)
+
+/** The interactive view only on a terminal, outside CI, unless --plain. Picked once, here. */
+export function useListr(p: ParsedArgv, env: NodeJS.ProcessEnv = process.env, isTTY = Boolean(process.stdout.isTTY)): boolean {
+  return isTTY && !p.plain && !env.CI
+}
+
+async function execute(def: TaskDef, p: ParsedArgv, signal: AbortSignal): Promise<number> {
+  const { loadConfig } = await import('./config/load.js')
+  const { openProject } = await import('./project.js')
+  const { connect } = await import('./docker/client.js')
+  const plain = plainRenderer(write, p.verbose)
+  const interactive = useListr(p) && Boolean(def.stages)
+  // Under listr2 the view draws everything; only `info` lines are printed after it.
+  const emit: Emit = interactive ? () => {} : plain
+  const needsProject = def.needsProject !== false
+  const project = needsProject
+    ? await openProject(await loadConfig({ cwd: process.cwd(), file: p.config }))
+    : (undefined as never)
+  const ctx = createContext({ project, emit, signal, verbose: p.verbose, docker: () => connect({ signal }) })
+  if (def.run) return def.run(ctx, p.args)
+  const stages = await def.stages!(ctx, p.args)
+  if (interactive) {
+    const { runWithListr } = await import('./render/listr.js')
+    await runWithListr(stages, ctx, emit)
+  } else {
+    const { runStages } = await import('./render/run-stages.js')
+    await runStages(stages, ctx, emit)
+  }
+  return 0
+}
+
+/**
+ * argv → task → run → render → exit code. The only place that prints errors and sets
+ * process.exitCode; Ctrl-C and SIGTERM abort one signal that every engine call listens to.
+ */
+export async function main(argv: string[]): Promise<number> {
+  const controller = new AbortController()
+  let verbose = argv.includes('--verbose')
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (controller.signal.aborted) write(`${sig} again: still removing what this run created…`, 'stderr')
+    else write(`${sig}: stopping, removing what this run created…`, 'stderr')
+    controller.abort(sig)
+  }
+  process.on('SIGINT', onSignal)
+  process.on('SIGTERM', onSignal)
+  let code = 0
+  try {
+    const p = parseArgv(argv, findTask)
+    verbose = p.verbose
+    if (!p.task) {
+      write(mainHelp(tasks), 'stdout')
+      code = p.help ? 0 : 1
+    } else {
+      const def = findTask(p.task)
+      if (!def) {
+        throw new UserError(`unknown task "${p.task}"`, { hint: `run \`pypackage-tasks list\` to see the tasks (${tasks.map((t) => t.name).join(', ')})` })
+      }
+      if (p.help) write(taskHelp(def), 'stdout')
+      else code = await execute(def, p, controller.signal)
+    }
+  } catch (e) {
+    for (const line of formatError(e, verbose)) write(line, 'stderr')
+    code = e instanceof UserError ? e.exitCode : 70
+  } finally {
+    process.off('SIGINT', onSignal)
+    process.off('SIGTERM', onSignal)
+  }
+  process.exitCode = code
+  return code
+}

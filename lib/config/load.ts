@@ -1,0 +1,93 @@
+import { existsSync, statSync } from 'node:fs'
+import path from 'node:path'
+import { cosmiconfig } from 'cosmiconfig'
+import { UserError } from '../errors.js'
+import { loadSchema, type Config } from './schema.js'
+import { validate } from './validate.js'
+
+export const MODULE = 'pypackage'
+
+/** Every place cosmiconfig looks, in order, inside the project root (never above it). */
+export const searchPlaces = [
+  'package.json',
+  `.${MODULE}rc`,
+  `.${MODULE}rc.json`,
+  `.${MODULE}rc.yaml`,
+  `.${MODULE}rc.yml`,
+  `.${MODULE}rc.js`,
+  `.${MODULE}rc.cjs`,
+  `.${MODULE}rc.mjs`,
+  `.config/${MODULE}rc`,
+  `.config/${MODULE}rc.json`,
+  `.config/${MODULE}rc.yaml`,
+  `.config/${MODULE}rc.yml`,
+  `${MODULE}.config.js`,
+  `${MODULE}.config.cjs`,
+  `${MODULE}.config.mjs`,
+]
+
+const projectMarkers = ['pyproject.toml', 'setup.py', '.git', ...searchPlaces.filter((p) => p !== 'package.json')]
+
+export interface LoadedConfig {
+  config: Config
+  /** Folder every relative path in the config is resolved against. */
+  root: string
+  /** The file the config came from, or undefined when defaults alone apply. */
+  file?: string
+}
+
+/**
+ * The project root: the nearest folder, from `cwd` upwards, that holds a config file, a Python
+ * project file or .git. We search up (so the tool works from a sub-folder) but never past that
+ * root: a config file in a parent project or in $HOME must not leak into this one.
+ */
+export function findProjectRoot(cwd: string): string {
+  let dir = path.resolve(cwd)
+  for (;;) {
+    if (projectMarkers.some((m) => existsSync(path.join(dir, m)))) return dir
+    const parent = path.dirname(dir)
+    if (parent === dir) return path.resolve(cwd)
+    dir = parent
+  }
+}
+
+function isDir(p: string): boolean {
+  try {
+    return statSync(p).isDirectory()
+  } catch {
+    return false
+  }
+}
+
+/** Load, validate and default the configuration. Throws one UserError listing every problem. */
+export async function loadConfig(opts: { cwd: string; file?: string }): Promise<LoadedConfig> {
+  const explorer = cosmiconfig(MODULE, { searchPlaces, searchStrategy: 'none', cache: false })
+  let result
+  const root0 = opts.file ? path.dirname(path.resolve(opts.cwd, opts.file)) : findProjectRoot(opts.cwd)
+  try {
+    result = opts.file ? await explorer.load(path.resolve(opts.cwd, opts.file)) : await explorer.search(root0)
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException
+    const where = opts.file ?? err.message.match(/(\/[^\s:]+)/)?.[1] ?? 'the configuration file'
+    if (err.code === 'ENOENT') {
+      throw new UserError(`config file ${opts.file} not found`, { hint: 'check the --config path', cause: e })
+    }
+    throw new UserError(`cannot read ${where}: ${err.message.split('\n')[0]}`, {
+      hint: 'fix the syntax (JSON needs double quotes and no trailing commas)',
+      cause: e,
+    })
+  }
+  const file = result?.filepath
+  const root = file ? path.dirname(file) : root0
+  const raw = result?.config ?? {}
+  const shown = file ? path.relative(opts.cwd, file) || path.basename(file) : 'the defaults'
+  const { value, problems } = validate(raw, loadSchema(), (p) => isDir(path.resolve(root, p)))
+  if (problems.length) {
+    const [first, ...rest] = problems
+    throw new UserError(`${shown}: ${first.message}`, {
+      hint: first.fix,
+      details: rest.map((p) => `${p.message} (${p.fix})`),
+    })
+  }
+  return { config: value as Config, root, file }
+}

@@ -1,0 +1,49 @@
+import { readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+
+/** A JSON Schema subset: what validate.ts understands. */
+export interface SchemaNode {
+  type?: string | string[]
+  properties?: Record<string, SchemaNode>
+  additionalProperties?: boolean | SchemaNode
+  items?: SchemaNode
+  default?: unknown
+  pattern?: string
+  minimum?: number
+  maximum?: number
+  description?: string
+  /** Our keyword: the string is a folder, relative to the config file, that must exist. */
+  'x-folder'?: boolean
+}
+
+/** Path of the schema file shipped with the package (what `$schema` in .pypackagerc.json points at). */
+export const schemaPath = fileURLToPath(new URL('../../../schema/pypackagerc.schema.json', import.meta.url))
+
+let cached: SchemaNode | undefined
+/** The schema is data (defaults + descriptions); the types below mirror it for the compiler. */
+export function loadSchema(): SchemaNode {
+  cached ??= JSON.parse(readFileSync(schemaPath, 'utf8')) as SchemaNode
+  return cached
+}
+
+export interface PipConfig {
+  indexUrl: string | null
+  extraIndexUrls: string[]
+  findLinks: string[]
+  noIndex: boolean
+  buildIsolation: boolean
+}
+
+export interface Config {
+  namespace: string
+  app: string | null
+  source: string
+  localPackages: string[]
+  wheelhouse: string
+  dockerDir: string
+  images: { builder: string; release: string }
+  buildArgs: Record<string, string>
+  pip: PipConfig
+  release: { settings: string | null; wsgi: string | null; port: number }
+  run: { hostPort: number; env: Record<string, string> }
+}

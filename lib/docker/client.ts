@@ -1,0 +1,49 @@
+import type Dockerode from 'dockerode'
+import { UserError } from '../errors.js'
+
+export type Docker = Dockerode
+
+/** Where the engine is expected, for messages: DOCKER_HOST or the default socket. */
+export function engineAddress(env: NodeJS.ProcessEnv = process.env): string {
+  return env.DOCKER_HOST || 'unix:///var/run/docker.sock'
+}
+
+/**
+ * The one place dockerode is loaded (lazily, so `--help` and `list` never pay for it).
+ * dockerode reads DOCKER_HOST itself: unix://, tcp:// (DOCKER_TLS_VERIFY/DOCKER_CERT_PATH) and ssh://.
+ */
+export async function connect(opts: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<Docker> {
+  const { default: Docker } = await import('dockerode')
+  const docker = new Docker()
+  const where = engineAddress()
+  try {
+    await withTimeout((docker.ping as (o: object) => Promise<unknown>)({ abortSignal: opts.signal }), opts.timeoutMs ?? 5000)
+  } catch (e) {
+    throw new UserError(`no Docker engine answers at ${where}`, {
+      hint: process.env.DOCKER_HOST
+        ? 'start the engine there, or unset DOCKER_HOST to use the local socket'
+        : 'start one (`sudo systemctl start docker`, or `sudo dockerd &`; on Debian: `apt-get install docker.io`), or point DOCKER_HOST at a running engine (tcp://host:2375, ssh://user@host)',
+      cause: e,
+    })
+  }
+  return docker
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms)
+  })
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer))
+}
+
+/** The image's id and size, or undefined when the engine does not have it. */
+export async function findImage(docker: Docker, ref: string): Promise<{ id: string; size: number; created: string } | undefined> {
+  try {
+    const info = await docker.getImage(ref).inspect()
+    return { id: info.Id, size: info.Size, created: info.Created }
+  } catch (e) {
+    if ((e as { statusCode?: number }).statusCode === 404) return undefined
+    throw e
+  }
+}

@@ -1,0 +1,60 @@
+import { createHash } from 'node:crypto'
+import { lstat, readFile, readlink } from 'node:fs/promises'
+import path from 'node:path'
+import type { Readable } from 'node:stream'
+import fg from 'fast-glob'
+import dockerignore from '@balena/dockerignore'
+import tar from 'tar-stream'
+
+/** One file of a build context: its name inside the context and where it is on disk. */
+export interface ContextEntry {
+  name: string
+  abs: string
+}
+
+/** The files Docker would send for `dir`: everything .dockerignore keeps (Dockerfile always). */
+export async function listContext(dir: string): Promise<ContextEntry[]> {
+  const names = await fg('**/*', { cwd: dir, dot: true, onlyFiles: false, markDirectories: true, followSymbolicLinks: false })
+  let keep = (_: string) => true
+  try {
+    const rules = await readFile(path.join(dir, '.dockerignore'), 'utf8')
+    keep = (dockerignore as unknown as typeof dockerignore.default)({ ignorecase: false }).add(rules).createFilter()
+  } catch {
+    // No .dockerignore: Docker sends everything, so do we.
+  }
+  return names
+    .filter((n) => !n.endsWith('/'))
+    .filter((n) => n === 'Dockerfile' || n === '.dockerignore' || keep(n))
+    .sort()
+    .map((name) => ({ name, abs: path.join(dir, name) }))
+}
+
+/** sha256 over names, modes and contents: equal for equal contexts, whatever the mtimes. */
+export async function hashContext(entries: ContextEntry[], extra = ''): Promise<string> {
+  const h = createHash('sha256')
+  h.update(extra)
+  for (const e of [...entries].sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    const st = await lstat(e.abs)
+    h.update(`\0${e.name}\0${st.mode & 0o111 ? 'x' : '-'}\0`)
+    h.update(st.isSymbolicLink() ? `->${await readlink(e.abs)}` : await readFile(e.abs))
+  }
+  return h.digest('hex')
+}
+
+/** A tar stream of the entries, for the Engine API's /build. */
+export function packContext(entries: ContextEntry[]): Readable {
+  const pack = tar.pack()
+  ;(async () => {
+    for (const e of entries) {
+      const st = await lstat(e.abs)
+      const header = { name: e.name, mode: st.mode & 0o7777, mtime: st.mtime }
+      if (st.isSymbolicLink()) {
+        pack.entry({ ...header, type: 'symlink', linkname: await readlink(e.abs) })
+      } else {
+        pack.entry({ ...header, size: st.size }, await readFile(e.abs))
+      }
+    }
+    pack.finalize()
+  })().catch((err) => pack.destroy(err))
+  return pack as unknown as Readable
+}

@@ -1,0 +1,8 @@
+/** Labels on everything we create, so cleanup and tests select by label, never by a global prune. */
+export const LABEL_PROJECT = 'pypackage-tasks.project'
+export const LABEL_TASK = 'pypackage-tasks.task'
+export const LABEL_RUN = 'pypackage-tasks.run'
+
+export function labelsFor(project: string, task: string, runId: string): Record<string, string> {
+  return { [LABEL_PROJECT]: project, [LABEL_TASK]: task, [LABEL_RUN]: runId }
+}

@@ -1,0 +1,134 @@
+import { PassThrough } from 'node:stream'
+import type Dockerode from 'dockerode'
+import { UserError, interrupted } from '../errors.js'
+import type { Docker } from './client.js'
+
+export interface ContainerSpec {
+  image: string
+  cmd?: string[]
+  entrypoint?: string[]
+  env?: Record<string, string>
+  /** host:container[:ro] */
+  binds?: string[]
+  labels?: Record<string, string>
+  user?: string
+  workdir?: string
+  /** Publish container port on 127.0.0.1: hostPort 0 lets the engine pick a free one. */
+  publish?: { containerPort: number; hostPort: number }
+  /** Called with each output line (stdout and stderr). */
+  onOutput?: (line: string, stream: 'stdout' | 'stderr') => void
+}
+
+/** A started container we own: remove() is always called by whoever started it (in `finally`). */
+export interface Running {
+  id: string
+  container: Dockerode.Container
+  /** The host port bound to spec.publish.containerPort, if any. */
+  hostPort?: number
+  /** Resolves with the exit code when the container stops. */
+  exited: Promise<number>
+  remove(): Promise<void>
+}
+
+function lineSplitter(onLine: (l: string) => void): PassThrough {
+  const pt = new PassThrough()
+  let buf = ''
+  pt.on('data', (chunk: Buffer) => {
+    buf += chunk.toString()
+    let nl
+    while ((nl = buf.indexOf('\n')) >= 0) {
+      onLine(buf.slice(0, nl).replace(/\r$/, ''))
+      buf = buf.slice(nl + 1)
+    }
+  })
+  pt.on('end', () => buf && onLine(buf))
+  return pt
+}
+
+/** Create, attach and start a container. The caller must `remove()` it in a `finally`. */
+export async function startContainer(docker: Docker, spec: ContainerSpec, signal?: AbortSignal): Promise<Running> {
+  if (signal?.aborted) throw interrupted(signal)
+  const port = spec.publish ? `${spec.publish.containerPort}/tcp` : undefined
+  let container: Dockerode.Container
+  try {
+    container = await docker.createContainer({
+      Image: spec.image,
+      Cmd: spec.cmd,
+      Entrypoint: spec.entrypoint,
+      Env: Object.entries(spec.env ?? {}).map(([k, v]) => `${k}=${v}`),
+      Labels: spec.labels,
+      User: spec.user,
+      WorkingDir: spec.workdir,
+      ExposedPorts: port ? { [port]: {} } : undefined,
+      HostConfig: {
+        Binds: spec.binds,
+        PortBindings: port ? { [port]: [{ HostIp: '127.0.0.1', HostPort: spec.publish!.hostPort ? String(spec.publish!.hostPort) : '' }] } : undefined,
+      },
+    })
+  } catch (e) {
+    const status = (e as { statusCode?: number }).statusCode
+    throw new UserError(`cannot create a container from ${spec.image}: ${(e as Error).message.split('\n')[0]}`, {
+      hint: status === 404 ? `the image is missing: build it first (pypackage-tasks image …)` : undefined,
+      cause: e,
+    })
+  }
+  const remove = async () => {
+    try {
+      await container.remove({ force: true, v: true })
+    } catch (e) {
+      // Already gone (removed by hand, or the engine cleaned it up) is the state we want.
+      if ((e as { statusCode?: number }).statusCode !== 404) throw e
+    }
+  }
+  try {
+    const stream = await container.attach({ stream: true, stdout: true, stderr: true })
+    if (spec.onOutput) {
+      const out = lineSplitter((l) => spec.onOutput!(l, 'stdout'))
+      const err = lineSplitter((l) => spec.onOutput!(l, 'stderr'))
+      docker.modem.demuxStream(stream, out, err)
+      stream.on('end', () => {
+        out.end()
+        err.end()
+      })
+    } else {
+      stream.resume()
+    }
+    const exited = container.wait().then((r: { StatusCode: number }) => r.StatusCode)
+    exited.catch(() => {})
+    try {
+      await container.start()
+    } catch (e) {
+      const msg = (e as Error).message
+      throw new UserError(`cannot start a container from ${spec.image}: ${msg.split('\n')[0]}`, {
+        hint: /port is already allocated|address already in use/i.test(msg)
+          ? `host port ${spec.publish?.hostPort} is in use: stop what uses it or pick another with --port`
+          : undefined,
+        cause: e,
+      })
+    }
+    let hostPort: number | undefined
+    if (port) {
+      const info = await container.inspect()
+      hostPort = Number(info.NetworkSettings.Ports?.[port]?.[0]?.HostPort) || undefined
+    }
+    return { id: container.id, container, hostPort, exited, remove }
+  } catch (e) {
+    await remove()
+    throw e
+  }
+}
+
+/** Run a container to completion and remove it, also on failure and on abort. Returns the exit code. */
+export async function runContainer(docker: Docker, spec: ContainerSpec, signal?: AbortSignal): Promise<number> {
+  const running = await startContainer(docker, spec, signal)
+  const onAbort = () => void running.container.kill().catch(() => {})
+  signal?.addEventListener('abort', onAbort, { once: true })
+  try {
+    const code = await running.exited
+    if (signal?.aborted) throw interrupted(signal)
+    return code
+  } finally {
+    signal?.removeEventListener('abort', onAbort)
+    await running.remove()
+  }
+}

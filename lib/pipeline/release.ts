@@ -1,0 +1,40 @@
+import path from 'node:path'
+import type { Context } from '../context.js'
+import type { ContextEntry } from '../docker/context.js'
+import { UserError } from '../errors.js'
+import { djangoModules } from '../project.js'
+import { readManifest } from './wheels.js'
+
+/**
+ * The wheelhouse as extra build-context entries: dependencies and our own wheels in separate
+ * folders, so the release Dockerfile installs them in separate layers (an app change then does
+ * not reinstall Django).
+ */
+export async function wheelEntries(ctx: Context): Promise<ContextEntry[]> {
+  const { wheelhouse, root } = ctx.project
+  const manifest = await readManifest(wheelhouse)
+  if (!manifest) {
+    throw new UserError(`the wheelhouse (${path.relative(root, wheelhouse) || '.'}) holds no wheels built by pypackage-tasks`, {
+      hint: 'build them first: pypackage-tasks build (release does it for you)',
+    })
+  }
+  return [
+    ...manifest.dependencies.map((f) => ({ name: `wheels/deps/${f}`, abs: path.join(wheelhouse, f) })),
+    ...manifest.local.map((f) => ({ name: `wheels/app/${f}`, abs: path.join(wheelhouse, f) })),
+  ]
+}
+
+/** Build args the release Dockerfile reads: how to run the app. */
+export async function releaseBuildArgs(ctx: Context): Promise<Record<string, string>> {
+  const { settings, wsgi } = await djangoModules(ctx.project)
+  if (!wsgi) {
+    throw new UserError('cannot tell which WSGI application to serve', {
+      hint: 'set "release.wsgi" in .pypackagerc.json, e.g. "mysite.wsgi:application"',
+    })
+  }
+  return {
+    WSGI_APP: wsgi,
+    DJANGO_SETTINGS_MODULE: settings ?? '',
+    APP_PORT: String(ctx.project.config.release.port),
+  }
+}

@@ -1,0 +1,92 @@
+import { existsSync, readFileSync } from 'node:fs'
+import path from 'node:path'
+import fg from 'fast-glob'
+import type { LoadedConfig } from './config/load.js'
+import type { Config } from './config/schema.js'
+import { UserError } from './errors.js'
+import { readGit, toImageName, type GitState } from './version.js'
+
+/** Everything derived from the config once: absolute paths, names, the git state. */
+export interface Project {
+  config: Config
+  root: string
+  configFile?: string
+  app: string
+  /** `<namespace>/<app>`: images are `<prefix>-<image>`. */
+  prefix: string
+  source: string
+  localPackages: string[]
+  wheelhouse: string
+  dockerDir: string
+  git?: GitState
+}
+
+/** `[project] name = "…"` of a pyproject.toml (enough TOML for that one key). */
+export function pyprojectName(text: string): string | undefined {
+  const section = text.split(/^\[/m).find((s) => s.startsWith('project]'))
+  return section?.match(/^name\s*=\s*["']([^"']+)["']/m)?.[1]
+}
+
+export function isInside(root: string, p: string): boolean {
+  const rel = path.relative(root, p)
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel))
+}
+
+export async function openProject(loaded: LoadedConfig): Promise<Project> {
+  const { config, root } = loaded
+  const abs = (p: string) => path.resolve(root, p)
+  const source = abs(config.source)
+  const wheelhouse = abs(config.wheelhouse)
+  const where = loaded.file ? path.basename(loaded.file) : 'the configuration'
+  for (const [key, p] of [['source', source], ['wheelhouse', wheelhouse]] as const) {
+    if (!isInside(root, p)) {
+      throw new UserError(`${where}: "${key}" (${config[key]}) is outside the project folder ${root}`, {
+        hint: `use a path inside the project, relative to ${where}`,
+      })
+    }
+  }
+  const pyproject = path.join(source, 'pyproject.toml')
+  const name =
+    config.app ??
+    (existsSync(pyproject) ? pyprojectName(readFileSync(pyproject, 'utf8')) : undefined) ??
+    path.basename(root)
+  const app = toImageName(name)
+  return {
+    config,
+    root,
+    configFile: loaded.file,
+    app,
+    prefix: `${config.namespace}/${app}`,
+    source,
+    localPackages: config.localPackages.map(abs),
+    wheelhouse,
+    dockerDir: abs(config.dockerDir),
+    git: await readGit(root),
+  }
+}
+
+/** The app must be a Python project: pip needs one of these to build a wheel. */
+export function assertPythonProject(project: Project): void {
+  for (const dir of [project.source, ...project.localPackages]) {
+    if (!['pyproject.toml', 'setup.py'].some((f) => existsSync(path.join(dir, f)))) {
+      throw new UserError(`${path.relative(project.root, dir) || '.'} has no pyproject.toml or setup.py`, {
+        hint: `point "source" (or "localPackages") in .pypackagerc.json at the folder holding your Python project's pyproject.toml`,
+      })
+    }
+  }
+}
+
+/**
+ * Django settings and WSGI modules: from config, else found in the source (`<pkg>/settings.py`,
+ * `<pkg>/wsgi.py`), so a standard `startproject` layout needs no configuration.
+ */
+export async function djangoModules(project: Project): Promise<{ settings?: string; wsgi?: string }> {
+  const { settings, wsgi } = project.config.release
+  const find = async (file: string) => {
+    const hits = await fg([`*/${file}`, `src/*/${file}`], { cwd: project.source, ignore: ['**/node_modules/**', 'build/**'] })
+    return hits.sort()[0]?.replace(/^src\//, '').replace(/\.py$/, '').replace(/\//g, '.')
+  }
+  const s = settings ?? (await find('settings.py'))
+  const w = wsgi ?? ((await find('wsgi.py')) ? `${await find('wsgi.py')}:application` : undefined)
+  return { settings: s, wsgi: w }
+}

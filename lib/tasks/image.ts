@@ -1,0 +1,19 @@
+import { UserError } from '../errors.js'
+import type { ImagePlan } from '../pipeline/images.js'
+import { graphWithRoles, imageNameFromArg, imageStages } from './plan-images.js'
+import type { TaskDef } from './types.js'
+
+export const image: TaskDef = {
+  name: 'image',
+  description: 'Build images from docker/<name>/Dockerfile (missing parent images first)',
+  args: [{ name: 'folder', description: 'image folder, e.g. docker/base (or just base)', variadic: true, required: true }],
+  options: [],
+  async stages(ctx, args) {
+    if (args.positional.length === 0) {
+      throw new UserError('image needs the image folder to build', { hint: 'e.g. pypackage-tasks image docker/base' })
+    }
+    const graph = await graphWithRoles(ctx)
+    const names = args.positional.map((a) => imageNameFromArg(a, ctx.project.dockerDir, ctx.project.root))
+    return imageStages(ctx, graph, names, { rebuild: new Set(names), task: 'image', plans: new Map<string, Promise<ImagePlan>>() })
+  },
+}

@@ -1,0 +1,14 @@
+import { build } from './build.js'
+import { image } from './image.js'
+import { listTask } from './list.js'
+import { release } from './release.js'
+import { run } from './run.js'
+import type { TaskDef } from './types.js'
+
+/** Every task, in the order `list` shows them. The CLI, scripts/ and the README table read this. */
+export const tasks: TaskDef[] = [image, build, release, run]
+tasks.push(listTask(() => tasks))
+
+export function findTask(name: string): TaskDef | undefined {
+  return tasks.find((t) => t.name === name)
+}

@@ -1,0 +1,61 @@
+import type { Context } from '../context.js'
+import { findImage } from '../docker/client.js'
+import { labelsFor } from '../docker/labels.js'
+import { runContainer, startContainer } from '../docker/run.js'
+import { UserError, interrupted } from '../errors.js'
+import type { TaskArgs, TaskDef } from './types.js'
+
+function parsePort(value: string | boolean | undefined, fallback: number): number {
+  if (value === undefined) return fallback
+  const n = Number(value)
+  if (!Number.isInteger(n) || n < 0 || n > 65535) {
+    throw new UserError(`--port must be a port number from 0 to 65535, got ${JSON.stringify(value)}`, { hint: '0 picks any free port' })
+  }
+  return n
+}
+
+async function releaseRef(ctx: Context, args: TaskArgs): Promise<string> {
+  const ref = typeof args.options.image === 'string' ? args.options.image : `${ctx.project.prefix}-${ctx.project.config.images.release}:latest`
+  if (!(await findImage(await ctx.docker(), ref))) {
+    throw new UserError(`image ${ref} does not exist`, { hint: 'build it first: pypackage-tasks release' })
+  }
+  return ref
+}
+
+export const run: TaskDef = {
+  name: 'run',
+  description: 'Serve the release image on 127.0.0.1:<port>, or run a one-off command in it (run -- <cmd…>)',
+  args: [],
+  options: [
+    { name: 'port', value: 'N', description: 'host port to publish (default: run.hostPort, 8000; 0 = any free port)' },
+    { name: 'image', value: 'REF', description: 'image to run (default: <namespace>/<app>-release:latest)' },
+  ],
+  notes: 'After `--`, the command runs in the image\'s virtualenv and its exit code is returned, e.g. `run -- python -m django check`.',
+  async run(ctx, args) {
+    const docker = await ctx.docker()
+    const image = await releaseRef(ctx, args)
+    const { project } = ctx
+    const output = (line: string, stream: 'stdout' | 'stderr') => ctx.emit({ type: 'output', stream, line })
+    const base = { image, env: project.config.run.env, labels: labelsFor(project.prefix, 'run', ctx.runId), onOutput: output }
+    if (args.rest.length) return runContainer(docker, { ...base, cmd: args.rest }, ctx.signal)
+
+    const containerPort = project.config.release.port
+    const running = await startContainer(docker, { ...base, publish: { containerPort, hostPort: parsePort(args.options.port, project.config.run.hostPort) } }, ctx.signal)
+    try {
+      ctx.emit({ type: 'info', message: `Serving http://127.0.0.1:${running.hostPort}/ from ${image} (Ctrl-C stops and removes the container)` })
+      const stopped = new Promise<'aborted'>((resolve) => {
+        if (ctx.signal.aborted) resolve('aborted')
+        ctx.signal.addEventListener('abort', () => resolve('aborted'), { once: true })
+      })
+      const result = await Promise.race([running.exited, stopped])
+      if (result === 'aborted') {
+        await running.container.stop({ t: 3 }).catch(() => undefined) // already stopping or gone: remove() follows
+        throw interrupted(ctx.signal)
+      }
+      if (result !== 0) throw new UserError(`the app exited with code ${result}`, { hint: 'its output is above' })
+      return 0
+    } finally {
+      await running.remove()
+    }
+  },
+}

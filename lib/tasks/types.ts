@@ -1,0 +1,41 @@
+import type { Context } from '../context.js'
+import type { Stage } from '../render/events.js'
+
+export interface OptionDef {
+  /** Long name without dashes: "port". */
+  name: string
+  /** Placeholder for options that take a value ("N"); absent for boolean flags. */
+  value?: string
+  description: string
+}
+
+export interface ArgDef {
+  name: string
+  description: string
+  variadic?: boolean
+  required?: boolean
+}
+
+export interface TaskArgs {
+  positional: string[]
+  options: Record<string, string | boolean>
+  /** Everything after `--`. */
+  rest: string[]
+}
+
+/**
+ * A task is data: name, description and arguments feed `list`, `<task> --help` and the README.
+ * Either `stages` (a task list the renderer runs) or `run` (tasks that own the terminal, like run).
+ */
+export interface TaskDef {
+  name: string
+  description: string
+  args: ArgDef[]
+  options: OptionDef[]
+  /** Free text for --help, e.g. what `--` does. */
+  notes?: string
+  /** False for tasks that need neither a project nor an engine (list). */
+  needsProject?: boolean
+  stages?: (ctx: Context, args: TaskArgs) => Promise<Stage<Context>[]>
+  run?: (ctx: Context, args: TaskArgs) => Promise<number>
+}

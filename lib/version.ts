@@ -1,0 +1,44 @@
+import { execFile } from 'node:child_process'
+import { promisify } from 'node:util'
+
+const run = promisify(execFile)
+
+export interface GitState {
+  sha: string
+  dirty: boolean
+}
+
+/** The short commit and whether tracked files differ from it; undefined outside a git work tree. */
+export async function readGit(root: string): Promise<GitState | undefined> {
+  try {
+    const { stdout: sha } = await run('git', ['-C', root, 'rev-parse', '--short=7', 'HEAD'])
+    const { stdout: status } = await run('git', ['-C', root, 'status', '--porcelain', '--untracked-files=no'])
+    return { sha: sha.trim(), dirty: status.trim().length > 0 }
+  } catch {
+    return undefined // not a git work tree, no commit yet, or no git: fall back to content tags
+  }
+}
+
+/**
+ * The version tag of an image: the commit (`-dirty` when tracked files changed, so a tag never
+ * claims a commit it does not hold), or outside git `c` + 12 hex of the build inputs' hash.
+ */
+export function versionTag(git: GitState | undefined, contentHash: string): string {
+  if (git) return git.dirty ? `${git.sha}-dirty` : git.sha
+  return `c${contentHash.slice(0, 12)}`
+}
+
+/** `<namespace>/<app>-<image>`: the repository every image of this project is tagged in. */
+export function imageRepo(namespace: string, app: string, image: string): string {
+  return `${namespace}/${app}-${image}`
+}
+
+/** A Docker tag is 1-128 of [A-Za-z0-9_.-], not starting with . or -. */
+export function isValidTag(tag: string): boolean {
+  return /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(tag)
+}
+
+/** Docker repository names: lower case; turn a Python distribution name into one. */
+export function toImageName(name: string): string {
+  return name.toLowerCase().replace(/[^a-z0-9._-]+/g, '-').replace(/^[^a-z0-9]+|[^a-z0-9]+$/g, '') || 'app'
+}

@@ -93,7 +93,8 @@ export async function startContainer(docker: Docker, spec: ContainerSpec, signal
     } else {
       stream.resume()
     }
-    const exited = container.wait().then((r: { StatusCode: number }) => r.StatusCode)
+    // Registered before start with next-exit: the default (not-running) answers at once for a created container.
+    const exited = container.wait({ condition: 'next-exit' }).then((r: { StatusCode: number }) => r.StatusCode)
     exited.catch(() => {})
     try {
       await container.start()

@@ -78,3 +78,13 @@ export function externalRefs(froms: FromLine[]): FromLine[] {
   }
   return out
 }
+
+/** Every ARG name the Dockerfile declares (any stage): build args outside this set are not sent. */
+export function declaredArgs(text: string): Set<string> {
+  const names = new Set<string>()
+  for (const ins of instructions(text)) {
+    if (ins.keyword !== 'ARG') continue
+    for (const decl of ins.rest.split(/\s+/)) if (decl) names.add(decl.split('=')[0])
+  }
+  return names
+}

@@ -1,7 +1,7 @@
 import path from 'node:path'
 import { UserError } from '../errors.js'
 import type { ImageDir } from './discover.js'
-import { externalRefs, parseFrom } from './dockerfile.js'
+import { declaredArgs, externalRefs, parseFrom } from './dockerfile.js'
 
 export interface ImageNode {
   name: string
@@ -13,6 +13,8 @@ export interface ImageNode {
   parents: string[]
   /** Images from elsewhere (e.g. debian:bookworm-slim) that must already be on the engine. */
   external: string[]
+  /** ARG names the Dockerfile declares. */
+  args: Set<string>
 }
 
 export type ImageGraph = Map<string, ImageNode>
@@ -54,7 +56,7 @@ export function resolveGraph(images: ImageDir[], prefix: string, buildArgs: Reco
       if (ours) parents.push(ours)
       else external.push(f.ref)
     }
-    graph.set(img.name, { name: img.name, dir: img.dir, dockerfile: img.dockerfile, repo: `${prefix}-${img.name}`, parents, external })
+    graph.set(img.name, { name: img.name, dir: img.dir, dockerfile: img.dockerfile, repo: `${prefix}-${img.name}`, parents, external, args: declaredArgs(img.text) })
   }
   return graph
 }

@@ -3,7 +3,7 @@ import type { Context } from '../context.js'
 import { buildImage } from '../docker/build.js'
 import { findImage } from '../docker/client.js'
 import { hashContext, listContext, packContext, type ContextEntry } from '../docker/context.js'
-import { labelsFor } from '../docker/labels.js'
+import { LABEL_PROJECT } from '../docker/labels.js'
 import { UserError } from '../errors.js'
 import { discoverImages } from '../graph/discover.js'
 import { resolveGraph, type ImageGraph, type ImageNode } from '../graph/resolve.js'
@@ -55,7 +55,9 @@ export async function planImage(
   const ref = `${node.repo}:${tag}`
   const docker = await ctx.docker()
   const existing = await findImage(docker, ref)
-  return { node, entries, buildargs: { ...buildargs, TAG: tag }, tag, ref, existing }
+  // Send only the ARGs the Dockerfile declares: the engine warns about the others.
+  const declared = Object.fromEntries(Object.entries({ ...buildargs, TAG: tag }).filter(([k]) => node.args.has(k)))
+  return { node, entries, buildargs: declared, tag, ref, existing }
 }
 
 /** Make sure every external FROM image is on the engine: there may be no registry to pull from. */
@@ -74,7 +76,7 @@ export async function checkExternal(ctx: Context, graph: ImageGraph, names: stri
 }
 
 /** Build one planned image, tagged :<version> and :latest, labelled as ours. */
-export async function buildPlanned(ctx: Context, plan: ImagePlan, emit: (e: StageEvent) => void, task: string): Promise<string> {
+export async function buildPlanned(ctx: Context, plan: ImagePlan, emit: (e: StageEvent) => void): Promise<string> {
   const started = Date.now()
   const docker = await ctx.docker()
   const latest = `${plan.node.repo}:latest`
@@ -83,7 +85,8 @@ export async function buildPlanned(ctx: Context, plan: ImagePlan, emit: (e: Stag
     context: packContext(plan.entries),
     tags: [plan.ref, latest],
     buildargs: plan.buildargs,
-    labels: labelsFor(ctx.project.prefix, task, ctx.runId),
+    // Only stable labels on images: a per-run label would change every image id and defeat the cache.
+    labels: { [LABEL_PROJECT]: ctx.project.prefix },
     signal: ctx.signal,
     onStep: (step) => emit({ type: 'build:step', step }),
     onOutput: (line) => emit({ type: 'build:output', line }),

@@ -25,7 +25,7 @@ export async function wheelPipeline(ctx: Context, withRelease: boolean): Promise
   const plans = new Map<string, Promise<ImagePlan>>()
   const targets = withRelease ? [builder, release] : [builder]
   // The release image is always rebuilt: the engine's layer cache makes an unchanged one cheap.
-  const images = await imageStages(ctx, graph, targets, { rebuild: new Set(withRelease ? [release] : []), task: withRelease ? 'release' : 'build', plans })
+  const images = await imageStages(ctx, graph, targets, { rebuild: new Set(withRelease ? [release] : []), plans })
   const isRelease = (s: Stage<Context>) => s.id === `image:${release}`
   return [...images.filter((s) => !isRelease(s)), wheelStage(ctx, plans), ...images.filter(isRelease)]
 }

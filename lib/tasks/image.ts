@@ -14,6 +14,6 @@ export const image: TaskDef = {
     }
     const graph = await graphWithRoles(ctx)
     const names = args.positional.map((a) => imageNameFromArg(a, ctx.project.dockerDir, ctx.project.root))
-    return imageStages(ctx, graph, names, { rebuild: new Set(names), task: 'image', plans: new Map<string, Promise<ImagePlan>>() })
+    return imageStages(ctx, graph, names, { rebuild: new Set(names), plans: new Map<string, Promise<ImagePlan>>() })
   },
 }

@@ -31,7 +31,7 @@ export async function imageStages(
   ctx: Context,
   graph: ImageGraph,
   targets: string[],
-  opts: { rebuild: Set<string>; task: string; plans: Map<string, Promise<ImagePlan>> },
+  opts: { rebuild: Set<string>; plans: Map<string, Promise<ImagePlan>> },
 ): Promise<Stage<Context>[]> {
   const order = buildOrder(graph, targets)
   await checkExternal(ctx, graph, order)
@@ -49,7 +49,7 @@ export async function imageStages(
         const p = await plan()
         return p.existing ? `${p.ref} exists` : false
       },
-      task: async (c, emit) => buildPlanned(c, await plan(), emit, opts.task),
+      task: async (c, emit) => buildPlanned(c, await plan(), emit),
     }
   })
 }

@@ -1,6 +1,6 @@
 import { UserError } from '../errors.js'
-import type { ImagePlan } from '../pipeline/images.js'
-import { graphWithRoles, imageNameFromArg, imageStages } from './plan-images.js'
+import { loadGraph, type ImagePlan } from '../pipeline/images.js'
+import { imageNameFromArg, imageStages } from './plan-images.js'
 import type { TaskDef } from './types.js'
 
 export const image: TaskDef = {
@@ -12,7 +12,8 @@ export const image: TaskDef = {
     if (args.positional.length === 0) {
       throw new UserError('image needs the image folder to build', { hint: 'e.g. pypackage-tasks image docker/base' })
     }
-    const graph = await graphWithRoles(ctx)
+    // Any image folder builds on its own: the builder/release roles matter only to build and release.
+    const graph = await loadGraph(ctx)
     const names = args.positional.map((a) => imageNameFromArg(a, ctx.project.dockerDir, ctx.project.root))
     return imageStages(ctx, graph, names, { rebuild: new Set(names), plans: new Map<string, Promise<ImagePlan>>() })
   },

@@ -1,0 +1,92 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { suite } from 'uvu'
+import * as assert from 'uvu/assert'
+import { runCli } from '../helpers/cli.js'
+import { docker, imageExists, removeProject } from '../helpers/engine.js'
+
+/** A throwaway project with three image folders: a parent, a child FROM it, and one that fails. */
+function makeProject(namespace: string): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'pptest-images-'))
+  const write = (rel: string, text: string) => {
+    mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true })
+    writeFileSync(path.join(dir, rel), text)
+  }
+  write('.pypackagerc.json', JSON.stringify({ namespace, app: 'imgs' }))
+  write('docker/base/Dockerfile', 'FROM debian:bookworm-slim\nCOPY hello.txt /hello.txt\n')
+  write('docker/base/hello.txt', `hello from ${namespace}\n`)
+  write('docker/child/Dockerfile', 'ARG IMAGE_PREFIX=none\nFROM ${IMAGE_PREFIX}-base\nRUN cat /hello.txt\n')
+  write('docker/broken/Dockerfile', 'FROM debian:bookworm-slim\nRUN echo "about to fail: first line" && echo "second line" && exit 3\n')
+  return dir
+}
+
+const ns = `pptest${process.pid}`
+const project = `${ns}/imgs`
+const dir = makeProject(ns)
+
+const images = suite('image task (real engine)')
+
+images.after(async () => {
+  await removeProject(project)
+})
+
+images('builds a missing parent first, then the image, each tagged :<content tag> and :latest', async () => {
+  const r = await runCli(['image', 'docker/child'], { cwd: dir })
+  assert.is(r.code, 0, `image docker/child should succeed:\n${r.stdout}\n${r.stderr}`)
+  const baseAt = r.stdout.indexOf('Image docker/base')
+  const childAt = r.stdout.indexOf('Image docker/child')
+  assert.ok(baseAt >= 0 && childAt > baseAt, `base should be built before child:\n${r.stdout}`)
+  const tag = r.stdout.match(new RegExp(`${ns}/imgs-child:(c[0-9a-f]{12})`))?.[1]
+  assert.ok(tag, `outside git the tag should be c + 12 hex of the inputs:\n${r.stdout}`)
+  for (const ref of [`${project}-child:${tag}`, `${project}-child:latest`, `${project}-base:latest`]) {
+    assert.ok(await imageExists(ref), `${ref} should exist on the engine`)
+  }
+  assert.match(r.stdout, /Step \d+\/\d+ : RUN cat \/hello.txt/, 'the engine\'s build steps are shown as they stream')
+})
+
+images('a second run skips the parent that exists and says why', async () => {
+  const r = await runCli(['image', 'docker/child'], { cwd: dir })
+  assert.is(r.code, 0, r.stderr)
+  assert.match(r.stdout, new RegExp(`Image docker/base \\[skipped: ${ns}/imgs-base:c[0-9a-f]{12} exists\\]`))
+})
+
+images('a failing RUN step shows its output, exits non-zero, tags nothing and leaves no container', async () => {
+  const before = new Set((await docker.listContainers({ all: true })).map((c) => c.Id))
+  const r = await runCli(['image', 'docker/broken'], { cwd: dir })
+  assert.is(r.code, 1, 'a failed build exits 1')
+  assert.match(r.stderr, /error: building docker\/broken failed at Step 2\/\d+ : RUN/, `names the failing step:\n${r.stderr}`)
+  assert.match(r.stderr, /about to fail: first line/, 'shows the step\'s own output')
+  assert.match(r.stderr, /second line/, 'shows the step\'s last lines')
+  assert.match(r.stderr, /hint: /, 'says what to do')
+  assert.not.match(r.stderr, /\n\s+at /, 'no stack trace without --verbose')
+  const after = (await docker.listContainers({ all: true })).filter((c) => !before.has(c.Id))
+  assert.equal(after.map((c) => c.Id), [], 'no container is left behind')
+  assert.not.ok(await imageExists(`${project}-broken:latest`), 'nothing is tagged')
+})
+
+images('an unknown image folder is one clear error', async () => {
+  const r = await runCli(['image', 'docker/nope'], { cwd: dir })
+  assert.is(r.code, 1)
+  assert.match(r.stderr, /error: no image named "nope"/)
+  assert.match(r.stderr, /hint: known images: base, broken, child/)
+})
+
+images.run()
+
+const engine = suite('no engine answering')
+
+for (const host of ['unix:///tmp/pptest-no-such.sock', 'tcp://127.0.0.1:1']) {
+  engine(`DOCKER_HOST=${host}: one error line with what to do, non-zero exit`, async () => {
+    const r = await runCli(['image', 'docker/base'], { cwd: dir, env: { DOCKER_HOST: host } })
+    assert.is(r.code, 1)
+    const lines = r.stderr.trim().split('\n')
+    assert.is(lines[0], `error: no Docker engine answers at ${host}`)
+    assert.match(lines[1] ?? '', /^hint: start the engine there/)
+    assert.is(lines.length, 2, `exactly an error and a hint:\n${r.stderr}`)
+  })
+}
+
+engine.after(() => rmSync(dir, { recursive: true, force: true }))
+
+engine.run()

@@ -1,0 +1,117 @@
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { suite } from 'uvu'
+import * as assert from 'uvu/assert'
+import { LABEL_TASK } from '../../lib/docker/labels.js'
+import { bin, repoRoot, runCli, runCommand, startCli } from '../helpers/cli.js'
+import { containersOf, docker, execIn, imageExists, removeProject } from '../helpers/engine.js'
+import { httpGet, poll } from '../helpers/poll.js'
+
+// The example app, copied as a new user's project (no git: tags are content-derived), under a
+// namespace of its own so the test's images never collide with anyone's.
+const ns = `pptest${process.pid}`
+const project = `${ns}/pollsite`
+const dir = mkdtempSync(path.join(os.tmpdir(), 'pptest-e2e-'))
+for (const p of ['example', 'docker', 'Makefile']) cpSync(path.join(repoRoot, p), path.join(dir, p), { recursive: true })
+const config = JSON.parse(readFileSync(path.join(repoRoot, '.pypackagerc.json'), 'utf8'))
+config.namespace = ns
+config.pip.findLinks = [path.join(repoRoot, '.cache/pyindex')]
+delete config.$schema
+writeFileSync(path.join(dir, '.pypackagerc.json'), JSON.stringify(config, null, 2))
+
+const cli = (args: string[]) => runCli(args, { cwd: dir })
+const ref = (image: string) => `${project}-${image}:latest`
+
+const e2e = suite('pipeline on the example app (real engine)')
+
+e2e.after(async () => {
+  await removeProject(project)
+  rmSync(dir, { recursive: true, force: true })
+})
+
+e2e('image docker/base: builds the base, tagged :<tag> and :latest', async () => {
+  const r = await cli(['image', 'docker/base'])
+  assert.is(r.code, 0, `${r.stdout}\n${r.stderr}`)
+  const tag = r.stdout.match(new RegExp(`${ns}/pollsite-base:(c[0-9a-f]{12})`))?.[1]
+  assert.ok(tag && (await imageExists(`${project}-base:${tag}`)), 'the version tag exists')
+  assert.ok(await imageExists(ref('base')), ':latest exists')
+  const venv = await execIn(ref('base'), ['sh', '-c', 'command -v python'])
+  assert.is(venv.output.trim(), '/appenv/bin/python', 'the entrypoint activates the virtualenv')
+})
+
+e2e('image docker/builder: the builder has a compiler', async () => {
+  const r = await cli(['image', 'docker/builder'])
+  assert.is(r.code, 0, `${r.stdout}\n${r.stderr}`)
+  assert.match(r.stdout, /Image docker\/base \[skipped: .* exists\]/, 'the base is reused')
+  const gcc = await execIn(ref('builder'), ['gcc', '--version'])
+  assert.is(gcc.code, 0, 'gcc runs in the builder')
+})
+
+e2e('build: wheels for the app, the C extension and every dependency; no container left', async () => {
+  const r = await cli(['build'])
+  assert.is(r.code, 0, `${r.stdout}\n${r.stderr}`)
+  const wheels = readdirSync(path.join(dir, 'wheelhouse'))
+  for (const want of [/^pollsite-0\.1\.0-py3-none-any\.whl$/, /^speedups-0\.1\.0-cp311-cp311-linux_x86_64\.whl$/, /^django-3\.2/i, /^gunicorn-/, /^whitenoise-/, /^asgiref-/, /^pytz-/, /^sqlparse-/]) {
+    assert.ok(wheels.some((w) => want.test(w)), `wheelhouse should hold ${want}: ${wheels.join(', ')}`)
+  }
+  assert.equal(await containersOf(project), [], 'the builder container is removed')
+  assert.not.ok(existsSync(path.join(dir, 'example/build')) || readdirSync(path.join(dir, 'example')).some((f) => f.endsWith('.egg-info')), 'the source folder stays clean')
+})
+
+e2e('release: installs only wheels; no compiler, no headers, not root', async () => {
+  const r = await cli(['release'])
+  assert.is(r.code, 0, `${r.stdout}\n${r.stderr}`)
+  assert.match(r.stdout, /Image docker\/builder \[skipped: .* exists\]/, 'images that exist are not rebuilt')
+  assert.match(r.stdout, /✔ Image docker\/release: .*pollsite-release:c[0-9a-f]{12} \(\+ :latest\)\s+\d+ MB/, 'summary names image and size')
+  const tools = await execIn(ref('release'), ['sh', '-c', 'command -v gcc cc c++ || echo no-compiler; ls /usr/include/python3*/Python.h 2>/dev/null || echo no-headers'])
+  assert.match(tools.output, /no-compiler/, `no compiler in the release: ${tools.output}`)
+  assert.match(tools.output, /no-headers/, `no Python headers in the release: ${tools.output}`)
+  const info = await docker.getImage(ref('release')).inspect()
+  assert.is(info.Config.User, 'app', 'the image runs as the app user')
+  const ext = await execIn(ref('release'), ['python', '-c', 'import speedups, speedups._speedups as m; print(m.__file__)'])
+  assert.match(ext.output, /_speedups\.cpython-311.*\.so/, 'the compiled extension is installed')
+})
+
+e2e('run: serves / (reads the database) and /static on a free port, then removes its container', async () => {
+  const app = startCli(['run', '--port', '0'], { cwd: dir })
+  try {
+    const url = await poll('the run task to print its URL', async () => app.output().match(/Serving (http:\/\/127\.0\.0\.1:\d+)\//)?.[1], 60_000)
+    const page = await poll('the app to answer', async () => {
+      const res = await httpGet(`${url}/`)
+      return res.status === 200 ? res : undefined
+    }, 60_000)
+    assert.match(page.body, /What is your favourite Python packaging tool\?/, 'the page shows the question read from the database')
+    assert.match(page.body, /260637549/, 'the page shows the value computed by the C extension')
+    const css = await httpGet(`${url}/static/polls/style.css`)
+    assert.is(css.status, 200, 'the static file is served')
+    assert.match(css.type, /text\/css/)
+    const [running] = (await containersOf(project)).filter((c) => c.Labels[LABEL_TASK] === 'run')
+    assert.ok(running, 'the run container carries our labels')
+    const top = await docker.getContainer(running.Id).top({ ps_args: '-o user,pid,comm' } as object)
+    const users = (top.Processes as string[][]).map((p) => p[0])
+    assert.ok(users.length > 0 && users.every((u) => u !== 'root' && u !== '0'), `no process runs as root: ${users.join(', ')}`)
+  } finally {
+    app.child.kill('SIGINT')
+  }
+  assert.is(await app.done, 130, 'Ctrl-C stops the run with 130')
+  assert.equal(await containersOf(project), [], 'the container is removed')
+})
+
+e2e('run -- <cmd>: a one-off command in the virtualenv, exit code passed through', async () => {
+  const ok = await cli(['run', '--', 'python', '-m', 'django', 'check'])
+  assert.is(ok.code, 0, ok.stderr)
+  assert.match(ok.stdout, /System check identified no issues/)
+  const fail = await cli(['run', '--', 'sh', '-c', 'exit 7'])
+  assert.is(fail.code, 7, 'the command\'s exit code is the task\'s')
+  assert.equal(await containersOf(project), [], 'one-off containers are removed')
+})
+
+e2e('make release: the Makefile delegates to the same pipeline', async () => {
+  const r = await runCommand('make', ['release'], { cwd: dir, env: { PYPACKAGE_TASKS: `${process.execPath} ${bin}` } })
+  assert.is(r.code, 0, `${r.stdout}\n${r.stderr}`)
+  assert.match(r.stdout, /✔ Wheels → wheelhouse/)
+  assert.match(r.stdout, /✔ Image docker\/release/)
+})
+
+e2e.run()

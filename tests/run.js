@@ -1,0 +1,51 @@
+#!/usr/bin/env node
+// The test command: compiled uvu suites, unit first (no engine), then integration (real engine).
+// Ends with one line `N passed, N failed`. `--unit` runs the unit suites only.
+import { spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
+
+// `--unit` / `--integration` pick one folder; a bare word filters test files by name.
+const dirs = ['unit', 'integration'].filter((d) => !['--unit', '--integration'].some((f) => process.argv.includes(f)) || process.argv.includes(`--${d}`))
+const only = process.argv.slice(2).find((a) => !a.startsWith('--'))
+let passed = 0
+let failed = 0
+
+function runDir(dir) {
+  return new Promise((resolve) => {
+    const args = ['node_modules/uvu/bin.js', `dist/tests/${dir}`, only ? `${only}.*\\.test\\.js$` : '\\.test\\.js$', '-i', 'helpers']
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, NO_COLOR: '1' } })
+    let out = ''
+    child.stdout.on('data', (d) => {
+      out += d
+      process.stdout.write(d)
+    })
+    child.on('close', (code) => {
+      const plain = out.replace(/\x1b\[[0-9;]*m/g, '')
+      const num = (label) => Number(plain.match(new RegExp(`${label}:\\s+(\\d+)`))?.[1] ?? NaN)
+      const total = num('Total')
+      const ok = num('Passed')
+      const skipped = num('Skipped') || 0
+      if (Number.isNaN(total) || Number.isNaN(ok)) {
+        // The suite crashed before uvu could summarise: count it as one failure, never as a pass.
+        failed += 1
+      } else {
+        passed += ok
+        failed += total - ok - skipped
+        if (code !== 0 && total - ok - skipped === 0) failed += 1
+      }
+      resolve()
+    })
+  })
+}
+
+for (const dir of dirs) {
+  if (!existsSync(`dist/tests/${dir}`)) {
+    console.log(`missing dist/tests/${dir}: run \`npm run build\` first`)
+    failed += 1
+    continue
+  }
+  console.log(`\n=== ${dir} tests ===`)
+  await runDir(dir)
+}
+console.log(`\n${passed} passed, ${failed} failed`)
+process.exitCode = failed ? 1 : 0

@@ -38,10 +38,10 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
 }
 
 /** The image's id and size, or undefined when the engine does not have it. */
-export async function findImage(docker: Docker, ref: string): Promise<{ id: string; size: number; created: string } | undefined> {
+export async function findImage(docker: Docker, ref: string): Promise<{ id: string; size: number; created: string; labels: Record<string, string> } | undefined> {
   try {
     const info = await docker.getImage(ref).inspect()
-    return { id: info.Id, size: info.Size, created: info.Created }
+    return { id: info.Id, size: info.Size, created: info.Created, labels: info.Config?.Labels ?? {} }
   } catch (e) {
     if ((e as { statusCode?: number }).statusCode === 404) return undefined
     throw e

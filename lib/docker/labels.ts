@@ -2,6 +2,8 @@
 export const LABEL_PROJECT = 'pypackage-tasks.project'
 export const LABEL_TASK = 'pypackage-tasks.task'
 export const LABEL_RUN = 'pypackage-tasks.run'
+/** On images: sha256 of the build inputs (context, build args, parents' inputs). */
+export const LABEL_INPUTS = 'pypackage-tasks.inputs'
 
 export function labelsFor(project: string, task: string, runId: string): Record<string, string> {
   return { [LABEL_PROJECT]: project, [LABEL_TASK]: task, [LABEL_RUN]: runId }

@@ -3,7 +3,7 @@ import type { Context } from '../context.js'
 import { buildImage } from '../docker/build.js'
 import { findImage } from '../docker/client.js'
 import { hashContext, listContext, packContext, type ContextEntry } from '../docker/context.js'
-import { LABEL_PROJECT } from '../docker/labels.js'
+import { LABEL_INPUTS, LABEL_PROJECT } from '../docker/labels.js'
 import { UserError } from '../errors.js'
 import { discoverImages } from '../graph/discover.js'
 import { resolveGraph, type ImageGraph, type ImageNode } from '../graph/resolve.js'
@@ -34,8 +34,10 @@ export interface ImagePlan {
   buildargs: Record<string, string>
   tag: string
   ref: string
-  /** Present on the engine at `ref` already. */
-  existing?: { id: string; size: number }
+  /** sha256 of everything the build reads: context files, build args, the parents' input hashes. */
+  inputs: string
+  /** The engine has an image at `ref` built from these same inputs. */
+  upToDate: boolean
 }
 
 /** Names the image folder for a user: "docker/base". */
@@ -46,18 +48,21 @@ export function imageLabel(ctx: Context, node: ImageNode): string {
 export async function planImage(
   ctx: Context,
   node: ImageNode,
-  extra: { entries?: ContextEntry[]; buildargs?: Record<string, string> } = {},
+  extra: { entries?: ContextEntry[]; buildargs?: Record<string, string>; parents?: ImagePlan[] } = {},
 ): Promise<ImagePlan> {
   const entries = [...(await listContext(node.dir)), ...(extra.entries ?? [])]
   const buildargs = { ...baseBuildArgs(ctx), ...extra.buildargs }
-  const hash = await hashContext(entries, JSON.stringify(buildargs))
-  const tag = versionTag(ctx.project.git, hash)
+  // A parent's inputs are part of ours: a changed base makes every image FROM it out of date.
+  const inputs = await hashContext(entries, JSON.stringify([buildargs, (extra.parents ?? []).map((p) => p.inputs)]))
+  const tag = versionTag(ctx.project.git, inputs)
   const ref = `${node.repo}:${tag}`
   const docker = await ctx.docker()
-  const existing = await findImage(docker, ref)
+  // The tag alone is not enough: an uncommitted edit keeps the `<sha>-dirty` tag.
+  const found = await findImage(docker, ref)
+  const upToDate = found?.labels[LABEL_INPUTS] === inputs
   // Send only the ARGs the Dockerfile declares: the engine warns about the others.
   const declared = Object.fromEntries(Object.entries({ ...buildargs, TAG: tag }).filter(([k]) => node.args.has(k)))
-  return { node, entries, buildargs: declared, tag, ref, existing }
+  return { node, entries, buildargs: declared, tag, ref, inputs, upToDate }
 }
 
 /** Make sure every external FROM image is on the engine: there may be no registry to pull from. */
@@ -86,7 +91,7 @@ export async function buildPlanned(ctx: Context, plan: ImagePlan, emit: (e: Stag
     tags: [plan.ref, latest],
     buildargs: plan.buildargs,
     // Only stable labels on images: a per-run label would change every image id and defeat the cache.
-    labels: { [LABEL_PROJECT]: ctx.project.prefix },
+    labels: { [LABEL_PROJECT]: ctx.project.prefix, [LABEL_INPUTS]: plan.inputs },
     signal: ctx.signal,
     onStep: (step) => emit({ type: 'build:step', step }),
     onOutput: (line) => emit({ type: 'build:output', line }),

@@ -17,10 +17,10 @@ export function imageNameFromArg(arg: string, dockerDir: string, root: string): 
 }
 
 /** Plan one image; the release image also gets the wheelhouse and the app's run settings. */
-export async function planFor(ctx: Context, graph: ImageGraph, name: string): Promise<ImagePlan> {
+export async function planFor(ctx: Context, graph: ImageGraph, name: string, parents: ImagePlan[]): Promise<ImagePlan> {
   const node = graph.get(name)!
-  if (name !== ctx.project.config.images.release) return planImage(ctx, node)
-  return planImage(ctx, node, { entries: await wheelEntries(ctx), buildargs: await releaseBuildArgs(ctx) })
+  if (name !== ctx.project.config.images.release) return planImage(ctx, node, { parents })
+  return planImage(ctx, node, { entries: await wheelEntries(ctx), buildargs: await releaseBuildArgs(ctx), parents })
 }
 
 /**
@@ -35,21 +35,24 @@ export async function imageStages(
 ): Promise<Stage<Context>[]> {
   const order = buildOrder(graph, targets)
   await checkExternal(ctx, graph, order)
-  return order.map((name) => {
-    // Plans are made when the stage runs: the release plan needs the wheels built just before it.
-    const plan = () => {
-      if (!opts.plans.has(name)) opts.plans.set(name, planFor(ctx, graph, name))
-      return opts.plans.get(name)!
+  // Plans are made when a stage runs (the release plan needs the wheels built just before it),
+  // once each, parents first: a child's inputs include its parents'.
+  const plan = (name: string): Promise<ImagePlan> => {
+    if (!opts.plans.has(name)) {
+      opts.plans.set(name, Promise.all(graph.get(name)!.parents.map(plan)).then((parents) => planFor(ctx, graph, name, parents)))
     }
+    return opts.plans.get(name)!
+  }
+  return order.map((name) => {
     return {
       id: `image:${name}`,
       title: `Image ${imageLabel(ctx, graph.get(name)!)}`,
       skip: async () => {
         if (opts.rebuild.has(name)) return false
-        const p = await plan()
-        return p.existing ? `${p.ref} exists` : false
+        const p = await plan(name)
+        return p.upToDate ? `${p.ref} is up to date` : false
       },
-      task: async (c, emit) => buildPlanned(c, await plan(), emit),
+      task: async (c, emit) => buildPlanned(c, await plan(name), emit),
     }
   })
 }

@@ -48,7 +48,15 @@ images('builds a missing parent first, then the image, each tagged :<content tag
 images('a second run skips the parent that exists and says why', async () => {
   const r = await runCli(['image', 'docker/child'], { cwd: dir })
   assert.is(r.code, 0, r.stderr)
-  assert.match(r.stdout, new RegExp(`Image docker/base \\[skipped: ${ns}/imgs-base:c[0-9a-f]{12} exists\\]`))
+  assert.match(r.stdout, new RegExp(`Image docker/base \\[skipped: ${ns}/imgs-base:c[0-9a-f]{12} is up to date\\]`))
+})
+
+images('a changed parent input makes the parent out of date: it is rebuilt, not skipped', async () => {
+  writeFileSync(path.join(dir, 'docker/base/hello.txt'), 'changed\n')
+  const r = await runCli(['image', 'docker/child'], { cwd: dir })
+  assert.is(r.code, 0, r.stderr)
+  assert.match(r.stdout, /✔ Image docker\/base: /, `the base is rebuilt after its context changed:\n${r.stdout}`)
+  assert.match(r.stdout, /\n\s+changed\n/, 'the child sees the new parent')
 })
 
 images('a failing RUN step shows its output, exits non-zero, tags nothing and leaves no container', async () => {

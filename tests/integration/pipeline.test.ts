@@ -43,7 +43,7 @@ e2e('image docker/base: builds the base, tagged :<tag> and :latest', async () =>
 e2e('image docker/builder: the builder has a compiler', async () => {
   const r = await cli(['image', 'docker/builder'])
   assert.is(r.code, 0, `${r.stdout}\n${r.stderr}`)
-  assert.match(r.stdout, /Image docker\/base \[skipped: .* exists\]/, 'the base is reused')
+  assert.match(r.stdout, /Image docker\/base \[skipped: .* is up to date\]/, 'the base is reused')
   const gcc = await execIn(ref('builder'), ['gcc', '--version'])
   assert.is(gcc.code, 0, 'gcc runs in the builder')
 })
@@ -62,7 +62,7 @@ e2e('build: wheels for the app, the C extension and every dependency; no contain
 e2e('release: installs only wheels; no compiler, no headers, not root', async () => {
   const r = await cli(['release'])
   assert.is(r.code, 0, `${r.stdout}\n${r.stderr}`)
-  assert.match(r.stdout, /Image docker\/builder \[skipped: .* exists\]/, 'images that exist are not rebuilt')
+  assert.match(r.stdout, /Image docker\/builder \[skipped: .* is up to date\]/, 'images that exist are not rebuilt')
   assert.match(r.stdout, /✔ Image docker\/release: .*pollsite-release:c[0-9a-f]{12} \(\+ :latest\)\s+\d+ MB/, 'summary names image and size')
   const tools = await execIn(ref('release'), ['sh', '-c', 'command -v gcc cc c++ || echo no-compiler; ls /usr/include/python3*/Python.h 2>/dev/null || echo no-headers'])
   assert.match(tools.output, /no-compiler/, `no compiler in the release: ${tools.output}`)

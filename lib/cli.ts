@@ -11,7 +11,8 @@ const write: Write = (line, stream) => (stream === 'stderr' ? process.stderr : p
 
 /** The interactive view only on a terminal, outside CI, unless --plain. Picked once, here. */
 export function useListr(p: ParsedArgv, env: NodeJS.ProcessEnv = process.env, isTTY = Boolean(process.stdout.isTTY)): boolean {
-  return isTTY && !p.plain && !env.CI
+  const ci = Boolean(env.CI) && env.CI!.toLowerCase() !== 'false'
+  return isTTY && !p.plain && !ci
 }
 
 async function execute(def: TaskDef, p: ParsedArgv, signal: AbortSignal): Promise<number> {

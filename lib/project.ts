@@ -29,7 +29,7 @@ export function pyprojectName(text: string): string | undefined {
 
 export function isInside(root: string, p: string): boolean {
   const rel = path.relative(root, p)
-  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel))
+  return rel === '' || (rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel))
 }
 
 export async function openProject(loaded: LoadedConfig): Promise<Project> {

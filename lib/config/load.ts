@@ -1,4 +1,4 @@
-import { existsSync, statSync } from 'node:fs'
+import { existsSync, readFileSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { cosmiconfig } from 'cosmiconfig'
 import { UserError } from '../errors.js'
@@ -44,7 +44,7 @@ export interface LoadedConfig {
 export function findProjectRoot(cwd: string): string {
   let dir = path.resolve(cwd)
   for (;;) {
-    if (projectMarkers.some((m) => existsSync(path.join(dir, m)))) return dir
+    if (projectMarkers.some((m) => existsSync(path.join(dir, m))) || hasPackageConfig(dir)) return dir
     const parent = path.dirname(dir)
     if (parent === dir) return path.resolve(cwd)
     dir = parent
@@ -56,6 +56,15 @@ function isDir(p: string): boolean {
     return statSync(p).isDirectory()
   } catch {
     return false
+  }
+}
+
+/** A package.json marks the root only when it carries our key: most are some other tool's. */
+function hasPackageConfig(dir: string): boolean {
+  try {
+    return MODULE in JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8'))
+  } catch {
+    return false // absent or not JSON: not a config of ours
   }
 }
 
@@ -72,13 +81,21 @@ export async function loadConfig(opts: { cwd: string; file?: string }): Promise<
     if (err.code === 'ENOENT') {
       throw new UserError(`config file ${opts.file} not found`, { hint: 'check the --config path', cause: e })
     }
-    throw new UserError(`cannot read ${where}: ${err.message.split('\n')[0]}`, {
-      hint: 'fix the syntax (JSON needs double quotes and no trailing commas)',
+    // cosmiconfig's first line only names the file; the parser's own line says what and where.
+    const detail = err.message
+      .split('\n')
+      .map((l) => l.trim())
+      .find((l) => l && !/^(JSON|YAML) Error in /.test(l) && !/^[>|]/.test(l) && !/^\d+ \|/.test(l))
+    const yaml = /\.ya?ml$|rc$/.test(where)
+    throw new UserError(`cannot read ${where}${detail ? `: ${detail}` : ''}`, {
+      hint: yaml ? 'fix the YAML syntax' : 'fix the syntax (JSON needs double quotes and no trailing commas)',
       cause: e,
     })
   }
   const file = result?.filepath
-  const root = file ? path.dirname(file) : root0
+  // Paths are relative to the project root (the folder searched, or --config's folder), so a
+  // config in .config/ means the same as one at the top.
+  const root = root0
   const raw = result?.config ?? {}
   const shown = file ? path.relative(opts.cwd, file) || path.basename(file) : 'the defaults'
   const { value, problems } = validate(raw, loadSchema(), (p) => isDir(path.resolve(root, p)))

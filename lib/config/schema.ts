@@ -12,7 +12,7 @@ export interface SchemaNode {
   minimum?: number
   maximum?: number
   description?: string
-  /** Our keyword: the string is a folder, relative to the config file, that must exist. */
+  /** Our keyword: the string is a folder, relative to the project root, that must exist. */
   'x-folder'?: boolean
 }
 

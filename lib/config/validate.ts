@@ -81,7 +81,7 @@ export function validate(
       problems.push({
         key: label,
         message: `"${label}" names folder ${show(value)}, which does not exist`,
-        fix: `create the folder or point "${label}" at an existing one (paths are relative to the config file)`,
+        fix: `create the folder or point "${label}" at an existing one (paths are relative to the project root, where the config file is)`,
       })
     }
   }

@@ -92,7 +92,8 @@ export async function buildImage(docker: Docker, req: BuildRequest): Promise<{ i
       const text = msg.stream ?? (msg.status ? `${msg.status}${msg.progress ? ` ${msg.progress}` : ''}` : '')
       for (const line of text.split('\n')) {
         const l = line.replace(/\r/g, '').trimEnd()
-        if (!l) continue
+        // The legacy builder's bookkeeping (" ---> 3f2a…", "Removing intermediate container") says nothing to a user.
+        if (!l || /^ ---> |^Removing intermediate container /.test(l)) continue
         if (/^Step \d+\/\d+ : /.test(l)) {
           step = l
           req.onStep?.(l)

@@ -122,8 +122,11 @@ export async function startContainer(docker: Docker, spec: ContainerSpec, signal
 /** Run a container to completion and remove it, also on failure and on abort. Returns the exit code. */
 export async function runContainer(docker: Docker, spec: ContainerSpec, signal?: AbortSignal): Promise<number> {
   const running = await startContainer(docker, spec, signal)
-  const onAbort = () => void running.container.kill().catch(() => {})
+  // Already stopped is fine: remove() below forces it either way.
+  const onAbort = () => void running.container.kill().catch(() => undefined)
   signal?.addEventListener('abort', onAbort, { once: true })
+  // The signal may have fired while the container was being created and started.
+  if (signal?.aborted) onAbort()
   try {
     const code = await running.exited
     if (signal?.aborted) throw interrupted(signal)

@@ -18,7 +18,7 @@ export function instructions(text: string): { line: number; keyword: string; res
   for (let i = 0; i < lines.length; i++) {
     const raw = lines[i]
     if (!buf && /^\s*(#|$)/.test(raw)) continue
-    if (buf && /^\s*#/.test(raw)) continue // comment lines inside a continuation are skipped by Docker
+    if (buf && /^\s*(#|$)/.test(raw)) continue // comments and blank lines inside a continuation are skipped by Docker
     if (!buf) start = i + 1
     if (/\\\s*$/.test(raw)) {
       buf += raw.replace(/\\\s*$/, ' ')
@@ -29,6 +29,9 @@ export function instructions(text: string): { line: number; keyword: string; res
     if (m) out.push({ line: start, keyword: m[1].toUpperCase(), rest: m[2].trim() })
     buf = ''
   }
+  // A last line ending in a backslash still ends the instruction.
+  const last = buf.trim().match(/^(\S+)\s*(.*)$/s)
+  if (last) out.push({ line: start, keyword: last[1].toUpperCase(), rest: last[2].trim() })
   return out
 }
 

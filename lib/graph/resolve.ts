@@ -30,8 +30,10 @@ export function splitRef(ref: string): { repo: string; tag?: string } {
 
 /** Which of our images a FROM ref names, if any: `<prefix>-<name>` with any tag. */
 export function matchOurImage(ref: string, prefix: string, names: Iterable<string>): string | undefined {
-  const repo = splitRef(ref).repo.toLowerCase().replace(/^(docker\.io\/)?(library\/)?/, '')
-  for (const name of names) if (repo === `${prefix}-${name}`.toLowerCase()) return name
+  // docker.io/ and library/ are implied by the engine: compare without them on both sides.
+  const hub = (r: string) => r.toLowerCase().replace(/^(docker\.io\/)?(library\/)?/, '')
+  const repo = hub(splitRef(ref).repo)
+  for (const name of names) if (repo === hub(`${prefix}-${name}`)) return name
   return undefined
 }
 
@@ -40,13 +42,13 @@ export function resolveGraph(images: ImageDir[], prefix: string, buildArgs: Reco
   const names = images.map((i) => i.name)
   const graph: ImageGraph = new Map()
   for (const img of images) {
-    const froms = externalRefs(parseFrom(img.text, buildArgs))
-    if (froms.length === 0) {
+    const all = parseFrom(img.text, buildArgs)
+    if (all.length === 0) {
       throw new UserError(`${img.dockerfile} has no FROM line`, { hint: 'start the Dockerfile with FROM <image>' })
     }
     const parents: string[] = []
     const external: string[] = []
-    for (const f of froms) {
+    for (const f of externalRefs(all)) {
       if (!f.ref) {
         throw new UserError(`${img.dockerfile}:${f.line}: FROM names an empty image (an ARG without a value?)`, {
           hint: 'give the ARG a default before the first FROM, or pass it in "buildArgs" of .pypackagerc.json',

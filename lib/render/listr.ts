@@ -29,7 +29,8 @@ export async function runWithListr<C>(stages: Stage<C>[], ctx: C, emit: Emit): P
       exitOnError: true,
       // Ctrl-C belongs to cli.ts: it aborts the run's signal so containers are removed in `finally`.
       registerSignalListeners: false,
-      rendererOptions: { collapseSubtasks: false, showErrorMessage: true },
+      // The error is printed once, by cli.ts, with its details and hint.
+      rendererOptions: { collapseSubtasks: false, showErrorMessage: false },
     },
   )
   await list.run()

@@ -1,4 +1,4 @@
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { suite } from 'uvu'
@@ -57,6 +57,23 @@ e2e('build: wheels for the app, the C extension and every dependency; no contain
   }
   assert.equal(await containersOf(project), [], 'the builder container is removed')
   assert.not.ok(existsSync(path.join(dir, 'example/build')) || readdirSync(path.join(dir, 'example')).some((f) => f.endsWith('.egg-info')), 'the source folder stays clean')
+})
+
+e2e('build, Ctrl-C while pip works: exits 130, removes the builder container, leaves the wheelhouse as it was', async () => {
+  // A package whose build takes a minute, so the interrupt lands while the builder runs.
+  mkdirSync(path.join(dir, 'slowpkg'), { recursive: true })
+  writeFileSync(path.join(dir, 'slowpkg/setup.py'), 'import time\ntime.sleep(60)\nfrom setuptools import setup\nsetup(name="slowpkg", version="1")\n')
+  writeFileSync(path.join(dir, 'slow.json'), JSON.stringify({ ...config, source: 'slowpkg', localPackages: [] }))
+  const before = readdirSync(path.join(dir, 'wheelhouse')).sort()
+  const app = startCli(['build', '--config', 'slow.json'], { cwd: dir })
+  await poll('the builder container to start', async () => ((await containersOf(project)).some((c) => c.Labels[LABEL_TASK] === 'build') ? true : undefined), 60_000, 100)
+  app.child.kill('SIGINT')
+  const started = Date.now()
+  assert.is(await app.done, 130, `an interrupted build exits 130:\n${app.output()}`)
+  assert.ok(Date.now() - started < 10_000, 'it stops promptly')
+  assert.equal(await containersOf(project), [], 'the builder container is removed')
+  assert.equal(readdirSync(path.join(dir, 'wheelhouse')).sort(), before, 'the wheelhouse is exactly as before')
+  assert.not.ok(existsSync(path.join(dir, '.pypackage')), 'no staging folder is left')
 })
 
 e2e('release: installs only wheels; no compiler, no headers, not root', async () => {

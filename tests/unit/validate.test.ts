@@ -161,7 +161,7 @@ Validate('asks about every x-folder path and reports the missing ones by key', (
   assert.equal(keys(problems), ['source', 'pip.findLinks[1]'], 'only the two missing folders should be reported, in input order')
   assert.match(problems[0].message, '"source" names folder "nope", which does not exist', 'the message should name the key and the folder')
   assert.match(problems[1].message, '"pip.findLinks[1]" names folder "missing"', 'an array item should be named with its index')
-  assert.match(problems[0].fix, 'relative to the config file', 'the fix should say what paths are relative to')
+  assert.match(problems[0].fix, 'relative to the project root', 'the fix should say what paths are relative to')
 })
 
 Validate('the wheelhouse is not checked for existence (it is created)', () => {

@@ -1,0 +1,56 @@
+import { suite } from 'uvu'
+import * as assert from 'uvu/assert'
+import type { Event } from '../../lib/render/events.js'
+import { formatPlain, plainRenderer } from '../../lib/render/plain.js'
+
+// ---------------------------------------------------------------------------------------------
+const FormatPlain = suite('formatPlain')
+
+const cases: { event: Event; want: string }[] = [
+  { event: { type: 'task:start', id: 'image:base', title: 'Image base' }, want: '▶ Image base' },
+  { event: { type: 'task:skip', id: 'image:base', title: 'Image base', reason: 'up to date' }, want: '↓ Image base [skipped: up to date]' },
+  { event: { type: 'task:done', id: 'wheels', title: 'Wheels', summary: '9 wheels', ms: 250 }, want: '✔ Wheels: 9 wheels (250 ms)' },
+  { event: { type: 'task:done', id: 'wheels', title: 'Wheels', summary: '', ms: 1500 }, want: '✔ Wheels (1.5 s)' },
+  { event: { type: 'task:fail', id: 'wheels', title: 'Wheels', message: 'pip failed', ms: 12_345 }, want: '✖ Wheels (12.3 s)' },
+  { event: { type: 'build:step', id: 'image:base', step: 'Step 2/5 : RUN apt-get update' }, want: '  Step 2/5 : RUN apt-get update' },
+  { event: { type: 'build:output', id: 'image:base', line: 'Get:1 http://deb.debian.org' }, want: '    Get:1 http://deb.debian.org' },
+  { event: { type: 'info', message: 'Serving http://127.0.0.1:8000/' }, want: 'Serving http://127.0.0.1:8000/' },
+  { event: { type: 'output', stream: 'stdout', line: 'System check identified no issues' }, want: 'System check identified no issues' },
+  { event: { type: 'output', stream: 'stderr', line: '[INFO] Booting worker' }, want: '[INFO] Booting worker' },
+]
+for (const c of cases) {
+  FormatPlain(`${c.event.type}${c.event.type === 'task:done' ? ` (${c.event.summary ? 'with' : 'without'} summary)` : ''}${c.event.type === 'output' ? ` (${c.event.stream})` : ''}`, () => {
+    assert.is(formatPlain(c.event), c.want, `${c.event.type} should print as ${JSON.stringify(c.want)}`)
+  })
+}
+
+FormatPlain('a failure line does not repeat the error (cli.ts prints it once)', () => {
+  const line = formatPlain({ type: 'task:fail', id: 'x', title: 'X', message: 'secret detail', ms: 1 })!
+  assert.not.match(line, 'secret detail', 'the task:fail line should not include the message')
+})
+
+FormatPlain.run()
+
+// ---------------------------------------------------------------------------------------------
+const PlainRenderer = suite('plainRenderer')
+
+PlainRenderer('writes each event as one line, container stderr to stderr, the rest to stdout', () => {
+  const written: [string, string][] = []
+  const emit = plainRenderer((line, stream) => written.push([line, stream]))
+  emit({ type: 'task:start', id: 'a', title: 'A' })
+  emit({ type: 'output', stream: 'stderr', line: 'warn' })
+  emit({ type: 'output', stream: 'stdout', line: 'ok' })
+  emit({ type: 'task:fail', id: 'a', title: 'A', message: 'm', ms: 5 })
+  assert.equal(
+    written,
+    [
+      ['▶ A', 'stdout'],
+      ['warn', 'stderr'],
+      ['ok', 'stdout'],
+      ['✖ A (5 ms)', 'stdout'],
+    ],
+    'lines should be formatted and routed to the matching stream',
+  )
+})
+
+PlainRenderer.run()

@@ -1,0 +1,100 @@
+import { suite } from 'uvu'
+import * as assert from 'uvu/assert'
+import { imageRepo, isValidTag, toImageName, versionTag } from '../../lib/version.js'
+
+const HASH = '0123456789abcdef0123456789abcdef01234567'
+
+// ---------------------------------------------------------------------------------------------
+const VersionTag = suite('versionTag')
+
+VersionTag('a clean work tree is tagged with the short commit', () => {
+  assert.is(versionTag({ sha: 'abc1234', dirty: false }, HASH), 'abc1234', 'a clean tree should give the sha alone')
+})
+
+VersionTag('a dirty work tree never claims the commit alone', () => {
+  assert.is(versionTag({ sha: 'abc1234', dirty: true }, HASH), 'abc1234-dirty', 'changed tracked files should add "-dirty"')
+})
+
+VersionTag('outside git the tag is "c" and the first 12 hex of the content hash', () => {
+  const tag = versionTag(undefined, HASH)
+  assert.is(tag, 'c0123456789ab', 'the tag should be "c" + 12 hex digits of the hash')
+  assert.match(tag, /^c[0-9a-f]{12}$/, 'the tag should have the content-tag shape')
+})
+
+VersionTag('content tags differ when the inputs differ', () => {
+  assert.is.not(versionTag(undefined, 'aaaaaaaaaaaa99'), versionTag(undefined, 'bbbbbbbbbbbb99'), 'two hashes differing in the first 12 hex should give two tags')
+})
+
+VersionTag('every kind of tag is a valid Docker tag', () => {
+  for (const tag of [versionTag({ sha: 'abc1234', dirty: false }, HASH), versionTag({ sha: 'abc1234', dirty: true }, HASH), versionTag(undefined, HASH)]) {
+    assert.ok(isValidTag(tag), `"${tag}" should be accepted as a Docker tag`)
+  }
+})
+
+VersionTag.run()
+
+// ---------------------------------------------------------------------------------------------
+const IsValidTag = suite('isValidTag')
+
+const tags: [string, boolean][] = [
+  ['latest', true],
+  ['abc1234-dirty', true],
+  ['1.0.0', true],
+  ['_private', true],
+  ['A_b.C-d', true],
+  ['x'.repeat(128), true],
+  ['x'.repeat(129), false],
+  ['', false],
+  ['.hidden', false],
+  ['-flag', false],
+  ['has space', false],
+  ['a/b', false],
+  ['a:b', false],
+  ['é', false],
+]
+for (const [tag, ok] of tags) {
+  IsValidTag(`${tag.length > 20 ? `${tag.length} chars` : JSON.stringify(tag)} → ${ok}`, () => {
+    assert.is(isValidTag(tag), ok, `${JSON.stringify(tag.slice(0, 20))} (${tag.length} chars) should ${ok ? '' : 'not '}be a valid tag`)
+  })
+}
+
+IsValidTag.run()
+
+// ---------------------------------------------------------------------------------------------
+const ToImageName = suite('toImageName')
+
+const imageNames: [string, string][] = [
+  ['pollsite', 'pollsite'],
+  ['PollSite', 'pollsite'],
+  ['my_app', 'my_app'],
+  ['my.app-2', 'my.app-2'],
+  ['Django Polls!', 'django-polls'],
+  ['a  +  b', 'a-b'],
+  ['_leading_and_trailing_', 'leading_and_trailing'],
+  ['-x-', 'x'],
+  ['', 'app'],
+  ['---', 'app'],
+  ['Ünïcode', 'n-code'],
+]
+for (const [input, want] of imageNames) {
+  ToImageName(`${JSON.stringify(input)} → ${want}`, () => {
+    assert.is(toImageName(input), want, `"${input}" should become the repository name "${want}"`)
+  })
+}
+
+ToImageName.run()
+
+// ---------------------------------------------------------------------------------------------
+const ImageRepo = suite('imageRepo')
+
+const repos: [string, string, string, string][] = [
+  ['pypackage', 'pollsite', 'base', 'pypackage/pollsite-base'],
+  ['registry.example.com/team', 'app', 'release', 'registry.example.com/team/app-release'],
+]
+for (const [ns, app, image, want] of repos) {
+  ImageRepo(want, () => {
+    assert.is(imageRepo(ns, app, image), want, `namespace "${ns}", app "${app}", image "${image}" should give "${want}"`)
+  })
+}
+
+ImageRepo.run()

@@ -1,7 +1,6 @@
 import { mainHelp, parseArgv, taskHelp, type ParsedArgv } from './args.js'
 import { createContext } from './context.js'
 import { formatError, UserError } from './errors.js'
-import type { Emit } from './render/events.js'
 import { plainRenderer } from './render/plain.js'
 import { findTask, tasks } from './tasks/registry.js'
 import type { TaskDef } from './tasks/types.js'
@@ -20,22 +19,23 @@ async function execute(def: TaskDef, p: ParsedArgv, signal: AbortSignal): Promis
   const { openProject } = await import('./project.js')
   const { connect } = await import('./docker/client.js')
   const plain = plainRenderer(write, p.verbose)
-  const interactive = useListr(p) && Boolean(def.stages)
-  // Under listr2 the view draws everything; only `info` lines are printed after it.
-  const emit: Emit = interactive ? () => {} : plain
   const needsProject = def.needsProject !== false
   const project = needsProject
     ? await openProject(await loadConfig({ cwd: process.cwd(), file: p.config }))
     : (undefined as never)
-  const ctx = createContext({ project, emit, signal, verbose: p.verbose, docker: () => connect({ signal }) })
+  const ctx = createContext({ project, emit: plain, signal, verbose: p.verbose, docker: () => connect({ signal }) })
   if (def.run) return def.run(ctx, p.args)
-  const stages = await def.stages!(ctx, p.args)
-  if (interactive) {
-    const { runWithListr } = await import('./render/listr.js')
-    await runWithListr(stages, ctx, emit)
+  const nodes = await def.graph!(ctx, p.args)
+  const { execute } = await import('./graph/execute.js')
+  const { parseConcurrency } = await import('./tasks/plan-images.js')
+  const dryRun = def.dryRun || p.args.options['dry-run'] === true
+  const opts = { concurrency: parseConcurrency(p.args.options.concurrency), force: p.args.options.force === true, dryRun }
+  // The interactive view only for real work on a terminal; a plan is a few plain lines.
+  if (useListr(p) && !dryRun) {
+    const { showWithListr } = await import('./render/listr.js')
+    await showWithListr(nodes, (emit) => execute(nodes, ctx, { ...opts, emit }))
   } else {
-    const { runStages } = await import('./render/run-stages.js')
-    await runStages(stages, ctx, emit)
+    await execute(nodes, ctx, { ...opts, emit: plain })
   }
   return 0
 }

@@ -9,6 +9,7 @@ export interface SchemaNode {
   items?: SchemaNode
   default?: unknown
   pattern?: string
+  enum?: unknown[]
   minimum?: number
   maximum?: number
   description?: string
@@ -43,6 +44,7 @@ export interface Config {
   dockerDir: string
   images: { builder: string; release: string }
   buildArgs: Record<string, string>
+  builder: 'auto' | 'buildkit' | 'legacy'
   pip: PipConfig
   release: { settings: string | null; wsgi: string | null; port: number }
   run: { hostPort: number; env: Record<string, string> }

@@ -70,6 +70,14 @@ export function validate(
     })
     return { value, problems }
   }
+  if (schema.enum && !schema.enum.includes(value)) {
+    problems.push({
+      key: label,
+      message: `"${label}" is ${show(value)}, not one of ${schema.enum.map(show).join(', ')}`,
+      fix: `set "${label}" to one of ${schema.enum.map(show).join(', ')}`,
+    })
+    return { value, problems }
+  }
   if (typeof value === 'string') {
     if (schema.pattern && !new RegExp(schema.pattern).test(value)) {
       problems.push({

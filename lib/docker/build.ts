@@ -1,32 +1,34 @@
 import type { Readable } from 'node:stream'
 import { UserError, interrupted } from '../errors.js'
+import { BuildKitProgress, decodeTrace } from './buildkit.js'
 import type { Docker } from './client.js'
 
-export interface BuildEvents {
+export type Builder = 'buildkit' | 'legacy'
+
+export interface BuildRequest {
+  context: Readable
+  tags: string[]
+  builder: Builder
+  dockerfile?: string
+  buildargs?: Record<string, string>
+  labels?: Record<string, string>
+  signal?: AbortSignal
+  /** Name for messages, e.g. "docker/base". */
+  name: string
   /** "Step 4/9 : RUN …" */
   onStep?: (step: string) => void
   /** Every other output line of the build. */
   onOutput?: (line: string) => void
 }
 
-export interface BuildRequest extends BuildEvents {
-  context: Readable
-  tags: string[]
-  dockerfile?: string
-  buildargs?: Record<string, string>
-  labels?: Record<string, string>
-  signal?: AbortSignal
-  /** Name for messages, e.g. "base". */
-  name: string
-}
-
 interface BuildMessage {
+  id?: string
   stream?: string
   status?: string
   progress?: string
   error?: string
   errorDetail?: { message?: string; code?: number }
-  aux?: { ID?: string }
+  aux?: { ID?: string } | string
 }
 
 /** Split a chunked stream of JSON messages (one per line) into parsed messages. */
@@ -46,20 +48,67 @@ export async function* jsonLines(stream: AsyncIterable<Buffer | string>): AsyncG
 
 const TAIL = 25
 
+const chosen = new WeakMap<Docker, Promise<Builder>>()
+
 /**
- * Build an image with the legacy builder through the Engine API. A failed step arrives INSIDE the
- * stream as {error, errorDetail} (followProgress would not report it), so every message is checked.
- * The engine applies the tags only when the whole build succeeds: a failure tags nothing.
+ * The builder to use: as configured, or (auto) BuildKit when the engine's API offers it (1.39+)
+ * and DOCKER_BUILDKIT is not 0, as the docker CLI decides. Asked once per engine connection.
+ */
+export function chooseBuilder(docker: Docker, setting: 'auto' | Builder, env: NodeJS.ProcessEnv = process.env): Promise<Builder> {
+  if (setting !== 'auto') return Promise.resolve(setting)
+  if (env.DOCKER_BUILDKIT === '0') return Promise.resolve('legacy')
+  let p = chosen.get(docker)
+  if (!p) {
+    p = docker.version().then((v) => (apiAtLeast(v.ApiVersion, '1.39') ? 'buildkit' : 'legacy'))
+    chosen.set(docker, p)
+  }
+  return p
+}
+
+/** Compare dotted API versions: "1.41" ≥ "1.39". */
+export function apiAtLeast(version: string, min: string): boolean {
+  const [a, b] = [version.split('.').map(Number), min.split('.').map(Number)]
+  for (let i = 0; i < Math.max(a.length, b.length); i++) {
+    if ((a[i] ?? 0) !== (b[i] ?? 0)) return (a[i] ?? 0) > (b[i] ?? 0)
+  }
+  return true
+}
+
+/** What to tell the user to do about a failed build, from the step and the engine's message. */
+export function buildHint(step: string, message: string): string {
+  if (/ RUN /.test(step) || /executor failed running|did not complete successfully/.test(message)) {
+    return 'the RUN step exited non-zero: its last output lines are above; fix the step in its Dockerfile and retry'
+  }
+  if (/pull access denied|not found|no such image|failed to resolve source metadata|failed to do request/i.test(message)) {
+    return 'a FROM image is missing from the engine and no registry is reachable: build or load it first'
+  }
+  if (/dockerfile parse error|unknown instruction/i.test(message)) return 'fix the Dockerfile syntax at the line named above'
+  return 'fix the Dockerfile and retry'
+}
+
+/**
+ * Build an image through the Engine API, with BuildKit (version 2: progress arrives as protobuf
+ * `moby.buildkit.trace` messages) or the legacy builder (JSON lines). A failed step arrives INSIDE
+ * the stream as {error, errorDetail} (followProgress would not report it), so every message is
+ * checked. The engine applies the tags only when the whole build succeeds: a failure tags nothing.
  */
 export async function buildImage(docker: Docker, req: BuildRequest): Promise<{ id: string }> {
   if (req.signal?.aborted) throw interrupted(req.signal)
   const tail: string[] = []
   let step = ''
   let id = ''
-  const push = (line: string) => {
+  const output = (line: string) => {
     tail.push(line)
     if (tail.length > TAIL) tail.shift()
+    req.onOutput?.(line)
   }
+  const onStep = (s: string) => {
+    step = s
+    tail.push(s)
+    if (tail.length > TAIL) tail.shift()
+    req.onStep?.(s)
+  }
+  const kit = req.builder === 'buildkit' ? new BuildKitProgress({ step: onStep, output }) : undefined
   let stream: NodeJS.ReadableStream
   try {
     stream = await docker.buildImage(req.context as unknown as NodeJS.ReadableStream, {
@@ -70,6 +119,7 @@ export async function buildImage(docker: Docker, req: BuildRequest): Promise<{ i
       rm: true,
       forcerm: true,
       abortSignal: req.signal,
+      ...(kit ? { version: '2' } : {}),
     } as object)
   } catch (e) {
     if (req.signal?.aborted) throw interrupted(req.signal)
@@ -79,28 +129,26 @@ export async function buildImage(docker: Docker, req: BuildRequest): Promise<{ i
     for await (const msg of jsonLines(stream as AsyncIterable<Buffer>)) {
       if (msg.error || msg.errorDetail) {
         const message = (msg.errorDetail?.message ?? msg.error ?? 'unknown error').trim()
-        throw new UserError(`building ${req.name} failed${step ? ` at ${step}` : ''}: ${message}`, {
-          details: tail,
-          hint: step.includes(' RUN ')
-            ? `the RUN step exited non-zero: its last output lines are above; fix the step in its Dockerfile and retry`
-            : /pull access denied|not found|no such image/i.test(message)
-              ? 'a FROM image is missing from the engine and no registry is reachable: build or load it first'
-              : 'fix the Dockerfile and retry',
+        const at = kit?.failedStep ?? step
+        const details = kit?.failedStep ? [kit.failedStep, ...kit.tailOf(kit.failedStep)] : tail
+        throw new UserError(`building ${req.name} failed${at ? ` at ${at}` : ''}: ${kit?.failedError ?? message}`, {
+          details,
+          hint: buildHint(at, message),
         })
       }
-      if (msg.aux?.ID) id = msg.aux.ID
+      if (msg.id === 'moby.buildkit.trace' && typeof msg.aux === 'string') {
+        kit?.feed(decodeTrace(msg.aux))
+        continue
+      }
+      if (typeof msg.aux === 'object' && msg.aux?.ID) id = msg.aux.ID
       const text = msg.stream ?? (msg.status ? `${msg.status}${msg.progress ? ` ${msg.progress}` : ''}` : '')
       for (const line of text.split('\n')) {
         const l = line.replace(/\r/g, '').trimEnd()
-        // The legacy builder's bookkeeping (" ---> 3f2a…", "Removing intermediate container") says nothing to a user.
-        if (!l || /^ ---> |^Removing intermediate container /.test(l)) continue
-        if (/^Step \d+\/\d+ : /.test(l)) {
-          step = l
-          req.onStep?.(l)
-        } else {
-          req.onOutput?.(l)
-        }
-        push(l)
+        // The legacy builder's bookkeeping (" ---> 3f2a…", "Running in …", "Removing intermediate
+        // container") says nothing to a user; " ---> Using cache" does, and stays.
+        if (!l || /^ ---> ([0-9a-f]{12}$|Running in )|^Removing intermediate container /.test(l)) continue
+        if (/^Step \d+\/\d+ : /.test(l)) onStep(l)
+        else output(l)
       }
     }
   } catch (e) {

@@ -4,6 +4,8 @@ export const LABEL_TASK = 'pypackage-tasks.task'
 export const LABEL_RUN = 'pypackage-tasks.run'
 /** On images: sha256 of the build inputs (context, build args, parents' inputs). */
 export const LABEL_INPUTS = 'pypackage-tasks.inputs'
+/** On images: the inputs themselves (key → short hash), so the next build can say what changed. */
+export const LABEL_INPUTS_DETAIL = 'pypackage-tasks.inputs-detail'
 
 export function labelsFor(project: string, task: string, runId: string): Record<string, string> {
   return { [LABEL_PROJECT]: project, [LABEL_TASK]: task, [LABEL_RUN]: runId }

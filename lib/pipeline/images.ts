@@ -1,14 +1,24 @@
 import path from 'node:path'
 import type { Context } from '../context.js'
-import { buildImage } from '../docker/build.js'
-import { findImage } from '../docker/client.js'
-import { hashContext, listContext, packContext, type ContextEntry } from '../docker/context.js'
-import { LABEL_INPUTS, LABEL_PROJECT } from '../docker/labels.js'
+import { buildImage, chooseBuilder } from '../docker/build.js'
+import { findImage, type Docker } from '../docker/client.js'
+import { listContext, packContext, type ContextEntry } from '../docker/context.js'
+import { LABEL_INPUTS, LABEL_INPUTS_DETAIL, LABEL_PROJECT } from '../docker/labels.js'
 import { UserError } from '../errors.js'
 import { discoverImages } from '../graph/discover.js'
+import type { Node } from '../graph/execute.js'
 import { resolveGraph, type ImageGraph, type ImageNode } from '../graph/resolve.js'
-import { formatBytes, formatMs, type StageEvent } from '../render/events.js'
+import { formatBytes, formatMs } from '../render/events.js'
 import { versionTag } from '../version.js'
+import { explainChanges, hashFile, hashInputs, sha256, type Inputs } from './inputs.js'
+
+/** What a graph node hands to the nodes that need it. */
+export interface NodeResult {
+  /** Image id (images) or builder-independent marker (wheels). */
+  id: string
+  ref?: string
+  inputs: Inputs
+}
 
 /** Build args every image gets: FROM lines use IMAGE_PREFIX to name their parents. */
 export function baseBuildArgs(ctx: Context): Record<string, string> {
@@ -27,42 +37,9 @@ export async function loadGraph(ctx: Context): Promise<ImageGraph> {
   return resolveGraph(images, ctx.project.prefix, baseBuildArgs(ctx))
 }
 
-/** What building one image needs: its files, its tags, whether the engine already has it. */
-export interface ImagePlan {
-  node: ImageNode
-  entries: ContextEntry[]
-  buildargs: Record<string, string>
-  tag: string
-  ref: string
-  /** sha256 of everything the build reads: context files, build args, the parents' input hashes. */
-  inputs: string
-  /** The engine has an image at `ref` built from these same inputs. */
-  upToDate: boolean
-}
-
 /** Names the image folder for a user: "docker/base". */
 export function imageLabel(ctx: Context, node: ImageNode): string {
   return path.relative(ctx.project.root, node.dir) || node.name
-}
-
-export async function planImage(
-  ctx: Context,
-  node: ImageNode,
-  extra: { entries?: ContextEntry[]; buildargs?: Record<string, string>; parents?: ImagePlan[] } = {},
-): Promise<ImagePlan> {
-  const entries = [...(await listContext(node.dir)), ...(extra.entries ?? [])]
-  const buildargs = { ...baseBuildArgs(ctx), ...extra.buildargs }
-  // A parent's inputs are part of ours: a changed base makes every image FROM it out of date.
-  const inputs = await hashContext(entries, JSON.stringify([buildargs, (extra.parents ?? []).map((p) => p.inputs)]))
-  const tag = versionTag(ctx.project.git, inputs)
-  const ref = `${node.repo}:${tag}`
-  const docker = await ctx.docker()
-  // The tag alone is not enough: an uncommitted edit keeps the `<sha>-dirty` tag.
-  const found = await findImage(docker, ref)
-  const upToDate = found?.labels[LABEL_INPUTS] === inputs
-  // Send only the ARGs the Dockerfile declares: the engine warns about the others.
-  const declared = Object.fromEntries(Object.entries({ ...buildargs, TAG: tag }).filter(([k]) => node.args.has(k)))
-  return { node, entries, buildargs: declared, tag, ref, inputs, upToDate }
 }
 
 /** Make sure every external FROM image is on the engine: there may be no registry to pull from. */
@@ -80,23 +57,85 @@ export async function checkExternal(ctx: Context, graph: ImageGraph, names: stri
   }
 }
 
-/** Build one planned image, tagged :<version> and :latest, labelled as ours. */
-export async function buildPlanned(ctx: Context, plan: ImagePlan, emit: (e: StageEvent) => void): Promise<string> {
-  const started = Date.now()
-  const docker = await ctx.docker()
-  const latest = `${plan.node.repo}:latest`
-  const { id } = await buildImage(docker, {
-    name: imageLabel(ctx, plan.node),
-    context: packContext(plan.entries),
-    tags: [plan.ref, latest],
-    buildargs: plan.buildargs,
-    // Only stable labels on images: a per-run label would change every image id and defeat the cache.
-    labels: { [LABEL_PROJECT]: ctx.project.prefix, [LABEL_INPUTS]: plan.inputs },
-    signal: ctx.signal,
-    onStep: (step) => emit({ type: 'build:step', step }),
-    onOutput: (line) => emit({ type: 'build:output', line }),
-  })
-  const info = await findImage(docker, id)
-  return `${plan.ref} (+ :latest)  ${formatBytes(info?.size ?? 0)}  ${formatMs(Date.now() - started)}`
+/** Extra context and build args for one image (the release image gets the wheelhouse). */
+export type ImageExtras = (ctx: Context) => Promise<{ entries: ContextEntry[]; buildargs: Record<string, string> }>
+
+/** The image built from these exact inputs, if the engine has one (found by label, any tag). */
+async function findByInputs(docker: Docker, repo: string, hash: string): Promise<{ id: string } | undefined> {
+  const images = await docker.listImages({ filters: { label: [`${LABEL_INPUTS}=${hash}`], reference: [repo] } })
+  return images[0] ? { id: images[0].Id } : undefined
 }
 
+interface ImagePlan {
+  entries: ContextEntry[]
+  buildargs: Record<string, string>
+  inputs: Inputs
+  hash: string
+  ref: string
+}
+
+/**
+ * One image as a graph node. Its inputs are the context files .dockerignore keeps, the build
+ * args it declares and its parents' image ids; an image labelled with the same inputs hash is
+ * reused (tagged, no context sent), otherwise it is built and the reason named.
+ */
+export function imageNode(ctx: Context, graph: ImageGraph, name: string, extras?: { needs: string[]; get: ImageExtras }): Node<Context, NodeResult> {
+  const node = graph.get(name)!
+  const label = imageLabel(ctx, node)
+  const parentIds = node.parents.map((p) => `image:${p}`)
+  let plan: ImagePlan | undefined
+  return {
+    id: `image:${name}`,
+    title: `Image ${label}`,
+    needs: [...parentIds, ...(extras?.needs ?? [])],
+    async check(c, deps) {
+      const unknown = [...node.parents.filter((p) => !deps[`image:${p}`]).map((p) => `parent image ${imageLabel(c, graph.get(p)!)} rebuilt`), ...(extras?.needs ?? []).filter((n) => !deps[n]).map((n) => `${n} rebuilt`)]
+      if (unknown.length) return { run: true, why: unknown.join(', ') }
+      const extra = extras ? await extras.get(c) : { entries: [], buildargs: {} }
+      const entries = [...(await listContext(node.dir)), ...extra.entries]
+      const all = { ...baseBuildArgs(c), ...extra.buildargs }
+      // Only the ARGs the Dockerfile declares are sent (the engine warns about others) and hashed.
+      const buildargs = Object.fromEntries(Object.entries(all).filter(([k]) => node.args.has(k)))
+      const inputs: Inputs = {}
+      for (const e of entries) inputs[`file:${path.relative(c.project.root, e.abs)}`] = await hashFile(e.abs)
+      for (const [k, v] of Object.entries(buildargs)) inputs[`arg:${k}`] = sha256(v).slice(0, 16)
+      for (const p of node.parents) inputs[`parent:${p}`] = deps[`image:${p}`]!.id
+      const hash = hashInputs(inputs)
+      const ref = `${node.repo}:${versionTag(c.project.git, hash)}`
+      plan = { entries, buildargs: node.args.has('TAG') ? { ...buildargs, TAG: ref.split(':').pop()! } : buildargs, inputs, hash, ref }
+      const docker = await c.docker()
+      const found = await findByInputs(docker, node.repo, hash)
+      if (found) return { skip: { id: found.id, ref, inputs }, why: `up to date (${ref})` }
+      const previous = await findImage(docker, `${node.repo}:latest`)
+      const recorded = previous?.labels[LABEL_INPUTS_DETAIL]
+      const why = explainChanges(recorded ? (JSON.parse(recorded) as Inputs) : undefined, inputs, (p) => imageLabel(c, graph.get(p) ?? node))
+      return { run: true, why }
+    },
+    async run(c, deps, emit) {
+      // check() always runs first (also under --force): it made the plan.
+      const p = plan!
+      const started = Date.now()
+      const docker = await c.docker()
+      const { id } = await buildImage(docker, {
+        name: label,
+        context: packContext(p.entries),
+        tags: [p.ref, `${node.repo}:latest`],
+        builder: await chooseBuilder(docker, c.project.config.builder),
+        buildargs: p.buildargs,
+        // Only stable labels on images: a per-run label would change every image id and defeat the cache.
+        labels: { [LABEL_PROJECT]: c.project.prefix, [LABEL_INPUTS]: p.hash, [LABEL_INPUTS_DETAIL]: JSON.stringify(p.inputs) },
+        signal: c.signal,
+        onStep: (step) => emit({ type: 'build:step', step }),
+        onOutput: (line) => emit({ type: 'build:output', line }),
+      })
+      const info = await findImage(docker, id)
+      return { result: { id, ref: p.ref, inputs: p.inputs }, summary: `${p.ref} (+ :latest)  ${formatBytes(info?.size ?? 0)}  ${formatMs(Date.now() - started)}` }
+    },
+    async reuse(c, result) {
+      // Same inputs under another tag (a new commit that did not touch this image): tag, don't build.
+      const docker = await c.docker()
+      const [repo, tag] = [node.repo, result.ref!.split(':').pop()!]
+      for (const t of [tag, 'latest']) await docker.getImage(result.id).tag({ repo, tag: t })
+    },
+  }
+}

@@ -1,24 +1,51 @@
 import { existsSync } from 'node:fs'
 import { mkdir, readdir, readFile, rename, rm, rmdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
+import fg from 'fast-glob'
 import type { Context } from '../context.js'
-import { labelsFor } from '../docker/labels.js'
+import type { PipConfig } from '../config/schema.js'
+import { LABEL_PROJECT, labelsFor } from '../docker/labels.js'
 import { runContainer } from '../docker/run.js'
 import { UserError } from '../errors.js'
-import type { PipConfig } from '../config/schema.js'
+import type { Project } from '../project.js'
 import { formatMs, type StageEvent } from '../render/events.js'
+import { hashFile, sha256, type Inputs } from './inputs.js'
 
-/** Written next to the wheels: which of them were built from our sources (app, local packages). */
+/** Written next to the wheels: what they were built from, and which wheel came from which package. */
 export const MANIFEST = 'pypackage-wheels.json'
 
 export interface WheelManifest {
-  /** Wheels built from the app's and local packages' sources. */
-  local: string[]
+  /** The build's inputs (source files, builder image, pip settings): the next run compares them. */
+  inputs: Inputs
+  /** Local package key ("app" or the folder name) → the wheel built from it. */
+  packages: Record<string, string>
   /** Every other wheel: the dependencies. */
   dependencies: string[]
 }
 
-export const MOUNT = { source: '/application', wheelhouse: '/wheelhouse', packages: '/packages', findLinks: '/find-links' }
+export const MOUNT = { source: '/application', wheelhouse: '/wheelhouse', packages: '/packages', findLinks: '/find-links', previous: '/previous', pipCache: '/pip-cache' }
+/** A named volume for pip's cache: downloads from an index survive between builds. */
+export const PIP_CACHE_VOLUME = 'pypackage-tasks-pip-cache'
+
+/** Never part of a source's inputs, nor copied for the build: caches, VCS, build leftovers. */
+export const EXCLUDE_ANYWHERE = ['.git', 'node_modules', '__pycache__', '*.pyc', '*.egg-info', '.pytest_cache', '.mypy_cache', '.tox']
+/** The same, at a package's top level only (a Python package may well be called `build`). */
+export const EXCLUDE_TOP = ['build', 'dist', '.pypackage', '.venv', 'venv', '.cache']
+
+/** A Python project we build from source: the app, or one of `localPackages`. */
+export interface LocalPackage {
+  key: string
+  dir: string
+  /** Where it is mounted in the builder. */
+  mount: string
+}
+
+export function localPackages(project: Project): LocalPackage[] {
+  return [
+    { key: 'app', dir: project.source, mount: MOUNT.source },
+    ...project.localPackages.map((dir) => ({ key: path.basename(dir), dir, mount: `${MOUNT.packages}/${path.basename(dir)}` })),
+  ]
+}
 
 /** pip settings as environment for the builder container: the image itself stays index-agnostic. */
 export function pipEnv(pip: PipConfig, findLinksMounts: string[]): Record<string, string> {
@@ -30,39 +57,97 @@ export function pipEnv(pip: PipConfig, findLinksMounts: string[]): Record<string
   return env
 }
 
-/**
- * The builder's shell script. Sources are mounted read-only and copied first: pip builds in-tree
- * and would leave root-owned build/ and *.egg-info in the user's folder. Local projects are built
- * with --no-deps first, then resolved together with their dependencies, so we know which wheels
- * are ours.
- */
-export function builderScript(opts: { packages: string[]; buildIsolation: boolean; owner?: string }): string {
-  const isolation = opts.buildIsolation ? '' : ' --no-build-isolation'
-  const copies = [
-    `mkdir -p /tmp/src/app /tmp/local /tmp/all`,
-    `tar -C ${MOUNT.source} --exclude=./.git --exclude=./node_modules --exclude=./wheelhouse --exclude=./.pypackage --exclude=./build -cf - . | tar -C /tmp/src/app -xf -`,
-    ...opts.packages.map((p) => `cp -a ${MOUNT.packages}/${p} /tmp/src/${p}`),
-  ]
-  const srcs = ['/tmp/src/app', ...opts.packages.map((p) => `/tmp/src/${p}`)].join(' ')
-  return [
-    'set -eu',
-    ...copies,
-    `pip wheel --no-deps${isolation} --wheel-dir /tmp/local ${srcs}`,
-    `pip wheel --wheel-dir /tmp/all --find-links /tmp/local /tmp/local/*.whl`,
-    `mkdir -p ${MOUNT.wheelhouse}/local ${MOUNT.wheelhouse}/all`,
-    `cp /tmp/local/*.whl ${MOUNT.wheelhouse}/local/ && cp /tmp/all/*.whl ${MOUNT.wheelhouse}/all/`,
-    ...(opts.owner ? [`chown -R ${opts.owner} ${MOUNT.wheelhouse}`] : []),
-  ].join('\n')
+/** The files of one package that make its wheel: excludes, the wheelhouse and nested packages left out. */
+export async function packageFiles(pkg: LocalPackage, others: LocalPackage[], wheelhouse: string): Promise<string[]> {
+  const nested = [...others.map((o) => o.dir), wheelhouse]
+    .map((d) => path.relative(pkg.dir, d))
+    .filter((rel) => rel && !rel.startsWith('..') && !path.isAbsolute(rel))
+  const ignore = [...EXCLUDE_ANYWHERE.flatMap((e) => [`**/${e}`, `**/${e}/**`]), ...[...EXCLUDE_TOP, ...nested].map((e) => `${e}/**`)]
+  const files = await fg('**/*', { cwd: pkg.dir, dot: true, onlyFiles: true, followSymbolicLinks: false, ignore })
+  return files.sort().map((f) => path.join(pkg.dir, f))
 }
 
-/** Read the manifest of a wheelhouse; undefined when it has none or its wheels are gone. */
+/** Inputs of the wheel build: every source file of every package, the builder image, pip settings. */
+export async function wheelInputs(project: Project, builderId: string): Promise<Inputs> {
+  const pkgs = localPackages(project)
+  const inputs: Inputs = { builder: builderId, pip: sha256(JSON.stringify(project.config.pip)).slice(0, 16) }
+  for (const pkg of pkgs) {
+    for (const f of await packageFiles(pkg, pkgs.filter((o) => o !== pkg), project.wheelhouse)) {
+      inputs[`file:${path.relative(project.root, f)}`] = await hashFile(f)
+    }
+  }
+  return inputs
+}
+
+/** The package a `file:` input belongs to: the deepest package folder holding it. */
+export function ownerOf(rel: string, pkgs: { key: string; rel: string }[]): string | undefined {
+  return pkgs
+    .filter((p) => p.rel === '' || rel === p.rel || rel.startsWith(`${p.rel}/`))
+    .sort((a, b) => b.rel.length - a.rel.length)[0]?.key
+}
+
+/**
+ * Which packages need a new wheel: all when nothing was built before or the builder or pip
+ * settings changed; otherwise only those whose files changed or whose wheel is gone. Pure.
+ */
+export function packagesToBuild(previous: WheelManifest | undefined, inputs: Inputs, pkgs: { key: string; rel: string }[]): string[] {
+  if (!previous || previous.inputs.builder !== inputs.builder || previous.inputs.pip !== inputs.pip) return pkgs.map((p) => p.key)
+  const changed = new Set<string>()
+  const keys = new Set([...Object.keys(previous.inputs), ...Object.keys(inputs)])
+  for (const key of keys) {
+    if (!key.startsWith('file:') || previous.inputs[key] === inputs[key]) continue
+    const owner = ownerOf(key.slice(5), pkgs)
+    if (owner) changed.add(owner)
+  }
+  return pkgs.filter((p) => changed.has(p.key) || !previous.packages[p.key]).map((p) => p.key)
+}
+
+const tarExcludes = (wheelhouseRel?: string) =>
+  [...EXCLUDE_ANYWHERE.map((e) => `--exclude='${e}'`), ...[...EXCLUDE_TOP, ...(wheelhouseRel ? [wheelhouseRel] : [])].map((e) => `--exclude='./${e}'`)].join(' ')
+
+/**
+ * The builder's shell script. Sources are mounted read-only and copied first: pip builds in-tree
+ * and would leave root-owned build/ and *.egg-info in the user's folder. Changed packages are
+ * built with --no-deps, unchanged ones reuse their previous wheel, then everything is resolved
+ * together with the previous wheelhouse as a find-links folder, so dependency wheels are reused.
+ */
+export function builderScript(opts: {
+  build: LocalPackage[]
+  reuse: { key: string; wheel: string }[]
+  buildIsolation: boolean
+  hasPrevious: boolean
+  wheelhouseRel?: string
+  owner?: string
+}): string {
+  const isolation = opts.buildIsolation ? '' : ' --no-build-isolation'
+  const lines = ['set -eu', 'mkdir -p /tmp/src /tmp/local /tmp/all']
+  for (const p of opts.build) {
+    lines.push(
+      `mkdir -p /tmp/src/${p.key} /tmp/local/${p.key}`,
+      `tar -C ${p.mount} ${tarExcludes(p.key === 'app' ? opts.wheelhouseRel : undefined)} -cf - . | tar -C /tmp/src/${p.key} -xf -`,
+      `pip wheel --no-deps${isolation} --wheel-dir /tmp/local/${p.key} /tmp/src/${p.key}`,
+    )
+  }
+  for (const r of opts.reuse) lines.push(`mkdir -p /tmp/local/${r.key} && cp ${MOUNT.previous}/${r.wheel} /tmp/local/${r.key}/`)
+  const links = [...opts.build, ...opts.reuse].map((p) => `--find-links /tmp/local/${p.key}`)
+  if (opts.hasPrevious) links.push(`--find-links ${MOUNT.previous}`)
+  lines.push(
+    `pip wheel --wheel-dir /tmp/all ${links.join(' ')} /tmp/local/*/*.whl`,
+    `cp -r /tmp/local ${MOUNT.wheelhouse}/local && mkdir -p ${MOUNT.wheelhouse}/all && cp /tmp/all/*.whl ${MOUNT.wheelhouse}/all/`,
+  )
+  if (opts.owner) lines.push(`chown -R ${opts.owner} ${MOUNT.wheelhouse}`)
+  return lines.join('\n')
+}
+
+/** Read the manifest of a wheelhouse; undefined when it has none or any wheel it lists is gone. */
 export async function readManifest(wheelhouse: string): Promise<WheelManifest | undefined> {
   try {
     const m = JSON.parse(await readFile(path.join(wheelhouse, MANIFEST), 'utf8')) as WheelManifest
     const present = new Set(await readdir(wheelhouse))
-    return [...m.local, ...m.dependencies].every((w) => present.has(w)) && m.local.length ? m : undefined
+    const local = Object.values(m.packages ?? {})
+    return m.inputs && local.length && [...local, ...m.dependencies].every((w) => present.has(w)) ? m : undefined
   } catch {
-    return undefined
+    return undefined // no manifest, or one from an older layout: the wheels are rebuilt
   }
 }
 
@@ -74,37 +159,55 @@ export function pipHint(lines: string[]): string {
   if (/error: command '.*(gcc|cc)' failed|fatal error: .*\.h: No such file/.test(text))
     return 'a C extension failed to compile: fix the source, or add the missing headers/compiler to docker/builder/Dockerfile'
   if (/Could not find a version that satisfies|requires a different Python/.test(text)) return 'a dependency has no wheel or sdist usable here: check versions and "pip.findLinks"'
-  return 'read pip\'s output above; run with --verbose for the whole log'
+  return "read pip's output above; run with --verbose for the whole log"
 }
 
 /**
- * Run the builder with the source at /application and a fresh folder at /wheelhouse. The
- * wheelhouse is replaced only when pip succeeded, so a failure leaves it exactly as it was.
+ * Run the builder with the sources at /application (and /packages/*) and a fresh folder at
+ * /wheelhouse. The wheelhouse is replaced only when pip succeeded, so a failure or an interrupt
+ * leaves it exactly as it was.
  */
-export async function buildWheels(ctx: Context, builderRef: string, emit: (e: StageEvent) => void): Promise<string> {
+export async function buildWheels(ctx: Context, builderRef: string, inputs: Inputs, emit: (e: StageEvent) => void): Promise<{ manifest: WheelManifest; summary: string }> {
   const { project } = ctx
   const started = Date.now()
+  const pkgs = localPackages(project)
+  const previous = await readManifest(project.wheelhouse)
+  const rels = pkgs.map((p) => ({ key: p.key, rel: path.relative(project.root, p.dir) }))
+  const toBuild = new Set(packagesToBuild(previous, inputs, rels))
+  const reuse = pkgs.filter((p) => !toBuild.has(p.key)).map((p) => ({ key: p.key, wheel: previous!.packages[p.key] }))
   const stagingRoot = path.join(project.root, '.pypackage')
   const staging = path.join(stagingRoot, `wheels-${ctx.runId}`)
   await mkdir(staging, { recursive: true })
-  const packages = project.localPackages.map((p) => path.basename(p))
   const findLinks = project.config.pip.findLinks.map((f, i) => ({ host: path.resolve(project.root, f), mount: `${MOUNT.findLinks}/${i}` }))
+  const docker = await ctx.docker()
+  await docker.createVolume({ Name: PIP_CACHE_VOLUME, Labels: { [LABEL_PROJECT]: 'shared' } })
   const binds = [
-    `${project.source}:${MOUNT.source}:ro`,
-    ...project.localPackages.map((p) => `${p}:${MOUNT.packages}/${path.basename(p)}:ro`),
+    ...pkgs.map((p) => `${p.dir}:${p.mount}:ro`),
     ...findLinks.map((f) => `${f.host}:${f.mount}:ro`),
+    ...(previous ? [`${project.wheelhouse}:${MOUNT.previous}:ro`] : []),
+    `${PIP_CACHE_VOLUME}:${MOUNT.pipCache}`,
     `${staging}:${MOUNT.wheelhouse}`,
   ]
   const owner = typeof process.getuid === 'function' ? `${process.getuid()}:${process.getgid!()}` : undefined
+  const wheelhouseRel = path.relative(project.source, project.wheelhouse)
+  const script = builderScript({
+    build: pkgs.filter((p) => toBuild.has(p.key)),
+    reuse,
+    buildIsolation: project.config.pip.buildIsolation,
+    hasPrevious: Boolean(previous),
+    wheelhouseRel: wheelhouseRel.startsWith('..') ? undefined : wheelhouseRel,
+    owner,
+  })
   const tail: string[] = []
   try {
     const code = await runContainer(
-      await ctx.docker(),
+      docker,
       {
         image: builderRef,
-        cmd: ['sh', '-c', builderScript({ packages, buildIsolation: project.config.pip.buildIsolation, owner })],
+        cmd: ['sh', '-c', script],
         env: {
           ...pipEnv(project.config.pip, findLinks.map((f) => f.mount)),
+          PIP_CACHE_DIR: MOUNT.pipCache,
           // Same sources, same bytes: wheels are byte-identical across builds, so caches keep hitting.
           SOURCE_DATE_EPOCH: '315532800',
         },
@@ -121,13 +224,21 @@ export async function buildWheels(ctx: Context, builderRef: string, emit: (e: St
     if (code !== 0) {
       throw new UserError(`building wheels failed: the builder exited with code ${code}`, { details: tail, hint: pipHint(tail) })
     }
-    const local = (await readdir(path.join(staging, 'local'))).filter((f) => f.endsWith('.whl')).sort()
+    const packages: Record<string, string> = {}
+    for (const p of pkgs) {
+      const [wheel] = (await readdir(path.join(staging, 'local', p.key))).filter((f) => f.endsWith('.whl'))
+      if (!wheel) throw new UserError(`pip built no wheel for ${path.relative(project.root, p.dir) || '.'}`, { details: tail })
+      packages[p.key] = wheel
+    }
     const all = (await readdir(path.join(staging, 'all'))).filter((f) => f.endsWith('.whl')).sort()
-    const manifest: WheelManifest = { local, dependencies: all.filter((f) => !local.includes(f)) }
+    const local = Object.values(packages)
+    const manifest: WheelManifest = { inputs, packages, dependencies: all.filter((f) => !local.includes(f)) }
     const next = path.join(staging, 'all')
     await writeFile(path.join(next, MANIFEST), JSON.stringify(manifest, null, 2) + '\n')
     await replaceDir(project.wheelhouse, next, path.join(staging, 'previous'))
-    return `${all.length} wheels (${local.join(', ')} + ${manifest.dependencies.length} dependencies) in ${path.relative(project.root, project.wheelhouse)}  ${formatMs(Date.now() - started)}`
+    const built = [...toBuild].map((k) => packages[k])
+    const summary = `${all.length} wheels (built ${built.join(', ')}${reuse.length ? `; reused ${reuse.map((r) => r.wheel).join(', ')}` : ''}; ${manifest.dependencies.length} dependencies) in ${path.relative(project.root, project.wheelhouse)}  ${formatMs(Date.now() - started)}`
+    return { manifest, summary }
   } finally {
     await rm(staging, { recursive: true, force: true })
     // Only when empty: another run may be using it (ENOTEMPTY is the expected refusal).

@@ -1,6 +1,8 @@
 /** What lib/ reports while it works. Renderers are formatters over these; nothing in lib/ prints. */
 export type Event =
-  | { type: 'task:start'; id: string; title: string }
+  | { type: 'task:start'; id: string; title: string; why?: string }
+  /** A dry run's verdict for one node: what would happen and why. */
+  | { type: 'plan'; id: string; title: string; action: 'run' | 'skip'; why: string }
   | { type: 'task:skip'; id: string; title: string; reason: string }
   | { type: 'task:done'; id: string; title: string; summary: string; ms: number }
   | { type: 'task:fail'; id: string; title: string; message: string; ms: number }
@@ -12,17 +14,7 @@ export type Event =
 
 export type Emit = (event: Event) => void
 
-/** One stage of a task list (np style): data, so list/--help/dry-run read the same thing. */
-export interface Stage<C> {
-  id: string
-  title: string
-  /** A reason string skips the stage and says why (e.g. what it would have run). */
-  skip?: (ctx: C) => string | false | Promise<string | false>
-  /** Does the work; returns the one-line summary shown when the list collapses. */
-  task: (ctx: C, emit: (e: StageEvent) => void) => Promise<string | void>
-}
-
-/** Events a stage emits about itself; the runner adds the stage id. */
+/** Events a graph node emits about itself; the executor adds the node id. */
 export type StageEvent = { type: 'build:step'; step: string } | { type: 'build:output'; line: string }
 
 export function formatMs(ms: number): string {

@@ -3,7 +3,8 @@ import { formatMs } from './events.js'
 
 /** One formatter per event kind: line-by-line output for CI logs and pipes. */
 const formatters: { [K in Event['type']]: (e: Extract<Event, { type: K }>, verbose: boolean) => string | undefined } = {
-  'task:start': (e) => `▶ ${e.title}`,
+  'task:start': (e) => `▶ ${e.title}${e.why ? ` (${e.why})` : ''}`,
+  plan: (e) => `${e.action === 'run' ? '▶ would build' : '↓ would skip '} ${e.title}: ${e.why}`,
   'task:skip': (e) => `↓ ${e.title} [skipped: ${e.reason}]`,
   'task:done': (e) => `✔ ${e.title}${e.summary ? `: ${e.summary}` : ''} (${formatMs(e.ms)})`,
   'task:fail': (e) => `✖ ${e.title} (${formatMs(e.ms)})`,

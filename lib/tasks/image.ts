@@ -1,20 +1,21 @@
 import { UserError } from '../errors.js'
-import { loadGraph, type ImagePlan } from '../pipeline/images.js'
-import { imageNameFromArg, imageStages } from './plan-images.js'
+import { loadGraph } from '../pipeline/images.js'
+import { pipelineNodes } from '../pipeline/plan.js'
+import { graphOptions, imageNameFromArg } from './plan-images.js'
 import type { TaskDef } from './types.js'
 
 export const image: TaskDef = {
   name: 'image',
-  description: 'Build images from docker/<name>/Dockerfile (missing parent images first)',
+  description: 'Build images from docker/<name>/Dockerfile (parents first; unchanged ones skipped)',
   args: [{ name: 'folder', description: 'image folder, e.g. docker/base (or just base)', variadic: true, required: true }],
-  options: [],
-  async stages(ctx, args) {
+  options: graphOptions,
+  async graph(ctx, args) {
     if (args.positional.length === 0) {
       throw new UserError('image needs the image folder to build', { hint: 'e.g. pypackage-tasks image docker/base' })
     }
     // Any image folder builds on its own: the builder/release roles matter only to build and release.
     const graph = await loadGraph(ctx)
     const names = args.positional.map((a) => imageNameFromArg(a, ctx.project.dockerDir, ctx.project.root))
-    return imageStages(ctx, graph, names, { rebuild: new Set(names), plans: new Map<string, Promise<ImagePlan>>() })
+    return pipelineNodes(ctx, graph, names)
   },
 }

@@ -1,10 +1,31 @@
+import os from 'node:os'
 import path from 'node:path'
 import type { Context } from '../context.js'
 import { UserError } from '../errors.js'
-import { buildOrder, type ImageGraph } from '../graph/resolve.js'
-import { buildPlanned, checkExternal, imageLabel, loadGraph, planImage, type ImagePlan } from '../pipeline/images.js'
-import { releaseBuildArgs, wheelEntries } from '../pipeline/release.js'
-import type { Stage } from '../render/events.js'
+import type { ImageGraph } from '../graph/resolve.js'
+import { loadGraph } from '../pipeline/images.js'
+import type { OptionDef } from './types.js'
+
+/** Options of every task that runs the build graph. */
+export const graphOptions: OptionDef[] = [
+  { name: 'force', description: 'build every stage even when its inputs are unchanged' },
+  { name: 'dry-run', description: 'say what would run and why; build nothing (same as the plan task)' },
+  { name: 'concurrency', value: 'N', description: `images built at once (default: ${defaultConcurrency()}, from the CPU count)` },
+]
+
+/** Independent images build side by side; more than a few at once only fights over disk and CPU. */
+export function defaultConcurrency(cpus = os.availableParallelism?.() ?? os.cpus().length): number {
+  return Math.min(4, Math.max(2, cpus))
+}
+
+export function parseConcurrency(value: string | boolean | undefined): number {
+  if (value === undefined) return defaultConcurrency()
+  const n = Number(value)
+  if (!Number.isInteger(n) || n < 1) {
+    throw new UserError(`--concurrency must be a whole number of at least 1, got ${JSON.stringify(value)}`, { hint: 'e.g. --concurrency 2' })
+  }
+  return n
+}
 
 /** Turn `docker/builder`, `docker/builder/`, `builder` into the image name "builder". */
 export function imageNameFromArg(arg: string, dockerDir: string, root: string): string {
@@ -16,47 +37,7 @@ export function imageNameFromArg(arg: string, dockerDir: string, root: string): 
   })
 }
 
-/** Plan one image; the release image also gets the wheelhouse and the app's run settings. */
-export async function planFor(ctx: Context, graph: ImageGraph, name: string, parents: ImagePlan[]): Promise<ImagePlan> {
-  const node = graph.get(name)!
-  if (name !== ctx.project.config.images.release) return planImage(ctx, node, { parents })
-  return planImage(ctx, node, { entries: await wheelEntries(ctx), buildargs: await releaseBuildArgs(ctx), parents })
-}
-
-/**
- * Stages that make sure `targets` exist, parents first. Parents already on the engine at the
- * current version tag are skipped; `rebuild` names images built even when present.
- */
-export async function imageStages(
-  ctx: Context,
-  graph: ImageGraph,
-  targets: string[],
-  opts: { rebuild: Set<string>; plans: Map<string, Promise<ImagePlan>> },
-): Promise<Stage<Context>[]> {
-  const order = buildOrder(graph, targets)
-  await checkExternal(ctx, graph, order)
-  // Plans are made when a stage runs (the release plan needs the wheels built just before it),
-  // once each, parents first: a child's inputs include its parents'.
-  const plan = (name: string): Promise<ImagePlan> => {
-    if (!opts.plans.has(name)) {
-      opts.plans.set(name, Promise.all(graph.get(name)!.parents.map(plan)).then((parents) => planFor(ctx, graph, name, parents)))
-    }
-    return opts.plans.get(name)!
-  }
-  return order.map((name) => {
-    return {
-      id: `image:${name}`,
-      title: `Image ${imageLabel(ctx, graph.get(name)!)}`,
-      skip: async () => {
-        if (opts.rebuild.has(name)) return false
-        const p = await plan(name)
-        return p.upToDate ? `${p.ref} is up to date` : false
-      },
-      task: async (c, emit) => buildPlanned(c, await plan(name), emit),
-    }
-  })
-}
-
+/** The image graph, checked to hold the builder and release images the pipeline needs. */
 export async function graphWithRoles(ctx: Context): Promise<ImageGraph> {
   const graph = await loadGraph(ctx)
   const { builder, release } = ctx.project.config.images

@@ -1,12 +1,13 @@
 import { build } from './build.js'
 import { image } from './image.js'
+import { plan } from './plan.js'
 import { listTask } from './list.js'
 import { release } from './release.js'
 import { run } from './run.js'
 import type { TaskDef } from './types.js'
 
 /** Every task, in the order `list` shows them. The CLI, scripts/ and the README table read this. */
-export const tasks: TaskDef[] = [image, build, release, run]
+export const tasks: TaskDef[] = [image, build, release, plan, run]
 tasks.push(listTask(() => tasks))
 
 export function findTask(name: string): TaskDef | undefined {

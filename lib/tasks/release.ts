@@ -1,12 +1,13 @@
-import { wheelPipeline } from './build.js'
+import { pipelineNodes } from '../pipeline/plan.js'
+import { graphOptions, graphWithRoles } from './plan-images.js'
 import type { TaskDef } from './types.js'
 
 export const release: TaskDef = {
   name: 'release',
-  description: 'Build what is missing (images, wheels), then the release image from the wheels only',
+  description: 'Build what changed (images, wheels), then the release image from the wheels only',
   args: [],
-  options: [],
-  async stages(ctx) {
-    return wheelPipeline(ctx, true)
+  options: graphOptions,
+  async graph(ctx) {
+    return pipelineNodes(ctx, await graphWithRoles(ctx), [ctx.project.config.images.release])
   },
 }

@@ -1,5 +1,6 @@
 import type { Context } from '../context.js'
-import type { Stage } from '../render/events.js'
+import type { Node } from '../graph/execute.js'
+import type { NodeResult } from '../pipeline/images.js'
 
 export interface OptionDef {
   /** Long name without dashes: "port". */
@@ -25,7 +26,8 @@ export interface TaskArgs {
 
 /**
  * A task is data: name, description and arguments feed `list`, `<task> --help` and the README.
- * Either `stages` (a task list the renderer runs) or `run` (tasks that own the terminal, like run).
+ * Either `graph` (nodes the executor runs and the renderer shows) or `run` (tasks that own the
+ * terminal, like run).
  */
 export interface TaskDef {
   name: string
@@ -36,6 +38,8 @@ export interface TaskDef {
   notes?: string
   /** False for tasks that need neither a project nor an engine (list). */
   needsProject?: boolean
-  stages?: (ctx: Context, args: TaskArgs) => Promise<Stage<Context>[]>
+  graph?: (ctx: Context, args: TaskArgs) => Promise<Node<Context, NodeResult>[]>
+  /** Always a dry run (the plan task). */
+  dryRun?: boolean
   run?: (ctx: Context, args: TaskArgs) => Promise<number>
 }

@@ -45,17 +45,32 @@ images('builds a missing parent first, then the image, each tagged :<content tag
   assert.match(r.stdout, /Step \d+\/\d+ : RUN cat \/hello.txt/, 'the engine\'s build steps are shown as they stream')
 })
 
-images('a second run skips the parent that exists and says why', async () => {
+images('a second run skips both images, naming the tag that is up to date; --force rebuilds', async () => {
   const r = await runCli(['image', 'docker/child'], { cwd: dir })
   assert.is(r.code, 0, r.stderr)
-  assert.match(r.stdout, new RegExp(`Image docker/base \\[skipped: ${ns}/imgs-base:c[0-9a-f]{12} is up to date\\]`))
+  assert.match(r.stdout, new RegExp(`Image docker/base \\[skipped: up to date \\(${ns}/imgs-base:c[0-9a-f]{12}\\)\\]`))
+  assert.match(r.stdout, /Image docker\/child \[skipped: up to date/, 'an unchanged target is skipped too')
+  const forced = await runCli(['image', 'docker/child', '--force'], { cwd: dir })
+  assert.is(forced.code, 0, forced.stderr)
+  assert.match(forced.stdout, /▶ Image docker\/base \(--force\)/)
+  assert.match(forced.stdout, /✔ Image docker\/child: /)
 })
 
-images('a changed parent input makes the parent out of date: it is rebuilt, not skipped', async () => {
+images('plan: names the changed file and the knock-on rebuild, builds nothing', async () => {
+  const before = (await docker.getImage(`${project}-base:latest`).inspect()).Id
   writeFileSync(path.join(dir, 'docker/base/hello.txt'), 'changed\n')
+  const r = await runCli(['plan', 'docker/child'], { cwd: dir })
+  assert.is(r.code, 0, r.stderr)
+  assert.match(r.stdout, /would build Image docker\/base: docker\/base\/hello\.txt changed/, `says which input changed:\n${r.stdout}`)
+  assert.match(r.stdout, /would build Image docker\/child: parent image docker\/base rebuilt/)
+  assert.is((await docker.getImage(`${project}-base:latest`).inspect()).Id, before, 'nothing was built')
+})
+
+images('a changed parent input makes the parent out of date: both are rebuilt, not skipped', async () => {
   const r = await runCli(['image', 'docker/child'], { cwd: dir })
   assert.is(r.code, 0, r.stderr)
-  assert.match(r.stdout, /✔ Image docker\/base: /, `the base is rebuilt after its context changed:\n${r.stdout}`)
+  assert.match(r.stdout, /▶ Image docker\/base \(docker\/base\/hello\.txt changed\)/, `the base is rebuilt after its context changed:\n${r.stdout}`)
+  assert.match(r.stdout, /▶ Image docker\/child \(parent image docker\/base rebuilt\)/)
   assert.match(r.stdout, /\n\s+changed\n/, 'the child sees the new parent')
 })
 

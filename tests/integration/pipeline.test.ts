@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -43,7 +44,7 @@ e2e('image docker/base: builds the base, tagged :<tag> and :latest', async () =>
 e2e('image docker/builder: the builder has a compiler', async () => {
   const r = await cli(['image', 'docker/builder'])
   assert.is(r.code, 0, `${r.stdout}\n${r.stderr}`)
-  assert.match(r.stdout, /Image docker\/base \[skipped: .* is up to date\]/, 'the base is reused')
+  assert.match(r.stdout, /Image docker\/base \[skipped: up to date/, 'the base is reused')
   const gcc = await execIn(ref('builder'), ['gcc', '--version'])
   assert.is(gcc.code, 0, 'gcc runs in the builder')
 })
@@ -79,7 +80,7 @@ e2e('build, Ctrl-C while pip works: exits 130, removes the builder container, le
 e2e('release: installs only wheels; no compiler, no headers, not root', async () => {
   const r = await cli(['release'])
   assert.is(r.code, 0, `${r.stdout}\n${r.stderr}`)
-  assert.match(r.stdout, /Image docker\/builder \[skipped: .* is up to date\]/, 'images that exist are not rebuilt')
+  assert.match(r.stdout, /Image docker\/builder \[skipped: up to date/, 'images that exist are not rebuilt')
   assert.match(r.stdout, /✔ Image docker\/release: .*pollsite-release:c[0-9a-f]{12} \(\+ :latest\)\s+\d+ MB/, 'summary names image and size')
   const tools = await execIn(ref('release'), ['sh', '-c', 'command -v gcc cc c++ || echo no-compiler; ls /usr/include/python3*/Python.h 2>/dev/null || echo no-headers'])
   assert.match(tools.output, /no-compiler/, `no compiler in the release: ${tools.output}`)
@@ -88,6 +89,43 @@ e2e('release: installs only wheels; no compiler, no headers, not root', async ()
   assert.is(info.Config.User, 'app', 'the image runs as the app user')
   const ext = await execIn(ref('release'), ['python', '-c', 'import speedups, speedups._speedups as m; print(m.__file__)'])
   assert.match(ext.output, /_speedups\.cpython-311.*\.so/, 'the compiled extension is installed')
+})
+
+e2e('release again, nothing changed: every stage skipped without building', async () => {
+  const before = (await docker.getImage(ref('release')).inspect()).Id
+  const r = await cli(['release'])
+  assert.is(r.code, 0, r.stderr)
+  for (const stage of ['Image docker/base', 'Image docker/builder', 'Wheels → wheelhouse', 'Image docker/release']) {
+    assert.match(r.stdout, new RegExp(`↓ ${stage} \\[skipped: up to date`), `${stage} is skipped:\n${r.stdout}`)
+  }
+  assert.is((await docker.getImage(ref('release')).inspect()).Id, before, 'the release image is the same')
+})
+
+e2e('one-line change in the app: plan says which file; only the app wheel is rebuilt; dependency layer cached', async () => {
+  const views = path.join(dir, 'example/polls/views.py')
+  writeFileSync(views, readFileSync(views, 'utf8') + '\n# a one-line change\n')
+  const plan = await cli(['plan'])
+  assert.is(plan.code, 0, plan.stderr)
+  assert.match(plan.stdout, /would build Wheels → wheelhouse: example\/polls\/views\.py changed/, plan.stdout)
+  assert.match(plan.stdout, /would skip\s+Image docker\/builder/, 'the builder is untouched')
+  const speedups = readdirSync(path.join(dir, 'wheelhouse')).find((w) => w.startsWith('speedups-'))!
+  const speedupsBytes = readFileSync(path.join(dir, 'wheelhouse', speedups))
+  const r = await cli(['release'])
+  assert.is(r.code, 0, r.stderr)
+  assert.match(r.stdout, /built pollsite-0\.1\.0-py3-none-any\.whl; reused speedups-/, `only the app wheel is built:\n${r.stdout}`)
+  assert.ok(readFileSync(path.join(dir, 'wheelhouse', speedups)).equals(speedupsBytes), 'the C extension wheel is reused as is')
+  const deps = r.stdout.split('\n').findIndex((l) => /RUN pip install --no-index --no-deps \/tmp\/wheels\/deps/.test(l))
+  assert.ok(deps >= 0, 'the release build shows the dependency step')
+  assert.match(r.stdout.split('\n').slice(deps + 1, deps + 3).join('\n'), /Using cache/, 'the dependency layer comes from the cache')
+})
+
+e2e('wheels are reproducible: a forced rebuild gives byte-identical files', async () => {
+  const wheelhouse = path.join(dir, 'wheelhouse')
+  const digest = () => readdirSync(wheelhouse).filter((w) => w.endsWith('.whl')).sort().map((w) => [w, createHash('sha256').update(readFileSync(path.join(wheelhouse, w))).digest('hex')])
+  const before = digest()
+  const r = await cli(['build', '--force'])
+  assert.is(r.code, 0, r.stderr)
+  assert.equal(digest(), before, 'same sources, same wheel bytes')
 })
 
 e2e('run: serves / (reads the database) and /static on a free port, then removes its container', async () => {

@@ -1,0 +1,141 @@
+import { UserError, interrupted } from '../errors.js'
+import type { Emit, StageEvent } from '../render/events.js'
+
+/** One node of the build graph (an image, the wheels): what it needs, how to check and run it. */
+export interface Node<C, R> {
+  id: string
+  title: string
+  needs: string[]
+  /**
+   * Decide from the needs' results (undefined for a need that a dry run would rebuild): skip
+   * with a result and the reason, or run and say why.
+   */
+  check: (ctx: C, deps: Record<string, R | undefined>) => Promise<{ skip: R; why: string } | { run: true; why: string }>
+  run: (ctx: C, deps: Record<string, R>, emit: (e: StageEvent) => void) => Promise<{ result: R; summary: string }>
+  /** Called (not in a dry run) when check chose to skip: e.g. tag the image that was found. */
+  reuse?: (ctx: C, result: R) => Promise<void>
+}
+
+export interface ExecuteOptions {
+  emit: Emit
+  /** Most nodes running at once (checks and waits do not count). */
+  concurrency: number
+  /** Run every node, whatever check says. */
+  force?: boolean
+  /** Check every node and report what would happen; run nothing. */
+  dryRun?: boolean
+}
+
+/** A counting semaphore: at most `n` holders at once. */
+export function semaphore(n: number): <T>(fn: () => Promise<T>) => Promise<T> {
+  let active = 0
+  const queue: (() => void)[] = []
+  return async (fn) => {
+    if (active >= n) await new Promise<void>((resolve) => queue.push(resolve))
+    active++
+    try {
+      return await fn()
+    } finally {
+      active--
+      queue.shift()?.()
+    }
+  }
+}
+
+/**
+ * Run a graph the way `docker buildx bake` does: every node starts at once and awaits its needs'
+ * (memoized) results; independent nodes build side by side up to `concurrency`; the first failure
+ * aborts the rest through one AbortController. Returns each node's result (undefined when a dry
+ * run would have run it).
+ */
+export async function execute<C extends { signal: AbortSignal }, R>(nodes: Node<C, R>[], ctx: C, opts: ExecuteOptions): Promise<Map<string, R | undefined>> {
+  const byId = new Map(nodes.map((n) => [n.id, n]))
+  for (const n of nodes) {
+    for (const need of n.needs) if (!byId.has(need)) throw new Error(`node ${n.id} needs unknown node ${need}`)
+  }
+  const controller = new AbortController()
+  const onOuterAbort = () => controller.abort(ctx.signal.reason)
+  if (ctx.signal.aborted) onOuterAbort()
+  ctx.signal.addEventListener('abort', onOuterAbort, { once: true })
+  const inner: C = { ...ctx, signal: controller.signal }
+  const limit = semaphore(Math.max(1, opts.concurrency))
+  const results = new Map<string, Promise<R | undefined>>()
+  let firstError: unknown
+
+  const ensure = (id: string): Promise<R | undefined> => {
+    let p = results.get(id)
+    if (p) return p
+    const node = byId.get(id)!
+    p = (async () => {
+      const deps: Record<string, R | undefined> = {}
+      for (const [need, r] of await Promise.all(node.needs.map(async (n) => [n, await ensure(n)] as const))) deps[need] = r
+      if (controller.signal.aborted) throw interrupted(controller.signal)
+      const decision = await node.check(inner, deps)
+      if ('skip' in decision && !opts.force) {
+        if (opts.dryRun) opts.emit({ type: 'plan', id, title: node.title, action: 'skip', why: decision.why })
+        else {
+          await node.reuse?.(inner, decision.skip)
+          opts.emit({ type: 'task:skip', id, title: node.title, reason: decision.why })
+        }
+        return decision.skip
+      }
+      const why = opts.force ? '--force' : decision.why
+      if (opts.dryRun) {
+        opts.emit({ type: 'plan', id, title: node.title, action: 'run', why })
+        return undefined
+      }
+      return limit(async () => {
+        if (controller.signal.aborted) throw interrupted(controller.signal)
+        const started = Date.now()
+        opts.emit({ type: 'task:start', id, title: node.title, why })
+        try {
+          const { result, summary } = await node.run(inner, deps as Record<string, R>, (e) =>
+            opts.emit(e.type === 'build:step' ? { type: 'build:step', id, step: e.step } : { type: 'build:output', id, line: e.line }),
+          )
+          opts.emit({ type: 'task:done', id, title: node.title, summary, ms: Date.now() - started })
+          return result
+        } catch (e) {
+          const cancelled = controller.signal.aborted && firstError !== undefined
+          opts.emit({ type: 'task:fail', id, title: node.title, message: cancelled ? 'cancelled' : (e as Error).message, ms: Date.now() - started })
+          throw e
+        }
+      })
+    })()
+    p.catch((e) => {
+      // The first failure cancels everything still running; later ones are its consequences.
+      if (firstError === undefined) {
+        firstError = e
+        controller.abort('failed')
+      }
+    })
+    results.set(id, p)
+    return p
+  }
+
+  try {
+    await Promise.allSettled(nodes.map((n) => ensure(n.id)))
+    if (firstError !== undefined) throw firstError
+    if (ctx.signal.aborted) throw interrupted(ctx.signal)
+    const out = new Map<string, R | undefined>()
+    for (const [id, p] of results) out.set(id, await p)
+    return out
+  } finally {
+    ctx.signal.removeEventListener('abort', onOuterAbort)
+  }
+}
+
+/** Nodes in an order where needs come first (for listing and plain output). */
+export function topoOrder<C, R>(nodes: Node<C, R>[]): Node<C, R>[] {
+  const byId = new Map(nodes.map((n) => [n.id, n]))
+  const seen = new Set<string>()
+  const out: Node<C, R>[] = []
+  const visit = (id: string, path: string[]) => {
+    if (seen.has(id)) return
+    if (path.includes(id)) throw new UserError(`dependency cycle: ${[...path, id].join(' → ')}`)
+    for (const need of byId.get(id)!.needs) visit(need, [...path, id])
+    seen.add(id)
+    out.push(byId.get(id)!)
+  }
+  for (const n of nodes) visit(n.id, [])
+  return out
+}

@@ -1,0 +1,58 @@
+import path from 'node:path'
+import type { Context } from '../context.js'
+import type { Node } from '../graph/execute.js'
+import { buildOrder, type ImageGraph } from '../graph/resolve.js'
+import { assertPythonProject } from '../project.js'
+import { checkExternal, imageNode, type NodeResult } from './images.js'
+import { explainChanges, hashInputs, type Inputs } from './inputs.js'
+import { releaseBuildArgs, wheelEntries } from './release.js'
+import { buildWheels, readManifest, wheelInputs } from './wheels.js'
+
+/**
+ * The wheels as a graph node: skipped when the sources, the builder image and the pip settings
+ * hash as they did for the wheels the wheelhouse still holds.
+ */
+export function wheelsNode(ctx: Context): Node<Context, NodeResult> {
+  const builder = `image:${ctx.project.config.images.builder}`
+  let planned: Inputs | undefined
+  return {
+    id: 'wheels',
+    title: `Wheels → ${path.relative(ctx.project.root, ctx.project.wheelhouse) || '.'}`,
+    needs: [builder],
+    async check(c, deps) {
+      if (!deps[builder]) return { run: true, why: 'builder image rebuilt' }
+      const inputs = (planned = await wheelInputs(c.project, deps[builder]!.id))
+      const previous = await readManifest(c.project.wheelhouse)
+      const hash = hashInputs(inputs)
+      if (previous && hashInputs(previous.inputs) === hash) {
+        return { skip: { id: hash, inputs }, why: `up to date (${Object.keys(previous.packages).length + previous.dependencies.length} wheels)` }
+      }
+      return { run: true, why: explainChanges(previous?.inputs, inputs) }
+    },
+    async run(c, deps, emit) {
+      const b = deps[builder]
+      // check() always runs first (also under --force) and hashed the sources.
+      const inputs = planned!
+      const { summary } = await buildWheels(c, b.ref!, inputs, emit)
+      return { result: { id: hashInputs(inputs), inputs }, summary }
+    },
+  }
+}
+
+/**
+ * Graph nodes for `targets` (image names) and everything they need, parents first. The release
+ * image needs the wheels, and the wheels need the builder; `withWheels` adds them for `build`.
+ */
+export async function pipelineNodes(ctx: Context, graph: ImageGraph, targets: string[], withWheels = false): Promise<Node<Context, NodeResult>[]> {
+  const { builder, release } = ctx.project.config.images
+  const wheels = withWheels || targets.includes(release)
+  if (wheels) assertPythonProject(ctx.project)
+  const names = buildOrder(graph, [...(wheels ? [builder] : []), ...targets])
+  await checkExternal(ctx, graph, names)
+  const releaseExtras = {
+    needs: ['wheels'],
+    get: async (c: Context) => ({ entries: await wheelEntries(c), buildargs: await releaseBuildArgs(c) }),
+  }
+  const nodes = names.map((n) => imageNode(ctx, graph, n, n === release ? releaseExtras : undefined))
+  return wheels ? [...nodes.filter((n) => n.id !== `image:${release}`), wheelsNode(ctx), ...nodes.filter((n) => n.id === `image:${release}`)] : nodes
+}

@@ -1,0 +1,17 @@
+import { loadGraph } from '../pipeline/images.js'
+import { pipelineNodes } from '../pipeline/plan.js'
+import { graphWithRoles, imageNameFromArg } from './plan-images.js'
+import type { TaskDef } from './types.js'
+
+export const plan: TaskDef = {
+  name: 'plan',
+  description: 'Show what release (or image <folder…>) would build and why; builds nothing',
+  args: [{ name: 'folder', description: 'image folders to plan instead of the whole release', variadic: true }],
+  options: [],
+  dryRun: true,
+  async graph(ctx, args) {
+    if (args.positional.length === 0) return pipelineNodes(ctx, await graphWithRoles(ctx), [ctx.project.config.images.release])
+    const names = args.positional.map((a) => imageNameFromArg(a, ctx.project.dockerDir, ctx.project.root))
+    return pipelineNodes(ctx, await loadGraph(ctx), names)
+  },
+}

@@ -40,7 +40,7 @@ path-exclude /usr/share/linda/*
 CFG
 debootstrap --variant=minbase bookworm "$root" "$mirror" >/tmp/os-image-debootstrap.log 2>&1 ||
   { tail -20 /tmp/os-image-debootstrap.log >&2; exit 1; }
-rm -rf "$root"/var/lib/apt/lists/* "$root"/var/cache/apt/*.bin "$root"/usr/share/man/* \
+rm -rf "$root"/var/lib/apt/lists/* "$root"/var/cache/apt/*.bin "$root"/var/cache/apt/archives/*.deb "$root"/usr/share/man/* \
   "$root"/usr/share/info/* "$root"/usr/share/locale/* "$root"/usr/share/lintian/*
 find "$root/usr/share/doc" -mindepth 1 ! -type d ! -name copyright -delete 2>/dev/null || true
 # Containers reach the same archive through apt: keep the host's sources so RUN apt-get works.

@@ -10,6 +10,8 @@ import tar from 'tar-stream'
 export interface ContextEntry {
   name: string
   abs: string
+  /** Content hash when already known (wheels: from the wheelhouse manifest), to skip re-reading. */
+  hash?: string
 }
 
 /** The files Docker would send for `dir`: everything .dockerignore keeps (Dockerfile always). */

@@ -1,7 +1,7 @@
 import path from 'node:path'
 import type { Context } from '../context.js'
 import { buildImage, chooseBuilder } from '../docker/build.js'
-import { findImage, type Docker } from '../docker/client.js'
+import { findImage } from '../docker/client.js'
 import { listContext, packContext, type ContextEntry } from '../docker/context.js'
 import { LABEL_INPUTS, LABEL_INPUTS_DETAIL, LABEL_PROJECT } from '../docker/labels.js'
 import { UserError } from '../errors.js'
@@ -60,11 +60,6 @@ export async function checkExternal(ctx: Context, graph: ImageGraph, names: stri
 /** Extra context and build args for one image (the release image gets the wheelhouse). */
 export type ImageExtras = (ctx: Context) => Promise<{ entries: ContextEntry[]; buildargs: Record<string, string> }>
 
-/** The image built from these exact inputs, if the engine has one (found by label, any tag). */
-async function findByInputs(docker: Docker, repo: string, hash: string): Promise<{ id: string } | undefined> {
-  const images = await docker.listImages({ filters: { label: [`${LABEL_INPUTS}=${hash}`], reference: [repo] } })
-  return images[0] ? { id: images[0].Id } : undefined
-}
 
 interface ImagePlan {
   entries: ContextEntry[]
@@ -97,16 +92,21 @@ export function imageNode(ctx: Context, graph: ImageGraph, name: string, extras?
       // Only the ARGs the Dockerfile declares are sent (the engine warns about others) and hashed.
       const buildargs = Object.fromEntries(Object.entries(all).filter(([k]) => node.args.has(k)))
       const inputs: Inputs = {}
-      for (const e of entries) inputs[`file:${path.relative(c.project.root, e.abs)}`] = await hashFile(e.abs)
+      for (const e of entries) inputs[`file:${path.relative(c.project.root, e.abs)}`] = e.hash?.slice(0, 16) ?? (await hashFile(e.abs))
       for (const [k, v] of Object.entries(buildargs)) inputs[`arg:${k}`] = sha256(v).slice(0, 16)
       for (const p of node.parents) inputs[`parent:${p}`] = deps[`image:${p}`]!.id
+      const docker = await c.docker()
+      // An external FROM image (debian:bookworm-slim) counts by id: a re-made OS image means a rebuild.
+      for (const ext of node.external) inputs[`from:${ext}`] = (await findImage(docker, ext))?.id ?? 'missing'
       const hash = hashInputs(inputs)
       const ref = `${node.repo}:${versionTag(c.project.git, hash)}`
       plan = { entries, buildargs: node.args.has('TAG') ? { ...buildargs, TAG: ref.split(':').pop()! } : buildargs, inputs, hash, ref }
-      const docker = await c.docker()
-      const found = await findByInputs(docker, node.repo, hash)
-      if (found) return { skip: { id: found.id, ref, inputs }, why: `up to date (${ref})` }
+      // Built from these inputs already: at this version's tag, or at :latest (a new commit that
+      // did not touch this image). Two inspects; no image list, which costs the engine a scan.
+      const atTag = await findImage(docker, ref)
+      if (atTag?.labels[LABEL_INPUTS] === hash) return { skip: { id: atTag.id, ref, inputs }, why: `up to date (${ref})` }
       const previous = await findImage(docker, `${node.repo}:latest`)
+      if (previous?.labels[LABEL_INPUTS] === hash) return { skip: { id: previous.id, ref, inputs }, why: `up to date (${node.repo}:latest, tagged ${ref})` }
       const recorded = previous?.labels[LABEL_INPUTS_DETAIL]
       const why = explainChanges(recorded ? (JSON.parse(recorded) as Inputs) : undefined, inputs, (p) => imageLabel(c, graph.get(p) ?? node))
       return { run: true, why }

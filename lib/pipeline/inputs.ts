@@ -32,6 +32,7 @@ export function describeKey(key: string, parentLabel: (name: string) => string =
   if (kind === 'file') return name
   if (kind === 'arg') return `build arg ${name}`
   if (kind === 'parent') return `parent image ${parentLabel(name)}`
+  if (kind === 'from') return `FROM image ${name}`
   if (key === 'builder') return 'builder image'
   if (key === 'pip') return 'pip settings'
   return key
@@ -47,7 +48,7 @@ export function explainChanges(previous: Inputs | undefined, current: Inputs, pa
   for (const key of Object.keys(current).sort()) {
     const what = describeKey(key, parentLabel)
     if (!(key in previous)) changes.push(key.startsWith('file:') ? `${what} added` : `${what} set`)
-    else if (previous[key] !== current[key]) changes.push(key.startsWith('parent:') || key === 'builder' ? `${what} rebuilt` : `${what} changed`)
+    else if (previous[key] !== current[key]) changes.push(key.startsWith('parent:') || key === 'builder' ? `${what} rebuilt` : key.startsWith('from:') ? `${what} replaced` : `${what} changed`)
   }
   for (const key of Object.keys(previous).sort()) {
     if (!(key in current)) changes.push(`${describeKey(key, parentLabel)} removed`)

@@ -19,8 +19,8 @@ export async function wheelEntries(ctx: Context): Promise<ContextEntry[]> {
     })
   }
   return [
-    ...manifest.dependencies.map((f) => ({ name: `wheels/deps/${f}`, abs: path.join(wheelhouse, f) })),
-    ...Object.values(manifest.packages).map((f) => ({ name: `wheels/app/${f}`, abs: path.join(wheelhouse, f) })),
+    ...manifest.dependencies.map((f) => ({ name: `wheels/deps/${f}`, abs: path.join(wheelhouse, f), hash: manifest.sha256[f] })),
+    ...Object.values(manifest.packages).map((f) => ({ name: `wheels/app/${f}`, abs: path.join(wheelhouse, f), hash: manifest.sha256[f] })),
   ]
 }
 

@@ -21,6 +21,8 @@ export interface WheelManifest {
   packages: Record<string, string>
   /** Every other wheel: the dependencies. */
   dependencies: string[]
+  /** Wheel file → sha256 (hex), as written: what the release build's inputs are made of. */
+  sha256: Record<string, string>
 }
 
 export const MOUNT = { source: '/application', wheelhouse: '/wheelhouse', packages: '/packages', findLinks: '/find-links', previous: '/previous', pipCache: '/pip-cache' }
@@ -116,6 +118,8 @@ export function builderScript(opts: {
   reuse: { key: string; wheel: string }[]
   buildIsolation: boolean
   hasPrevious: boolean
+  /** The previous build's wheels of the packages being rebuilt, and its dependency wheels. */
+  previous?: { wheels: Record<string, string>; dependencies: string[] }
   wheelhouseRel?: string
   owner?: string
 }): string {
@@ -131,8 +135,33 @@ export function builderScript(opts: {
   for (const r of opts.reuse) lines.push(`mkdir -p /tmp/local/${r.key} && cp ${MOUNT.previous}/${r.wheel} /tmp/local/${r.key}/`)
   const links = [...opts.build, ...opts.reuse].map((p) => `--find-links /tmp/local/${p.key}`)
   if (opts.hasPrevious) links.push(`--find-links ${MOUNT.previous}`)
+  const resolve = `pip wheel --wheel-dir /tmp/all ${links.join(' ')} /tmp/local/*/*.whl`
+  const prev = opts.previous
+  const rebuiltBefore = prev ? opts.build.map((p) => prev.wheels[p.key]) : []
+  if (prev && rebuiltBefore.every(Boolean)) {
+    // When every rebuilt wheel declares the same Requires-Dist as before, the dependency set
+    // cannot have changed: reuse the previous dependency wheels instead of resolving again.
+    const pairs = opts.build.map((p, i) => `/tmp/local/${p.key}/*.whl=${MOUNT.previous}/${rebuiltBefore[i]}`).join(' ')
+    lines.push(
+      `if python - ${pairs} <<'PY'`,
+      'import glob, sys, zipfile',
+      'def requires(path):',
+      '    z = zipfile.ZipFile(glob.glob(path)[0])',
+      "    meta = next(n for n in z.namelist() if n.endswith('.dist-info/METADATA'))",
+      "    return sorted(l for l in z.read(meta).decode().splitlines() if l.startswith('Requires-Dist:'))",
+      "sys.exit(0 if all(requires(a) == requires(b) for a, b in (p.split('=') for p in sys.argv[1:])) else 1)",
+      'PY',
+      'then',
+      `  echo "dependencies unchanged: reusing ${prev.dependencies.length} wheels"`,
+      `  cp /tmp/local/*/*.whl /tmp/all/${prev.dependencies.length ? ` && (cd ${MOUNT.previous} && cp ${prev.dependencies.join(' ')} /tmp/all/)` : ''}`,
+      'else',
+      `  ${resolve}`,
+      'fi',
+    )
+  } else {
+    lines.push(resolve)
+  }
   lines.push(
-    `pip wheel --wheel-dir /tmp/all ${links.join(' ')} /tmp/local/*/*.whl`,
     `cp -r /tmp/local ${MOUNT.wheelhouse}/local && mkdir -p ${MOUNT.wheelhouse}/all && cp /tmp/all/*.whl ${MOUNT.wheelhouse}/all/`,
   )
   if (opts.owner) lines.push(`chown -R ${opts.owner} ${MOUNT.wheelhouse}`)
@@ -145,7 +174,7 @@ export async function readManifest(wheelhouse: string): Promise<WheelManifest | 
     const m = JSON.parse(await readFile(path.join(wheelhouse, MANIFEST), 'utf8')) as WheelManifest
     const present = new Set(await readdir(wheelhouse))
     const local = Object.values(m.packages ?? {})
-    return m.inputs && local.length && [...local, ...m.dependencies].every((w) => present.has(w)) ? m : undefined
+    return m.inputs && m.sha256 && local.length && [...local, ...m.dependencies].every((w) => present.has(w)) ? m : undefined
   } catch {
     return undefined // no manifest, or one from an older layout: the wheels are rebuilt
   }
@@ -195,6 +224,7 @@ export async function buildWheels(ctx: Context, builderRef: string, inputs: Inpu
     reuse,
     buildIsolation: project.config.pip.buildIsolation,
     hasPrevious: Boolean(previous),
+    previous: previous && { wheels: previous.packages, dependencies: previous.dependencies },
     wheelhouseRel: wheelhouseRel.startsWith('..') ? undefined : wheelhouseRel,
     owner,
   })
@@ -232,8 +262,10 @@ export async function buildWheels(ctx: Context, builderRef: string, inputs: Inpu
     }
     const all = (await readdir(path.join(staging, 'all'))).filter((f) => f.endsWith('.whl')).sort()
     const local = Object.values(packages)
-    const manifest: WheelManifest = { inputs, packages, dependencies: all.filter((f) => !local.includes(f)) }
     const next = path.join(staging, 'all')
+    const sums: Record<string, string> = {}
+    for (const w of all) sums[w] = sha256(await readFile(path.join(next, w)))
+    const manifest: WheelManifest = { inputs, packages, dependencies: all.filter((f) => !local.includes(f)), sha256: sums }
     await writeFile(path.join(next, MANIFEST), JSON.stringify(manifest, null, 2) + '\n')
     await replaceDir(project.wheelhouse, next, path.join(staging, 'previous'))
     const built = [...toBuild].map((k) => packages[k])

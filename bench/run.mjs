@@ -1,0 +1,175 @@
+#!/usr/bin/env node
+// The benchmark: pypackage-tasks against (a) the raw docker CLI workflow and (b) one multi-stage
+// Dockerfile (legacy builder, and BuildKit where the client allows), on the example app.
+// Scenarios: cold (OS image and offline index present, nothing else), no-change rerun, one-line
+// change in an app .py file. Variants alternate within each repetition; medians and ratios print
+// at the end, with image sizes and the CLI's start-up time. Timings never enter the test suite.
+//
+//   node bench/run.mjs [--reps 3] [--variants tool,raw,multi,multi-buildkit] [--keep]
+import { execFileSync, spawnSync } from 'node:child_process'
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, appendFileSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+const args = process.argv.slice(2)
+const opt = (name, dflt) => {
+  const i = args.indexOf(`--${name}`)
+  return i >= 0 ? args[i + 1] : dflt
+}
+const reps = Number(opt('reps', '3'))
+const hasBuildKitClient = existsSync('/usr/bin/docker')
+const variants = opt('variants', `tool,raw,multi${hasBuildKitClient ? ',multi-buildkit' : ''}`).split(',')
+const scenarios = ['cold', 'no-change', 'one-line']
+const work = path.join(os.tmpdir(), 'pypackage-bench')
+const index = path.join(repo, '.cache/pyindex')
+const docker = (...a) => execFileSync('docker', a, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim()
+
+if (!existsSync(index)) {
+  console.error('the offline index is missing: run `bash .ci/setup.sh` first')
+  process.exit(1)
+}
+
+/** A project copy per variant: the same app, the same Dockerfiles, the same offline index. */
+function prepare(variant) {
+  const dir = path.join(work, variant)
+  rmSync(dir, { recursive: true, force: true })
+  mkdirSync(dir, { recursive: true })
+  for (const p of ['example', 'docker']) cpSync(path.join(repo, p), path.join(dir, p), { recursive: true })
+  cpSync(index, path.join(dir, 'pyindex'), { recursive: true })
+  cpSync(path.join(repo, 'bench/multistage.Dockerfile'), path.join(dir, 'multistage.Dockerfile'))
+  writeFileSync(path.join(dir, '.dockerignore'), 'wheelhouse\n.pypackage\n')
+  return dir
+}
+
+const ns = (variant) => `bench-${variant}`
+
+function toolConfig(dir, osImage) {
+  const config = JSON.parse(readFileSync(path.join(repo, '.pypackagerc.json'), 'utf8'))
+  delete config.$schema
+  Object.assign(config, { namespace: ns('tool'), buildArgs: { OS_IMAGE: osImage } })
+  config.pip.findLinks = ['pyindex']
+  writeFileSync(path.join(dir, '.pypackagerc.json'), JSON.stringify(config, null, 2))
+}
+
+function command(variant, dir, osImage) {
+  switch (variant) {
+    case 'tool':
+      return [process.execPath, [path.join(repo, 'bin/pypackage-tasks.js'), 'release', '--plain']]
+    case 'raw':
+      return ['bash', [path.join(repo, 'bench/raw-cli.sh'), dir, ns(variant), osImage]]
+    case 'multi':
+      return ['bash', [path.join(repo, 'bench/multistage.sh'), dir, ns(variant), osImage, 'legacy']]
+    case 'multi-buildkit':
+      return ['bash', [path.join(repo, 'bench/multistage.sh'), dir, ns(variant), osImage, 'buildkit']]
+  }
+  throw new Error(`unknown variant ${variant}`)
+}
+
+function removeImages(variant) {
+  const ids = docker('images', '-q', '--filter', `reference=${ns(variant)}/*`)
+  if (ids) spawnSync('docker', ['rmi', '-f', ...new Set(ids.split('\n'))], { stdio: 'ignore' })
+}
+
+/**
+ * A fresh OS image for a cold run, so no variant reuses another's (or an earlier run's) layers:
+ * a new file in a new layer, since BuildKit keys its cache on layer content, not on labels.
+ */
+function freshOsImage(variant, rep) {
+  const tag = `bench-os:${variant}-${rep}`
+  const nonce = `${Date.now()}-${Math.random()}`
+  const r = spawnSync('docker', ['build', '-q', '-t', tag, '-'], { input: `FROM debian:bookworm-slim\nRUN echo ${nonce} > /etc/bench-nonce\n`, encoding: 'utf8', env: { ...process.env, DOCKER_BUILDKIT: '0' } })
+  if (r.status !== 0) throw new Error(`could not make ${tag}: ${r.stderr}`)
+  return tag
+}
+
+function time(variant, dir, osImage) {
+  const [cmd, argv] = command(variant, dir, osImage)
+  const started = process.hrtime.bigint()
+  const r = spawnSync(cmd, argv, { cwd: dir, encoding: 'utf8', env: { ...process.env, CI: 'true' }, maxBuffer: 64 << 20 })
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9
+  if (r.status !== 0) throw new Error(`${variant} failed (exit ${r.status}):\n${r.stdout?.slice(-3000)}\n${r.stderr?.slice(-3000)}`)
+  return seconds
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b)
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2
+}
+
+const results = Object.fromEntries(variants.map((v) => [v, Object.fromEntries(scenarios.map((s) => [s, []]))]))
+const dirs = Object.fromEntries(variants.map((v) => [v, prepare(v)]))
+let change = 0
+const sizes = {}
+try {
+  for (let rep = 0; rep < reps; rep++) {
+    // Alternate: each repetition starts with the next variant.
+    const order = variants.map((_, i) => variants[(i + rep) % variants.length])
+    for (const v of order) {
+      const dir = dirs[v]
+      removeImages(v)
+      rmSync(path.join(dir, 'wheelhouse'), { recursive: true, force: true })
+      const osImage = freshOsImage(v, rep)
+      if (v === 'tool') toolConfig(dir, osImage)
+      const cold = time(v, dir, osImage)
+      const same = time(v, dir, osImage)
+      appendFileSync(path.join(dir, 'example/polls/views.py'), `\n# bench change ${++change}\n`)
+      const one = time(v, dir, osImage)
+      results[v].cold.push(cold)
+      results[v]['no-change'].push(same)
+      results[v]['one-line'].push(one)
+      console.log(`rep ${rep + 1}/${reps} ${v.padEnd(15)} cold ${cold.toFixed(1)} s  no-change ${same.toFixed(2)} s  one-line ${one.toFixed(2)} s`)
+      if (v === 'tool' && rep === reps - 1) {
+        for (const img of ['base', 'builder', 'release']) sizes[img] = Number(docker('image', 'inspect', '-f', '{{.Size}}', `${ns('tool')}/pollsite-${img}:latest`))
+      }
+      if (!args.includes('--keep')) removeImages(v)
+      spawnSync('docker', ['rmi', osImage], { stdio: 'ignore' })
+    }
+  }
+} finally {
+  if (!args.includes('--keep')) rmSync(work, { recursive: true, force: true })
+}
+
+// CLI start-up: the median of 21 runs of --help and of list.
+const startup = {}
+for (const cmd of [['--help'], ['list']]) {
+  const runs = []
+  for (let i = 0; i < 21; i++) {
+    const t = process.hrtime.bigint()
+    execFileSync(process.execPath, [path.join(repo, 'bin/pypackage-tasks.js'), ...cmd], { stdio: 'ignore' })
+    runs.push(Number(process.hrtime.bigint() - t) / 1e6)
+  }
+  startup[cmd[0]] = median(runs)
+}
+
+const baselines = variants.filter((v) => v !== 'tool')
+const med = (v, s) => median(results[v][s])
+const lines = []
+lines.push(`pypackage-tasks benchmark — ${new Date().toISOString()} — ${reps} repetitions, medians in seconds`)
+lines.push('')
+lines.push(`| scenario | ${variants.join(' | ')} | tool / best baseline | tool / raw |`)
+lines.push(`|---|${variants.map(() => '---:').join('|')}|---:|---:|`)
+for (const s of scenarios) {
+  const best = Math.min(...baselines.map((b) => med(b, s)))
+  const cells = variants.map((v) => med(v, s).toFixed(s === 'cold' ? 1 : 2))
+  lines.push(`| ${s} | ${cells.join(' | ')} | ${(med('tool', s) / best).toFixed(2)}× | ${baselines.includes('raw') ? (med('tool', s) / med('raw', s)).toFixed(2) + '×' : '-'} |`)
+}
+lines.push('')
+const mb = (n) => `${(n / 1e6).toFixed(0)} MB`
+if (sizes.release) lines.push(`image sizes (tool): base ${mb(sizes.base)}, builder ${mb(sizes.builder)}, release ${mb(sizes.release)} — release/builder ${(sizes.release / sizes.builder).toFixed(2)}×`)
+lines.push(`CLI start-up (median of 21): --help ${startup['--help'].toFixed(0)} ms, list ${startup.list.toFixed(0)} ms`)
+lines.push('')
+const best = (s) => Math.min(...baselines.map((b) => med(b, s)))
+const check = (ok) => (ok ? 'met' : 'MISSED')
+lines.push('targets:')
+lines.push(`  no-change ≤ 0.5× best baseline: ${(med('tool', 'no-change') / best('no-change')).toFixed(2)}× ${check(med('tool', 'no-change') <= 0.5 * best('no-change'))}`)
+lines.push(`  one-line  ≤ 0.5× best baseline: ${(med('tool', 'one-line') / best('one-line')).toFixed(2)}× ${check(med('tool', 'one-line') <= 0.5 * best('one-line'))}`)
+if (baselines.includes('raw')) lines.push(`  cold      ≤ 0.8× raw CLI:        ${(med('tool', 'cold') / med('raw', 'cold')).toFixed(2)}× ${check(med('tool', 'cold') <= 0.8 * med('raw', 'cold'))}`)
+lines.push(`  --help, list ≤ 150 ms:          ${startup['--help'].toFixed(0)} / ${startup.list.toFixed(0)} ms ${check(Math.max(startup['--help'], startup.list) <= 150)}`)
+if (sizes.release) lines.push(`  release ≤ 0.4× builder size:    ${(sizes.release / sizes.builder).toFixed(2)}× ${check(sizes.release <= 0.4 * sizes.builder)}`)
+const report = lines.join('\n')
+console.log(`\n${report}`)
+mkdirSync(path.join(repo, 'bench/results'), { recursive: true })
+writeFileSync(path.join(repo, 'bench/results/latest.md'), report + '\n')
+writeFileSync(path.join(repo, 'bench/results/latest.json'), JSON.stringify({ reps, results, sizes, startup }, null, 2) + '\n')

@@ -31,13 +31,16 @@ export function semaphore(n: number): <T>(fn: () => Promise<T>) => Promise<T> {
   let active = 0
   const queue: (() => void)[] = []
   return async (fn) => {
+    // A released slot passes straight to the next waiter (active stays as it is), so a caller
+    // arriving in between cannot take it too.
     if (active >= n) await new Promise<void>((resolve) => queue.push(resolve))
-    active++
+    else active++
     try {
       return await fn()
     } finally {
-      active--
-      queue.shift()?.()
+      const next = queue.shift()
+      if (next) next()
+      else active--
     }
   }
 }
@@ -53,6 +56,7 @@ export async function execute<C extends { signal: AbortSignal }, R>(nodes: Node<
   for (const n of nodes) {
     for (const need of n.needs) if (!byId.has(need)) throw new Error(`node ${n.id} needs unknown node ${need}`)
   }
+  topoOrder(nodes) // a cycle would wait forever: refuse it up front, by name
   const controller = new AbortController()
   const onOuterAbort = () => controller.abort(ctx.signal.reason)
   if (ctx.signal.aborted) onOuterAbort()
@@ -61,6 +65,12 @@ export async function execute<C extends { signal: AbortSignal }, R>(nodes: Node<
   const limit = semaphore(Math.max(1, opts.concurrency))
   const results = new Map<string, Promise<R | undefined>>()
   let firstError: unknown
+  // The first failure cancels everything still running; later ones are its consequences.
+  const fail = (e: unknown) => {
+    if (firstError !== undefined) return
+    firstError = e
+    controller.abort('failed')
+  }
 
   const ensure = (id: string): Promise<R | undefined> => {
     let p = results.get(id)
@@ -70,13 +80,18 @@ export async function execute<C extends { signal: AbortSignal }, R>(nodes: Node<
       const deps: Record<string, R | undefined> = {}
       for (const [need, r] of await Promise.all(node.needs.map(async (n) => [n, await ensure(n)] as const))) deps[need] = r
       if (controller.signal.aborted) throw interrupted(controller.signal)
-      const decision = await node.check(inner, deps)
+      const checked = Date.now()
+      let decision: Awaited<ReturnType<typeof node.check>>
+      try {
+        decision = await node.check(inner, deps)
+        if ('skip' in decision && !opts.force && !opts.dryRun) await node.reuse?.(inner, decision.skip)
+      } catch (e) {
+        opts.emit({ type: 'task:fail', id, title: node.title, message: (e as Error).message, ms: Date.now() - checked })
+        throw e
+      }
       if ('skip' in decision && !opts.force) {
         if (opts.dryRun) opts.emit({ type: 'plan', id, title: node.title, action: 'skip', why: decision.why })
-        else {
-          await node.reuse?.(inner, decision.skip)
-          opts.emit({ type: 'task:skip', id, title: node.title, reason: decision.why })
-        }
+        else opts.emit({ type: 'task:skip', id, title: node.title, reason: decision.why })
         return decision.skip
       }
       const why = opts.force ? '--force' : decision.why
@@ -97,25 +112,21 @@ export async function execute<C extends { signal: AbortSignal }, R>(nodes: Node<
         } catch (e) {
           const cancelled = controller.signal.aborted && firstError !== undefined
           opts.emit({ type: 'task:fail', id, title: node.title, message: cancelled ? 'cancelled' : (e as Error).message, ms: Date.now() - started })
+          fail(e) // before the slot is released: a node waiting for it must see the abort
           throw e
         }
       })
     })()
-    p.catch((e) => {
-      // The first failure cancels everything still running; later ones are its consequences.
-      if (firstError === undefined) {
-        firstError = e
-        controller.abort('failed')
-      }
-    })
+    p.catch(fail)
     results.set(id, p)
     return p
   }
 
   try {
     await Promise.allSettled(nodes.map((n) => ensure(n.id)))
-    if (firstError !== undefined) throw firstError
+    // An interrupt is the cause of whatever failed after it: report the interrupt.
     if (ctx.signal.aborted) throw interrupted(ctx.signal)
+    if (firstError !== undefined) throw firstError
     const out = new Map<string, R | undefined>()
     for (const [id, p] of results) out.set(id, await p)
     return out
@@ -131,7 +142,7 @@ export function topoOrder<C, R>(nodes: Node<C, R>[]): Node<C, R>[] {
   const out: Node<C, R>[] = []
   const visit = (id: string, path: string[]) => {
     if (seen.has(id)) return
-    if (path.includes(id)) throw new UserError(`dependency cycle: ${[...path, id].join(' → ')}`)
+    if (path.includes(id)) throw new UserError(`dependency cycle: ${[...path.slice(path.indexOf(id)), id].join(' → ')}`)
     for (const need of byId.get(id)!.needs) visit(need, [...path, id])
     seen.add(id)
     out.push(byId.get(id)!)

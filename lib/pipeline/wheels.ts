@@ -43,9 +43,16 @@ export interface LocalPackage {
 }
 
 export function localPackages(project: Project): LocalPackage[] {
+  const taken = new Set(['app'])
   return [
     { key: 'app', dir: project.source, mount: MOUNT.source },
-    ...project.localPackages.map((dir) => ({ key: path.basename(dir), dir, mount: `${MOUNT.packages}/${path.basename(dir)}` })),
+    ...project.localPackages.map((dir) => {
+      // Keys name folders in the builder: two packages called `core` become core and core-2.
+      let key = path.basename(dir)
+      for (let i = 2; taken.has(key); i++) key = `${path.basename(dir)}-${i}`
+      taken.add(key)
+      return { key, dir, mount: `${MOUNT.packages}/${key}` }
+    }),
   ]
 }
 
@@ -202,7 +209,9 @@ export async function buildWheels(ctx: Context, builderRef: string, inputs: Inpu
   const pkgs = localPackages(project)
   const previous = await readManifest(project.wheelhouse)
   const rels = pkgs.map((p) => ({ key: p.key, rel: path.relative(project.root, p.dir) }))
-  const toBuild = new Set(packagesToBuild(previous, inputs, rels))
+  const planned = packagesToBuild(previous, inputs, rels)
+  // Nothing changed yet we run (--force): rebuild every package.
+  const toBuild = new Set(planned.length ? planned : pkgs.map((p) => p.key))
   const reuse = pkgs.filter((p) => !toBuild.has(p.key)).map((p) => ({ key: p.key, wheel: previous!.packages[p.key] }))
   const stagingRoot = path.join(project.root, '.pypackage')
   const staging = path.join(stagingRoot, `wheels-${ctx.runId}`)
@@ -224,7 +233,9 @@ export async function buildWheels(ctx: Context, builderRef: string, inputs: Inpu
     reuse,
     buildIsolation: project.config.pip.buildIsolation,
     hasPrevious: Boolean(previous),
-    previous: previous && { wheels: previous.packages, dependencies: previous.dependencies },
+    // Dependency wheels are reused only from a build by the same builder and pip settings: a new
+    // builder (another Python, another platform) needs its own.
+    previous: previous && previous.inputs.builder === inputs.builder && previous.inputs.pip === inputs.pip ? { wheels: previous.packages, dependencies: previous.dependencies } : undefined,
     wheelhouseRel: wheelhouseRel.startsWith('..') ? undefined : wheelhouseRel,
     owner,
   })

@@ -20,7 +20,7 @@ export function defaultConcurrency(cpus = os.availableParallelism?.() ?? os.cpus
 
 export function parseConcurrency(value: string | boolean | undefined): number {
   if (value === undefined) return defaultConcurrency()
-  const n = Number(value)
+  const n = typeof value === 'string' ? Number(value) : NaN
   if (!Number.isInteger(n) || n < 1) {
     throw new UserError(`--concurrency must be a whole number of at least 1, got ${JSON.stringify(value)}`, { hint: 'e.g. --concurrency 2' })
   }

@@ -163,7 +163,7 @@ e2e('run -- <cmd>: a one-off command in the virtualenv, exit code passed through
 })
 
 e2e('make release: the Makefile delegates to the same pipeline', async () => {
-  const r = await runCommand('make', ['release'], { cwd: dir, env: { PYPACKAGE_TASKS: `${process.execPath} ${bin}` } })
+  const r = await runCommand('make', ['release', 'ARGS=--force'], { cwd: dir, env: { PYPACKAGE_TASKS: `${process.execPath} ${bin}` } })
   assert.is(r.code, 0, `${r.stdout}\n${r.stderr}`)
   assert.match(r.stdout, /✔ Wheels → wheelhouse/)
   assert.match(r.stdout, /✔ Image docker\/release/)

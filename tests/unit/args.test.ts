@@ -34,6 +34,11 @@ const cases: { name: string; argv: string[]; want: ParsedArgv }[] = [
   { name: 'an unknown task name is kept for cli.ts to report', argv: ['relase'], want: parsed({ task: 'relase' }) },
   { name: 'positional arguments after the task', argv: ['image', 'docker/base', 'docker/builder'], want: parsed({ task: 'image', args: { positional: ['docker/base', 'docker/builder'] } }) },
   { name: '--opt value', argv: ['run', '--port', '0'], want: parsed({ task: 'run', args: { options: { port: '0' } } }) },
+  {
+    name: 'the graph options of image: flags and --concurrency N',
+    argv: ['image', 'docker/base', '--force', '--dry-run', '--concurrency', '2'],
+    want: parsed({ task: 'image', args: { positional: ['docker/base'], options: { force: true, 'dry-run': true, concurrency: '2' } } }),
+  },
   { name: '--opt=value', argv: ['run', '--port=8080'], want: parsed({ task: 'run', args: { options: { port: '8080' } } }) },
   { name: '--opt= with an empty value', argv: ['run', '--image='], want: parsed({ task: 'run', args: { options: { image: '' } } }) },
   { name: '--opt=value keeps later = signs', argv: ['fake', '--level=a=b'], want: parsed({ task: 'fake', args: { options: { level: 'a=b' } } }) },
@@ -73,8 +78,17 @@ ParseArgv('does not change the argv it is given', () => {
   assert.equal(argv, ['run', '--port=1', '--', 'x'], 'argv should be left as it was')
 })
 
-const errors: { name: string; argv: string[]; message: string; hint: RegExp }[] = [
-  { name: 'an option the task does not have', argv: ['image', '--force'], message: 'unknown option --force for image', hint: /known options: --help, --verbose, --plain, --config$/ },
+/** The hint's list for a task: its own options, then the global ones, from the registry. */
+const known = (task: string) => [...(findTask(task)?.options ?? []), ...globalOptions].map((o) => `--${o.name}`).join(', ')
+
+const errors: { name: string; argv: string[]; message: string; hint: RegExp | string }[] = [
+  {
+    name: 'an option of another task',
+    argv: ['run', '--force'],
+    message: 'unknown option --force for run',
+    hint: `known options: ${known('run')}`,
+  },
+  { name: 'an option no task has', argv: ['plan', '--no-such-option'], message: 'unknown option --no-such-option for plan', hint: `known options: ${known('plan')}` },
   { name: 'a task option misspelt', argv: ['run', '--prot', '1'], message: 'unknown option --prot for run', hint: /known options: --port, --image, --help/ },
   { name: 'a task option before its task', argv: ['--port', '0', 'run'], message: 'unknown option --port', hint: /known options: --help, --verbose, --plain, --config$/ },
   { name: 'a valued option at the end', argv: ['run', '--port'], message: '--port needs a value (N)', hint: /--port N/ },
@@ -87,7 +101,8 @@ for (const c of errors) {
   ParseArgv(`${c.name} is a UserError`, () => {
     const e = userError(() => parseArgv(c.argv, find), c.name)
     assert.is(e.message, c.message, `the message should be "${c.message}"`)
-    assert.match(e.hint ?? '', c.hint, `the hint should match ${c.hint}`)
+    if (typeof c.hint === 'string') assert.is(e.hint, c.hint, `the hint should be "${c.hint}"`)
+    else assert.match(e.hint ?? '', c.hint, `the hint should match ${c.hint}`)
   })
 }
 
@@ -131,7 +146,7 @@ const MainHelp = suite('mainHelp')
 
 MainHelp('lists every task of the registry with its description', () => {
   const help = mainHelp(tasks)
-  assert.ok(tasks.length >= 5, 'the registry should hold at least image, build, release, run and list')
+  assert.ok(tasks.length > 0, 'the registry should hold tasks')
   for (const t of tasks) {
     assert.match(help, new RegExp(`^  ${t.name} +${t.description.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm'), `the help should have a line for "${t.name}" with its description`)
   }

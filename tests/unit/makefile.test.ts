@@ -4,6 +4,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
+import { tasks } from '../../lib/tasks/registry.js'
 
 /** The repo root, from dist/tests/unit/ where this file runs. */
 const repo = fileURLToPath(new URL('../../../', import.meta.url))
@@ -40,9 +41,8 @@ Makefile.before(() => {
 const cases: { name: string; args: string[]; want: string[] }[] = [
   { name: 'make image docker/builder', args: ['image', 'docker/builder'], want: ['image', 'docker/builder'] },
   { name: 'make image docker/base docker/builder', args: ['image', 'docker/base', 'docker/builder'], want: ['image', 'docker/base', 'docker/builder'] },
-  { name: 'make release', args: ['release'], want: ['release'] },
-  { name: 'make build', args: ['build'], want: ['build'] },
-  { name: 'make list', args: ['list'], want: ['list'] },
+  // Every task of the registry, with no list of them in the Makefile or here.
+  ...tasks.map((t) => ({ name: `make ${t.name}`, args: [t.name], want: [t.name] })),
   { name: 'make run ARGS="--port 0"', args: ['run', 'ARGS=--port 0'], want: ['run', '--port', '0'] },
   { name: 'make run ARGS="-- python -m django check"', args: ['run', 'ARGS=-- python -m django check'], want: ['run', '--', 'python', '-m', 'django', 'check'] },
   { name: 'make (no goal)', args: [], want: ['--help'] },

@@ -1,7 +1,27 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import type { PipConfig } from '../../lib/config/schema.js'
-import { builderScript, MOUNT, pipEnv, pipHint } from '../../lib/pipeline/wheels.js'
+import { mkdirSync, writeFileSync } from 'node:fs'
+import path from 'node:path'
+import type { Inputs } from '../../lib/pipeline/inputs.js'
+import type { Project } from '../../lib/project.js'
+import {
+  builderScript,
+  EXCLUDE_ANYWHERE,
+  EXCLUDE_TOP,
+  localPackages,
+  MANIFEST,
+  MOUNT,
+  ownerOf,
+  packageFiles,
+  packagesToBuild,
+  pipEnv,
+  pipHint,
+  readManifest,
+  type LocalPackage,
+  type WheelManifest,
+} from '../../lib/pipeline/wheels.js'
+import { makeTemp, removeTemp, writeTree } from './helpers/tmp.js'
 
 const pipDefaults: PipConfig = { indexUrl: null, extraIndexUrls: [], findLinks: [], noIndex: false, buildIsolation: true }
 const pip = (over: Partial<PipConfig>): PipConfig => ({ ...pipDefaults, ...over })
@@ -54,65 +74,123 @@ PipEnv.run()
 // ---------------------------------------------------------------------------------------------
 const BuilderScript = suite('builderScript')
 
-const scriptLines = (s: string) => s.split('\n')
+const app: LocalPackage = { key: 'app', dir: '/project', mount: MOUNT.source }
+const speedups: LocalPackage = { key: 'speedups', dir: '/project/libs/speedups', mount: `${MOUNT.packages}/speedups` }
+const shared: LocalPackage = { key: 'shared', dir: '/project/libs/shared', mount: `${MOUNT.packages}/shared` }
+
+type ScriptOpts = Parameters<typeof builderScript>[0]
+const scriptLines = (over: Partial<ScriptOpts> = {}) => builderScript({ build: [app], reuse: [], buildIsolation: true, hasPrevious: false, ...over }).split('\n')
+const resolveLine = (lines: string[]) => lines.find((l) => l.trim().startsWith('pip wheel --wheel-dir /tmp/all '))
 
 BuilderScript('stops at the first failing command', () => {
-  assert.is(scriptLines(builderScript({ packages: [], buildIsolation: true }))[0], 'set -eu', 'the script should start with "set -eu"')
+  assert.is(scriptLines()[0], 'set -eu', 'the script should start with "set -eu"')
 })
 
-BuilderScript('keeps build isolation by default', () => {
-  const s = builderScript({ packages: [], buildIsolation: true })
-  assert.not.match(s, '--no-build-isolation', 'with buildIsolation true pip should not get --no-build-isolation')
+const isolation: { name: string; build: LocalPackage[]; buildIsolation: boolean; want: number }[] = [
+  { name: 'keeps build isolation by default', build: [app, speedups], buildIsolation: true, want: 0 },
+  { name: 'passes --no-build-isolation to each package build when buildIsolation is false', build: [app, speedups], buildIsolation: false, want: 2 },
+]
+for (const c of isolation) {
+  BuilderScript(c.name, () => {
+    const lines = scriptLines({ build: c.build, buildIsolation: c.buildIsolation })
+    const withFlag = lines.filter((l) => l.includes('--no-build-isolation'))
+    assert.is(withFlag.length, c.want, `${c.want} command(s) should carry --no-build-isolation`)
+    for (const l of withFlag) assert.match(l, /^pip wheel --no-deps --no-build-isolation --wheel-dir \/tmp\/local\//, 'only the --no-deps builds of our own sources should get it')
+  })
+}
+
+for (const pkg of [app, speedups]) {
+  BuilderScript(`copies ${pkg.key} out of its read-only mount, then builds the copy into its own folder`, () => {
+    const lines = scriptLines({ build: [pkg] })
+    const copy = lines.findIndex((l) => l.startsWith(`tar -C ${pkg.mount} `))
+    const build = lines.indexOf(`pip wheel --no-deps --wheel-dir /tmp/local/${pkg.key} /tmp/src/${pkg.key}`)
+    assert.ok(copy >= 0, `${pkg.key} should be copied out of ${pkg.mount}`)
+    assert.match(lines[copy], new RegExp(`\\| tar -C /tmp/src/${pkg.key} -xf -$`), `the copy should land in /tmp/src/${pkg.key}`)
+    assert.ok(build > copy, `pip should build /tmp/src/${pkg.key} into /tmp/local/${pkg.key}, after the copy`)
+    assert.ok(lines.indexOf(`mkdir -p /tmp/src/${pkg.key} /tmp/local/${pkg.key}`) < copy, 'its folders should be made before the copy')
+  })
+}
+
+BuilderScript('the copy leaves out caches and VCS anywhere, build folders at the top only', () => {
+  const copy = scriptLines().find((l) => l.startsWith(`tar -C ${MOUNT.source} `))!
+  for (const ex of EXCLUDE_ANYWHERE) assert.match(copy, ` --exclude='${ex}' `, `${ex} should be left out at any depth`)
+  for (const ex of EXCLUDE_TOP) assert.match(copy, ` --exclude='./${ex}' `, `${ex} should be left out at the top only (./${ex})`)
 })
 
-BuilderScript('passes --no-build-isolation to the local build when buildIsolation is false', () => {
-  const lines = scriptLines(builderScript({ packages: [], buildIsolation: false }))
-  const withFlag = lines.filter((l) => l.includes('--no-build-isolation'))
-  assert.is(withFlag.length, 1, 'exactly one command should carry --no-build-isolation')
-  assert.match(withFlag[0], /^pip wheel --no-deps --no-build-isolation --wheel-dir \/tmp\/local /, 'it should be the --no-deps build of our own sources')
+BuilderScript('the app copy leaves out the wheelhouse inside it; a local package copy does not', () => {
+  const lines = scriptLines({ build: [app, speedups], wheelhouseRel: 'wheelhouse' })
+  assert.match(lines.find((l) => l.startsWith(`tar -C ${MOUNT.source} `))!, ` --exclude='./wheelhouse' `, 'the app copy should leave out ./wheelhouse')
+  assert.not.match(lines.find((l) => l.startsWith(`tar -C ${speedups.mount} `))!, 'wheelhouse', 'a package copy should not mention the wheelhouse')
 })
 
-BuilderScript('copies the read-only source before building, leaving out VCS and build folders', () => {
-  const lines = scriptLines(builderScript({ packages: [], buildIsolation: true }))
-  const copy = lines.findIndex((l) => l.startsWith(`tar -C ${MOUNT.source} `))
-  const build = lines.findIndex((l) => l.startsWith('pip wheel --no-deps'))
-  assert.ok(copy >= 0, 'the source should be copied out of the read-only mount')
-  assert.ok(copy < build, 'the copy should happen before pip builds')
-  for (const ex of ['./.git', './wheelhouse', './build', './node_modules']) {
-    assert.match(lines[copy], `--exclude=${ex}`, `the copy should leave out ${ex}`)
-  }
-  assert.match(lines[build], / \/tmp\/src\/app$/, 'pip should build the copy, not the mount')
+BuilderScript('a reused package is copied from the previous wheelhouse, not built', () => {
+  const lines = scriptLines({ build: [app], reuse: [{ key: 'speedups', wheel: 'speedups-1.0-cp312-linux_x86_64.whl' }], hasPrevious: true })
+  assert.ok(lines.includes(`mkdir -p /tmp/local/speedups && cp ${MOUNT.previous}/speedups-1.0-cp312-linux_x86_64.whl /tmp/local/speedups/`), 'the previous wheel should be copied to /tmp/local/speedups')
+  assert.not.ok(lines.some((l) => l.includes('/tmp/src/speedups')), 'a reused package should be neither copied nor built')
 })
 
-BuilderScript('copies each local package and builds it with the app', () => {
-  const lines = scriptLines(builderScript({ packages: ['speedups', 'shared'], buildIsolation: true }))
-  assert.ok(lines.includes(`cp -a ${MOUNT.packages}/speedups /tmp/src/speedups`), 'speedups should be copied from its mount')
-  assert.ok(lines.includes(`cp -a ${MOUNT.packages}/shared /tmp/src/shared`), 'shared should be copied from its mount')
-  const build = lines.find((l) => l.startsWith('pip wheel --no-deps'))!
-  assert.match(build, / \/tmp\/src\/app \/tmp\/src\/speedups \/tmp\/src\/shared$/, 'the app and both packages should be built on one pip command line, in order')
+const links: { name: string; over: Partial<ScriptOpts>; want: string }[] = [
+  { name: 'the built package, without a previous wheelhouse', over: {}, want: '--find-links /tmp/local/app /tmp/local/*/*.whl' },
+  {
+    name: 'built and reused packages, then the previous wheelhouse',
+    over: { build: [app, shared], reuse: [{ key: 'speedups', wheel: 's.whl' }], hasPrevious: true },
+    want: `--find-links /tmp/local/app --find-links /tmp/local/shared --find-links /tmp/local/speedups --find-links ${MOUNT.previous} /tmp/local/*/*.whl`,
+  },
+]
+for (const c of links) {
+  BuilderScript(`resolves dependencies with find-links: ${c.name}`, () => {
+    assert.is(resolveLine(scriptLines(c.over)), `pip wheel --wheel-dir /tmp/all ${c.want}`, `the resolve command should end with "${c.want}"`)
+  })
+}
+
+BuilderScript('fills the wheelhouse after the dependencies were resolved', () => {
+  const lines = scriptLines()
+  const resolve = lines.indexOf(resolveLine(lines)!)
+  const out = lines.indexOf(`cp -r /tmp/local ${MOUNT.wheelhouse}/local && mkdir -p ${MOUNT.wheelhouse}/all && cp /tmp/all/*.whl ${MOUNT.wheelhouse}/all/`)
+  assert.ok(resolve >= 0, 'dependencies should be resolved')
+  assert.ok(out > resolve, 'the wheels should be copied to the wheelhouse after all were built')
 })
 
-BuilderScript('copies no package when there is none', () => {
-  const s = builderScript({ packages: [], buildIsolation: true })
-  assert.not.match(s, `cp -a ${MOUNT.packages}`, 'no local package copy should appear')
+BuilderScript('reuses the previous dependency wheels when every rebuilt wheel had one before (Requires-Dist compared)', () => {
+  const lines = scriptLines({
+    build: [app],
+    hasPrevious: true,
+    previous: { wheels: { app: 'app-0.1-py3-none-any.whl' }, dependencies: ['django-5.0-py3-none-any.whl', 'asgiref-3.8-py3-none-any.whl'] },
+  })
+  const test = lines.findIndex((l) => l.startsWith('if python - '))
+  assert.is(lines[test], `if python - /tmp/local/app/*.whl=${MOUNT.previous}/app-0.1-py3-none-any.whl <<'PY'`, 'the new app wheel should be compared with its previous wheel')
+  const then = lines.indexOf('then')
+  const otherwise = lines.indexOf('else')
+  const reuse = lines.indexOf(`  cp /tmp/local/*/*.whl /tmp/all/ && (cd ${MOUNT.previous} && cp django-5.0-py3-none-any.whl asgiref-3.8-py3-none-any.whl /tmp/all/)`)
+  assert.ok(test < then && then < reuse && reuse < otherwise, 'when Requires-Dist is unchanged the previous dependency wheels should be copied')
+  assert.ok(lines.indexOf(resolveLine(lines)!) > otherwise && lines.indexOf('fi') > otherwise, 'otherwise the dependencies should be resolved again')
 })
 
-BuilderScript('resolves dependencies from the local wheels, then fills the wheelhouse', () => {
-  const lines = scriptLines(builderScript({ packages: [], buildIsolation: true }))
-  const deps = lines.findIndex((l) => l === 'pip wheel --wheel-dir /tmp/all --find-links /tmp/local /tmp/local/*.whl')
-  const out = lines.findIndex((l) => l.includes(`${MOUNT.wheelhouse}/local/`) && l.startsWith('cp '))
-  assert.ok(deps >= 0, 'dependencies should be resolved from the locally built wheels')
-  assert.ok(out > deps, 'wheels should be copied to the wheelhouse after all were built')
+BuilderScript('with no previous dependency wheels the unchanged branch copies only the local wheels', () => {
+  const lines = scriptLines({ hasPrevious: true, previous: { wheels: { app: 'app-0.1-py3-none-any.whl' }, dependencies: [] } })
+  assert.ok(lines.includes('  cp /tmp/local/*/*.whl /tmp/all/'), 'only the local wheels should be copied')
+  assert.not.ok(lines.some((l) => l.includes(`cd ${MOUNT.previous}`)), 'no dependency copy should appear')
+})
+
+BuilderScript('always resolves when a rebuilt package had no wheel before', () => {
+  const lines = scriptLines({ build: [app, speedups], hasPrevious: true, previous: { wheels: { app: 'app-0.1-py3-none-any.whl' }, dependencies: ['django-5.0-py3-none-any.whl'] } })
+  assert.not.ok(lines.some((l) => l.startsWith('if python')), 'there should be no Requires-Dist comparison')
+  assert.ok(lines.includes(resolveLine(lines)!) && !resolveLine(lines)!.startsWith(' '), 'the dependencies should be resolved unconditionally')
+})
+
+BuilderScript('always resolves without a previous build', () => {
+  const lines = scriptLines()
+  assert.not.ok(lines.some((l) => l.startsWith('if python')), 'there should be no Requires-Dist comparison')
+  assert.ok(resolveLine(lines)?.startsWith('pip wheel'), 'the dependencies should be resolved unconditionally')
 })
 
 BuilderScript('gives the wheelhouse back to the owner when one is given', () => {
-  const lines = scriptLines(builderScript({ packages: [], buildIsolation: true, owner: '1000:1000' }))
+  const lines = scriptLines({ owner: '1000:1000' })
   assert.is(lines[lines.length - 1], `chown -R 1000:1000 ${MOUNT.wheelhouse}`, 'the last command should chown the wheelhouse to the owner')
 })
 
 BuilderScript('does not chown without an owner', () => {
-  const s = builderScript({ packages: [], buildIsolation: true })
-  assert.not.match(s, 'chown', 'without an owner there should be no chown')
+  assert.not.ok(scriptLines().some((l) => l.includes('chown')), 'without an owner there should be no chown')
 })
 
 BuilderScript.run()
@@ -156,3 +234,248 @@ for (const c of hints) {
 }
 
 PipHint.run()
+
+// ---------------------------------------------------------------------------------------------
+const LocalPackages = suite('localPackages')
+
+/** Only the fields localPackages reads. */
+const projectWith = (source: string, locals: string[]) => ({ source, localPackages: locals }) as Project
+
+LocalPackages('the app alone, mounted at the source mount', () => {
+  assert.equal(localPackages(projectWith('/p/src', [])), [{ key: 'app', dir: '/p/src', mount: MOUNT.source }], 'only the app should be listed')
+})
+
+LocalPackages('the app first, then each local package keyed and mounted by its folder name', () => {
+  assert.equal(
+    localPackages(projectWith('/p', ['/p/libs/speedups', '/p/vendor/shared'])),
+    [
+      { key: 'app', dir: '/p', mount: MOUNT.source },
+      { key: 'speedups', dir: '/p/libs/speedups', mount: `${MOUNT.packages}/speedups` },
+      { key: 'shared', dir: '/p/vendor/shared', mount: `${MOUNT.packages}/shared` },
+    ],
+    'packages should follow the app, in config order, keyed by folder name',
+  )
+})
+
+const clashes: { name: string; locals: string[]; want: string[] }[] = [
+  { name: 'two packages with the same folder name', locals: ['/p/a/common', '/p/b/common'], want: ['app', 'common', 'common-2'] },
+  { name: 'a package folder called app', locals: ['/p/libs/app'], want: ['app', 'app-2'] },
+  { name: 'three of a kind', locals: ['/p/a/core', '/p/b/core', '/p/c/core'], want: ['app', 'core', 'core-2', 'core-3'] },
+]
+for (const c of clashes) {
+  LocalPackages(`unique keys and mounts when folder names clash: ${c.name}`, () => {
+    const pkgs = localPackages(projectWith('/p', c.locals))
+    assert.equal(pkgs.map((p) => p.key), c.want, `the keys should be ${c.want.join(', ')}`)
+    assert.equal(pkgs.slice(1).map((p) => p.mount), c.want.slice(1).map((k) => `${MOUNT.packages}/${k}`), 'each package should be mounted under its own key')
+    assert.equal(pkgs.map((p) => p.dir), ['/p', ...c.locals], 'each key should keep its own folder')
+  })
+}
+
+LocalPackages.run()
+
+// ---------------------------------------------------------------------------------------------
+const OwnerOf = suite('ownerOf')
+
+const rootApp = [
+  { key: 'app', rel: '' },
+  { key: 'speedups', rel: 'libs/speedups' },
+  { key: 'inner', rel: 'libs/speedups/inner' },
+]
+const srcApp = [
+  { key: 'app', rel: 'src' },
+  { key: 'shared', rel: 'packages/shared' },
+]
+const owners: { name: string; rel: string; pkgs: { key: string; rel: string }[]; want: string | undefined }[] = [
+  { name: 'a file of an app at the root', rel: 'manage.py', pkgs: rootApp, want: 'app' },
+  { name: 'a file of a package nested in the app', rel: 'libs/speedups/setup.py', pkgs: rootApp, want: 'speedups' },
+  { name: 'the deepest package wins', rel: 'libs/speedups/inner/x.py', pkgs: rootApp, want: 'inner' },
+  { name: 'a folder that only starts like a package belongs to the app', rel: 'libs/speedups-old/x.py', pkgs: rootApp, want: 'app' },
+  { name: 'a file of an app in src/', rel: 'src/pollsite/settings.py', pkgs: srcApp, want: 'app' },
+  { name: 'a package beside the app', rel: 'packages/shared/pyproject.toml', pkgs: srcApp, want: 'shared' },
+  { name: 'a file in no package', rel: 'docs/index.md', pkgs: srcApp, want: undefined },
+  { name: 'a sibling whose name starts like src', rel: 'src2/x.py', pkgs: srcApp, want: undefined },
+]
+for (const c of owners) {
+  OwnerOf(`${c.name}: ${c.rel} → ${c.want}`, () => {
+    assert.is(ownerOf(c.rel, c.pkgs), c.want, `${c.rel} should belong to ${c.want}`)
+  })
+}
+
+OwnerOf.run()
+
+// ---------------------------------------------------------------------------------------------
+const PackagesToBuild = suite('packagesToBuild')
+
+const pkgRels = [
+  { key: 'app', rel: '' },
+  { key: 'speedups', rel: 'libs/speedups' },
+]
+const baseInputs: Inputs = { builder: 'sha256:b1', pip: 'p1', 'file:manage.py': 'h1', 'file:libs/speedups/setup.py': 'h2' }
+const manifest = (inputs: Inputs, packages: Record<string, string> = { app: 'app.whl', speedups: 'speedups.whl' }): WheelManifest => ({
+  inputs,
+  packages,
+  dependencies: ['django.whl'],
+  sha256: {},
+})
+
+const toBuild: { name: string; previous: WheelManifest | undefined; inputs: Inputs; want: string[] }[] = [
+  { name: 'everything when nothing was built before', previous: undefined, inputs: baseInputs, want: ['app', 'speedups'] },
+  { name: 'everything when the builder image changed', previous: manifest(baseInputs), inputs: { ...baseInputs, builder: 'sha256:b2' }, want: ['app', 'speedups'] },
+  { name: 'everything when the pip settings changed', previous: manifest(baseInputs), inputs: { ...baseInputs, pip: 'p2' }, want: ['app', 'speedups'] },
+  { name: 'nothing when nothing changed', previous: manifest(baseInputs), inputs: baseInputs, want: [] },
+  { name: 'the app when one of its files changed', previous: manifest(baseInputs), inputs: { ...baseInputs, 'file:manage.py': 'h9' }, want: ['app'] },
+  { name: 'only the nested package when its file changed', previous: manifest(baseInputs), inputs: { ...baseInputs, 'file:libs/speedups/setup.py': 'h9' }, want: ['speedups'] },
+  { name: 'the owner of an added file', previous: manifest(baseInputs), inputs: { ...baseInputs, 'file:libs/speedups/fast.c': 'h3' }, want: ['speedups'] },
+  {
+    name: 'the owner of a removed file',
+    previous: manifest(baseInputs),
+    inputs: Object.fromEntries(Object.entries(baseInputs).filter(([k]) => k !== 'file:manage.py')),
+    want: ['app'],
+  },
+  { name: 'a package with no previous wheel', previous: manifest(baseInputs, { app: 'app.whl' }), inputs: baseInputs, want: ['speedups'] },
+  {
+    name: 'both, in package order, when both changed',
+    previous: manifest(baseInputs),
+    inputs: { ...baseInputs, 'file:libs/speedups/setup.py': 'h8', 'file:manage.py': 'h9' },
+    want: ['app', 'speedups'],
+  },
+]
+for (const c of toBuild) {
+  PackagesToBuild(c.name, () => {
+    assert.equal(packagesToBuild(c.previous, c.inputs, pkgRels), c.want, `the packages to build should be [${c.want.join(', ')}]`)
+  })
+}
+
+PackagesToBuild.run()
+
+// ---------------------------------------------------------------------------------------------
+const PackageFiles = suite('packageFiles')
+
+let tmp: string
+let appPkg: LocalPackage
+let nestedPkg: LocalPackage
+PackageFiles.before(() => {
+  tmp = makeTemp('package-files')
+  writeTree(tmp, {
+    'pyproject.toml': '[project]\nname = "app"\n',
+    '.gitignore': 'build/\n',
+    'pollsite/__init__.py': '',
+    'pollsite/settings.py': 'DEBUG = False\n',
+    // build, dist and .venv are leftovers at the top, but ordinary folders deeper down
+    'pollsite/build/helpers.py': '',
+    'pollsite/dist/readme.txt': '',
+    'pollsite/.venv/keep.txt': '',
+    'build/lib/pollsite/__init__.py': '',
+    'dist/app-0.1.tar.gz': 'x',
+    '.venv/bin/python': '',
+    // caches and VCS anywhere
+    '.git/HEAD': 'ref: refs/heads/main\n',
+    'vendor/lib/.git/config': '',
+    'node_modules/x/index.js': '',
+    'pollsite/__pycache__/settings.cpython-312.pyc': '',
+    'pollsite/old.pyc': '',
+    'app.egg-info/PKG-INFO': '',
+    'pollsite/sub.egg-info/PKG-INFO': '',
+    // the wheelhouse and a nested local package belong elsewhere
+    'wheelhouse/app-0.1-py3-none-any.whl': '',
+    'wheelhouse.txt': 'not the wheelhouse',
+    'libs/speedups/setup.py': '',
+    'libs/speedups/speedups.c': '',
+    'libs/speedups/build/temp.o': '',
+    'libs/speedups-notes.txt': '',
+  })
+  appPkg = { key: 'app', dir: tmp, mount: MOUNT.source }
+  nestedPkg = { key: 'speedups', dir: path.join(tmp, 'libs/speedups'), mount: `${MOUNT.packages}/speedups` }
+})
+PackageFiles.after(() => removeTemp(tmp))
+
+PackageFiles('the app: sources kept, excludes, the wheelhouse and the nested package left out', async () => {
+  const files = await packageFiles(appPkg, [nestedPkg], path.join(tmp, 'wheelhouse'))
+  assert.equal(
+    files.map((f) => path.relative(tmp, f)),
+    [
+      '.gitignore',
+      'libs/speedups-notes.txt',
+      'pollsite/.venv/keep.txt',
+      'pollsite/__init__.py',
+      'pollsite/build/helpers.py',
+      'pollsite/dist/readme.txt',
+      'pollsite/settings.py',
+      'pyproject.toml',
+      'wheelhouse.txt',
+    ],
+    'only the app\'s own sources should be listed, sorted',
+  )
+})
+
+PackageFiles('absolute paths under the package folder', async () => {
+  const files = await packageFiles(appPkg, [nestedPkg], path.join(tmp, 'wheelhouse'))
+  assert.ok(files.length > 0 && files.every((f) => path.isAbsolute(f) && f.startsWith(tmp + path.sep)), 'every path should be absolute, inside the package')
+})
+
+PackageFiles('a nested package: its own files, its own top-level build left out, the app outside it ignored', async () => {
+  const files = await packageFiles(nestedPkg, [appPkg], path.join(tmp, 'wheelhouse'))
+  assert.equal(files.map((f) => path.relative(nestedPkg.dir, f)), ['setup.py', 'speedups.c'], 'only the package\'s sources should be listed')
+})
+
+PackageFiles('a folder that is not a local package is part of the app, deep build folders included', async () => {
+  const files = (await packageFiles(appPkg, [], path.join(tmp, 'wheelhouse'))).map((f) => path.relative(tmp, f))
+  for (const f of ['libs/speedups/setup.py', 'libs/speedups/build/temp.o']) {
+    assert.ok(files.includes(f), `${f} should belong to the app when libs/speedups is not a local package`)
+  }
+})
+
+PackageFiles.run()
+
+// ---------------------------------------------------------------------------------------------
+const ReadManifest = suite('readManifest')
+
+const goodManifest: WheelManifest = {
+  inputs: { builder: 'sha256:b1', pip: 'p1', 'file:manage.py': 'h1' },
+  packages: { app: 'app-0.1-py3-none-any.whl' },
+  dependencies: ['django-5.0-py3-none-any.whl'],
+  sha256: { 'app-0.1-py3-none-any.whl': 'aa', 'django-5.0-py3-none-any.whl': 'bb' },
+}
+const wheels = { 'app-0.1-py3-none-any.whl': 'zip', 'django-5.0-py3-none-any.whl': 'zip' }
+
+let manifests: string
+ReadManifest.before(() => {
+  manifests = makeTemp('manifest')
+})
+ReadManifest.after(() => removeTemp(manifests))
+
+/** A wheelhouse folder holding `files`, and a manifest (an object, raw text, or none). */
+function wheelhouse(name: string, files: Record<string, string>, m?: unknown): string {
+  const dir = path.join(manifests, name)
+  mkdirSync(dir, { recursive: true })
+  writeTree(dir, files)
+  if (m !== undefined) writeFileSync(path.join(dir, MANIFEST), typeof m === 'string' ? m : JSON.stringify(m))
+  return dir
+}
+
+ReadManifest('a valid manifest whose wheels are all there', async () => {
+  assert.equal(await readManifest(wheelhouse('valid', wheels, goodManifest)), goodManifest, 'the manifest should be returned as written')
+})
+
+const invalid: { name: string; files: Record<string, string>; manifest?: unknown }[] = [
+  { name: 'a listed dependency wheel is missing', files: { 'app-0.1-py3-none-any.whl': 'zip' }, manifest: goodManifest },
+  { name: 'a listed package wheel is missing', files: { 'django-5.0-py3-none-any.whl': 'zip' }, manifest: goodManifest },
+  { name: 'the old layout without inputs', files: wheels, manifest: { packages: goodManifest.packages, dependencies: goodManifest.dependencies, sha256: goodManifest.sha256 } },
+  { name: 'no sha256 map', files: wheels, manifest: { ...goodManifest, sha256: undefined } },
+  { name: 'no package wheels', files: wheels, manifest: { ...goodManifest, packages: {} } },
+  { name: 'no dependencies list', files: wheels, manifest: { ...goodManifest, dependencies: undefined } },
+  { name: 'not JSON', files: wheels, manifest: '{ nope' },
+  { name: 'no manifest', files: wheels },
+]
+for (const c of invalid) {
+  ReadManifest(`undefined when ${c.name}`, async () => {
+    const dir = wheelhouse(c.name.replace(/\W+/g, '-'), c.files, c.manifest)
+    assert.is(await readManifest(dir), undefined, `${c.name}: the wheels should be treated as never built`)
+  })
+}
+
+ReadManifest('undefined when the wheelhouse does not exist', async () => {
+  assert.is(await readManifest(path.join(manifests, 'absent')), undefined, 'a missing folder should read as no manifest')
+})
+
+ReadManifest.run()

@@ -1,0 +1,54 @@
+import { suite } from 'uvu'
+import * as assert from 'uvu/assert'
+import type { Context } from '../../lib/context.js'
+import type { Event } from '../../lib/render/events.js'
+import { findTask, tasks } from '../../lib/tasks/registry.js'
+
+// ---------------------------------------------------------------------------------------------
+const Tasks = suite('tasks')
+
+Tasks('every task has a unique name', () => {
+  const names = tasks.map((t) => t.name)
+  assert.is(new Set(names).size, names.length, `task names should be unique, got ${names.join(', ')}`)
+})
+
+for (const t of tasks) {
+  Tasks(`${t.name}: a description and exactly one way to run (graph or run)`, () => {
+    assert.ok(t.description.trim().length > 0, `${t.name} should have a description for list and --help`)
+    assert.is(Boolean(t.graph) !== Boolean(t.run), true, `${t.name} should define either graph or run, not both or neither`)
+  })
+}
+
+Tasks('list shows every task, itself included, in registry order', async () => {
+  const lines: string[] = []
+  const list = findTask('list')
+  assert.ok(list?.run, 'the registry should have a list task that runs')
+  // list needs only emit from its context.
+  const ctx = { emit: (e: Event) => void lines.push(e.type === 'info' ? e.message : `unexpected ${e.type}`) } as unknown as Context
+  await list!.run!(ctx, { positional: [], options: {}, rest: [] })
+  assert.equal(
+    lines.map((l) => l.split(/\s+/)[0]),
+    tasks.map((t) => t.name),
+    'list should print one line per registry task, in order',
+  )
+})
+
+Tasks.run()
+
+// ---------------------------------------------------------------------------------------------
+const FindTask = suite('findTask')
+
+for (const t of tasks) {
+  FindTask(`finds ${t.name}`, () => {
+    assert.is(findTask(t.name), t, `findTask("${t.name}") should return the registry entry`)
+  })
+}
+
+const unknown = ['', 'relase', 'Image', 'image ', 'help']
+for (const name of unknown) {
+  FindTask(`${JSON.stringify(name)} is not a task`, () => {
+    assert.is(findTask(name), undefined, `findTask(${JSON.stringify(name)}) should find nothing`)
+  })
+}
+
+FindTask.run()

@@ -38,7 +38,7 @@ RUN useradd --system --uid 10001 --user-group --home-dir /app --create-home app 
  && mkdir /app/data && chown app:app /app/data
 WORKDIR /app
 ENV DJANGO_SETTINGS_MODULE=${DJANGO_SETTINGS_MODULE} DJANGO_DATA_DIR=/app/data DJANGO_STATIC_ROOT=/app/static WSGI_APP=${WSGI_APP} PORT=${APP_PORT}
-COPY docker/release/start.sh /start.sh
+COPY docker/release/start.sh docker/release/healthcheck.py /
 COPY --from=wheels /wheels/deps/ /tmp/wheels/deps/
 RUN pip install --no-index --no-deps /tmp/wheels/deps/*.whl && rm -rf /tmp/wheels
 COPY --from=wheels /wheels/app/ /tmp/wheels/app/
@@ -46,4 +46,5 @@ RUN pip install --no-index --no-deps /tmp/wheels/app/*.whl && rm -rf /tmp/wheels
  && if [ -n "$DJANGO_SETTINGS_MODULE" ]; then python -m django collectstatic --noinput -v 0; fi
 USER app
 EXPOSE ${APP_PORT}
+HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=3 CMD ["/appenv/bin/python", "/healthcheck.py"]
 CMD ["/start.sh"]

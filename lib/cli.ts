@@ -31,12 +31,20 @@ async function execute(def: TaskDef, p: ParsedArgv, signal: AbortSignal): Promis
   const dryRun = def.dryRun || p.args.options['dry-run'] === true
   const opts = { concurrency: parseConcurrency(p.args.options.concurrency), force: p.args.options.force === true, dryRun }
   // The interactive view only for real work on a terminal; a plan is a few plain lines.
-  if (useListr(p) && !dryRun) {
-    const { showWithListr } = await import('./render/listr.js')
-    await showWithListr(nodes, (emit) => execute(nodes, ctx, { ...opts, emit }))
-  } else {
+  if (dryRun) {
     await execute(nodes, ctx, { ...opts, emit: plain })
+    return 0
   }
+  // Builds share the wheelhouse and the tags: one run per project at a time.
+  const { withProjectLock } = await import('./lock.js')
+  await withProjectLock(project.root, def.name, { signal, onWait: (message) => plain({ type: 'info', message }) }, async () => {
+    if (useListr(p)) {
+      const { showWithListr } = await import('./render/listr.js')
+      await showWithListr(nodes, (emit) => execute(nodes, ctx, { ...opts, emit }))
+    } else {
+      await execute(nodes, ctx, { ...opts, emit: plain })
+    }
+  })
   return 0
 }
 

@@ -12,6 +12,8 @@ export interface Project {
   root: string
   configFile?: string
   app: string
+  /** The app's version from pyproject.toml, for the images' OCI labels. */
+  version?: string
   /** `<namespace>/<app>`: images are `<prefix>-<image>`. */
   prefix: string
   source: string
@@ -21,11 +23,13 @@ export interface Project {
   git?: GitState
 }
 
-/** `[project] name = "…"` of a pyproject.toml (enough TOML for that one key). */
-export function pyprojectName(text: string): string | undefined {
+/** A string key of the `[project]` table of a pyproject.toml (enough TOML for name and version). */
+export function pyprojectField(text: string, key: string): string | undefined {
   const section = text.split(/^\[/m).find((s) => s.startsWith('project]'))
-  return section?.match(/^name\s*=\s*["']([^"']+)["']/m)?.[1]
+  return section?.match(new RegExp(`^${key}\\s*=\\s*["']([^"']+)["']`, 'm'))?.[1]
 }
+
+export const pyprojectName = (text: string) => pyprojectField(text, 'name')
 
 export function isInside(root: string, p: string): boolean {
   const rel = path.relative(root, p)
@@ -45,23 +49,35 @@ export async function openProject(loaded: LoadedConfig): Promise<Project> {
       })
     }
   }
+  refuseSecretBuildArgs(config.buildArgs, where)
   const pyproject = path.join(source, 'pyproject.toml')
-  const name =
-    config.app ??
-    (existsSync(pyproject) ? pyprojectName(readFileSync(pyproject, 'utf8')) : undefined) ??
-    path.basename(root)
+  const pyprojectText = existsSync(pyproject) ? readFileSync(pyproject, 'utf8') : ''
+  const name = config.app ?? pyprojectName(pyprojectText) ?? path.basename(root)
   const app = toImageName(name)
   return {
     config,
     root,
     configFile: loaded.file,
     app,
+    version: pyprojectField(pyprojectText, 'version'),
     prefix: `${config.namespace}/${app}`,
     source,
     localPackages: config.localPackages.map(abs),
     wheelhouse,
     dockerDir: abs(config.dockerDir),
     git: await readGit(root),
+  }
+}
+
+/** Names that look like credentials: a build arg's value is kept in the image's history. */
+export const SECRET_NAME = /PASSWORD|PASSWD|TOKEN|SECRET|KEY/i
+
+export function refuseSecretBuildArgs(buildArgs: Record<string, string>, where: string): void {
+  const secret = Object.keys(buildArgs).find((k) => SECRET_NAME.test(k))
+  if (secret) {
+    throw new UserError(`${where}: build arg "${secret}" looks like a secret, and build args are stored in the image (docker history shows them)`, {
+      hint: `remove it from "buildArgs"; give the app its secrets at run time ("run.env" in .pypackagerc.json, or the environment of your deployment), or, for a build step that needs one, a BuildKit secret mount (RUN --mount=type=secret)`,
+    })
   }
 }
 

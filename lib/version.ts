@@ -19,6 +19,31 @@ export async function readGit(root: string): Promise<GitState | undefined> {
   }
 }
 
+/** What the OCI labels say about the source: full commit, remote URL, commit time. */
+export async function readGitDetails(root: string): Promise<{ revision?: string; remote?: string }> {
+  const get = async (args: string[]) => {
+    try {
+      return (await run('git', ['-C', root, ...args])).stdout.trim() || undefined
+    } catch {
+      return undefined // no git, no commit, or no remote
+    }
+  }
+  const [revision, remote] = await Promise.all([get(['rev-parse', 'HEAD']), get(['config', '--get', 'remote.origin.url'])])
+  return { revision, remote }
+}
+
+/** OCI image annotations (org.opencontainers.image.*) for an image we build. */
+export function ociLabels(opts: { title: string; version?: string; revision?: string; dirty?: boolean; source?: string; created: Date }): Record<string, string> {
+  const labels: Record<string, string> = {
+    'org.opencontainers.image.title': opts.title,
+    'org.opencontainers.image.created': opts.created.toISOString(),
+  }
+  if (opts.source) labels['org.opencontainers.image.source'] = opts.source
+  if (opts.revision) labels['org.opencontainers.image.revision'] = opts.dirty ? `${opts.revision}-dirty` : opts.revision
+  if (opts.version) labels['org.opencontainers.image.version'] = opts.version
+  return labels
+}
+
 /**
  * The version tag of an image: the commit (`-dirty` when tracked files changed, so a tag never
  * claims a commit it does not hold), or outside git `c` + 12 hex of the build inputs' hash.

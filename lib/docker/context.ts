@@ -14,16 +14,22 @@ export interface ContextEntry {
   hash?: string
 }
 
-/** The files Docker would send for `dir`: everything .dockerignore keeps (Dockerfile always). */
+/**
+ * Never sent to the engine, whatever .dockerignore says first (a later `!rule` there can bring one
+ * back): VCS data, local secrets, JavaScript dependencies, wheelhouses, Python caches.
+ */
+export const DEFAULT_IGNORE = ['.git', '**/.git', '.env', '**/.env', '.env.*', '**/.env.*', 'node_modules', '**/node_modules', 'wheelhouse', '**/__pycache__', '**/*.pyc']
+
+/** The files we send for `dir`: everything the default rules and .dockerignore keep (Dockerfile always). */
 export async function listContext(dir: string): Promise<ContextEntry[]> {
   const names = await fg('**/*', { cwd: dir, dot: true, onlyFiles: false, markDirectories: true, followSymbolicLinks: false })
-  let keep = (_: string) => true
+  let rules = ''
   try {
-    const rules = await readFile(path.join(dir, '.dockerignore'), 'utf8')
-    keep = (dockerignore as unknown as typeof dockerignore.default)({ ignorecase: false }).add(rules).createFilter()
+    rules = await readFile(path.join(dir, '.dockerignore'), 'utf8')
   } catch {
-    // No .dockerignore: Docker sends everything, so do we.
+    // No .dockerignore: the default rules alone.
   }
+  const keep = (dockerignore as unknown as typeof dockerignore.default)({ ignorecase: false }).add(DEFAULT_IGNORE).add(rules).createFilter()
   return names
     .filter((n) => !n.endsWith('/'))
     .filter((n) => n === 'Dockerfile' || n === '.dockerignore' || keep(n))

@@ -9,7 +9,7 @@ import { discoverImages } from '../graph/discover.js'
 import type { Node } from '../graph/execute.js'
 import { resolveGraph, type ImageGraph, type ImageNode } from '../graph/resolve.js'
 import { formatBytes, formatMs } from '../render/events.js'
-import { versionTag } from '../version.js'
+import { ociLabels, readGitDetails, versionTag } from '../version.js'
 import { explainChanges, hashFile, hashInputs, sha256, type Inputs } from './inputs.js'
 
 /** What a graph node hands to the nodes that need it. */
@@ -116,6 +116,8 @@ export function imageNode(ctx: Context, graph: ImageGraph, name: string, extras?
       const p = plan!
       const started = Date.now()
       const docker = await c.docker()
+      const git = await readGitDetails(c.project.root)
+      const oci = ociLabels({ title: node.repo, version: c.project.version, revision: git.revision, dirty: c.project.git?.dirty, source: git.remote ?? `file://${c.project.root}`, created: new Date() })
       const { id } = await buildImage(docker, {
         name: label,
         context: packContext(p.entries),
@@ -123,7 +125,7 @@ export function imageNode(ctx: Context, graph: ImageGraph, name: string, extras?
         builder: await chooseBuilder(docker, c.project.config.builder),
         buildargs: p.buildargs,
         // Only stable labels on images: a per-run label would change every image id and defeat the cache.
-        labels: { [LABEL_PROJECT]: c.project.prefix, [LABEL_INPUTS]: p.hash, [LABEL_INPUTS_DETAIL]: JSON.stringify(p.inputs) },
+        labels: { ...oci, [LABEL_PROJECT]: c.project.prefix, [LABEL_INPUTS]: p.hash, [LABEL_INPUTS_DETAIL]: JSON.stringify(p.inputs) },
         signal: c.signal,
         onStep: (step) => emit({ type: 'build:step', step }),
         onOutput: (line) => emit({ type: 'build:output', line }),

@@ -15,6 +15,10 @@ const ns = `pptest${process.pid}`
 const project = `${ns}/pollsite`
 const dir = mkdtempSync(path.join(os.tmpdir(), 'pptest-e2e-'))
 for (const p of ['example', 'docker', 'Makefile']) cpSync(path.join(repoRoot, p), path.join(dir, p), { recursive: true })
+// Things that must never reach an image, planted where a careless context would pick them up.
+writeFileSync(path.join(dir, 'docker/release/.env'), 'DJANGO_SECRET_KEY=planted-secret\n')
+mkdirSync(path.join(dir, 'docker/release/.git'), { recursive: true })
+writeFileSync(path.join(dir, 'docker/release/.git/HEAD'), 'ref: refs/heads/main\n')
 const config = JSON.parse(readFileSync(path.join(repoRoot, '.pypackagerc.json'), 'utf8'))
 config.namespace = ns
 config.pip.findLinks = [path.join(repoRoot, '.cache/pyindex')]
@@ -91,6 +95,21 @@ e2e('release: installs only wheels; no compiler, no headers, not root', async ()
   assert.match(ext.output, /_speedups\.cpython-311.*\.so/, 'the compiled extension is installed')
 })
 
+e2e('release hardening: OCI labels, a HEALTHCHECK, no .env/.git/wheelhouse leftovers, no secret in history', async () => {
+  const info = await docker.getImage(ref('release')).inspect()
+  const labels = info.Config.Labels ?? {}
+  for (const key of ['source', 'revision', 'created', 'version']) {
+    assert.ok(labels[`org.opencontainers.image.${key}`] !== undefined || key === 'revision', `org.opencontainers.image.${key} is set`)
+  }
+  assert.is(labels['org.opencontainers.image.version'], '0.1.0', 'the version comes from pyproject.toml')
+  assert.ok(!Number.isNaN(Date.parse(labels['org.opencontainers.image.created'])), 'created is a timestamp')
+  assert.ok((info.Config as { Healthcheck?: { Test?: string[] } }).Healthcheck?.Test?.length, 'the image has a HEALTHCHECK')
+  const leftovers = await execIn(ref('release'), ['sh', '-c', 'find / -xdev \\( -name .env -o -name .git -o -name "*.whl" -o -name wheelhouse -o -name node_modules \\) -print 2>/dev/null | grep -v "^/usr/share/python-wheels/" || true'])
+  assert.not.match(leftovers.output, /\.env|\/\.git|\.whl|wheelhouse|node_modules/, `nothing of the kind in the image:\n${leftovers.output}`)
+  const history = await docker.getImage(ref('release')).history()
+  assert.not.match(JSON.stringify(history), /planted-secret|SECRET_KEY=|TOKEN|PASSWORD/, 'docker history shows no secret')
+})
+
 e2e('release again, nothing changed: every stage skipped without building', async () => {
   const before = (await docker.getImage(ref('release')).inspect()).Id
   const r = await cli(['release'])
@@ -143,6 +162,11 @@ e2e('run: serves / (reads the database) and /static on a free port, then removes
     assert.match(css.type, /text\/css/)
     const [running] = (await containersOf(project)).filter((c) => c.Labels[LABEL_TASK] === 'run')
     assert.ok(running, 'the run container carries our labels')
+    const health = await poll('the HEALTHCHECK to report healthy', async () => {
+      const s = (await docker.getContainer(running.Id).inspect()).State.Health?.Status
+      return s === 'healthy' || s === 'unhealthy' ? s : undefined
+    }, 60_000, 500)
+    assert.is(health, 'healthy', 'the container becomes healthy')
     const top = await docker.getContainer(running.Id).top({ ps_args: '-o user,pid,comm' } as object)
     const users = (top.Processes as string[][]).map((p) => p[0])
     assert.ok(users.length > 0 && users.every((u) => u !== 'root' && u !== '0'), `no process runs as root: ${users.join(', ')}`)

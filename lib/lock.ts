@@ -30,17 +30,20 @@ export async function withProjectLock<T>(
 ): Promise<T> {
   const dir = path.join(root, '.pypackage')
   const file = path.join(dir, 'lock')
-  await mkdir(dir, { recursive: true })
   let told = false
   for (;;) {
     if (opts.signal.aborted) throw interrupted(opts.signal)
+    // Each time: the run that held the lock removes the folder when it leaves it empty.
+    await mkdir(dir, { recursive: true })
     try {
       const handle = await open(file, 'wx')
       await handle.writeFile(JSON.stringify({ pid: process.pid, task, since: new Date().toISOString() } satisfies Holder))
       await handle.close()
       break
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e
+      const code = (e as NodeJS.ErrnoException).code
+      if (code === 'ENOENT') continue // the folder went away between mkdir and open: again
+      if (code !== 'EEXIST') throw e
     }
     let holder: Holder | undefined
     try {

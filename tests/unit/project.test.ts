@@ -1,7 +1,8 @@
 import path from 'node:path'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { isInside, pyprojectName } from '../../lib/project.js'
+import { UserError } from '../../lib/errors.js'
+import { isInside, pyprojectField, pyprojectName, refuseSecretBuildArgs } from '../../lib/project.js'
 
 const toml = (...l: string[]) => l.join('\n') + '\n'
 
@@ -57,3 +58,36 @@ for (const [p, want] of inside) {
 }
 
 IsInside.run()
+
+
+const RefuseSecretBuildArgs = suite('refuseSecretBuildArgs')
+
+for (const name of ['API_TOKEN', 'DB_PASSWORD', 'django_secret_key', 'AWS_SECRET_ACCESS_KEY', 'SSH_KEY', 'PASSWD']) {
+  RefuseSecretBuildArgs(`${name} is refused with the safe way named`, () => {
+    try {
+      refuseSecretBuildArgs({ OK: '1', [name]: 'x' }, '.pypackagerc.json')
+      assert.unreachable(`${name} must be refused`)
+    } catch (e) {
+      assert.instance(e, UserError)
+      assert.match((e as UserError).message, `build arg "${name}" looks like a secret`, 'names the arg')
+      assert.match((e as UserError).hint ?? '', /run\.env/, 'points at run-time env')
+      assert.match((e as UserError).hint ?? '', /--mount=type=secret/, 'points at BuildKit secrets')
+    }
+  })
+}
+
+RefuseSecretBuildArgs('ordinary build args pass', () => {
+  refuseSecretBuildArgs({ OS_IMAGE: 'debian:bookworm-slim', PYTHON_VERSION: '3.11', DEBIAN_FRONTEND: 'noninteractive' }, 'x')
+})
+
+RefuseSecretBuildArgs.run()
+
+const PyprojectField = suite('pyprojectField')
+
+PyprojectField('reads version from [project], not from another table', () => {
+  const text = '[tool.x]\nversion = "9"\n\n[project]\nname = "app"\nversion = "1.2.3"\n'
+  assert.is(pyprojectField(text, 'version'), '1.2.3', 'the [project] version')
+  assert.is(pyprojectField('[project]\nname = "a"\n', 'version'), undefined, 'no version: undefined')
+})
+
+PyprojectField.run()

@@ -1,6 +1,6 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { imageRepo, isValidTag, toImageName, versionTag } from '../../lib/version.js'
+import { imageRepo, isValidTag, ociLabels, toImageName, versionTag } from '../../lib/version.js'
 
 const HASH = '0123456789abcdef0123456789abcdef01234567'
 
@@ -98,3 +98,25 @@ for (const [ns, app, image, want] of repos) {
 }
 
 ImageRepo.run()
+
+
+const OciLabels = suite('ociLabels')
+
+OciLabels('sets source, revision (with -dirty), created and version', () => {
+  const created = new Date('2026-01-02T03:04:05Z')
+  const l = ociLabels({ title: 'ns/app-release', version: '1.0', revision: 'abc', dirty: true, source: 'https://git.example/app.git', created })
+  assert.equal(l, {
+    'org.opencontainers.image.title': 'ns/app-release',
+    'org.opencontainers.image.created': '2026-01-02T03:04:05.000Z',
+    'org.opencontainers.image.source': 'https://git.example/app.git',
+    'org.opencontainers.image.revision': 'abc-dirty',
+    'org.opencontainers.image.version': '1.0',
+  })
+})
+
+OciLabels('leaves out what is unknown', () => {
+  const l = ociLabels({ title: 't', created: new Date(0) })
+  assert.equal(Object.keys(l).sort(), ['org.opencontainers.image.created', 'org.opencontainers.image.title'], 'no revision, source or version keys')
+})
+
+OciLabels.run()

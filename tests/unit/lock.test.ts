@@ -1,0 +1,74 @@
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
+import path from 'node:path'
+import { suite } from 'uvu'
+import * as assert from 'uvu/assert'
+import { UserError } from '../../lib/errors.js'
+import { withProjectLock } from '../../lib/lock.js'
+import { makeTemp, removeTemp } from './helpers/tmp.js'
+
+const WithProjectLock = suite('withProjectLock')
+let dir: string
+WithProjectLock.before.each(() => {
+  dir = makeTemp('lock')
+})
+WithProjectLock.after.each(() => removeTemp(dir))
+
+const never = new AbortController().signal
+
+WithProjectLock('runs the work and removes the lock (and its empty folder) afterwards', async () => {
+  let seen = false
+  const out = await withProjectLock(dir, 'release', { signal: never, onWait: () => {} }, async () => {
+    seen = existsSync(path.join(dir, '.pypackage/lock'))
+    return 42
+  })
+  assert.is(out, 42, 'the work\'s result is returned')
+  assert.ok(seen, 'the lock file exists while the work runs')
+  assert.not.ok(existsSync(path.join(dir, '.pypackage')), 'nothing is left behind')
+})
+
+WithProjectLock('a second holder waits, says what for, and runs after the first', async () => {
+  const order: string[] = []
+  const waits: string[] = []
+  let release!: () => void
+  const first = withProjectLock(dir, 'release', { signal: never, onWait: () => {} }, () => {
+    order.push('first:start')
+    return new Promise<void>((r) => (release = () => { order.push('first:end'); r() }))
+  })
+  await new Promise((r) => setTimeout(r, 20))
+  const second = withProjectLock(dir, 'build', { signal: never, onWait: (m) => waits.push(m), pollMs: 10 }, async () => {
+    order.push('second')
+  })
+  await new Promise((r) => setTimeout(r, 60))
+  assert.equal(order, ['first:start'], 'the second run does not start while the first holds the lock')
+  assert.is(waits.length, 1, 'it says once that it waits')
+  assert.match(waits[0], new RegExp(`waiting for release \\(pid ${process.pid}`), 'naming the task and pid it waits for')
+  release()
+  await Promise.all([first, second])
+  assert.equal(order, ['first:start', 'first:end', 'second'], 'then it runs')
+})
+
+WithProjectLock('a lock left by a dead process is taken over', async () => {
+  mkdirSync(path.join(dir, '.pypackage'))
+  writeFileSync(path.join(dir, '.pypackage/lock'), JSON.stringify({ pid: 2 ** 22 + 12345, task: 'release', since: 'then' }))
+  const waits: string[] = []
+  const out = await withProjectLock(dir, 'build', { signal: never, onWait: (m) => waits.push(m) }, async () => 'ran')
+  assert.is(out, 'ran', 'the stale lock does not block')
+  assert.equal(waits, [], 'no waiting message for a stale lock')
+})
+
+WithProjectLock('waiting ends with an interrupt when the signal fires', async () => {
+  mkdirSync(path.join(dir, '.pypackage'))
+  writeFileSync(path.join(dir, '.pypackage/lock'), JSON.stringify({ pid: process.pid, task: 'release', since: 'now' }))
+  const controller = new AbortController()
+  setTimeout(() => controller.abort('SIGTERM'), 30)
+  try {
+    await withProjectLock(dir, 'build', { signal: controller.signal, onWait: () => {}, pollMs: 5 }, async () => 'ran')
+    assert.unreachable('an aborted wait must reject')
+  } catch (e) {
+    assert.instance(e, UserError, 'the interrupt is a UserError')
+    assert.is((e as UserError).exitCode, 143, 'SIGTERM exits 143')
+  }
+  assert.ok(existsSync(path.join(dir, '.pypackage/lock')), 'the other run\'s lock is left alone')
+})
+
+WithProjectLock.run()

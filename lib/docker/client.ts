@@ -43,7 +43,11 @@ export async function findImage(docker: Docker, ref: string): Promise<{ id: stri
     const info = await docker.getImage(ref).inspect()
     return { id: info.Id, size: info.Size, created: info.Created, labels: info.Config?.Labels ?? {} }
   } catch (e) {
-    if ((e as { statusCode?: number }).statusCode === 404) return undefined
-    throw e
+    const status = (e as { statusCode?: number }).statusCode
+    if (status === 404) return undefined
+    if (status === 400) {
+      throw new UserError(`"${ref}" is not a valid image reference`, { hint: 'use [registry/]name[:tag] in lower case, e.g. myteam/app-release:1.2', cause: e })
+    }
+    throw new UserError(`the engine failed to look up ${ref}: ${(e as Error).message.split('\n')[0]}`, { hint: 'check that the Docker engine is running, then retry', cause: e })
   }
 }

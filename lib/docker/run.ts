@@ -94,7 +94,15 @@ export async function startContainer(docker: Docker, spec: ContainerSpec, signal
       stream.resume()
     }
     // Registered before start with next-exit: the default (not-running) answers at once for a created container.
-    const exited = container.wait({ condition: 'next-exit' }).then((r: { StatusCode: number }) => r.StatusCode)
+    const exited = container.wait({ condition: 'next-exit' }).then(
+      (r: { StatusCode: number }) => r.StatusCode,
+      (e: Error) => {
+        throw new UserError(`lost the engine while ${spec.image} was running: ${e.message.split('\n')[0]}`, {
+          hint: 'check that the Docker engine is still running, then retry',
+          cause: e,
+        })
+      },
+    )
     exited.catch(() => {})
     try {
       await container.start()

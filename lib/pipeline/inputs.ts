@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto'
 import { lstat, readFile, readlink } from 'node:fs/promises'
+import { UserError } from '../errors.js'
 
 /**
  * What a build reads, as a map key → short hash: `file:<path>` for every input file (path relative
@@ -15,9 +16,17 @@ export function sha256(data: string | Buffer): string {
 
 /** A file's content hash (and executable bit, which Docker keeps). Symlinks hash their target. */
 export async function hashFile(abs: string): Promise<string> {
-  const st = await lstat(abs)
-  const body = st.isSymbolicLink() ? `->${await readlink(abs)}` : await readFile(abs)
-  return sha256(Buffer.concat([Buffer.from(st.mode & 0o111 ? 'x:' : '-:'), Buffer.from(body)])).slice(0, 16)
+  try {
+    const st = await lstat(abs)
+    const body = st.isSymbolicLink() ? `->${await readlink(abs)}` : await readFile(abs)
+    return sha256(Buffer.concat([Buffer.from(st.mode & 0o111 ? 'x:' : '-:'), Buffer.from(body)])).slice(0, 16)
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code
+    throw new UserError(`cannot read ${abs}${code ? ` (${code})` : ''}: every input of a build must be readable`, {
+      hint: code === 'EACCES' ? `fix its permissions (chmod a+r "${abs}"), or exclude it (.dockerignore for an image folder)` : 'check the file, then retry',
+      cause: e,
+    })
+  }
 }
 
 /** The one hash that stands for all inputs: equal maps give equal hashes, whatever the key order. */

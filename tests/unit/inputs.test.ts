@@ -1,6 +1,7 @@
 import { chmodSync, symlinkSync } from 'node:fs'
 import path from 'node:path'
 import { suite } from 'uvu'
+import { UserError } from '../../lib/errors.js'
 import * as assert from 'uvu/assert'
 import { describeKey, explainChanges, hashFile, hashInputs, sha256, type Inputs } from '../../lib/pipeline/inputs.js'
 import { rejected } from './helpers/catch.js'
@@ -175,9 +176,11 @@ HashFile('a symlink hashes its target path, not the content', async () => {
   assert.is.not(await at('link-a'), await at('a.txt'), 'a link should not hash like the file it points to')
 })
 
-HashFile('a missing file rejects', async () => {
+HashFile('a file that cannot be read is a UserError naming it and the errno, with the cause kept', async () => {
   const e = await rejected(at('absent'), 'hashing a missing file')
-  assert.is((e as NodeJS.ErrnoException).code, 'ENOENT', 'the rejection should be the ENOENT from the file system')
+  assert.instance(e, UserError, 'a UserError, not a raw fs error')
+  assert.match((e as UserError).message, /cannot read .*absent \(ENOENT\)/, 'names the file and the errno')
+  assert.is(((e as UserError).cause as NodeJS.ErrnoException).code, 'ENOENT', 'the fs error is the cause')
 })
 
 HashFile.run()

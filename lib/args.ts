@@ -73,7 +73,7 @@ export function taskHelp(t: TaskDef): string {
     `pypackage-tasks ${t.name}`,
     ...t.args.map((a) => (a.required ? `<${a.name}${a.variadic ? '…' : ''}>` : `[${a.name}${a.variadic ? '…' : ''}]`)),
     ...(t.options.length ? ['[options]'] : []),
-    ...(t.name === 'run' ? ['[-- <command…>]'] : []),
+    ...(t.name === 'run' ? ['[-- <command…>]'] : t.name === 'test' ? ['[-- <test args…>]'] : []),
   ].join(' ')
   const lines = [`Usage: ${usage}`, '', t.description]
   if (t.args.length) lines.push('', 'Arguments:', ...t.args.map((a) => `  ${a.name.padEnd(18)} ${a.description}`))

@@ -48,4 +48,6 @@ export interface Config {
   pip: PipConfig
   release: { settings: string | null; wsgi: string | null; port: number }
   run: { hostPort: number; env: Record<string, string> }
+  test: { extra: string; command: string[] }
+  registry: string | null
 }

@@ -186,6 +186,22 @@ e2e('run -- <cmd>: a one-off command in the virtualenv, exit code passed through
   assert.equal(await containersOf(project), [], 'one-off containers are removed')
 })
 
+e2e('test: the app\'s tests run in the builder with the test extra; args after -- reach pytest; failures exit non-zero', async () => {
+  const ok = await cli(['test', '--', '-q', '-k', 'index'])
+  assert.is(ok.code, 0, `${ok.stdout}\n${ok.stderr}`)
+  assert.match(ok.stdout, /passed, \d+ deselected/, `the -k argument reached pytest:\n${ok.stdout}`)
+  writeFileSync(path.join(dir, 'example/polls/test_broken.py'), 'def test_broken():\n    assert 1 + 1 == 3\n')
+  try {
+    const bad = await cli(['test'])
+    assert.is(bad.code, 1, 'a failing test gives pytest\'s exit code 1')
+    assert.match(bad.stdout, /1 failed/, 'the failure is reported in the streamed output')
+    assert.match(bad.stdout, /test_broken/)
+  } finally {
+    rmSync(path.join(dir, 'example/polls/test_broken.py'))
+  }
+  assert.equal(await containersOf(project), [], 'the test container is removed')
+})
+
 e2e('make release: the Makefile delegates to the same pipeline', async () => {
   const r = await runCommand('make', ['release', 'ARGS=--force'], { cwd: dir, env: { PYPACKAGE_TASKS: `${process.execPath} ${bin}` } })
   assert.is(r.code, 0, `${r.stdout}\n${r.stderr}`)

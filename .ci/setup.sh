@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Prepare what this machine lacks, and only that: a Docker engine (only when none answers), the
-# OS base image (only when the engine lacks it), the offline Python index (only when missing).
+# OS base image (only when the engine lacks it), the offline Python index (only when missing),
+# Debian's docker-registry for the publish tests (only when missing).
 # Safe to run again: each step is a no-op when its result is already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -8,3 +9,9 @@ cd "$(dirname "$0")/.."
 bash .ci/engine.sh
 bash .ci/os-image.sh
 bash .ci/pyindex.sh
+# The publish tests push to a real registry: Debian's, served on 127.0.0.1 by the tests themselves.
+if ! command -v docker-registry >/dev/null 2>&1; then
+  echo "registry: installing Debian's docker-registry (for the tests)"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker-registry >/dev/null 2>&1 ||
+    { apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker-registry >/dev/null; }
+fi

@@ -44,6 +44,7 @@ async function execute(def: TaskDef, p: ParsedArgv, signal: AbortSignal): Promis
     } else {
       await execute(nodes, ctx, { ...opts, emit: plain })
     }
+    await def.after?.(ctx, p.args)
   })
   return 0
 }

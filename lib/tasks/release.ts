@@ -1,13 +1,19 @@
 import { pipelineNodes } from '../pipeline/plan.js'
+import { releaseTags } from '../publish.js'
+import { tagRelease } from './tag.js'
 import { graphOptions, graphWithRoles } from './plan-images.js'
 import type { TaskDef } from './types.js'
 
 export const release: TaskDef = {
   name: 'release',
   description: 'Build what changed (images, wheels), then the release image from the wheels only',
-  args: [],
+  args: [{ name: 'tags', description: 'extra tags for the release image, e.g. v1 stable (as `tag` does)', variadic: true }],
   options: graphOptions,
-  async graph(ctx) {
+  async graph(ctx, args) {
+    releaseTags(undefined, undefined, args.positional) // refuse an invalid tag before building anything
     return pipelineNodes(ctx, await graphWithRoles(ctx), [ctx.project.config.images.release])
+  },
+  async after(ctx, args) {
+    if (args.positional.length) await tagRelease(ctx, args.positional)
   },
 }

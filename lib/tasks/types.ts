@@ -41,5 +41,7 @@ export interface TaskDef {
   graph?: (ctx: Context, args: TaskArgs) => Promise<Node<Context, NodeResult>[]>
   /** Always a dry run (the plan task). */
   dryRun?: boolean
+  /** After a successful graph run (still holding the project lock): e.g. release's extra tags. */
+  after?: (ctx: Context, args: TaskArgs) => Promise<void>
   run?: (ctx: Context, args: TaskArgs) => Promise<number>
 }

@@ -36,11 +36,23 @@ export function runCommand(cmd: string, args: string[], opts: { cwd: string; env
 }
 
 /** Start the CLI in the background (e.g. `run`), to interact with while it works. */
-export function startCli(args: string[], opts: { cwd: string; env?: NodeJS.ProcessEnv }): { child: ChildProcess; output: () => string; done: Promise<number | null> } {
+export function startCli(
+  args: string[],
+  opts: { cwd: string; env?: NodeJS.ProcessEnv },
+): { child: ChildProcess; output: () => string; stdout: () => string; stderr: () => string; done: Promise<number | null> } {
   const child = spawn(process.execPath, [bin, ...args], { cwd: opts.cwd, env: { ...process.env, CI: 'true', ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] })
+  // Both streams interleaved as they arrive (what a terminal shows), and each one on its own.
   let out = ''
-  child.stdout!.on('data', (d) => (out += d))
-  child.stderr!.on('data', (d) => (out += d))
+  let stdout = ''
+  let stderr = ''
+  child.stdout!.on('data', (d) => {
+    out += d
+    stdout += d
+  })
+  child.stderr!.on('data', (d) => {
+    out += d
+    stderr += d
+  })
   const done = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)))
-  return { child, output: () => out, done }
+  return { child, output: () => out, stdout: () => stdout, stderr: () => stderr, done }
 }

@@ -1,0 +1,42 @@
+import { findImage } from '../docker/client.js'
+import { pushImage } from '../docker/push.js'
+import { UserError } from '../errors.js'
+import { readBranch, readDockerConfig, registryAuth, releaseTags } from '../publish.js'
+import { releaseImage } from './tag.js'
+import type { TaskDef } from './types.js'
+
+export const push: TaskDef = {
+  name: 'push',
+  description: 'Push the release image to the registry, tagged with the commit, the branch, latest and any tags given',
+  args: [{ name: 'tags', description: 'extra tags, e.g. v1 stable', variadic: true }],
+  options: [{ name: 'registry', value: 'HOST[:PORT]', description: 'registry to push to (default: "registry" in .pypackagerc.json)' }],
+  notes: 'Credentials: PYPACKAGE_REGISTRY_USERNAME and PYPACKAGE_REGISTRY_PASSWORD, else the Docker config file (DOCKER_CONFIG or ~/.docker/config.json, as `docker login` writes it). Transient failures are retried with backoff.',
+  async run(ctx, args) {
+    const registry = typeof args.options.registry === 'string' ? args.options.registry : ctx.project.config.registry
+    if (!registry) {
+      throw new UserError('push needs a registry', { hint: 'set "registry" in .pypackagerc.json (e.g. "registry.example.com" or "127.0.0.1:5000"), or pass --registry HOST' })
+    }
+    const tags = [...releaseTags(ctx.project.git, await readBranch(ctx.project.root), args.positional), 'latest']
+    const { id, repo } = await releaseImage(ctx)
+    const docker = await ctx.docker()
+    const remote = `${registry}/${repo}`
+    const auth = registryAuth(registry, process.env, await readDockerConfig())
+    for (const tag of [...new Set(tags)]) {
+      const existed = await findImage(docker, `${remote}:${tag}`)
+      await docker.getImage(id).tag({ repo: remote, tag })
+      const started = Date.now()
+      const digest = await pushImage(docker, remote, tag, {
+        auth,
+        signal: ctx.signal,
+        onRetry: (attempt, attempts, delay, reason) =>
+          ctx.emit({ type: 'info', message: `push ${remote}:${tag}: ${reason}; retrying in ${delay / 1000} s (attempt ${attempt + 1}/${attempts})` }),
+      }).catch(async (e) => {
+        // A tag that names a registry the image never reached would mislead: take it back.
+        if (!existed) await docker.getImage(`${remote}:${tag}`).remove({ noprune: true })
+        throw e
+      })
+      ctx.emit({ type: 'info', message: `pushed ${remote}:${tag}${digest ? ` ${digest}` : ''} (${((Date.now() - started) / 1000).toFixed(1)} s)` })
+    }
+    return 0
+  },
+}

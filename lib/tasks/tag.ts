@@ -1,0 +1,34 @@
+import type { Context } from '../context.js'
+import { findImage } from '../docker/client.js'
+import { UserError } from '../errors.js'
+import { readBranch, releaseTags } from '../publish.js'
+import type { TaskArgs, TaskDef } from './types.js'
+
+/** The release image (its :latest), which tag and push publish. */
+export async function releaseImage(ctx: Context): Promise<{ id: string; repo: string }> {
+  const repo = `${ctx.project.prefix}-${ctx.project.config.images.release}`
+  const found = await findImage(await ctx.docker(), `${repo}:latest`)
+  if (!found) throw new UserError(`image ${repo}:latest does not exist`, { hint: 'build it first: pypackage-tasks release' })
+  return { id: found.id, repo }
+}
+
+/** Tag the release image with the commit, the branch and `extra` tags; returns the tags. */
+export async function tagRelease(ctx: Context, extra: string[]): Promise<string[]> {
+  const tags = releaseTags(ctx.project.git, await readBranch(ctx.project.root), extra)
+  const { id, repo } = await releaseImage(ctx)
+  const image = (await ctx.docker()).getImage(id)
+  for (const tag of tags) await image.tag({ repo, tag })
+  ctx.emit({ type: 'info', message: `tagged ${repo}: ${tags.join(', ')}` })
+  return tags
+}
+
+export const tag: TaskDef = {
+  name: 'tag',
+  description: 'Tag the release image with the git commit, the branch and any tags given (tag v1 stable)',
+  args: [{ name: 'tags', description: 'extra tags, e.g. v1 stable', variadic: true }],
+  options: [],
+  async run(ctx, args: TaskArgs) {
+    await tagRelease(ctx, args.positional)
+    return 0
+  },
+}

@@ -1,0 +1,77 @@
+import { createHash } from 'node:crypto'
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
+import path from 'node:path'
+import * as assert from 'uvu/assert'
+import { containersOf, docker } from './engine.js'
+
+/** Every `<namespace>/…:<tag>` the engine holds, sorted. */
+export async function namespaceTags(namespace: string): Promise<string[]> {
+  const images = await docker.listImages({ filters: { reference: [`${namespace}/*`] } })
+  return images
+    .flatMap((i) => i.RepoTags ?? [])
+    .filter((t) => t.startsWith(`${namespace}/`))
+    .sort()
+}
+
+/** Relative path → sha256 of every file under `dir` (recursively); undefined when it does not exist. */
+export function digestDir(dir: string): Record<string, string> | undefined {
+  if (!existsSync(dir)) return undefined
+  const out: Record<string, string> = {}
+  const walk = (rel: string) => {
+    for (const name of readdirSync(path.join(dir, rel)).sort()) {
+      const r = rel ? `${rel}/${name}` : name
+      if (statSync(path.join(dir, r)).isDirectory()) walk(r)
+      else out[r] = createHash('sha256').update(readFileSync(path.join(dir, r))).digest('hex')
+    }
+  }
+  walk('')
+  return out
+}
+
+/** What a failed or interrupted run must leave exactly as it found it. */
+export interface ProjectState {
+  tags: string[]
+  wheelhouse?: Record<string, string>
+}
+
+export async function snapshot(opts: { namespace: string; wheelhouse: string }): Promise<ProjectState> {
+  return { tags: await namespaceTags(opts.namespace), wheelhouse: digestDir(opts.wheelhouse) }
+}
+
+/**
+ * Nothing left behind: no container labelled with the project, no new tag in the namespace, the
+ * wheelhouse byte-for-byte as before, no lock or staging folder (`.pypackage/`) in the project.
+ */
+export async function assertNothingLeft(
+  before: ProjectState,
+  opts: { namespace: string; project: string; wheelhouse: string; root: string },
+  what: string,
+): Promise<void> {
+  const left = await containersOf(opts.project)
+  assert.equal(left.map((c) => `${c.Names?.[0]} (${c.Labels['pypackage-tasks.task'] ?? '?'}, ${c.State})`), [], `${what}: no container labelled ${opts.project} is left`)
+  const added = (await namespaceTags(opts.namespace)).filter((t) => !before.tags.includes(t))
+  assert.equal(added, [], `${what}: no new image tag in ${opts.namespace}/`)
+  assert.equal(digestDir(opts.wheelhouse), before.wheelhouse, `${what}: the wheelhouse is byte-for-byte as before`)
+  assert.not.ok(existsSync(path.join(opts.root, '.pypackage')), `${what}: no lock or staging folder (.pypackage/) is left`)
+}
+
+/**
+ * One clear message: stderr starts with `error: ` (after `preamble` lines) and has exactly one such line, which matches
+ * `message`; a `hint: ` line (matching `hint`, when given); no stack trace; no terminal escapes.
+ */
+export function assertOneError(stderr: string, want: { message: RegExp; hint?: RegExp | false; preamble?: RegExp }, what: string): void {
+  const lines = stderr.split('\n')
+  const errors = lines.filter((l) => l.startsWith('error: '))
+  // Only `preamble` lines (e.g. "SIGINT: stopping, …") may come before the error.
+  const first = lines.findIndex((l) => !(want.preamble && want.preamble.test(l)))
+  assert.ok(lines[first]?.startsWith('error: '), `${what}: stderr starts with "error: "; it was:\n${stderr}`)
+  assert.is(errors.length, 1, `${what}: exactly one error line:\n${stderr}`)
+  assert.match(errors[0], want.message, `${what}: the error names the problem (${want.message}):\n${stderr}`)
+  if (want.hint !== false) {
+    const hint = lines.find((l) => l.startsWith('hint: '))
+    assert.ok(hint && hint.length > 'hint: '.length, `${what}: a "hint: " line says what to do:\n${stderr}`)
+    if (want.hint) assert.match(hint!, want.hint, `${what}: the hint says ${want.hint}:\n${stderr}`)
+  }
+  assert.not.match(stderr, /^\s+at /m, `${what}: no stack trace without --verbose:\n${stderr}`)
+  assert.not.match(stderr, /\x1b\[/, `${what}: no terminal escape codes in plain output:\n${JSON.stringify(stderr)}`)
+}

@@ -19,3 +19,16 @@ export async function httpGet(url: string): Promise<{ status: number; body: stri
   const res = await fetch(url, { signal: AbortSignal.timeout(5000) })
   return { status: res.status, body: await res.text(), type: res.headers.get('content-type') ?? '' }
 }
+
+/** `promise`, or a rejection naming `what` when it takes longer than `ms`: a bound on every wait. */
+export async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms)
+  })
+  try {
+    return await Promise.race([promise, timeout])
+  } finally {
+    clearTimeout(timer)
+  }
+}

@@ -56,8 +56,9 @@ export async function assertNothingLeft(
 }
 
 /**
- * One clear message: stderr starts with `error: ` (after `preamble` lines) and has exactly one such line, which matches
- * `message`; a `hint: ` line (matching `hint`, when given); no stack trace; no terminal escapes.
+ * One clear message: stderr starts with `error: ` (after any `preamble` lines) and has exactly one
+ * such line, which matches `message`; a `hint: ` line (matching `hint`, when given; `false` when
+ * none is expected); no stack trace; no terminal escapes.
  */
 export function assertOneError(stderr: string, want: { message: RegExp; hint?: RegExp | false; preamble?: RegExp }, what: string): void {
   const lines = stderr.split('\n')

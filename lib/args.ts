@@ -6,6 +6,7 @@ export const globalOptions: OptionDef[] = [
   { name: 'help', description: 'show help (for a task: its arguments and options)' },
   { name: 'verbose', description: 'show error causes and stacks' },
   { name: 'plain', description: 'plain line-by-line output even on a terminal (also when CI=true or not a TTY)' },
+  { name: 'json', description: 'one JSON event per line on stdout (task start/end with duration, images, wheels, errors), for CI systems' },
   { name: 'config', value: 'FILE', description: 'use this config file instead of searching for .pypackagerc.json' },
 ]
 
@@ -14,6 +15,7 @@ export interface ParsedArgv {
   help: boolean
   verbose: boolean
   plain: boolean
+  json: boolean
   config?: string
   args: TaskArgs
 }
@@ -23,7 +25,7 @@ export interface ParsedArgv {
  * `--name=value` or `--flag`; `-h` is `--help`; everything after `--` is passed through untouched.
  */
 export function parseArgv(argv: string[], find: (name: string) => TaskDef | undefined): ParsedArgv {
-  const out: ParsedArgv = { help: false, verbose: false, plain: false, args: { positional: [], options: {}, rest: [] } }
+  const out: ParsedArgv = { help: false, verbose: false, plain: false, json: false, args: { positional: [], options: {}, rest: [] } }
   const dash = argv.indexOf('--')
   const head = dash < 0 ? argv : argv.slice(0, dash)
   out.args.rest = dash < 0 ? [] : argv.slice(dash + 1)
@@ -61,6 +63,7 @@ export function parseArgv(argv: string[], find: (name: string) => TaskDef | unde
     if (name === 'help') out.help = true
     else if (name === 'verbose') out.verbose = true
     else if (name === 'plain') out.plain = true
+    else if (name === 'json') out.json = true
     else if (name === 'config') out.config = String(value)
     else out.args.options[name] = value
   }

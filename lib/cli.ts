@@ -11,14 +11,15 @@ const write: Write = (line, stream) => (stream === 'stderr' ? process.stderr : p
 /** The interactive view only on a terminal, outside CI, unless --plain. Picked once, here. */
 export function useListr(p: ParsedArgv, env: NodeJS.ProcessEnv = process.env, isTTY = Boolean(process.stdout.isTTY)): boolean {
   const ci = Boolean(env.CI) && env.CI!.toLowerCase() !== 'false'
-  return isTTY && !p.plain && !ci
+  return isTTY && !p.plain && !p.json && !ci
 }
 
 async function execute(def: TaskDef, p: ParsedArgv, signal: AbortSignal): Promise<number> {
   const { loadConfig } = await import('./config/load.js')
   const { openProject } = await import('./project.js')
   const { connect } = await import('./docker/client.js')
-  const plain = plainRenderer(write, p.verbose)
+  // Plain lines, or with --json one JSON event per line: chosen once, here.
+  const plain = p.json ? (await import('./render/json.js')).jsonRenderer((line) => write(line, 'stdout')) : plainRenderer(write, p.verbose)
   const needsProject = def.needsProject !== false
   const project = needsProject
     ? await openProject(await loadConfig({ cwd: process.cwd(), file: p.config }))
@@ -79,6 +80,10 @@ export async function main(argv: string[]): Promise<number> {
       else code = await execute(def, p, controller.signal)
     }
   } catch (e) {
+    if (argv.includes('--json')) {
+      const u = e instanceof UserError ? e : undefined
+      write(JSON.stringify({ time: new Date().toISOString(), type: 'error', message: (e as Error).message, hint: u?.hint, details: u?.details, exitCode: u?.exitCode ?? 70 }), 'stdout')
+    }
     for (const line of formatError(e, verbose)) write(line, 'stderr')
     code = e instanceof UserError ? e.exitCode : 70
   } finally {

@@ -11,7 +11,7 @@ export interface Node<C, R> {
    * with a result and the reason, or run and say why.
    */
   check: (ctx: C, deps: Record<string, R | undefined>) => Promise<{ skip: R; why: string } | { run: true; why: string }>
-  run: (ctx: C, deps: Record<string, R>, emit: (e: StageEvent) => void) => Promise<{ result: R; summary: string }>
+  run: (ctx: C, deps: Record<string, R>, emit: (e: StageEvent) => void) => Promise<{ result: R; summary: string; data?: Record<string, unknown> }>
   /** Called (not in a dry run) when check chose to skip: e.g. tag the image that was found. */
   reuse?: (ctx: C, result: R) => Promise<void>
 }
@@ -104,10 +104,10 @@ export async function execute<C extends { signal: AbortSignal }, R>(nodes: Node<
         const started = Date.now()
         opts.emit({ type: 'task:start', id, title: node.title, why })
         try {
-          const { result, summary } = await node.run(inner, deps as Record<string, R>, (e) =>
+          const { result, summary, data } = await node.run(inner, deps as Record<string, R>, (e) =>
             opts.emit(e.type === 'build:step' ? { type: 'build:step', id, step: e.step } : { type: 'build:output', id, line: e.line }),
           )
-          opts.emit({ type: 'task:done', id, title: node.title, summary, ms: Date.now() - started })
+          opts.emit({ type: 'task:done', id, title: node.title, summary, ms: Date.now() - started, ...(data ? { data } : {}) })
           return result
         } catch (e) {
           const cancelled = controller.signal.aborted && firstError !== undefined

@@ -131,7 +131,11 @@ export function imageNode(ctx: Context, graph: ImageGraph, name: string, extras?
         onOutput: (line) => emit({ type: 'build:output', line }),
       })
       const info = await findImage(docker, id)
-      return { result: { id, ref: p.ref, inputs: p.inputs }, summary: `${p.ref} (+ :latest)  ${formatBytes(info?.size ?? 0)}  ${formatMs(Date.now() - started)}` }
+      return {
+        result: { id, ref: p.ref, inputs: p.inputs },
+        summary: `${p.ref} (+ :latest)  ${formatBytes(info?.size ?? 0)}  ${formatMs(Date.now() - started)}`,
+        data: { image: { id, tags: [p.ref, `${node.repo}:latest`], size: info?.size ?? 0 } },
+      }
     },
     async reuse(c, result) {
       // Same inputs under another tag (a new commit that did not touch this image): tag, don't build.

@@ -33,8 +33,9 @@ export function wheelsNode(ctx: Context): Node<Context, NodeResult> {
       const b = deps[builder]
       // check() always runs first (also under --force) and hashed the sources.
       const inputs = planned!
-      const { summary } = await buildWheels(c, b.ref!, inputs, emit)
-      return { result: { id: hashInputs(inputs), inputs }, summary }
+      const { summary, manifest } = await buildWheels(c, b.ref!, inputs, emit)
+      const wheels = [...Object.values(manifest.packages), ...manifest.dependencies].map((file) => ({ file, sha256: manifest.sha256[file] }))
+      return { result: { id: hashInputs(inputs), inputs }, summary, data: { wheels } }
     },
   }
 }

@@ -4,7 +4,7 @@ export type Event =
   /** A dry run's verdict for one node: what would happen and why. */
   | { type: 'plan'; id: string; title: string; action: 'run' | 'skip'; why: string }
   | { type: 'task:skip'; id: string; title: string; reason: string }
-  | { type: 'task:done'; id: string; title: string; summary: string; ms: number }
+  | { type: 'task:done'; id: string; title: string; summary: string; ms: number; data?: Record<string, unknown> }
   | { type: 'task:fail'; id: string; title: string; message: string; ms: number }
   | { type: 'build:step'; id: string; step: string }
   | { type: 'build:output'; id: string; line: string }

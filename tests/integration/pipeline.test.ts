@@ -202,6 +202,24 @@ e2e('test: the app\'s tests run in the builder with the test extra; args after -
   assert.equal(await containersOf(project), [], 'the test container is removed')
 })
 
+e2e('--json: one JSON event per line, with durations, images and wheels; errors as events too', async () => {
+  const r = await cli(['release', '--force', '--json'])
+  assert.is(r.code, 0, r.stderr)
+  const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; id?: string; ms?: number; data?: { image?: { id: string; tags: string[]; size: number }; wheels?: { file: string; sha256: string }[] } })
+  const release = events.find((e) => e.type === 'task:done' && e.id === 'image:release')
+  assert.ok(release?.data?.image?.id.startsWith('sha256:') && release.data.image.size > 0, 'the release image: id and size')
+  assert.ok(release!.data!.image!.tags.some((t) => t.endsWith(':latest')), 'and its tags')
+  assert.ok(typeof release!.ms === 'number', 'with a duration')
+  const wheels = events.find((e) => e.type === 'task:done' && e.id === 'wheels')
+  assert.ok(wheels?.data?.wheels?.some((w) => w.file.startsWith('pollsite-') && /^[0-9a-f]{64}$/.test(w.sha256)), 'the wheels, with sha256')
+  const bad = await cli(['image', 'docker/nope', '--json'])
+  assert.is(bad.code, 1)
+  const err = JSON.parse(bad.stdout.trim().split('\n').pop()!)
+  assert.is(err.type, 'error')
+  assert.match(err.message, /no image named "nope"/)
+  assert.ok(err.hint, 'the hint travels too')
+})
+
 e2e('make release: the Makefile delegates to the same pipeline', async () => {
   const r = await runCommand('make', ['release', 'ARGS=--force'], { cwd: dir, env: { PYPACKAGE_TASKS: `${process.execPath} ${bin}` } })
   assert.is(r.code, 0, `${r.stdout}\n${r.stderr}`)

@@ -20,6 +20,7 @@ const find = (name: string) => (name === 'fake' ? fake : findTask(name))
 const parsed = (over: Omit<Partial<ParsedArgv>, 'args'> & { args?: Partial<ParsedArgv['args']> }): ParsedArgv => ({
   help: false,
   verbose: false,
+  json: false,
   plain: false,
   ...over,
   args: { positional: [], options: {}, rest: [], ...over.args },
@@ -90,7 +91,7 @@ const errors: { name: string; argv: string[]; message: string; hint: RegExp | st
   },
   { name: 'an option no task has', argv: ['plan', '--no-such-option'], message: 'unknown option --no-such-option for plan', hint: `known options: ${known('plan')}` },
   { name: 'a task option misspelt', argv: ['run', '--prot', '1'], message: 'unknown option --prot for run', hint: /known options: --port, --image, --help/ },
-  { name: 'a task option before its task', argv: ['--port', '0', 'run'], message: 'unknown option --port', hint: /known options: --help, --verbose, --plain, --config$/ },
+  { name: 'a task option before its task', argv: ['--port', '0', 'run'], message: 'unknown option --port', hint: /known options: --help, --verbose, --plain, --json, --config$/ },
   { name: 'a valued option at the end', argv: ['run', '--port'], message: '--port needs a value (N)', hint: /--port N/ },
   { name: 'a valued option right before --', argv: ['run', '--image', '--', 'sh'], message: '--image needs a value (REF)', hint: /--image REF/ },
   { name: '--config without a file', argv: ['build', '--config'], message: '--config needs a value (FILE)', hint: /--config FILE/ },
@@ -167,3 +168,11 @@ MainHelp('lists exactly the tasks it is given', () => {
 })
 
 MainHelp.run()
+
+const Json = suite('parseArgv --json')
+Json('--json is a global flag, anywhere before --', () => {
+  assert.is(parseArgv(['release', '--json'], find).json, true)
+  assert.is(parseArgv(['--json', 'list'], find).json, true)
+  assert.is(parseArgv(['run', '--', '--json'], find).json, false, 'after -- it belongs to the command')
+})
+Json.run()

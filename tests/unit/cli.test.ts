@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert'
 import type { ParsedArgv } from '../../lib/args.js'
 import { useListr } from '../../lib/cli.js'
 
-const argv = (plain: boolean): ParsedArgv => ({ help: false, verbose: false, plain, args: { positional: [], options: {}, rest: [] } })
+const argv = (plain: boolean, json = false): ParsedArgv => ({ help: false, verbose: false, plain, json, args: { positional: [], options: {}, rest: [] } })
 
 // ---------------------------------------------------------------------------------------------
 const UseListr = suite('useListr')
@@ -28,3 +28,9 @@ UseListr('other environment variables do not matter', () => {
 })
 
 UseListr.run()
+
+const UseListrJson = suite('useListr with --json')
+UseListrJson('--json never draws the interactive view, even on a terminal', () => {
+  assert.is(useListr(argv(false, true), {}, true), false)
+})
+UseListrJson.run()

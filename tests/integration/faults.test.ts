@@ -1,0 +1,414 @@
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { createHash, randomBytes } from 'node:crypto'
+import net from 'node:net'
+import path from 'node:path'
+import { suite } from 'uvu'
+import * as assert from 'uvu/assert'
+import { LABEL_TASK } from '../../lib/docker/labels.js'
+import { runCli, startCli, type CliResult } from '../helpers/cli.js'
+import { containersOf } from '../helpers/engine.js'
+import { poll, within } from '../helpers/poll.js'
+import { copyExampleProject } from '../helpers/project.js'
+import { startEngineProxy } from '../helpers/proxy.js'
+import { assertNothingLeft, assertOneError, digestDir, snapshot } from '../helpers/state.js'
+
+// Faults as a user meets them: the real CLI in a throwaway copy of the example project, the real
+// engine, real signals. Every case checks the exit code, ONE clear message (error + hint, no
+// stack) and that nothing is left behind (containers, new tags, wheelhouse bytes, lock folder).
+const ns = `pptest${process.pid}faults`
+const p = copyExampleProject(ns, 'pptest-faults-')
+const wheelhouse = p.at('wheelhouse')
+const where = { namespace: ns, project: p.project, wheelhouse, root: p.dir }
+// A CI job as users run it: CI=true, not a terminal, and no NO_COLOR (the test runner sets one).
+const asUser: NodeJS.ProcessEnv = { NO_COLOR: undefined, FORCE_COLOR: undefined }
+const cli = (args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) =>
+  runCli(args, { cwd: opts.cwd ?? p.dir, env: { ...asUser, ...opts.env }, timeoutMs: 180_000 })
+const start = (args: string[], env: NodeJS.ProcessEnv = {}) => startCli(args, { cwd: p.dir, env: { ...asUser, ...env } })
+type Started = ReturnType<typeof start>
+
+/** The example packaged once (base, builder, wheels, release): the state the faults must leave intact. */
+let packaged: Promise<void> | undefined
+function ready(): Promise<void> {
+  packaged ??= runCli(['release'], { cwd: p.dir, timeoutMs: 300_000 }).then((r) => {
+    if (r.code !== 0) throw new Error(`setup: release of the example project failed (${r.code}):\n${r.stdout.slice(-3000)}\n${r.stderr}`)
+  })
+  return packaged
+}
+
+const tail = (s: string, n = 40) => s.split('\n').slice(-n).join('\n')
+
+/** Non-zero (a user error never exits 70, the CLI's "bug" code), then one clear message. */
+function expectFailure(r: CliResult, want: { code?: number; message: RegExp; hint?: RegExp }, what: string): void {
+  assert.ok(r.code !== 0 && r.code !== null, `${what}: exits non-zero, got ${r.code}:\n${tail(r.stdout)}\n${r.stderr}`)
+  if (want.code !== undefined) assert.is(r.code, want.code, `${what}: exits ${want.code}:\n${r.stderr}`)
+  assert.is.not(r.code, 70, `${what}: a user error, not an unexpected failure:\n${r.stderr}`)
+  assertOneError(r.stderr, want, what)
+}
+
+function killIfRunning(app: Started): void {
+  if (app.child.exitCode === null && app.child.signalCode === null) app.child.kill('SIGKILL')
+}
+
+/** Wait until `check` says the run reached the moment to strike; fail at once if it exited first. */
+async function until(app: Started, what: string, check: () => Promise<boolean> | boolean, timeoutMs = 120_000): Promise<void> {
+  const state = await poll(what, async () => (app.child.exitCode !== null ? 'exited' : (await check()) ? 'ready' : undefined), timeoutMs, 100)
+  assert.is(state, 'ready', `expected ${what}, but the CLI exited with ${app.child.exitCode}:\n${tail(app.output())}`)
+}
+
+/** A Dockerfile step that outlasts any test; the nonce keeps it out of every build cache. */
+const slowStep = () => `RUN echo "slow step ${randomBytes(4).toString('hex')}" && sleep 60`
+const runStepShown = (app: Started) => /^\s*Step \d+\/\d+ : RUN echo "slow step [0-9a-f]+" && sleep 60/m.test(app.stdout())
+
+// ---------------------------------------------------------------------------------------------
+const bad = suite('faults: bad input (one clear error, nothing left behind)')
+
+interface BadInput {
+  name: string
+  args: string[]
+  cwd?: string
+  setup?: () => void
+  message: RegExp
+  hint: RegExp
+  /** Extra checks after the run (e.g. nothing created outside the project). */
+  check?: () => void
+}
+
+const outside = path.join(p.dir, '..', 'elsewhere')
+const outsideExisted = existsSync(outside)
+
+const badInputs: BadInput[] = [
+  {
+    name: 'malformed JSON in --config FILE',
+    setup: () => p.write('bad-json.json', '{\n  "namespace": "x",\n}\n'),
+    args: ['image', 'docker/base', '--config', 'bad-json.json'],
+    message: /^error: cannot read bad-json\.json: .*(Expected|Unexpected)/,
+    hint: /syntax/,
+  },
+  {
+    name: 'malformed JSON in a found .pypackagerc.json (from the project folder)',
+    setup: () => p.write('nested/.pypackagerc.json', '{ namespace: "x" }\n'),
+    cwd: p.at('nested'),
+    args: ['build'],
+    message: /^error: cannot read \S*\.pypackagerc\.json: .*(Expected|Unexpected)/,
+    hint: /syntax/,
+  },
+  {
+    name: 'an unknown key',
+    setup: () => p.writeConfig('unknown-key.json', { wheelhose: 'wheels' }),
+    args: ['build', '--config', 'unknown-key.json'],
+    message: /unknown-key\.json: unknown key "wheelhose"/,
+    hint: /did you mean "wheelhouse"/,
+  },
+  {
+    name: 'a wrong type',
+    setup: () => p.writeConfig('wrong-type.json', { localPackages: 'example/speedups' }),
+    args: ['build', '--config', 'wrong-type.json'],
+    message: /wrong-type\.json: "localPackages" must be an array, got string/,
+    hint: /"localPackages"/,
+  },
+  {
+    name: 'source "../.." (outside the project)',
+    setup: () => p.writeConfig('source-outside.json', { source: '../..' }),
+    args: ['build', '--config', 'source-outside.json'],
+    message: /"source" \(\.\.\/\.\.\) is outside the project/,
+    hint: /inside the project/,
+  },
+  {
+    name: 'wheelhouse "../elsewhere" (outside the project)',
+    setup: () => p.writeConfig('wheelhouse-outside.json', { wheelhouse: '../elsewhere' }),
+    args: ['build', '--config', 'wheelhouse-outside.json'],
+    message: /"wheelhouse" \(\.\.\/elsewhere\) is outside the project/,
+    hint: /inside the project/,
+    check: () => assert.ok(outsideExisted || !existsSync(outside), `nothing is created outside the project (${outside})`),
+  },
+  {
+    name: 'images.builder names a folder without a Dockerfile',
+    setup: () => {
+      p.write('docker/nodockerfile/README.txt', 'an image folder someone forgot the Dockerfile in\n')
+      p.writeConfig('no-dockerfile.json', { images: { builder: 'nodockerfile', release: 'release' } })
+    },
+    args: ['build', '--config', 'no-dockerfile.json'],
+    message: /no builder image: docker\/nodockerfile\/Dockerfile does not exist/,
+    hint: /"images\.builder"/,
+  },
+  {
+    name: 'image docker/nope (no such folder)',
+    args: ['image', 'docker/nope'],
+    message: /no image named "nope"/,
+    hint: /known images: .*base/,
+  },
+  {
+    name: 'a Dockerfile syntax error the tool reads: FROMM x',
+    setup: () => {
+      p.write('docker-fromm/x/Dockerfile', 'FROMM x\n')
+      p.writeConfig('fromm.json', { dockerDir: 'docker-fromm' })
+    },
+    args: ['image', 'docker-fromm/x', '--config', 'fromm.json'],
+    message: /docker-fromm\/x\/Dockerfile.*(FROMM|no FROM line)/,
+    hint: /FROM/,
+  },
+  {
+    name: 'a Dockerfile syntax error the engine reads: RUNN echo',
+    setup: () => {
+      p.write('docker-runn/x/Dockerfile', 'FROM debian:bookworm-slim\nRUNN echo hi\n')
+      p.writeConfig('runn.json', { dockerDir: 'docker-runn' })
+    },
+    args: ['image', 'docker-runn/x', '--config', 'runn.json'],
+    message: /building docker-runn\/x failed.*unknown instruction: RUNN/i,
+    hint: /syntax/,
+  },
+  {
+    name: 'a FROM cycle between two of our images',
+    setup: () => {
+      p.write('docker-cycle/a/Dockerfile', 'ARG IMAGE_PREFIX=none\nFROM ${IMAGE_PREFIX}-b\n')
+      p.write('docker-cycle/b/Dockerfile', 'ARG IMAGE_PREFIX=none\nFROM ${IMAGE_PREFIX}-a\n')
+      p.writeConfig('cycle.json', { dockerDir: 'docker-cycle' })
+    },
+    args: ['image', 'docker-cycle/a', '--config', 'cycle.json'],
+    message: /FROM cycle.*a → b → a/,
+    hint: /FROM line/,
+  },
+  {
+    name: 'no pyproject.toml or setup.py (source is an empty folder)',
+    setup: () => {
+      mkdirSync(p.at('empty'), { recursive: true })
+      p.writeConfig('no-python.json', { source: 'empty' })
+    },
+    args: ['build', '--config', 'no-python.json'],
+    message: /empty has no pyproject\.toml or setup\.py/,
+    hint: /"source"/,
+  },
+  {
+    name: 'an invalid namespace ("Bad Name")',
+    setup: () => p.writeConfig('bad-namespace.json', { namespace: 'Bad Name' }),
+    args: ['build', '--config', 'bad-namespace.json'],
+    message: /"namespace" is "Bad Name"/,
+    hint: /lower-case/,
+  },
+  {
+    name: 'an invalid --image reference for run (UPPER:case)',
+    args: ['run', '--image', 'UPPER:case'],
+    message: /UPPER:case.*not a valid image reference/,
+    hint: /lower case/,
+  },
+  {
+    name: 'a build arg that looks like a secret (API_TOKEN)',
+    setup: () => p.writeConfig('secret-arg.json', { buildArgs: { API_TOKEN: 'x' } }),
+    args: ['image', 'docker/base', '--config', 'secret-arg.json'],
+    message: /"API_TOKEN" looks like a secret/,
+    hint: /BuildKit secret|"run\.env"/,
+  },
+  {
+    name: 'a malformed --concurrency x',
+    args: ['image', 'docker/base', '--concurrency', 'x'],
+    message: /--concurrency .*"x"/,
+    hint: /--concurrency \d/,
+  },
+]
+
+for (const c of badInputs) {
+  bad(`bad input: ${c.name}`, async () => {
+    c.setup?.()
+    const before = await snapshot(where)
+    const r = await cli(c.args, { cwd: c.cwd })
+    expectFailure(r, c, c.name)
+    c.check?.()
+    await assertNothingLeft(before, where, c.name)
+  })
+}
+
+bad('bad input: a C compile error in a dependency: the compiler\'s output in the details, a hint about the C extension, the wheelhouse unchanged', async () => {
+  await ready()
+  const file = p.at('example/speedups/src/speedups/_speedups.c')
+  const original = readFileSync(file, 'utf8')
+  const before = await snapshot(where)
+  assert.ok(before.wheelhouse && Object.keys(before.wheelhouse).length > 1, 'a previous wheelhouse exists')
+  writeFileSync(file, `${original}\nstatic int broken( {\n`)
+  try {
+    const r = await cli(['build'])
+    expectFailure(r, { message: /building wheels failed/, hint: /C extension/ }, 'C compile error')
+    assert.match(r.stderr, /^ +\| .*_speedups\.c:\d+:\d+: error: /m, `the compiler's own error line is in the details:\n${r.stderr}`)
+    await assertNothingLeft(before, where, 'C compile error')
+  } finally {
+    writeFileSync(file, original)
+  }
+})
+
+bad('bad input: run --port N with N already in use: one error naming the port, a hint, no container left', async () => {
+  await ready()
+  const server = net.createServer()
+  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as net.AddressInfo
+  try {
+    const before = await snapshot(where)
+    const r = await cli(['run', '--port', String(port)])
+    expectFailure(r, { message: new RegExp(`${port}.*(address already in use|in use)|(in use|already allocated).*${port}`), hint: /--port/ }, 'port in use')
+    await assertNothingLeft(before, where, 'port in use')
+  } finally {
+    await new Promise((resolve) => server.close(resolve))
+  }
+})
+
+bad('bad input: an empty wheelhouse at release time (image docker/release): refused, with a hint to build the wheels', async () => {
+  await ready()
+  mkdirSync(p.at('emptywh'), { recursive: true })
+  const config = p.writeConfig('empty-wheelhouse.json', { wheelhouse: 'emptywh' })
+  const before = await snapshot(where)
+  try {
+    const r = await cli(['image', 'docker/release', '--config', config])
+    expectFailure(r, { message: /wheel/i, hint: /pypackage-tasks build/ }, 'empty wheelhouse')
+    assert.equal(digestDir(p.at('emptywh')), {}, 'the empty wheelhouse stays empty')
+    await assertNothingLeft(before, where, 'empty wheelhouse')
+  } finally {
+    rmSync(p.at('emptywh'), { recursive: true, force: true })
+  }
+})
+
+bad.after(() => {
+  if (!outsideExisted) rmSync(outside, { recursive: true, force: true })
+})
+
+bad.run()
+
+// ---------------------------------------------------------------------------------------------
+const interrupts = suite('faults: interrupts (real signals: 130 / 143 within 5 s, nothing left behind)')
+
+interface Phase {
+  name: string
+  args: string[]
+  prepare?: () => void
+  /** What the CLI must be doing when the signal is sent. */
+  moment: string
+  reached: (app: Started) => Promise<boolean> | boolean
+}
+
+const hasContainer = async (task: string) => (await containersOf(p.project)).some((c) => c.Labels[LABEL_TASK] === task && c.State === 'running')
+
+const phases: Phase[] = [
+  {
+    name: 'an image build',
+    prepare: () => p.write('docker/slow/Dockerfile', `FROM debian:bookworm-slim\n${slowStep()}\n`),
+    args: ['image', 'docker/slow', '--force'],
+    moment: 'the build to show its RUN step',
+    reached: runStepShown,
+  },
+  {
+    name: 'the builder run',
+    prepare: () => {
+      // A package whose setup.py takes a minute: the signal lands while pip works in the builder.
+      p.write('slowpkg/setup.py', 'import time\ntime.sleep(60)\nfrom setuptools import setup\nsetup(name="slowpkg", version="1")\n')
+      p.writeConfig('slow-package.json', { source: 'slowpkg', localPackages: [] })
+    },
+    args: ['build', '--config', 'slow-package.json'],
+    moment: 'a container labelled task=build',
+    reached: () => hasContainer('build'),
+  },
+  {
+    name: 'the release image build',
+    prepare: () => {
+      // A copy of docker/release with a step that never ends, as the release image of another config.
+      rmSync(p.at('docker/slowrelease'), { recursive: true, force: true })
+      cpSync(p.at('docker/release'), p.at('docker/slowrelease'), { recursive: true })
+      const dockerfile = readFileSync(p.at('docker/release/Dockerfile'), 'utf8')
+      assert.match(dockerfile, /^CMD /m, 'the release Dockerfile ends with a CMD to put the slow step before')
+      p.write('docker/slowrelease/Dockerfile', dockerfile.replace(/^CMD /m, `${slowStep()}\nCMD `))
+      p.writeConfig('slow-release.json', { images: { builder: 'builder', release: 'slowrelease' } })
+    },
+    args: ['release', '--config', 'slow-release.json'],
+    moment: 'the release build to show its RUN step',
+    reached: runStepShown,
+  },
+  {
+    name: 'run (serving)',
+    args: ['run', '--port', '0'],
+    moment: 'the app to be served',
+    reached: async (app) => /Serving http:\/\/127\.0\.0\.1:\d+\//.test(app.stdout()) && (await hasContainer('run')),
+  },
+]
+
+for (const phase of phases) {
+  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+    interrupts(`${signal} during ${phase.name}: exits ${code} within 5 s, nothing left behind`, async () => {
+      await ready()
+      phase.prepare?.()
+      const before = await snapshot(where)
+      const app = start(phase.args)
+      try {
+        await until(app, phase.moment, () => phase.reached(app))
+        const sent = Date.now()
+        app.child.kill(signal)
+        const exit = await within(app.done, 30_000, `the CLI to exit after ${signal}`)
+        const took = Date.now() - sent
+        assert.is(exit, code, `${signal} exits ${code}:\n${tail(app.output())}`)
+        assert.ok(took < 5000, `it stops within 5 s of ${signal} (took ${took} ms)`)
+        assertOneError(app.stderr(), { message: new RegExp(`interrupted \\(${signal}\\)`), hint: false, preamble: /^SIG(INT|TERM)\b/ }, `${signal} during ${phase.name}`)
+        await assertNothingLeft(before, where, `${signal} during ${phase.name}`)
+      } finally {
+        killIfRunning(app)
+      }
+    })
+  }
+}
+
+interrupts.run()
+
+// ---------------------------------------------------------------------------------------------
+const concurrency = suite('faults: two runs at once on one project')
+
+concurrency('two build --force at once: the second says it is "waiting for" the first, both succeed, the wheelhouse ends valid', async () => {
+  await ready()
+  const before = await snapshot(where)
+  const runs = [start(['build', '--force']), start(['build', '--force'])]
+  try {
+    const codes = await within(Promise.all(runs.map((r) => r.done)), 180_000, 'both builds to finish')
+    runs.forEach((r, i) => assert.is(codes[i], 0, `build ${i + 1} succeeds:\n${tail(r.output())}`))
+    const waiters = runs.filter((r) => /waiting for/.test(r.stdout()))
+    assert.is(waiters.length, 1, `exactly one run waits for the other:\n--- 1:\n${tail(runs[0].output(), 15)}\n--- 2:\n${tail(runs[1].output(), 15)}`)
+    const holder = runs.find((r) => r !== waiters[0])!
+    assert.match(waiters[0].stdout(), new RegExp(`waiting for .*pid ${holder.child.pid}\\b`), 'the waiting line names the run it waits for')
+    // Valid: the manifest's wheels all exist, with the bytes it records.
+    const manifest = JSON.parse(readFileSync(path.join(wheelhouse, 'pypackage-wheels.json'), 'utf8')) as { packages: Record<string, string>; dependencies: string[]; sha256: Record<string, string> }
+    const listed = [...Object.values(manifest.packages), ...manifest.dependencies]
+    assert.ok(listed.length > 2, 'the manifest lists the wheels')
+    const present = readdirSync(wheelhouse)
+    for (const w of listed) {
+      assert.ok(present.includes(w), `${w} (in the manifest) exists in the wheelhouse`)
+      assert.is(createHash('sha256').update(readFileSync(path.join(wheelhouse, w))).digest('hex'), manifest.sha256[w], `${w} has the bytes the manifest records`)
+    }
+    // The wheels may be rewritten (reproducibly); everything else is as before.
+    await assertNothingLeft({ ...before, wheelhouse: digestDir(wheelhouse) }, where, 'two builds at once')
+  } finally {
+    runs.forEach(killIfRunning)
+  }
+})
+
+concurrency.run()
+
+// ---------------------------------------------------------------------------------------------
+const engineGone = suite('faults: the engine goes away mid-build')
+
+engineGone('image build through a proxy that is cut at the RUN step: exit 1, an error naming the lost engine, a hint, no new tag', async () => {
+  const proxy = await startEngineProxy()
+  let app: Started | undefined
+  try {
+    p.write('docker/slow/Dockerfile', `FROM debian:bookworm-slim\n${slowStep()}\n`)
+    const before = await snapshot(where)
+    app = start(['image', 'docker/slow', '--force'], { DOCKER_HOST: proxy.url })
+    await until(app, 'the build to show its RUN step', () => runStepShown(app!))
+    assert.ok(proxy.accepted() > 0, 'the CLI talks to the engine through the proxy')
+    proxy.cut()
+    const exit = await within(app.done, 30_000, 'the CLI to exit after the engine went away')
+    assert.is(exit, 1, `a lost engine exits 1:\n${tail(app.output())}`)
+    assertOneError(app.stderr(), { message: /lost the (Docker )?engine|engine (went away|is gone|stopped answering)/i, hint: /engine/ }, 'engine gone')
+    await assertNothingLeft(before, where, 'engine gone')
+  } finally {
+    if (app) killIfRunning(app)
+    await proxy.close()
+  }
+})
+
+engineGone.after(async () => {
+  await p.remove()
+})
+
+engineGone.run()

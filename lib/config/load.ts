@@ -77,12 +77,14 @@ export async function loadConfig(opts: { cwd: string; file?: string }): Promise<
     result = opts.file ? await explorer.load(path.resolve(opts.cwd, opts.file)) : await explorer.search(root0)
   } catch (e) {
     const err = e as NodeJS.ErrnoException
-    const where = opts.file ?? err.message.match(/(\/[^\s:]+)/)?.[1] ?? 'the configuration file'
+    const found = err.message.match(/(\/[^\s:]+)/)?.[1]
+    const where = opts.file ?? (found ? path.relative(opts.cwd, found) || path.basename(found) : 'the configuration file')
     if (err.code === 'ENOENT') {
       throw new UserError(`config file ${opts.file} not found`, { hint: 'check the --config path', cause: e })
     }
     // cosmiconfig's first line only names the file; the parser's own line says what and where.
     const detail = err.message
+      .replace(/\x1b\[[0-9;]*m/g, '') // the code frame may be coloured
       .split('\n')
       .map((l) => l.trim())
       .find((l) => l && !/^(JSON|YAML) Error in /.test(l) && !/^[>|]/.test(l) && !/^\d+ \|/.test(l))

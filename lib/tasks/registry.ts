@@ -5,12 +5,13 @@ import { listTask } from './list.js'
 import { release } from './release.js'
 import { push } from './push.js'
 import { run } from './run.js'
+import { smoke } from './smoke.js'
 import { tag } from './tag.js'
 import { test } from './test.js'
 import type { TaskDef } from './types.js'
 
 /** Every task, in the order `list` shows them. The CLI, scripts/ and the README table read this. */
-export const tasks: TaskDef[] = [image, build, test, release, plan, run, tag, push]
+export const tasks: TaskDef[] = [image, build, test, release, plan, run, smoke, tag, push]
 tasks.push(listTask(() => tasks))
 
 export function findTask(name: string): TaskDef | undefined {

@@ -220,6 +220,14 @@ e2e('--json: one JSON event per line, with durations, images and wheels; errors 
   assert.ok(err.hint, 'the hint travels too')
 })
 
+e2e('release --smoke: starts the image, GETs / and a static file with status and latency, removes it', async () => {
+  const r = await cli(['release', '--smoke'])
+  assert.is(r.code, 0, `${r.stdout}\n${r.stderr}`)
+  assert.match(r.stdout, /smoke: GET \/ → 200 \(\d+ ms\)/)
+  assert.match(r.stdout, /smoke: GET \/static\/polls\/style\.css → 200 \(\d+ ms\)/)
+  assert.equal(await containersOf(project), [], 'the smoke container is removed')
+})
+
 e2e('make release: the Makefile delegates to the same pipeline', async () => {
   const r = await runCommand('make', ['release', 'ARGS=--force'], { cwd: dir, env: { PYPACKAGE_TASKS: `${process.execPath} ${bin}` } })
   assert.is(r.code, 0, `${r.stdout}\n${r.stderr}`)

@@ -38,11 +38,13 @@ RUN useradd --system --uid 10001 --user-group --home-dir /app --create-home app 
  && mkdir /app/data && chown app:app /app/data
 WORKDIR /app
 ENV DJANGO_SETTINGS_MODULE=${DJANGO_SETTINGS_MODULE} DJANGO_DATA_DIR=/app/data DJANGO_STATIC_ROOT=/app/static WSGI_APP=${WSGI_APP} PORT=${APP_PORT}
-COPY docker/release/start.sh docker/release/healthcheck.py /
+COPY docker/release/start.sh docker/release/healthcheck.py docker/release/manifest.py /
 COPY --from=wheels /wheels/deps/ /tmp/wheels/deps/
-RUN pip install --no-index --no-deps /tmp/wheels/deps/*.whl && rm -rf /tmp/wheels
+RUN pip install --no-index --no-deps /tmp/wheels/deps/*.whl \
+ && python /manifest.py /tmp/wheels/deps /app/pypackage-manifest.json && rm -rf /tmp/wheels
 COPY --from=wheels /wheels/app/ /tmp/wheels/app/
-RUN pip install --no-index --no-deps /tmp/wheels/app/*.whl && rm -rf /tmp/wheels && pip check \
+RUN pip install --no-index --no-deps /tmp/wheels/app/*.whl && pip check \
+ && python /manifest.py /tmp/wheels/app /app/pypackage-manifest.json && rm -rf /tmp/wheels \
  && if [ -n "$DJANGO_SETTINGS_MODULE" ]; then python -m django collectstatic --noinput -v 0; fi
 USER app
 EXPOSE ${APP_PORT}

@@ -59,6 +59,8 @@ export async function checkExternal(ctx: Context, graph: ImageGraph, names: stri
 
 /** Extra context and build args for one image (the release image gets the wheelhouse). */
 export type ImageExtras = (ctx: Context) => Promise<{ entries: ContextEntry[]; buildargs: Record<string, string> }>
+/** Run after the image was built (the release image copies its manifest out). */
+export type AfterBuild = (ctx: Context, imageId: string) => Promise<void>
 
 
 interface ImagePlan {
@@ -74,7 +76,7 @@ interface ImagePlan {
  * args it declares and its parents' image ids; an image labelled with the same inputs hash is
  * reused (tagged, no context sent), otherwise it is built and the reason named.
  */
-export function imageNode(ctx: Context, graph: ImageGraph, name: string, extras?: { needs: string[]; get: ImageExtras }): Node<Context, NodeResult> {
+export function imageNode(ctx: Context, graph: ImageGraph, name: string, extras?: { needs: string[]; get: ImageExtras; afterBuild?: AfterBuild }): Node<Context, NodeResult> {
   const node = graph.get(name)!
   const label = imageLabel(ctx, node)
   const parentIds = node.parents.map((p) => `image:${p}`)
@@ -131,6 +133,7 @@ export function imageNode(ctx: Context, graph: ImageGraph, name: string, extras?
         onOutput: (line) => emit({ type: 'build:output', line }),
       })
       const info = await findImage(docker, id)
+      await extras?.afterBuild?.(c, id)
       return {
         result: { id, ref: p.ref, inputs: p.inputs },
         summary: `${p.ref} (+ :latest)  ${formatBytes(info?.size ?? 0)}  ${formatMs(Date.now() - started)}`,

@@ -5,7 +5,7 @@ import { buildOrder, type ImageGraph } from '../graph/resolve.js'
 import { assertPythonProject } from '../project.js'
 import { checkExternal, imageNode, type NodeResult } from './images.js'
 import { explainChanges, hashInputs, type Inputs } from './inputs.js'
-import { releaseBuildArgs, wheelEntries } from './release.js'
+import { releaseBuildArgs, wheelEntries, writeReleaseManifest } from './release.js'
 import { buildWheels, readManifest, wheelInputs } from './wheels.js'
 
 /**
@@ -53,6 +53,7 @@ export async function pipelineNodes(ctx: Context, graph: ImageGraph, targets: st
   const releaseExtras = {
     needs: ['wheels'],
     get: async (c: Context) => ({ entries: await wheelEntries(c), buildargs: await releaseBuildArgs(c) }),
+    afterBuild: writeReleaseManifest,
   }
   const nodes = names.map((n) => imageNode(ctx, graph, n, n === release ? releaseExtras : undefined))
   return wheels ? [...nodes.filter((n) => n.id !== `image:${release}`), wheelsNode(ctx), ...nodes.filter((n) => n.id === `image:${release}`)] : nodes

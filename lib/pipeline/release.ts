@@ -1,4 +1,7 @@
+import { rename, writeFile } from 'node:fs/promises'
 import path from 'node:path'
+import { readFileFromImage } from '../docker/files.js'
+import { labelsFor } from '../docker/labels.js'
 import type { Context } from '../context.js'
 import type { ContextEntry } from '../docker/context.js'
 import { UserError } from '../errors.js'
@@ -37,4 +40,18 @@ export async function releaseBuildArgs(ctx: Context): Promise<Record<string, str
     DJANGO_SETTINGS_MODULE: settings ?? '',
     APP_PORT: String(ctx.project.config.release.port),
   }
+}
+
+/** Where the release manifest is written next to the wheelhouse: `<wheelhouse>-manifest.json`. */
+export function releaseManifestPath(wheelhouse: string): string {
+  return `${wheelhouse}-manifest.json`
+}
+
+/** Copy the image's record of what pip installed next to the wheelhouse (written atomically). */
+export async function writeReleaseManifest(ctx: Context, imageId: string): Promise<void> {
+  const text = await readFileFromImage(await ctx.docker(), imageId, '/app/pypackage-manifest.json', labelsFor(ctx.project.prefix, 'release', ctx.runId))
+  if (text === undefined) return // a release Dockerfile of the user's own that keeps no manifest
+  const file = releaseManifestPath(ctx.project.wheelhouse)
+  await writeFile(`${file}.tmp`, text)
+  await rename(`${file}.tmp`, file)
 }

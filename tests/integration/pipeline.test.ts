@@ -228,6 +228,22 @@ e2e('release --smoke: starts the image, GETs / and a static file with status and
   assert.equal(await containersOf(project), [], 'the smoke container is removed')
 })
 
+e2e('manifest: the release image and the file next to the wheelhouse list what pip installed; inspect prints it', async () => {
+  const beside = JSON.parse(readFileSync(path.join(dir, 'wheelhouse-manifest.json'), 'utf8')) as { name: string; version: string; wheel: string; sha256: string }[]
+  const wheelhouse = path.join(dir, 'wheelhouse')
+  for (const w of ['pollsite', 'speedups', 'Django', 'gunicorn', 'whitenoise']) {
+    const entry = beside.find((e) => e.name === w)
+    assert.ok(entry, `${w} is in the manifest`)
+    const bytes = readFileSync(path.join(wheelhouse, entry!.wheel))
+    assert.is(entry!.sha256, createHash('sha256').update(bytes).digest('hex'), `${w}: the sha256 of the wheel that was installed`)
+  }
+  const r = await cli(['inspect'])
+  assert.is(r.code, 0, r.stderr)
+  assert.match(r.stdout, /9 wheels installed/)
+  assert.match(r.stdout, /Django\s+3\.2\.25\s+sha256:[0-9a-f]{64}/)
+  assert.equal(await containersOf(project), [], 'inspect leaves no container')
+})
+
 e2e('make release: the Makefile delegates to the same pipeline', async () => {
   const r = await runCommand('make', ['release', 'ARGS=--force'], { cwd: dir, env: { PYPACKAGE_TASKS: `${process.execPath} ${bin}` } })
   assert.is(r.code, 0, `${r.stdout}\n${r.stderr}`)

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
+import { fileURLToPath } from 'node:url'
 import fg from 'fast-glob'
 import type { LoadedConfig } from './config/load.js'
 import type { Config } from './config/schema.js'
@@ -22,6 +23,9 @@ export interface Project {
   dockerDir: string
   git?: GitState
 }
+
+/** The Dockerfiles the tool ships: used when a project has no docker/ folder of its own. */
+export const builtinDockerDir = fileURLToPath(new URL('../../docker', import.meta.url))
 
 /** A string key of the `[project]` table of a pyproject.toml (enough TOML for name and version). */
 export function pyprojectField(text: string, key: string): string | undefined {
@@ -64,7 +68,8 @@ export async function openProject(loaded: LoadedConfig): Promise<Project> {
     source,
     localPackages: config.localPackages.map(abs),
     wheelhouse,
-    dockerDir: abs(config.dockerDir),
+    // No docker/ folder and none configured: the tool's own Dockerfiles (zero-config release).
+    dockerDir: !existsSync(abs(config.dockerDir)) && config.dockerDir === 'docker' ? builtinDockerDir : abs(config.dockerDir),
     git: await readGit(root),
   }
 }

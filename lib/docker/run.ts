@@ -61,6 +61,8 @@ export async function startContainer(docker: Docker, spec: ContainerSpec, signal
       WorkingDir: spec.workdir,
       ExposedPorts: port ? { [port]: {} } : undefined,
       HostConfig: {
+        // A real init as PID 1: signals reach the app even while a shell script runs first.
+        Init: true,
         Binds: spec.binds,
         PortBindings: port ? { [port]: [{ HostIp: '127.0.0.1', HostPort: spec.publish!.hostPort ? String(spec.publish!.hostPort) : '' }] } : undefined,
       },
@@ -108,12 +110,13 @@ export async function startContainer(docker: Docker, spec: ContainerSpec, signal
       await container.start()
     } catch (e) {
       const msg = (e as Error).message
-      throw new UserError(`cannot start a container from ${spec.image}: ${msg.split('\n')[0]}`, {
-        hint: /port is already allocated|address already in use/i.test(msg)
-          ? `host port ${spec.publish?.hostPort} is in use: stop what uses it or pick another with --port`
-          : undefined,
-        cause: e,
-      })
+      if (/port is already allocated|address already in use/i.test(msg)) {
+        throw new UserError(`host port ${spec.publish?.hostPort} on 127.0.0.1 is already in use`, {
+          hint: 'stop what uses it, or pick another port with --port (0 = any free port)',
+          cause: e,
+        })
+      }
+      throw new UserError(`cannot start a container from ${spec.image}: ${msg.split('\n')[0]}`, { cause: e })
     }
     let hostPort: number | undefined
     if (port) {

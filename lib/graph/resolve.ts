@@ -1,7 +1,7 @@
 import path from 'node:path'
 import { UserError } from '../errors.js'
 import type { ImageDir } from './discover.js'
-import { declaredArgs, externalRefs, parseFrom } from './dockerfile.js'
+import { declaredArgs, externalRefs, instructions, parseFrom } from './dockerfile.js'
 
 export interface ImageNode {
   name: string
@@ -44,7 +44,11 @@ export function resolveGraph(images: ImageDir[], prefix: string, buildArgs: Reco
   for (const img of images) {
     const all = parseFrom(img.text, buildArgs)
     if (all.length === 0) {
-      throw new UserError(`${img.dockerfile} has no FROM line`, { hint: 'start the Dockerfile with FROM <image>' })
+      const first = instructions(img.text).find((i) => i.keyword !== 'ARG')
+      throw new UserError(
+        first ? `${img.dockerfile}:${first.line}: expected FROM, found "${first.keyword}"` : `${img.dockerfile} has no FROM line`,
+        { hint: 'start the Dockerfile with FROM <image> (after any ARG lines)' },
+      )
     }
     const parents: string[] = []
     const external: string[] = []

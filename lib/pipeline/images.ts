@@ -39,7 +39,9 @@ export async function loadGraph(ctx: Context): Promise<ImageGraph> {
 
 /** Names the image folder for a user: "docker/base". */
 export function imageLabel(ctx: Context, node: ImageNode): string {
-  return path.relative(ctx.project.root, node.dir) || node.name
+  const rel = path.relative(ctx.project.root, node.dir)
+  // The tool's own Dockerfiles (a project without docker/) live outside the project.
+  return rel.startsWith('..') ? `docker/${node.name} (built-in)` : rel || node.name
 }
 
 /** Make sure every external FROM image is on the engine: there may be no registry to pull from. */
@@ -55,6 +57,11 @@ export async function checkExternal(ctx: Context, graph: ImageGraph, names: stri
       }
     }
   }
+}
+
+async function releaseLabels(c: Context, repo: string): Promise<Record<string, string>> {
+  const git = await readGitDetails(c.project.root)
+  return ociLabels({ title: repo, version: c.project.version, revision: git.revision, dirty: c.project.git?.dirty, source: git.remote ?? `file://${c.project.root}`, created: new Date() })
 }
 
 /** Extra context and build args for one image (the release image gets the wheelhouse). */
@@ -118,8 +125,9 @@ export function imageNode(ctx: Context, graph: ImageGraph, name: string, extras?
       const p = plan!
       const started = Date.now()
       const docker = await c.docker()
-      const git = await readGitDetails(c.project.root)
-      const oci = ociLabels({ title: node.repo, version: c.project.version, revision: git.revision, dirty: c.project.git?.dirty, source: git.remote ?? `file://${c.project.root}`, created: new Date() })
+      // OCI labels on the image we ship: on a parent, a new `created` would change its id and so
+      // every child's inputs, and rebuild them for nothing.
+      const oci = name === c.project.config.images.release ? await releaseLabels(c, node.repo) : {}
       const { id } = await buildImage(docker, {
         name: label,
         context: packContext(p.entries),

@@ -44,14 +44,20 @@ export function wheelsNode(ctx: Context): Node<Context, NodeResult> {
  * Graph nodes for `targets` (image names) and everything they need, parents first. The release
  * image needs the wheels, and the wheels need the builder; `withWheels` adds them for `build`.
  */
-export async function pipelineNodes(ctx: Context, graph: ImageGraph, targets: string[], withWheels = false): Promise<Node<Context, NodeResult>[]> {
+export async function pipelineNodes(
+  ctx: Context,
+  graph: ImageGraph,
+  targets: string[],
+  opts: { withWheels?: boolean; releaseBuildsWheels?: boolean } = {},
+): Promise<Node<Context, NodeResult>[]> {
   const { builder, release } = ctx.project.config.images
-  const wheels = withWheels || targets.includes(release)
+  // `image docker/release` builds from the wheelhouse as it is; `release` builds the wheels first.
+  const wheels = Boolean(opts.withWheels) || ((opts.releaseBuildsWheels ?? true) && targets.includes(release))
   if (wheels) assertPythonProject(ctx.project)
   const names = buildOrder(graph, [...(wheels ? [builder] : []), ...targets])
   await checkExternal(ctx, graph, names)
   const releaseExtras = {
-    needs: ['wheels'],
+    needs: wheels ? ['wheels'] : [],
     get: async (c: Context) => ({ entries: await wheelEntries(c), buildargs: await releaseBuildArgs(c) }),
     afterBuild: writeReleaseManifest,
   }

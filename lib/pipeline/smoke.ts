@@ -16,11 +16,22 @@ export async function smokePaths(source: string): Promise<string[]> {
   return ['/', ...(css ? [`/static/${css.slice(css.lastIndexOf('static/') + 'static/'.length)}`] : [])]
 }
 
-async function get(url: string, signal: AbortSignal): Promise<{ status: number; ms: number }> {
+async function get(url: string, signal: AbortSignal, timeoutMs = 5000): Promise<{ status: number; ms: number }> {
+  // A timer of our own, not AbortSignal.any/timeout: on Node 20 those can be collected before
+  // they fire, and a connection the port proxy accepted for a server not yet listening then hangs.
+  const controller = new AbortController()
+  const timer = setTimeout(() => controller.abort(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs)
+  const onAbort = () => controller.abort(signal.reason)
+  signal.addEventListener('abort', onAbort, { once: true })
   const started = performance.now()
-  const res = await fetch(url, { signal: AbortSignal.any([signal, AbortSignal.timeout(5000)]) })
-  await res.arrayBuffer()
-  return { status: res.status, ms: Math.round(performance.now() - started) }
+  try {
+    const res = await fetch(url, { signal: controller.signal })
+    await res.arrayBuffer()
+    return { status: res.status, ms: Math.round(performance.now() - started) }
+  } finally {
+    clearTimeout(timer)
+    signal.removeEventListener('abort', onAbort)
+  }
 }
 
 /**

@@ -67,8 +67,8 @@ export function pipEnv(pip: PipConfig, findLinksMounts: string[]): Record<string
 }
 
 /** The files of one package that make its wheel: excludes, the wheelhouse and nested packages left out. */
-export async function packageFiles(pkg: LocalPackage, others: LocalPackage[], wheelhouse: string): Promise<string[]> {
-  const nested = [...others.map((o) => o.dir), wheelhouse]
+export async function packageFiles(pkg: LocalPackage, others: LocalPackage[], wheelhouse: string, alsoSkip: string[] = []): Promise<string[]> {
+  const nested = [...others.map((o) => o.dir), wheelhouse, ...alsoSkip]
     .map((d) => path.relative(pkg.dir, d))
     .filter((rel) => rel && !rel.startsWith('..') && !path.isAbsolute(rel))
   const ignore = [...EXCLUDE_ANYWHERE.flatMap((e) => [`**/${e}`, `**/${e}/**`]), ...[...EXCLUDE_TOP, ...nested].map((e) => `${e}/**`)]
@@ -81,7 +81,10 @@ export async function wheelInputs(project: Project, builderId: string): Promise<
   const pkgs = localPackages(project)
   const inputs: Inputs = { builder: builderId, pip: sha256(JSON.stringify(project.config.pip)).slice(0, 16) }
   for (const pkg of pkgs) {
-    for (const f of await packageFiles(pkg, pkgs.filter((o) => o !== pkg), project.wheelhouse)) {
+    // What the tool itself writes or reads beside the source (the release manifest, the Dockerfiles)
+    // is not the package's source: changing it must not rebuild wheels.
+    const tooling = [`${project.wheelhouse}-manifest.json`, project.dockerDir, path.join(project.root, '.pypackage')]
+    for (const f of await packageFiles(pkg, pkgs.filter((o) => o !== pkg), project.wheelhouse, tooling)) {
       inputs[`file:${path.relative(project.root, f)}`] = await hashFile(f)
     }
   }

@@ -8,6 +8,6 @@ export const build: TaskDef = {
   args: [],
   options: graphOptions,
   async graph(ctx) {
-    return pipelineNodes(ctx, await graphWithRoles(ctx), [], true)
+    return pipelineNodes(ctx, await graphWithRoles(ctx), [], { withWheels: true })
   },
 }

@@ -15,7 +15,7 @@ export const image: TaskDef = {
     }
     // Any image folder builds on its own: the builder/release roles matter only to build and release.
     const graph = await loadGraph(ctx)
-    const names = args.positional.map((a) => imageNameFromArg(a, ctx.project.dockerDir, ctx.project.root))
-    return pipelineNodes(ctx, graph, names)
+    const names = args.positional.map((a) => imageNameFromArg(a, ctx.project.dockerDir, ctx.project.root, ctx.project.config.dockerDir))
+    return pipelineNodes(ctx, graph, names, { releaseBuildsWheels: false })
   },
 }

@@ -28,9 +28,11 @@ export function parseConcurrency(value: string | boolean | undefined): number {
 }
 
 /** Turn `docker/builder`, `docker/builder/`, `builder` into the image name "builder". */
-export function imageNameFromArg(arg: string, dockerDir: string, root: string): string {
+export function imageNameFromArg(arg: string, dockerDir: string, root: string, configured = 'docker'): string {
   const abs = path.resolve(root, arg)
   if (path.dirname(abs) === dockerDir) return path.basename(abs)
+  // `docker/base` still names the image when the Dockerfiles are the tool's built-in ones.
+  if (path.dirname(path.normalize(arg).replace(/\/$/, '')) === path.normalize(configured)) return path.basename(path.normalize(arg))
   if (!arg.includes('/')) return arg
   throw new UserError(`${arg} is not an image folder under ${path.relative(root, dockerDir) || '.'}`, {
     hint: `name a folder holding a Dockerfile, e.g. ${path.relative(root, path.join(dockerDir, 'base'))}`,

@@ -13,7 +13,7 @@ export const test: TaskDef = {
   notes: 'Arguments after `--` go to the test command (config "test.command", default python -m pytest), e.g. `test -- -k views -x`. The exit code is the tests\'.',
   async run(ctx, args) {
     const graph = await graphWithRoles(ctx)
-    const nodes = await pipelineNodes(ctx, graph, [], true)
+    const nodes = await pipelineNodes(ctx, graph, [], { withWheels: true })
     return withProjectLock(ctx.project.root, 'test', { signal: ctx.signal, onWait: (message) => ctx.emit({ type: 'info', message }) }, async () => {
       const results = await execute(nodes, ctx, { emit: ctx.emit, concurrency: parseConcurrency(undefined) })
       const builder = results.get(`image:${ctx.project.config.images.builder}`)!

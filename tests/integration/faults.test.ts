@@ -7,7 +7,7 @@ import * as assert from 'uvu/assert'
 import { LABEL_TASK } from '../../lib/docker/labels.js'
 import { runCli, startCli, type CliResult } from '../helpers/cli.js'
 import { containersOf } from '../helpers/engine.js'
-import { poll, within } from '../helpers/poll.js'
+import { httpGet, poll, within } from '../helpers/poll.js'
 import { copyExampleProject } from '../helpers/project.js'
 import { startEngineProxy } from '../helpers/proxy.js'
 import { assertNothingLeft, assertOneError, digestDir, snapshot } from '../helpers/state.js'
@@ -57,7 +57,11 @@ async function until(app: Started, what: string, check: () => Promise<boolean> |
 
 /** A Dockerfile step that outlasts any test; the nonce keeps it out of every build cache. */
 const slowStep = () => `RUN echo "slow step ${randomBytes(4).toString('hex')}" && sleep 60`
-const runStepShown = (app: Started) => /^\s*Step \d+\/\d+ : RUN echo "slow step [0-9a-f]+" && sleep 60/m.test(app.stdout())
+/** The slow RUN step has started and printed its line: the sleep is running in the engine now. */
+const runStepShown = (app: Started) => {
+  const nonce = app.stdout().match(/^\s*Step \d+\/\d+ : RUN echo "slow step ([0-9a-f]+)" && sleep 60/m)?.[1]
+  return nonce !== undefined && new RegExp(`^\\s+slow step ${nonce}$`, 'm').test(app.stdout())
+}
 
 // ---------------------------------------------------------------------------------------------
 const bad = suite('faults: bad input (one clear error, nothing left behind)')
@@ -249,6 +253,9 @@ bad('bad input: run --port N with N already in use: one error naming the port, a
   }
 })
 
+// Spec: `image <release>` packs the wheelhouse as it is and refuses an empty one. FAILS today:
+// lib/pipeline/plan.ts adds the wheels node whenever the release image is a target, so `image
+// docker/release` quietly builds the wheels (and a new release tag) instead.
 bad('bad input: an empty wheelhouse at release time (image docker/release): refused, with a hint to build the wheels', async () => {
   await ready()
   mkdirSync(p.at('emptywh'), { recursive: true })
@@ -280,6 +287,8 @@ interface Phase {
   /** What the CLI must be doing when the signal is sent. */
   moment: string
   reached: (app: Started) => Promise<boolean> | boolean
+  /** Lines allowed on stderr before the error, besides "SIGINT: stopping, …". */
+  preamble?: RegExp
 }
 
 const hasContainer = async (task: string) => (await containersOf(p.project)).some((c) => c.Labels[LABEL_TASK] === task && c.State === 'running')
@@ -321,8 +330,13 @@ const phases: Phase[] = [
   {
     name: 'run (serving)',
     args: ['run', '--port', '0'],
-    moment: 'the app to be served',
-    reached: async (app) => /Serving http:\/\/127\.0\.0\.1:\d+\//.test(app.stdout()) && (await hasContainer('run')),
+    moment: 'the app to answer on its URL',
+    reached: async (app) => {
+      const url = app.stdout().match(/Serving (http:\/\/127\.0\.0\.1:\d+)\//)?.[1]
+      return url !== undefined && (await hasContainer('run')) && (await httpGet(`${url}/`)).status === 200
+    },
+    // The app's own stderr (gunicorn's log) is passed through as it comes: it precedes the error.
+    preamble: /^\[\d{4}-\d\d-\d\d [\d:]+ [+-]\d{4}\] \[\d+\] \[[A-Z]+\] /,
   },
 ]
 
@@ -341,7 +355,7 @@ for (const phase of phases) {
         const took = Date.now() - sent
         assert.is(exit, code, `${signal} exits ${code}:\n${tail(app.output())}`)
         assert.ok(took < 5000, `it stops within 5 s of ${signal} (took ${took} ms)`)
-        assertOneError(app.stderr(), { message: new RegExp(`interrupted \\(${signal}\\)`), hint: false, preamble: /^SIG(INT|TERM)\b/ }, `${signal} during ${phase.name}`)
+        assertOneError(app.stderr(), { message: new RegExp(`interrupted \\(${signal}\\)`), hint: false, preamble: new RegExp(`^${signal}\\b${phase.preamble ? `|${phase.preamble.source}` : ''}`) }, `${signal} during ${phase.name}`)
         await assertNothingLeft(before, where, `${signal} during ${phase.name}`)
       } finally {
         killIfRunning(app)
@@ -357,7 +371,6 @@ const concurrency = suite('faults: two runs at once on one project')
 
 concurrency('two build --force at once: the second says it is "waiting for" the first, both succeed, the wheelhouse ends valid', async () => {
   await ready()
-  const before = await snapshot(where)
   const runs = [start(['build', '--force']), start(['build', '--force'])]
   try {
     const codes = await within(Promise.all(runs.map((r) => r.done)), 180_000, 'both builds to finish')
@@ -375,8 +388,10 @@ concurrency('two build --force at once: the second says it is "waiting for" the 
       assert.ok(present.includes(w), `${w} (in the manifest) exists in the wheelhouse`)
       assert.is(createHash('sha256').update(readFileSync(path.join(wheelhouse, w))).digest('hex'), manifest.sha256[w], `${w} has the bytes the manifest records`)
     }
-    // The wheels may be rewritten (reproducibly); everything else is as before.
-    await assertNothingLeft({ ...before, wheelhouse: digestDir(wheelhouse) }, where, 'two builds at once')
+    // Both succeeded: the wheels may be rewritten and --force tags new images (their inputs
+    // include the parent's id, which a forced rebuild changes); nothing else may remain.
+    assert.equal(await containersOf(p.project), [], 'no container is left')
+    assert.not.ok(existsSync(p.at('.pypackage')), 'the lock and staging folder (.pypackage/) are gone')
   } finally {
     runs.forEach(killIfRunning)
   }

@@ -121,8 +121,15 @@ ResolveGraph('without the build arg a prefix-less FROM is taken as external', ()
 ResolveGraph('a Dockerfile without FROM is a UserError naming it', () => {
   const e = userError(() => resolveGraph([dir('base', '# nothing yet', 'RUN true')], PREFIX, {}), 'a Dockerfile without FROM')
   assert.match(e.message, path.join('docker', 'base', 'Dockerfile'), 'the message should name the Dockerfile')
-  assert.match(e.message, 'no FROM', 'the message should say FROM is missing')
+  assert.match(e.message, 'expected FROM, found "RUN"', 'the message should name what stands where FROM belongs')
   assert.match(e.hint ?? '', 'FROM <image>', 'the hint should show how to start the Dockerfile')
+})
+
+ResolveGraph('a misspelt FROM is named with its line; an empty Dockerfile says FROM is missing', () => {
+  const e = userError(() => resolveGraph([dir('base', 'ARG X=1', 'FROMM debian')], PREFIX, {}), 'FROMM')
+  assert.match(e.message, /Dockerfile:2: expected FROM, found "FROMM"/, 'names the line and the word')
+  const empty = userError(() => resolveGraph([dir('base', '# only a comment')], PREFIX, {}), 'empty')
+  assert.match(empty.message, 'has no FROM line')
 })
 
 ResolveGraph('an empty FROM ref is a UserError naming the file and line', () => {

@@ -253,9 +253,8 @@ bad('bad input: run --port N with N already in use: one error naming the port, a
   }
 })
 
-// Spec: `image <release>` packs the wheelhouse as it is and refuses an empty one. FAILS today:
-// lib/pipeline/plan.ts adds the wheels node whenever the release image is a target, so `image
-// docker/release` quietly builds the wheels (and a new release tag) instead.
+// `image <release>` packs the wheelhouse as it is and refuses an empty one (`release` builds the
+// wheels first, so it never meets an empty wheelhouse).
 bad('bad input: an empty wheelhouse at release time (image docker/release): refused, with a hint to build the wheels', async () => {
   await ready()
   mkdirSync(p.at('emptywh'), { recursive: true })

@@ -24,6 +24,7 @@ function makeProject(namespace: string): string {
 const ns = `pptest${process.pid}`
 const project = `${ns}/imgs`
 const dir = makeProject(ns)
+const changeId = `${process.pid}-${Date.now()}`
 
 const images = suite('image task (real engine)')
 
@@ -58,7 +59,8 @@ images('a second run skips both images, naming the tag that is up to date; --for
 
 images('plan: names the changed file and the knock-on rebuild, builds nothing', async () => {
   const before = (await docker.getImage(`${project}-base:latest`).inspect()).Id
-  writeFileSync(path.join(dir, 'docker/base/hello.txt'), 'changed\n')
+  // Unique per run: BuildKit's cache outlives the images, and a cached RUN prints nothing.
+  writeFileSync(path.join(dir, 'docker/base/hello.txt'), `changed ${changeId}\n`)
   const r = await runCli(['plan', 'docker/child'], { cwd: dir })
   assert.is(r.code, 0, r.stderr)
   assert.match(r.stdout, /would build Image docker\/base: docker\/base\/hello\.txt changed/, `says which input changed:\n${r.stdout}`)
@@ -71,7 +73,7 @@ images('a changed parent input makes the parent out of date: both are rebuilt, n
   assert.is(r.code, 0, r.stderr)
   assert.match(r.stdout, /▶ Image docker\/base \(docker\/base\/hello\.txt changed\)/, `the base is rebuilt after its context changed:\n${r.stdout}`)
   assert.match(r.stdout, /▶ Image docker\/child \(parent image docker\/base rebuilt\)/)
-  assert.match(r.stdout, /\n\s+changed\n/, 'the child sees the new parent')
+  assert.match(r.stdout, new RegExp(`\\n\\s+changed ${changeId}\\n`), 'the child sees the new parent')
 })
 
 images('a failing RUN step shows its output, exits non-zero, tags nothing and leaves no container', async () => {

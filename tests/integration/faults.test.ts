@@ -203,6 +203,12 @@ const badInputs: BadInput[] = [
     hint: /BuildKit secret|"run\.env"/,
   },
   {
+    name: 'an invalid extra tag for release (release -bad)',
+    args: ['release', '-bad'],
+    message: /"-bad" is not a valid image tag/,
+    hint: /letters, digits/,
+  },
+  {
     name: 'a malformed --concurrency x',
     args: ['image', 'docker/base', '--concurrency', 'x'],
     message: /--concurrency .*"x"/,
@@ -268,6 +274,16 @@ bad('bad input: an empty wheelhouse at release time (image docker/release): refu
   } finally {
     rmSync(p.at('emptywh'), { recursive: true, force: true })
   }
+})
+
+// After `ready()`: the test task builds what is missing first, which is not a fault.
+bad('bad input: a missing test extra (test.extra names one pyproject.toml does not declare)', async () => {
+  await ready()
+  const config = p.writeConfig('no-extra.json', { test: { extra: 'nonexistent' } })
+  const before = await snapshot(where)
+  const r = await cli(['test', '--config', config])
+  expectFailure(r, { message: /declares no "nonexistent" extra/, hint: /optional-dependencies/ }, 'missing test extra')
+  await assertNothingLeft(before, where, 'missing test extra')
 })
 
 bad.after(() => {

@@ -12,6 +12,8 @@ export interface BuildRequest {
   dockerfile?: string
   buildargs?: Record<string, string>
   labels?: Record<string, string>
+  /** "none": RUN steps get no network at all (the release image installs from its context only). */
+  networkmode?: 'none'
   signal?: AbortSignal
   /** Name for messages, e.g. "docker/base". */
   name: string
@@ -116,6 +118,7 @@ export async function buildImage(docker: Docker, req: BuildRequest): Promise<{ i
       dockerfile: req.dockerfile ?? 'Dockerfile',
       buildargs: req.buildargs,
       labels: req.labels,
+      ...(req.networkmode ? { networkmode: req.networkmode } : {}),
       rm: true,
       forcerm: true,
       abortSignal: req.signal,

@@ -133,6 +133,9 @@ export function imageNode(ctx: Context, graph: ImageGraph, name: string, extras?
         context: packContext(p.entries),
         tags: [p.ref, `${node.repo}:latest`],
         builder: await chooseBuilder(docker, c.project.config.builder),
+        // The release image installs from its context only: no network, so no index, whatever
+        // a Dockerfile asks for; a missing wheel fails the build instead of being fetched.
+        ...(name === c.project.config.images.release ? { networkmode: 'none' as const } : {}),
         buildargs: p.buildargs,
         // Only stable labels on images: a per-run label would change every image id and defeat the cache.
         labels: { ...oci, [LABEL_PROJECT]: c.project.prefix, [LABEL_INPUTS]: p.hash, [LABEL_INPUTS_DETAIL]: JSON.stringify(p.inputs) },

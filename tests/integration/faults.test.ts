@@ -1,11 +1,11 @@
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { createHash, randomBytes } from 'node:crypto'
 import net from 'node:net'
 import path from 'node:path'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { LABEL_TASK } from '../../lib/docker/labels.js'
-import { runCli, startCli, type CliResult } from '../helpers/cli.js'
+import { bin, runCli, runCommand, startCli, type CliResult } from '../helpers/cli.js'
 import { containersOf } from '../helpers/engine.js'
 import { httpGet, poll, within } from '../helpers/poll.js'
 import { copyExampleProject } from '../helpers/project.js'
@@ -275,6 +275,64 @@ bad('bad input: an empty wheelhouse at release time (image docker/release): refu
     rmSync(p.at('emptywh'), { recursive: true, force: true })
   }
 })
+
+// The release build has no network: a Dockerfile that asks an index (or anything online) fails
+// loudly instead of fetching, and nothing is tagged.
+bad('offline release enforced: a release Dockerfile that asks an index fails the build, tags nothing', async () => {
+  await ready()
+  rmSync(p.at('docker/onlinerelease'), { recursive: true, force: true })
+  cpSync(p.at('docker/release'), p.at('docker/onlinerelease'), { recursive: true })
+  const dockerfile = readFileSync(p.at('docker/release/Dockerfile'), 'utf8')
+  p.write('docker/onlinerelease/Dockerfile', dockerfile.replace(/^USER app$/m, `RUN PIP_NO_INDEX= pip install --index-url https://pypi.org/simple --timeout 5 --retries 0 requests-${randomBytes(3).toString('hex')}\nUSER app`))
+  const config = p.writeConfig('online-release.json', { images: { builder: 'builder', release: 'onlinerelease' } })
+  const before = await snapshot(where)
+  try {
+    const r = await cli(['release', '--config', config])
+    expectFailure(r, { message: /building docker\/onlinerelease failed at Step \d+\/\d+ : RUN PIP_NO_INDEX= pip install/, hint: /RUN step/ }, 'online release step')
+    await assertNothingLeft(before, where, 'online release step')
+  } finally {
+    rmSync(p.at('docker/onlinerelease'), { recursive: true, force: true })
+  }
+})
+
+// Root reads every file, so the unreadable-file case runs the CLI as nobody, reaching the engine
+// through the TCP proxy (the socket is root's).
+bad('bad input: an unreadable source file is named, with how to fix it', async () => {
+  await ready()
+  const proxy = await startEngineProxy()
+  const views = p.at('example/polls/views.py')
+  const modes = chmodTree(p.dir)
+  chmodSync(views, 0o000)
+  const before = await snapshot(where)
+  try {
+    const r = await runCommand('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, bin, 'build'], { cwd: p.dir, env: { DOCKER_HOST: proxy.url, HOME: '/tmp' } })
+    expectFailure(r, { message: /cannot read .*example\/polls\/views\.py \(EACCES\)/, hint: /chmod a\+r/ }, 'unreadable source file')
+    await assertNothingLeft(before, where, 'unreadable source file')
+  } finally {
+    chmodSync(views, 0o644)
+    modes.restore()
+    await proxy.close()
+  }
+})
+
+/** Let another user into the project (folders rwx, files rw, exec bits kept): the copy is root's 0700. */
+function chmodTree(root: string): { restore: () => void } {
+  const saved: [string, number][] = []
+  const walk = (d: string) => {
+    saved.push([d, statSync(d).mode & 0o7777])
+    chmodSync(d, 0o777)
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const f = path.join(d, e.name)
+      if (e.isDirectory()) walk(f)
+      else if (e.isFile()) {
+        saved.push([f, statSync(f).mode & 0o7777])
+        chmodSync(f, (statSync(f).mode & 0o7777) | 0o666)
+      }
+    }
+  }
+  walk(root)
+  return { restore: () => saved.reverse().forEach(([f, m]) => chmodSync(f, m)) }
+}
 
 // After `ready()`: the test task builds what is missing first, which is not a fault.
 bad('bad input: a missing test extra (test.extra names one pyproject.toml does not declare)', async () => {

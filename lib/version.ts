@@ -53,11 +53,6 @@ export function versionTag(git: GitState | undefined, contentHash: string): stri
   return `c${contentHash.slice(0, 12)}`
 }
 
-/** `<namespace>/<app>-<image>`: the repository every image of this project is tagged in. */
-export function imageRepo(namespace: string, app: string, image: string): string {
-  return `${namespace}/${app}-${image}`
-}
-
 /** A Docker tag is 1-128 of [A-Za-z0-9_.-], not starting with . or -. */
 export function isValidTag(tag: string): boolean {
   return /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(tag)

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto'
 import { lstat, readFile, readlink } from 'node:fs/promises'
 import path from 'node:path'
 import type { Readable } from 'node:stream'
@@ -35,18 +34,6 @@ export async function listContext(dir: string): Promise<ContextEntry[]> {
     .filter((n) => n === 'Dockerfile' || n === '.dockerignore' || keep(n))
     .sort()
     .map((name) => ({ name, abs: path.join(dir, name) }))
-}
-
-/** sha256 over names, modes and contents: equal for equal contexts, whatever the mtimes. */
-export async function hashContext(entries: ContextEntry[], extra = ''): Promise<string> {
-  const h = createHash('sha256')
-  h.update(extra)
-  for (const e of [...entries].sort((a, b) => (a.name < b.name ? -1 : 1))) {
-    const st = await lstat(e.abs)
-    h.update(`\0${e.name}\0${st.mode & 0o111 ? 'x' : '-'}\0`)
-    h.update(st.isSymbolicLink() ? `->${await readlink(e.abs)}` : await readFile(e.abs))
-  }
-  return h.digest('hex')
 }
 
 /** A tar stream of the entries, for the Engine API's /build. */

@@ -1,6 +1,6 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { imageRepo, isValidTag, ociLabels, toImageName, versionTag } from '../../lib/version.js'
+import { isValidTag, ociLabels, toImageName, versionTag } from '../../lib/version.js'
 
 const HASH = '0123456789abcdef0123456789abcdef01234567'
 
@@ -84,20 +84,6 @@ for (const [input, want] of imageNames) {
 
 ToImageName.run()
 
-// ---------------------------------------------------------------------------------------------
-const ImageRepo = suite('imageRepo')
-
-const repos: [string, string, string, string][] = [
-  ['pypackage', 'pollsite', 'base', 'pypackage/pollsite-base'],
-  ['registry.example.com/team', 'app', 'release', 'registry.example.com/team/app-release'],
-]
-for (const [ns, app, image, want] of repos) {
-  ImageRepo(want, () => {
-    assert.is(imageRepo(ns, app, image), want, `namespace "${ns}", app "${app}", image "${image}" should give "${want}"`)
-  })
-}
-
-ImageRepo.run()
 
 
 const OciLabels = suite('ociLabels')

@@ -3,6 +3,9 @@
 # from: there is no PyPI on these machines. Debian bookworm's pure-Python packages are fetched
 # with apt inside a debian:bookworm-slim container and repacked into py3-none-any wheels by
 # .ci/repack_debs.py; python3-{setuptools,wheel,pip}-whl ship real wheels that are copied.
+# python3-psycopg2 (a C extension for bookworm's CPython 3.11) becomes a binary wheel,
+# psycopg2-2.9.5-cp311-cp311-linux_x86_64.whl on amd64: it links libpq, so whatever installs it
+# needs Debian's libpq5 at run time (its DEBIAN-SOURCE file says so).
 #
 # Output: .cache/pyindex/ (override with PYINDEX_DIR), `.complete` written last with the recipe
 # hash (sha256 of this script and repack_debs.py). Idempotent: a complete folder made by the same
@@ -20,7 +23,7 @@ label=pypackage-tasks.project=ci
 packages=(
   python3-django python3-asgiref python3-sqlparse python3-tz python3-gunicorn
   python3-whitenoise python3-pytest python3-pytest-django python3-pluggy python3-iniconfig
-  python3-packaging python3-attr libjs-jquery
+  python3-packaging python3-attr libjs-jquery python3-psycopg2
   python3-setuptools-whl python3-wheel-whl python3-pip-whl
 )
 
@@ -81,21 +84,27 @@ count=$(find "$work/debs" -maxdepth 1 -name '*.deb' | wc -l)
   { echo "pyindex: expected ${#packages[@]} .deb files, got $count" >&2; exit 1; }
 echo "pyindex: downloaded $count .debs ($((SECONDS - t))s)"
 
-# 2. Extract each package into its own folder, named <package>_<version>.
+# 2. Extract each package into its own folder, named <package>_<version>, with its control
+#    file in DEBIAN/control (repack_debs.py reads a binary package's Depends from it).
 t=$SECONDS
+untar() { # deb member dir
+  ar p "$1" "$2" | tar -x -C "$3" -f - \
+    $(case $2 in *.xz) echo -J ;; *.gz) echo -z ;; *.zst) echo --zstd ;; esac)
+}
 for deb in "$work"/debs/*.deb; do
   if command -v dpkg-deb >/dev/null 2>&1; then
     dir=$work/x/$(dpkg-deb -f "$deb" Package)_$(dpkg-deb -f "$deb" Version)
     mkdir "$dir"
     dpkg-deb -x "$deb" "$dir"
+    mkdir "$dir/DEBIAN"
+    dpkg-deb -f "$deb" >"$dir/DEBIAN/control"
   else
     base=$(basename "$deb" .deb)
     dir=$work/x/${base%_*}
     dir=${dir//%3a/:}
-    mkdir "$dir"
-    member=$(ar t "$deb" | grep '^data\.tar')
-    ar p "$deb" "$member" | tar -x -C "$dir" -f - \
-      $(case $member in *.xz) echo -J ;; *.gz) echo -z ;; *.zst) echo --zstd ;; esac)
+    mkdir "$dir" "$dir/DEBIAN"
+    untar "$deb" "$(ar t "$deb" | grep '^data\.tar')" "$dir"
+    untar "$deb" "$(ar t "$deb" | grep '^control\.tar')" "$dir/DEBIAN"
   fi
 done
 echo "pyindex: extracted $count packages ($((SECONDS - t))s)"

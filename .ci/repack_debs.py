@@ -3,9 +3,13 @@
 
 Usage: repack_debs.py EXTRACTED_DIR OUT_DIR    (PYINDEX_VERBOSE=1: one line per wheel on stderr)
 
-EXTRACTED_DIR holds one sub-folder per .deb (the output of `dpkg-deb -x`). For each of them:
+EXTRACTED_DIR holds one sub-folder per .deb (the output of `dpkg-deb -x`, plus the control
+file in DEBIAN/control). For each of them:
   * usr/lib/python3/dist-packages/<name>-<version>.{egg,dist}-info plus the files that package
-    ships under dist-packages are repacked into a py3-none-any wheel;
+    ships under dist-packages are repacked into a py3-none-any wheel; a package that ships
+    CPython extension modules (python3-psycopg2: _psycopg.cpython-311-x86_64-linux-gnu.so)
+    becomes a binary wheel tagged from their file names (cp311-cp311-linux_x86_64,
+    Root-Is-Purelib: false), its DEBIAN-SOURCE naming the Debian packages it needs at run time;
   * usr/share/python-wheels/*.whl (python3-{setuptools,wheel,pip}-whl) are copied as they are;
   * anything else (libjs-jquery) is only there to resolve symlinks: Debian's Django links the
     admin's jQuery into /usr/share/javascript, and wheels must carry the real files.
@@ -50,6 +54,11 @@ SKIP_SUFFIXES = (".pyc", ".pyo")
 INFO_DROP = {"RECORD", "WHEEL", "INSTALLER", "REQUESTED", "direct_url.json", "PKG-INFO",
              "METADATA", "requires.txt", "SOURCES.txt", "dependency_links.txt",
              "not-zip-safe", "zip-safe", "installed-files.txt"}
+# CPython extension module names as Debian ships them (PEP 3149 SOABI with the multiarch
+# triplet), and the wheel platform tag (sysconfig.get_platform()) of each Debian architecture.
+EXT_MODULE = re.compile(r"\.cpython-(\d)(\d+)-([a-z0-9_]+)-linux-gnu[a-z0-9]*\.so$")
+PLATFORM = {"x86_64": "linux_x86_64", "aarch64": "linux_aarch64", "i386": "linux_i686",
+            "arm": "linux_armv7l", "powerpc64le": "linux_ppc64le", "s390x": "linux_s390x"}
 
 
 def die(msg):
@@ -244,6 +253,36 @@ def write_wheel(path, files, generated, mtime):
     os.replace(tmp, path)
 
 
+def wheel_tag(files):
+    """(tag, purelib) for the files of one distribution: py3-none-any unless it ships extension
+    modules, which must all be for one interpreter and platform."""
+    tags = set()
+    for arc, _ in files:
+        if not re.search(r"\.so(\.|$)", arc):
+            continue
+        m = EXT_MODULE.search(arc)
+        if not m or m.group(3) not in PLATFORM:
+            die("%s: cannot tell the wheel tag of this shared object" % arc)
+        py = "cp%s%s" % (m.group(1), m.group(2))
+        tags.add("%s-%s-%s" % (py, py, PLATFORM[m.group(3)]))
+    if len(tags) > 1:
+        die("extension modules for several interpreters or platforms: %s" % sorted(tags))
+    return (tags.pop(), False) if tags else ("py3-none-any", True)
+
+
+def runtime_depends(pkgdir):
+    """The non-Python entries of the package's Depends (the shared libraries an extension module
+    links), from DEBIAN/control; empty when there is no control file."""
+    control = os.path.join(pkgdir, "DEBIAN", "control")
+    if not os.path.isfile(control):
+        return []
+    with open(control, encoding="utf-8") as f:
+        headers, _ = split_metadata(f.read())
+    depends = " ".join(v for k, v in headers if k.lower() == "depends")
+    return [d.strip() for d in depends.split(",")
+            if d.strip() and not re.match(r"python3(\W|$)", d.strip())]
+
+
 def deb_label(pkgdir):
     """'python3-django 3:3.2.25-0+deb12u3' from the folder name bash gave (<package>_<version>)."""
     name = os.path.basename(pkgdir)
@@ -300,8 +339,9 @@ def repack(tree, pkgdir, info_name, out_dir):
     dist = "%s-%s" % (escaped(name), version.replace("-", "_"))
     di = dist + ".dist-info"
     newest = max(int(os.stat(real).st_mtime) for _, real in files)
-    wheel_txt = ("Wheel-Version: 1.0\nGenerator: %s\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
-                 % GENERATOR)
+    tag, purelib = wheel_tag(files)
+    wheel_txt = ("Wheel-Version: 1.0\nGenerator: %s\nRoot-Is-Purelib: %s\nTag: %s\n"
+                 % (GENERATOR, "true" if purelib else "false", tag))
     generated = [(di + "/METADATA", metadata.encode("utf-8")),
                  (di + "/WHEEL", wheel_txt.encode("utf-8"))]
     for extra in ("entry_points.txt", "top_level.txt"):
@@ -319,8 +359,12 @@ def repack(tree, pkgdir, info_name, out_dir):
             continue
         with open(p, "rb") as f:
             generated.append((di + "/" + extra, f.read()))
-    generated.append((di + "/DEBIAN-SOURCE",
-                      ("Repacked from Debian package %s\n" % deb_label(pkgdir)).encode("utf-8")))
+    source = "Repacked from Debian package %s\n" % deb_label(pkgdir)
+    if not purelib:
+        needs = runtime_depends(pkgdir)
+        if needs:
+            source += "Needs at run time the Debian packages: %s\n" % ", ".join(needs)
+    generated.append((di + "/DEBIAN-SOURCE", source.encode("utf-8")))
     copyright_dir = os.path.join(pkgdir, "usr/share/doc")
     for d in sorted(os.listdir(copyright_dir)) if os.path.isdir(copyright_dir) else []:
         c = os.path.join(copyright_dir, d, "copyright")
@@ -329,7 +373,7 @@ def repack(tree, pkgdir, info_name, out_dir):
                 generated.append((di + "/licenses/debian-copyright", f.read()))
             break
 
-    whl = os.path.join(out_dir, dist + "-py3-none-any.whl")
+    whl = os.path.join(out_dir, "%s-%s.whl" % (dist, tag))
     write_wheel(whl, files, generated, newest)
     return os.path.basename(whl), canonical(name), version, reqs, restored
 

@@ -3,7 +3,7 @@
 ARG OS_IMAGE=debian:bookworm-slim
 FROM ${OS_IMAGE} AS base
 RUN apt-get update \
- && apt-get install -y --no-install-recommends python3 python3-venv tzdata \
+ && apt-get install -y --no-install-recommends python3 python3-venv tzdata libpq5 \
  && rm -rf /var/lib/apt/lists/*
 RUN python3 -m venv /appenv
 ENV VIRTUAL_ENV=/appenv PATH=/appenv/bin:$PATH PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_DISABLE_PIP_VERSION_CHECK=1

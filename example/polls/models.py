@@ -10,3 +10,9 @@ class Question(models.Model):
 
     def __str__(self):
         return self.text
+
+
+class Visit(models.Model):
+    """One row per visit to /visits: the page that writes to the database, then reads it back."""
+
+    at = models.DateTimeField(auto_now_add=True)

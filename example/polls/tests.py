@@ -42,3 +42,9 @@ class HealthzTests(TestCase):
         self.assertEqual(response.status_code, 200)
         self.assertEqual(response["Content-Type"], "text/plain")
         self.assertEqual(response.content, b"ok")
+
+
+class VisitsTests(TestCase):
+    def test_each_visit_writes_a_row_and_reads_the_count(self):
+        self.assertEqual(self.client.get("/visits").content, b"visits: 1")
+        self.assertEqual(self.client.get("/visits").content, b"visits: 2")

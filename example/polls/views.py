@@ -3,7 +3,7 @@ from django.shortcuts import render
 
 import speedups
 
-from .models import Question
+from .models import Question, Visit
 
 CHECKSUM_INPUT = b"pollsite"
 
@@ -15,6 +15,12 @@ def index(request):
         "checksum": speedups.checksum(CHECKSUM_INPUT),
     }
     return render(request, "polls/index.html", context)
+
+
+def visits(request):
+    """Write a row, then read the count back: proves the database takes writes."""
+    Visit.objects.create()
+    return HttpResponse(f"visits: {Visit.objects.count()}", content_type="text/plain")
 
 
 def healthz(request):

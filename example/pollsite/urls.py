@@ -6,5 +6,6 @@ from polls import views
 urlpatterns = [
     path("", views.index, name="index"),
     path("healthz", views.healthz, name="healthz"),
+    path("visits", views.visits, name="visits"),
     path("admin/", admin.site.urls),
 ]

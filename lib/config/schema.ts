@@ -49,5 +49,6 @@ export interface Config {
   release: { settings: string | null; wsgi: string | null; port: number }
   run: { hostPort: number; env: Record<string, string> }
   test: { extra: string; command: string[] }
+  environment: { database: string }
   registry: string | null
 }

@@ -5,6 +5,12 @@ import type { Docker } from './client.js'
 
 export interface ContainerSpec {
   image: string
+  /** A fixed name (environments find their containers by it); otherwise the engine picks one. */
+  name?: string
+  /** A user-defined network to join (the release environment's). */
+  network?: string
+  /** Start and let go: no attach, no wait, so this process can exit while the container runs. */
+  detached?: boolean
   cmd?: string[]
   entrypoint?: string[]
   env?: Record<string, string>
@@ -45,6 +51,17 @@ function lineSplitter(onLine: (l: string) => void): PassThrough {
   return pt
 }
 
+function startError(e: unknown, spec: ContainerSpec): UserError {
+  const msg = (e as Error).message
+  if (/port is already allocated|address already in use/i.test(msg)) {
+    return new UserError(`host port ${spec.publish?.hostPort} on 127.0.0.1 is already in use`, {
+      hint: 'stop what uses it, or pick another port with --port (0 = any free port)',
+      cause: e,
+    })
+  }
+  return new UserError(`cannot start a container from ${spec.image}: ${msg.split('\n')[0]}`, { cause: e })
+}
+
 /** Create, attach and start a container. The caller must `remove()` it in a `finally`. */
 export async function startContainer(docker: Docker, spec: ContainerSpec, signal?: AbortSignal): Promise<Running> {
   if (signal?.aborted) throw interrupted(signal)
@@ -52,6 +69,7 @@ export async function startContainer(docker: Docker, spec: ContainerSpec, signal
   let container: Dockerode.Container
   try {
     container = await docker.createContainer({
+      name: spec.name,
       Image: spec.image,
       Cmd: spec.cmd,
       Entrypoint: spec.entrypoint,
@@ -64,6 +82,7 @@ export async function startContainer(docker: Docker, spec: ContainerSpec, signal
         // A real init as PID 1: signals reach the app even while a shell script runs first.
         Init: true,
         Binds: spec.binds,
+        NetworkMode: spec.network,
         PortBindings: port ? { [port]: [{ HostIp: '127.0.0.1', HostPort: spec.publish!.hostPort ? String(spec.publish!.hostPort) : '' }] } : undefined,
       },
     })
@@ -80,6 +99,17 @@ export async function startContainer(docker: Docker, spec: ContainerSpec, signal
     } catch (e) {
       // Already gone (removed by hand, or the engine cleaned it up) is the state we want.
       if ((e as { statusCode?: number }).statusCode !== 404) throw e
+    }
+  }
+  if (spec.detached) {
+    try {
+      await container.start()
+      const info = await container.inspect()
+      const hostPort = port ? Number(info.NetworkSettings.Ports?.[port]?.[0]?.HostPort) || undefined : undefined
+      return { id: container.id, container, hostPort, exited: new Promise<number>(() => {}), remove }
+    } catch (e) {
+      await remove()
+      throw startError(e, spec)
     }
   }
   try {
@@ -109,14 +139,7 @@ export async function startContainer(docker: Docker, spec: ContainerSpec, signal
     try {
       await container.start()
     } catch (e) {
-      const msg = (e as Error).message
-      if (/port is already allocated|address already in use/i.test(msg)) {
-        throw new UserError(`host port ${spec.publish?.hostPort} on 127.0.0.1 is already in use`, {
-          hint: 'stop what uses it, or pick another port with --port (0 = any free port)',
-          cause: e,
-        })
-      }
-      throw new UserError(`cannot start a container from ${spec.image}: ${msg.split('\n')[0]}`, { cause: e })
+      throw startError(e, spec)
     }
     let hostPort: number | undefined
     if (port) {

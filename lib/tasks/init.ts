@@ -30,7 +30,7 @@ endif
 
 export const init: TaskDef = {
   name: 'init',
-  description: 'Scaffold docker/{base,builder,release}, .pypackagerc.json and a Makefile into this Python project',
+  description: 'Scaffold docker/{base,builder,release,postgres}, .pypackagerc.json and a Makefile into this Python project',
   args: [],
   options: [
     { name: 'force', description: 'overwrite files that exist' },
@@ -59,7 +59,7 @@ export const init: TaskDef = {
       release: { settings: settings ?? null, wsgi: wsgi ?? null },
     }
     const files: [string, () => Promise<void>][] = [
-      ...['base', 'builder', 'release'].map((img) => [`docker/${img}`, () => cp(path.join(builtinDockerDir, img), path.join(root, 'docker', img), { recursive: true })] as [string, () => Promise<void>]),
+      ...['base', 'builder', 'release', 'postgres'].map((img) => [`docker/${img}`, () => cp(path.join(builtinDockerDir, img), path.join(root, 'docker', img), { recursive: true })] as [string, () => Promise<void>]),
       ['.pypackagerc.json', () => writeFile(path.join(root, '.pypackagerc.json'), JSON.stringify(config, null, 2) + '\n')],
       ['Makefile', () => writeFile(path.join(root, 'Makefile'), MAKEFILE)],
     ]

@@ -15,9 +15,17 @@ export async function poll<T>(what: string, check: () => Promise<T | undefined>,
 }
 
 /** GET a URL on loopback: status and body. */
-export async function httpGet(url: string): Promise<{ status: number; body: string; type: string }> {
-  const res = await fetch(url, { signal: AbortSignal.timeout(5000) })
-  return { status: res.status, body: await res.text(), type: res.headers.get('content-type') ?? '' }
+export async function httpGet(url: string, timeoutMs = 5000): Promise<{ status: number; body: string; type: string }> {
+  // Our own (ref'd) timer, not AbortSignal.timeout: its timer is unref'd, and a request waiting
+  // on a connection the port proxy accepted would then let the test process exit early.
+  const controller = new AbortController()
+  const timer = setTimeout(() => controller.abort(new Error(`no answer from ${url} within ${timeoutMs} ms`)), timeoutMs)
+  try {
+    const res = await fetch(url, { signal: controller.signal })
+    return { status: res.status, body: await res.text(), type: res.headers.get('content-type') ?? '' }
+  } finally {
+    clearTimeout(timer)
+  }
 }
 
 /** `promise`, or a rejection naming `what` when it takes longer than `ms`: a bound on every wait. */

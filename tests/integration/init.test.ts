@@ -25,7 +25,7 @@ init.after(async () => {
 init('init scaffolds docker/, .pypackagerc.json and a Makefile, finding the Django modules', async () => {
   const r = await cli(['init', '--no-index', '--find-links', path.join(repoRoot, '.cache/pyindex')])
   assert.is(r.code, 0, r.stderr)
-  for (const f of ['docker/base/Dockerfile', 'docker/base/entrypoint.sh', 'docker/builder/Dockerfile', 'docker/release/Dockerfile', '.pypackagerc.json', 'Makefile']) {
+  for (const f of ['docker/base/Dockerfile', 'docker/base/entrypoint.sh', 'docker/builder/Dockerfile', 'docker/release/Dockerfile', 'docker/postgres/Dockerfile', '.pypackagerc.json', 'Makefile']) {
     assert.ok(existsSync(path.join(dir, f)), `${f} is written`)
   }
   const config = JSON.parse(readFileSync(path.join(dir, '.pypackagerc.json'), 'utf8'))

@@ -109,7 +109,7 @@ interface Bad {
 const bad: Bad[] = [
   { name: 'a misspelt top-level key', input: { namspace: 'x' }, key: 'namspace', message: /^unknown key "namspace"$/, fix: /did you mean "namespace"\?/ },
   { name: 'a misspelt nested key', input: { pip: { indexURL: 'x' } }, key: 'pip.indexURL', message: /unknown key "pip\.indexURL"/, fix: /did you mean "pip\.indexUrl"\?/ },
-  { name: 'an unknown key like no known one', input: { zzzzzzzz: 1 }, key: 'zzzzzzzz', message: /unknown key "zzzzzzzz"/, fix: /^remove it; known keys: namespace, registry, app, source, .*test, run$/ },
+  { name: 'an unknown key like no known one', input: { zzzzzzzz: 1 }, key: 'zzzzzzzz', message: /unknown key "zzzzzzzz"/, fix: /^remove it; known keys: namespace, registry, app, source, .*test, run, environment$/ },
   { name: 'an unknown nested key like no known one', input: { images: { zzzzzzzz: 'x' } }, key: 'images.zzzzzzzz', message: /unknown key "images\.zzzzzzzz"/, fix: /known keys of "images": builder, release$/ },
   { name: 'a string for a boolean', input: { pip: { noIndex: 'yes' } }, key: 'pip.noIndex', message: /"pip\.noIndex" must be a boolean, got string "yes"/, fix: /set "pip\.noIndex" to a boolean/ },
   { name: 'a number in a string array', input: { pip: { findLinks: [3] } }, key: 'pip.findLinks[0]', message: /"pip\.findLinks\[0\]" must be a string, got integer 3/, fix: /set "pip\.findLinks\[0\]" to a string/ },

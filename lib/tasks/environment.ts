@@ -1,0 +1,189 @@
+import { existsSync } from 'node:fs'
+import { rm } from 'node:fs/promises'
+import path from 'node:path'
+import { Readable } from 'node:stream'
+import type { Context } from '../context.js'
+import { findImage } from '../docker/client.js'
+import { LABEL_PROJECT } from '../docker/labels.js'
+import { UserError } from '../errors.js'
+import { execute } from '../graph/execute.js'
+import { withProjectLock } from '../lock.js'
+import { environment, ensureInfrastructure, running, runOnce, startDatabase, startWeb, stopEnvironment } from '../pipeline/environment.js'
+import { loadGraph } from '../pipeline/images.js'
+import { pipelineNodes } from '../pipeline/plan.js'
+import { releaseManifestPath } from '../pipeline/release.js'
+import { parseConcurrency } from './plan-images.js'
+import type { TaskDef } from './types.js'
+
+function parsePort(value: string | boolean | undefined, fallback: number): number {
+  if (value === undefined) return fallback
+  const n = typeof value === 'string' ? Number(value) : NaN
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new UserError(`--port must be a port number from 0 to 65535, got ${JSON.stringify(value)}`, { hint: '0 picks any free port' })
+  return n
+}
+
+/** The database image is built like any other of ours when missing (or stale); the app must exist. */
+async function prepare(ctx: Context) {
+  const env = environment(ctx)
+  const docker = await ctx.docker()
+  if (!(await findImage(docker, env.webImage))) throw new UserError(`image ${env.webImage} does not exist`, { hint: 'build it first: pypackage-tasks release' })
+  const nodes = await pipelineNodes(ctx, await loadGraph(ctx), [ctx.project.config.environment.database], { releaseBuildsWheels: false })
+  await withProjectLock(ctx.project.root, 'start', { signal: ctx.signal, onWait: (message) => ctx.emit({ type: 'info', message }) }, () =>
+    execute(nodes, ctx, { emit: ctx.emit, concurrency: parseConcurrency(undefined) }),
+  )
+  const { password } = await ensureInfrastructure(docker, env)
+  return { env, password }
+}
+
+export const start: TaskDef = {
+  name: 'start',
+  description: 'Start the release environment: PostgreSQL and the app on a private network (DATABASE_URL)',
+  args: [],
+  options: [{ name: 'port', value: 'N', description: 'host port for the app (default: run.hostPort, 8000; 0 = any free port)' }],
+  async run(ctx, args) {
+    const { env, password } = await prepare(ctx)
+    await startDatabase(ctx, env, password)
+    const port = await startWeb(ctx, env, password, parsePort(args.options.port, ctx.project.config.run.hostPort))
+    ctx.emit({ type: 'info', message: `started ${env.db} and ${env.web}: http://127.0.0.1:${port}/ (pypackage-tasks stop to stop, logs to read)` })
+    return 0
+  },
+}
+
+export const bootstrap: TaskDef = {
+  name: 'bootstrap',
+  description: 'Wait for the database, migrate, collectstatic, create a superuser from DJANGO_SUPERUSER_* variables',
+  args: [],
+  options: [],
+  notes: 'The superuser comes from DJANGO_SUPERUSER_USERNAME, DJANGO_SUPERUSER_EMAIL and DJANGO_SUPERUSER_PASSWORD in your environment; an existing one is left as it is.',
+  async run(ctx) {
+    const { env, password } = await prepare(ctx)
+    await startDatabase(ctx, env, password)
+    const steps: [string, string[], { user?: string; env?: Record<string, string> }][] = [
+      ['migrate', ['python', '-m', 'django', 'migrate', '--noinput'], {}],
+      // Static files live in the image (collected at build, root-owned): re-collecting checks them.
+      ['collectstatic', ['python', '-m', 'django', 'collectstatic', '--noinput', '-v', '0'], { user: 'root' }],
+    ]
+    const su = ['USERNAME', 'EMAIL', 'PASSWORD'].map((k) => process.env[`DJANGO_SUPERUSER_${k}`])
+    if (su.every(Boolean)) {
+      const script = 'import django, os; django.setup(); from django.contrib.auth import get_user_model as g; U = g(); n = os.environ["DJANGO_SUPERUSER_USERNAME"]; U.objects.filter(username=n).exists() or U.objects.create_superuser(n, os.environ["DJANGO_SUPERUSER_EMAIL"], os.environ["DJANGO_SUPERUSER_PASSWORD"]); print("superuser", n)'
+      steps.push(['superuser', ['python', '-c', script], { env: { DJANGO_SUPERUSER_USERNAME: su[0]!, DJANGO_SUPERUSER_EMAIL: su[1]!, DJANGO_SUPERUSER_PASSWORD: su[2]! } }])
+    } else {
+      ctx.emit({ type: 'info', message: 'bootstrap: no superuser (set DJANGO_SUPERUSER_USERNAME, _EMAIL and _PASSWORD to create one)' })
+    }
+    for (const [name, cmd, opts] of steps) {
+      ctx.emit({ type: 'info', message: `bootstrap: ${name}` })
+      const code = await runOnce(ctx, env, password, cmd, opts)
+      if (code !== 0) throw new UserError(`bootstrap: ${name} exited with code ${code}`, { hint: 'its output is above' })
+    }
+    return 0
+  },
+}
+
+export const manage: TaskDef = {
+  name: 'manage',
+  description: 'Run a Django management command in the release image against the environment\'s database',
+  args: [{ name: 'command', description: 'e.g. migrate, showmigrations, createsuperuser (options after --)', variadic: true, required: true }],
+  options: [],
+  notes: 'Options for the command go after `--`: `manage -- createsuperuser --noinput`. The exit code is the command\'s.',
+  async run(ctx, args) {
+    const argv = [...args.positional, ...args.rest]
+    if (!argv.length) throw new UserError('manage needs a management command', { hint: 'e.g. pypackage-tasks manage showmigrations' })
+    const { env, password } = await prepare(ctx)
+    await startDatabase(ctx, env, password)
+    return runOnce(ctx, env, password, ['python', '-m', 'django', ...argv])
+  },
+}
+
+export const stop: TaskDef = {
+  name: 'stop',
+  description: 'Stop and remove the environment\'s containers (the database volume stays)',
+  args: [],
+  options: [],
+  async run(ctx) {
+    const stopped = await stopEnvironment(await ctx.docker(), environment(ctx))
+    ctx.emit({ type: 'info', message: stopped.length ? `stopped ${stopped.join(', ')}` : 'nothing was running' })
+    return 0
+  },
+}
+
+export const logs: TaskDef = {
+  name: 'logs',
+  description: 'Print the app\'s (or the database\'s: logs db) output; --follow keeps reading',
+  args: [{ name: 'service', description: 'web (default) or db' }],
+  options: [{ name: 'follow', description: 'keep printing until Ctrl-C' }, { name: 'tail', value: 'N', description: 'last N lines (default 100)' }],
+  async run(ctx, args) {
+    const env = environment(ctx)
+    const service = args.positional[0] ?? 'web'
+    if (service !== 'web' && service !== 'db') throw new UserError(`no service "${service}"`, { hint: 'logs web, or logs db' })
+    const name = service === 'web' ? env.web : env.db
+    const docker = await ctx.docker()
+    if (!(await running(docker, name))) throw new UserError(`${name} is not running`, { hint: 'start it: pypackage-tasks start' })
+    const follow = args.options.follow === true
+    const tail = typeof args.options.tail === 'string' ? Number(args.options.tail) : 100
+    const container = docker.getContainer(name)
+    // demuxStream writes each stream's chunks here; lines become output events.
+    const split = (stream: 'stdout' | 'stderr') => {
+      let buf = ''
+      return {
+        write: (c: Buffer) => {
+          buf += c.toString()
+          let nl
+          while ((nl = buf.indexOf('\n')) >= 0) {
+            ctx.emit({ type: 'output', stream, line: buf.slice(0, nl) })
+            buf = buf.slice(nl + 1)
+          }
+          return true
+        },
+      }
+    }
+    if (!follow) {
+      const raw = (await container.logs({ stdout: true, stderr: true, tail, follow: false })) as unknown as Buffer
+      const out = split('stdout')
+      const err = split('stderr')
+      docker.modem.demuxStream(Readable.from([raw]), out as never, err as never)
+      return 0
+    }
+    const stream = (await container.logs({ stdout: true, stderr: true, tail, follow: true, abortSignal: ctx.signal } as never)) as unknown as NodeJS.ReadableStream
+    docker.modem.demuxStream(stream, split('stdout') as never, split('stderr') as never)
+    await new Promise<void>((resolve) => {
+      stream.on('end', resolve)
+      stream.on('error', () => resolve())
+      ctx.signal.addEventListener('abort', () => resolve(), { once: true })
+    })
+    return 0
+  },
+}
+
+export const clean: TaskDef = {
+  name: 'clean',
+  description: 'Remove what this project created: containers, networks, volumes, images (by label) and the wheelhouse',
+  args: [],
+  options: [],
+  async run(ctx) {
+    const docker = await ctx.docker()
+    const filters = { label: [`${LABEL_PROJECT}=${ctx.project.prefix}`] }
+    const removed = { containers: 0, networks: 0, volumes: 0, images: 0 }
+    for (const c of await docker.listContainers({ all: true, filters })) {
+      await docker.getContainer(c.Id).remove({ force: true, v: true })
+      removed.containers++
+    }
+    for (const n of await docker.listNetworks({ filters })) {
+      await docker.getNetwork(n.Id).remove()
+      removed.networks++
+    }
+    for (const v of (await docker.listVolumes({ filters })).Volumes ?? []) {
+      await docker.getVolume(v.Name).remove()
+      removed.volumes++
+    }
+    // Newest first: children go before the parents they are built FROM.
+    for (const img of (await docker.listImages({ filters })).sort((a, b) => b.Created - a.Created)) {
+      for (const tag of img.RepoTags ?? []) await docker.getImage(tag).remove({ noprune: false }).catch((e: { statusCode?: number }) => { if (e.statusCode !== 404) throw e })
+      if (await findImage(docker, img.Id)) await docker.getImage(img.Id).remove({ force: true })
+      removed.images++
+    }
+    const { wheelhouse, root } = ctx.project
+    for (const p of [wheelhouse, releaseManifestPath(wheelhouse)]) if (existsSync(p)) await rm(p, { recursive: true, force: true })
+    ctx.emit({ type: 'info', message: `removed ${removed.containers} containers, ${removed.networks} networks, ${removed.volumes} volumes, ${removed.images} images and ${path.relative(root, wheelhouse)}` })
+    return 0
+  },
+}

@@ -53,6 +53,24 @@ init('release --smoke with no further edits: the app answers / and its static fi
   assert.equal(await containersOf(project), [], 'nothing left running')
 })
 
+init('zero config: a project with only a pyproject.toml uses the built-in Dockerfiles', async () => {
+  const bare = mkdtempSync(path.join(os.tmpdir(), 'pptest-bare-'))
+  const name = `bare-${process.pid}`
+  try {
+    writeFileSync(path.join(bare, 'pyproject.toml'), `[project]\nname = "${name}"\nversion = "0.1.0"\n`)
+    const plan = await runCli(['plan'], { cwd: bare })
+    assert.is(plan.code, 0, plan.stderr)
+    assert.match(plan.stdout, /Image docker\/base \(built-in\)/, `the tool's own Dockerfiles are used:\n${plan.stdout}`)
+    assert.match(plan.stdout, /Image docker\/release \(built-in\)/)
+    const base = await runCli(['image', 'docker/base'], { cwd: bare })
+    assert.is(base.code, 0, base.stderr)
+    assert.match(base.stdout, new RegExp(`pypackage/${name}-base:c[0-9a-f]{12}`), 'built from the built-in Dockerfile, named after the pyproject')
+  } finally {
+    await removeProject(`pypackage/${name}`)
+    rmSync(bare, { recursive: true, force: true })
+  }
+})
+
 init('init outside a Python project says where to run it', async () => {
   const empty = mkdtempSync(path.join(os.tmpdir(), 'pptest-init-empty-'))
   try {

@@ -101,13 +101,14 @@ export function assertPythonProject(project: Project): void {
  * Django settings and WSGI modules: from config, else found in the source (`<pkg>/settings.py`,
  * `<pkg>/wsgi.py`), so a standard `startproject` layout needs no configuration.
  */
-export async function djangoModules(project: Project): Promise<{ settings?: string; wsgi?: string }> {
-  const { settings, wsgi } = project.config.release
+export async function djangoModules(source: string, configured: { settings: string | null; wsgi: string | null }): Promise<{ settings?: string; wsgi?: string }> {
   const find = async (file: string) => {
-    const hits = await fg([`*/${file}`, `src/*/${file}`], { cwd: project.source, ignore: ['**/node_modules/**', 'build/**'] })
+    const hits = await fg([`*/${file}`, `src/*/${file}`], { cwd: source, ignore: ['**/node_modules/**', 'build/**'] })
     return hits.sort()[0]?.replace(/^src\//, '').replace(/\.py$/, '').replace(/\//g, '.')
   }
-  const s = settings ?? (await find('settings.py'))
-  const w = wsgi ?? ((await find('wsgi.py')) ? `${await find('wsgi.py')}:application` : undefined)
-  return { settings: s, wsgi: w }
+  const wsgiModule = configured.wsgi ? undefined : await find('wsgi.py')
+  return {
+    settings: configured.settings ?? (await find('settings.py')),
+    wsgi: configured.wsgi ?? (wsgiModule ? `${wsgiModule}:application` : undefined),
+  }
 }

@@ -29,7 +29,7 @@ export async function wheelEntries(ctx: Context): Promise<ContextEntry[]> {
 
 /** Build args the release Dockerfile reads: how to run the app. */
 export async function releaseBuildArgs(ctx: Context): Promise<Record<string, string>> {
-  const { settings, wsgi } = await djangoModules(ctx.project)
+  const { settings, wsgi } = await djangoModules(ctx.project.source, ctx.project.config.release)
   if (!wsgi) {
     throw new UserError('cannot tell which WSGI application to serve', {
       hint: 'set "release.wsgi" in .pypackagerc.json, e.g. "mysite.wsgi:application"',

@@ -45,7 +45,7 @@ export const init: TaskDef = {
     }
     const pyproject = existsSync(path.join(root, 'pyproject.toml')) ? await readFile(path.join(root, 'pyproject.toml'), 'utf8') : ''
     const app = toImageName(pyprojectName(pyproject) ?? path.basename(root))
-    const { settings, wsgi } = await djangoModules({ source: root, config: { release: { settings: null, wsgi: null } } } as never)
+    const { settings, wsgi } = await djangoModules(root, { settings: null, wsgi: null })
     const findLinks = typeof args.options['find-links'] === 'string' ? [args.options['find-links']] : []
     if (args.options['no-index'] === true && !findLinks.length) {
       throw new UserError('--no-index needs --find-links DIR: pip must find the wheels somewhere', { hint: 'e.g. init --no-index --find-links ./wheels-offline' })

@@ -1,3 +1,5 @@
+import { existsSync, readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import type { Context } from '../../lib/context.js'
@@ -52,3 +54,15 @@ for (const name of unknown) {
 }
 
 FindTask.run()
+
+
+const Scripts = suite('scripts/')
+const scriptsDir = fileURLToPath(new URL('../../../scripts/', import.meta.url))
+for (const t of tasks) {
+  Scripts(`scripts/${t.name}.mjs runs the ${t.name} task through lib/`, () => {
+    const file = `${scriptsDir}${t.name}.mjs`
+    assert.ok(existsSync(file), `every task has a zx script: ${file}`)
+    assert.match(readFileSync(file, 'utf8'), `runScript('${t.name}', import.meta.url)`, 'it only forwards to lib/')
+  })
+}
+Scripts.run()

@@ -115,7 +115,7 @@ export function imageNode(ctx: Context, graph: ImageGraph, name: string, extras?
       const atTag = await findImage(docker, ref)
       if (atTag?.labels[LABEL_INPUTS] === hash) return { skip: { id: atTag.id, ref, inputs }, why: `up to date (${ref})` }
       const previous = await findImage(docker, `${node.repo}:latest`)
-      if (previous?.labels[LABEL_INPUTS] === hash) return { skip: { id: previous.id, ref, inputs }, why: `up to date (${node.repo}:latest, tagged ${ref})` }
+      if (previous?.labels[LABEL_INPUTS] === hash) return { skip: { id: previous.id, ref, inputs }, why: `up to date (${node.repo}:latest has the same inputs as ${ref})` }
       const recorded = previous?.labels[LABEL_INPUTS_DETAIL]
       const why = explainChanges(recorded ? (JSON.parse(recorded) as Inputs) : undefined, inputs, (p) => imageLabel(c, graph.get(p) ?? node))
       return { run: true, why }

@@ -102,3 +102,13 @@ export function mainHelp(tasks: TaskDef[]): string {
     'Run `pypackage-tasks <task> --help` for a task\'s arguments.',
   ].join('\n')
 }
+
+/** `--port N`: a port number, 0 for any free one; `fallback` when the option is absent. */
+export function parsePort(value: string | boolean | undefined, fallback: number): number {
+  if (value === undefined) return fallback
+  const n = typeof value === 'string' ? Number(value) : NaN
+  if (!Number.isInteger(n) || n < 0 || n > 65535) {
+    throw new UserError(`--port must be a port number from 0 to 65535, got ${JSON.stringify(value)}`, { hint: '0 picks any free port' })
+  }
+  return n
+}

@@ -3,7 +3,7 @@ import type { Context } from '../context.js'
 import { labelsFor } from '../docker/labels.js'
 import { runContainer } from '../docker/run.js'
 import { UserError } from '../errors.js'
-import { EXCLUDE_ANYWHERE, EXCLUDE_TOP, MOUNT, pipEnv, pipHint, readManifest } from './wheels.js'
+import { MOUNT, pipEnv, pipHint, readManifest, tarExcludes } from './wheels.js'
 
 /** Printed by the test script once the app is installed: after it, the exit code is the tests'. */
 export const TESTS_START = 'pypackage-tasks: running'
@@ -16,7 +16,6 @@ const NO_EXTRA = 97
  * (tests and their config live there; the source stays untouched).
  */
 export function testScript(opts: { appWheel: string; extra: string; wheelhouseRel?: string }): string {
-  const excludes = [...EXCLUDE_ANYWHERE.map((e) => `--exclude='${e}'`), ...[...EXCLUDE_TOP, ...(opts.wheelhouseRel ? [opts.wheelhouseRel] : [])].map((e) => `--exclude='./${e}'`)].join(' ')
   const wheel = `${MOUNT.wheelhouse}/${opts.appWheel}`
   return [
     'set -eu',
@@ -28,7 +27,7 @@ export function testScript(opts: { appWheel: string; extra: string; wheelhouseRe
     `sys.exit(0 if sys.argv[2] in extras else ${NO_EXTRA})`,
     'PY',
     `pip install -q --find-links ${MOUNT.wheelhouse} '${wheel}[${opts.extra}]'`,
-    `mkdir -p /tmp/src && tar -C ${MOUNT.source} ${excludes} -cf - . | tar -C /tmp/src -xf -`,
+    `mkdir -p /tmp/src && tar -C ${MOUNT.source} ${tarExcludes(opts.wheelhouseRel)} -cf - . | tar -C /tmp/src -xf -`,
     'cd /tmp/src',
     `echo '${TESTS_START}' "$*"`,
     'exec "$@"',

@@ -114,7 +114,8 @@ export function packagesToBuild(previous: WheelManifest | undefined, inputs: Inp
   return pkgs.filter((p) => changed.has(p.key) || !previous.packages[p.key]).map((p) => p.key)
 }
 
-const tarExcludes = (wheelhouseRel?: string) =>
+/** `tar --exclude` flags for copying a package's source in the builder (the same rules as its inputs). */
+export const tarExcludes = (wheelhouseRel?: string) =>
   [...EXCLUDE_ANYWHERE.map((e) => `--exclude='${e}'`), ...[...EXCLUDE_TOP, ...(wheelhouseRel ? [wheelhouseRel] : [])].map((e) => `--exclude='./${e}'`)].join(' ')
 
 /**

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs'
 import { rm } from 'node:fs/promises'
 import path from 'node:path'
 import { Readable } from 'node:stream'
+import { parsePort } from '../args.js'
 import type { Context } from '../context.js'
 import { findImage } from '../docker/client.js'
 import { LABEL_PROJECT } from '../docker/labels.js'
@@ -14,13 +15,6 @@ import { pipelineNodes } from '../pipeline/plan.js'
 import { releaseManifestPath } from '../pipeline/release.js'
 import { parseConcurrency } from './plan-images.js'
 import type { TaskDef } from './types.js'
-
-function parsePort(value: string | boolean | undefined, fallback: number): number {
-  if (value === undefined) return fallback
-  const n = typeof value === 'string' ? Number(value) : NaN
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new UserError(`--port must be a port number from 0 to 65535, got ${JSON.stringify(value)}`, { hint: '0 picks any free port' })
-  return n
-}
 
 /** The database image is built like any other of ours when missing (or stale); the app must exist. */
 async function prepare(ctx: Context) {

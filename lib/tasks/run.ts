@@ -1,18 +1,10 @@
+import { parsePort } from '../args.js'
 import type { Context } from '../context.js'
 import { findImage } from '../docker/client.js'
 import { labelsFor } from '../docker/labels.js'
 import { runContainer, startContainer } from '../docker/run.js'
 import { UserError, interrupted } from '../errors.js'
 import type { TaskArgs, TaskDef } from './types.js'
-
-function parsePort(value: string | boolean | undefined, fallback: number): number {
-  if (value === undefined) return fallback
-  const n = Number(value)
-  if (!Number.isInteger(n) || n < 0 || n > 65535) {
-    throw new UserError(`--port must be a port number from 0 to 65535, got ${JSON.stringify(value)}`, { hint: '0 picks any free port' })
-  }
-  return n
-}
 
 async function releaseRef(ctx: Context, args: TaskArgs): Promise<string> {
   const ref = typeof args.options.image === 'string' ? args.options.image : `${ctx.project.prefix}-${ctx.project.config.images.release}:latest`

@@ -6,6 +6,7 @@ import { findImage } from '../docker/client.js'
 import { LABEL_PROJECT, LABEL_TASK } from '../docker/labels.js'
 import { runContainer, startContainer } from '../docker/run.js'
 import { UserError, interrupted } from '../errors.js'
+import { releaseRepo } from './release.js'
 
 /** A release environment: the app and its PostgreSQL on a private network of this project. */
 export interface Environment {
@@ -27,7 +28,7 @@ export const DB_NAME = 'app'
 
 export function environment(ctx: Context): Environment {
   const stem = ctx.project.prefix.replace(/[^a-zA-Z0-9_.-]+/g, '-')
-  const { images, environment: env } = ctx.project.config
+  const { environment: env } = ctx.project.config
   return {
     stem,
     network: `${stem}-net`,
@@ -35,7 +36,7 @@ export function environment(ctx: Context): Environment {
     db: `${stem}-db`,
     web: `${stem}-web`,
     dbImage: `${ctx.project.prefix}-${env.database}:latest`,
-    webImage: `${ctx.project.prefix}-${images.release}:latest`,
+    webImage: `${releaseRepo(ctx.project)}:latest`,
     labels: { [LABEL_PROJECT]: ctx.project.prefix, [LABEL_TASK]: 'environment' },
   }
 }

@@ -5,7 +5,7 @@ import { labelsFor } from '../docker/labels.js'
 import type { Context } from '../context.js'
 import type { ContextEntry } from '../docker/context.js'
 import { UserError } from '../errors.js'
-import { djangoModules } from '../project.js'
+import { djangoModules, type Project } from '../project.js'
 import { readManifest } from './wheels.js'
 
 /**
@@ -42,6 +42,14 @@ export async function releaseBuildArgs(ctx: Context): Promise<Record<string, str
   }
 }
 
+/** Where the release Dockerfile records what pip installed (read by inspect and copied out). */
+export const IMAGE_MANIFEST = '/app/pypackage-manifest.json'
+
+/** `<namespace>/<app>-release`: the repository of the image we ship. */
+export function releaseRepo(project: Project): string {
+  return `${project.prefix}-${project.config.images.release}`
+}
+
 /** Where the release manifest is written next to the wheelhouse: `<wheelhouse>-manifest.json`. */
 export function releaseManifestPath(wheelhouse: string): string {
   return `${wheelhouse}-manifest.json`
@@ -49,7 +57,7 @@ export function releaseManifestPath(wheelhouse: string): string {
 
 /** Copy the image's record of what pip installed next to the wheelhouse (written atomically). */
 export async function writeReleaseManifest(ctx: Context, imageId: string): Promise<void> {
-  const text = await readFileFromImage(await ctx.docker(), imageId, '/app/pypackage-manifest.json', labelsFor(ctx.project.prefix, 'release', ctx.runId))
+  const text = await readFileFromImage(await ctx.docker(), imageId, IMAGE_MANIFEST, labelsFor(ctx.project.prefix, 'release', ctx.runId))
   if (text === undefined) return // a release Dockerfile of the user's own that keeps no manifest
   const file = releaseManifestPath(ctx.project.wheelhouse)
   await writeFile(`${file}.tmp`, text)

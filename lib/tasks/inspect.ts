@@ -1,10 +1,8 @@
 import { readFileFromImage } from '../docker/files.js'
 import { labelsFor } from '../docker/labels.js'
 import { UserError } from '../errors.js'
+import { IMAGE_MANIFEST, releaseRepo } from '../pipeline/release.js'
 import type { TaskDef } from './types.js'
-
-/** Where the release Dockerfile records what pip installed. */
-export const IMAGE_MANIFEST = '/app/pypackage-manifest.json'
 
 export interface InstalledWheel {
   name: string
@@ -19,7 +17,7 @@ export const inspect: TaskDef = {
   args: [{ name: 'image', description: 'image to read (default: <namespace>/<app>-release:latest)' }],
   options: [],
   async run(ctx, args) {
-    const image = args.positional[0] ?? `${ctx.project.prefix}-${ctx.project.config.images.release}:latest`
+    const image = args.positional[0] ?? `${releaseRepo(ctx.project)}:latest`
     const text = await readFileFromImage(await ctx.docker(), image, IMAGE_MANIFEST, labelsFor(ctx.project.prefix, 'inspect', ctx.runId))
     if (text === undefined) {
       throw new UserError(`${image} has no ${IMAGE_MANIFEST}`, { hint: 'it was not built by pypackage-tasks\' release Dockerfile (or predates manifests): rebuild it with pypackage-tasks release' })

@@ -4,10 +4,11 @@ import { findImage } from '../docker/client.js'
 import { labelsFor } from '../docker/labels.js'
 import { runContainer, startContainer } from '../docker/run.js'
 import { UserError, interrupted } from '../errors.js'
+import { releaseRepo } from '../pipeline/release.js'
 import type { TaskArgs, TaskDef } from './types.js'
 
 async function releaseRef(ctx: Context, args: TaskArgs): Promise<string> {
-  const ref = typeof args.options.image === 'string' ? args.options.image : `${ctx.project.prefix}-${ctx.project.config.images.release}:latest`
+  const ref = typeof args.options.image === 'string' ? args.options.image : `${releaseRepo(ctx.project)}:latest`
   if (!(await findImage(await ctx.docker(), ref))) {
     throw new UserError(`image ${ref} does not exist`, { hint: 'build it first: pypackage-tasks release' })
   }

@@ -38,14 +38,16 @@ RUN useradd --system --uid 10001 --user-group --home-dir /app --create-home app 
  && mkdir /app/data && chown app:app /app/data
 WORKDIR /app
 ENV DJANGO_SETTINGS_MODULE=${DJANGO_SETTINGS_MODULE} DJANGO_DATA_DIR=/app/data DJANGO_STATIC_ROOT=/app/static WSGI_APP=${WSGI_APP} PORT=${APP_PORT}
-COPY docker/release/start.sh docker/release/healthcheck.py docker/release/manifest.py /
+COPY docker/release/start.sh docker/release/healthcheck.py docker/release/manifest.py docker/release/install_wheels.py /
 COPY --from=wheels /wheels/deps/ /tmp/wheels/deps/
 RUN pip install --no-index --no-deps /tmp/wheels/deps/*.whl \
  && python /manifest.py /tmp/wheels/deps /app/pypackage-manifest.json && rm -rf /tmp/wheels
 COPY --from=wheels /wheels/app/ /tmp/wheels/app/
-RUN pip install --no-index --no-deps /tmp/wheels/app/*.whl && pip check \
- && python /manifest.py /tmp/wheels/app /app/pypackage-manifest.json && rm -rf /tmp/wheels \
- && if [ -n "$DJANGO_SETTINGS_MODULE" ]; then python -m django collectstatic --noinput -v 0; fi
+RUN set -e; python /install_wheels.py /tmp/wheels/app/*.whl; \
+    pip check & check=$!; \
+    python /manifest.py /tmp/wheels/app /app/pypackage-manifest.json & manifest=$!; \
+    if [ -n "$DJANGO_SETTINGS_MODULE" ]; then python -m django collectstatic --noinput -v 0; fi; \
+    wait $check; wait $manifest; rm -rf /tmp/wheels
 USER app
 EXPOSE ${APP_PORT}
 HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=3 CMD ["/appenv/bin/python", "/healthcheck.py"]

@@ -1,3 +1,4 @@
+import { createRequire, Module } from 'node:module'
 import type Dockerode from 'dockerode'
 import { UserError } from '../errors.js'
 
@@ -13,6 +14,7 @@ export function engineAddress(env: NodeJS.ProcessEnv = process.env): string {
  * dockerode reads DOCKER_HOST itself: unix://, tcp:// (DOCKER_TLS_VERIFY/DOCKER_CERT_PATH) and ssh://.
  */
 export async function connect(opts: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<Docker> {
+  deferHeavyParts()
   const { default: Docker } = await import('dockerode')
   const docker = new Docker()
   const where = engineAddress()
@@ -27,6 +29,38 @@ export async function connect(opts: { signal?: AbortSignal; timeoutMs?: number }
     })
   }
   return docker
+}
+
+/**
+ * dockerode loads its ssh:// transport (ssh2) and its BuildKit session (gRPC, protobufjs) as it
+ * starts, 50 of its 65 ms, though a run that skips every build needs neither. Each is put in
+ * require's cache as a function that loads the real module on its first call, so a no-change run
+ * never pays for them. Both modules export one function, called only for ssh:// (the transport)
+ * and for BuildKit builds (the session).
+ */
+function deferHeavyParts(): void {
+  const require = createRequire(import.meta.url)
+  const parts: [string[], string][] = [[['dockerode'], './session']]
+  if (!process.env.DOCKER_HOST?.startsWith('ssh://')) parts.push([['dockerode', 'docker-modem'], './ssh'])
+  for (const [chain, request] of parts) {
+    let file: string
+    try {
+      // Each package resolved from the one that depends on it, as node itself would.
+      const from = chain.reduce((at, pkg) => createRequire(at).resolve(pkg), import.meta.filename ?? new URL(import.meta.url).pathname)
+      file = createRequire(from).resolve(request)
+    } catch {
+      continue // another layout of the package: load it as it is
+    }
+    if (require.cache[file]) continue
+    const stub = new Module(file)
+    stub.filename = file
+    stub.loaded = true
+    stub.exports = function (this: unknown, ...args: unknown[]) {
+      if (require.cache[file] === stub) delete require.cache[file]
+      return (require(file) as (...a: unknown[]) => unknown).apply(this, args)
+    }
+    require.cache[file] = stub
+  }
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {

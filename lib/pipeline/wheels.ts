@@ -10,6 +10,7 @@ import { UserError } from '../errors.js'
 import type { Project } from '../project.js'
 import { formatMs, type StageEvent } from '../render/events.js'
 import { hashFile, sha256, type Inputs } from './inputs.js'
+import { BUILD_WHEEL_PY } from './pep517.js'
 
 /** Written next to the wheels: what they were built from, and which wheel came from which package. */
 export const MANIFEST = 'pypackage-wheels.json'
@@ -118,11 +119,16 @@ export function packagesToBuild(previous: WheelManifest | undefined, inputs: Inp
 export const tarExcludes = (wheelhouseRel?: string) =>
   [...EXCLUDE_ANYWHERE.map((e) => `--exclude='${e}'`), ...[...EXCLUDE_TOP, ...(wheelhouseRel ? [wheelhouseRel] : [])].map((e) => `--exclude='./${e}'`)].join(' ')
 
+/** Where the builder script writes the PEP 517 frontend (BUILD_WHEEL_PY) before using it. */
+export const FRONTEND = '/tmp/build_wheel.py'
+
 /**
- * The builder's shell script. Sources are mounted read-only and copied first: pip builds in-tree
- * and would leave root-owned build/ and *.egg-info in the user's folder. Changed packages are
- * built with --no-deps, unchanged ones reuse their previous wheel, then everything is resolved
- * together with the previous wheelhouse as a find-links folder, so dependency wheels are reused.
+ * The builder's shell script. Sources are mounted read-only and copied first: a build runs
+ * in-tree and would leave root-owned build/ and *.egg-info in the user's folder. Changed packages
+ * are built without their dependencies (without build isolation: by our PEP 517 frontend, which
+ * calls the backend directly; with it: by pip), unchanged ones reuse their previous wheel, then
+ * everything is resolved together with the previous wheelhouse as a find-links folder, so
+ * dependency wheels are reused.
  */
 export function builderScript(opts: {
   build: LocalPackage[]
@@ -134,35 +140,30 @@ export function builderScript(opts: {
   wheelhouseRel?: string
   owner?: string
 }): string {
-  const isolation = opts.buildIsolation ? '' : ' --no-build-isolation'
-  const lines = ['set -eu', 'mkdir -p /tmp/src /tmp/local /tmp/all']
-  for (const p of opts.build) {
+  const prev = opts.previous
+  const rebuiltBefore = prev ? opts.build.map((p) => prev.wheels[p.key]) : []
+  // When every rebuilt wheel declares the same Requires-Dist as before, the dependency set
+  // cannot have changed: the previous dependency wheels are reused instead of resolving again.
+  const pairs = prev && rebuiltBefore.every(Boolean) ? opts.build.map((p, i) => `/tmp/local/${p.key}=${MOUNT.previous}/${rebuiltBefore[i]}`) : []
+  const lines = ['set -eu', 'mkdir -p /tmp/src /tmp/local /tmp/all', `cat > ${FRONTEND} <<'PY'`, BUILD_WHEEL_PY.trim(), 'PY']
+  opts.build.forEach((p, i) => {
     lines.push(
       `mkdir -p /tmp/src/${p.key} /tmp/local/${p.key}`,
       `tar -C ${p.mount} ${tarExcludes(p.key === 'app' ? opts.wheelhouseRel : undefined)} -cf - . | tar -C /tmp/src/${p.key} -xf -`,
-      `pip wheel --no-deps${isolation} --wheel-dir /tmp/local/${p.key} /tmp/src/${p.key}`,
+      opts.buildIsolation
+        ? `pip wheel --no-deps --wheel-dir /tmp/local/${p.key} /tmp/src/${p.key}`
+        : // The last build also compares Requires-Dist: one Python start less.
+          [`python ${FRONTEND} /tmp/src/${p.key} /tmp/local/${p.key}`, ...(i === opts.build.length - 1 ? pairs : [])].join(' '),
     )
-  }
+  })
+  if (opts.buildIsolation && pairs.length) lines.push(`python ${FRONTEND} --compare ${pairs.join(' ')}`)
   for (const r of opts.reuse) lines.push(`mkdir -p /tmp/local/${r.key} && cp ${MOUNT.previous}/${r.wheel} /tmp/local/${r.key}/`)
   const links = [...opts.build, ...opts.reuse].map((p) => `--find-links /tmp/local/${p.key}`)
   if (opts.hasPrevious) links.push(`--find-links ${MOUNT.previous}`)
   const resolve = `pip wheel --wheel-dir /tmp/all ${links.join(' ')} /tmp/local/*/*.whl`
-  const prev = opts.previous
-  const rebuiltBefore = prev ? opts.build.map((p) => prev.wheels[p.key]) : []
-  if (prev && rebuiltBefore.every(Boolean)) {
-    // When every rebuilt wheel declares the same Requires-Dist as before, the dependency set
-    // cannot have changed: reuse the previous dependency wheels instead of resolving again.
-    const pairs = opts.build.map((p, i) => `/tmp/local/${p.key}/*.whl=${MOUNT.previous}/${rebuiltBefore[i]}`).join(' ')
+  if (prev && pairs.length) {
     lines.push(
-      `if python - ${pairs} <<'PY'`,
-      'import glob, sys, zipfile',
-      'def requires(path):',
-      '    z = zipfile.ZipFile(glob.glob(path)[0])',
-      "    meta = next(n for n in z.namelist() if n.endswith('.dist-info/METADATA'))",
-      "    return sorted(l for l in z.read(meta).decode().splitlines() if l.startswith('Requires-Dist:'))",
-      "sys.exit(0 if all(requires(a) == requires(b) for a, b in (p.split('=') for p in sys.argv[1:])) else 1)",
-      'PY',
-      'then',
+      'if [ -e /tmp/requires-unchanged ]; then',
       `  echo "dependencies unchanged: reusing ${prev.dependencies.length} wheels"`,
       `  cp /tmp/local/*/*.whl /tmp/all/${prev.dependencies.length ? ` && (cd ${MOUNT.previous} && cp ${prev.dependencies.join(' ')} /tmp/all/)` : ''}`,
       'else',
@@ -257,6 +258,8 @@ export async function buildWheels(ctx: Context, builderRef: string, inputs: Inpu
           SOURCE_DATE_EPOCH: '315532800',
         },
         binds,
+        // No index to reach: no network either (a container without one also starts faster).
+        ...(project.config.pip.noIndex ? { network: 'none' } : {}),
         labels: labelsFor(project.prefix, 'build', ctx.runId),
         onOutput: (line) => {
           tail.push(line)

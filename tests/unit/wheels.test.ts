@@ -7,6 +7,7 @@ import type { Inputs } from '../../lib/pipeline/inputs.js'
 import type { Project } from '../../lib/project.js'
 import {
   builderScript,
+  FRONTEND,
   EXCLUDE_ANYWHERE,
   EXCLUDE_TOP,
   localPackages,
@@ -86,24 +87,25 @@ BuilderScript('stops at the first failing command', () => {
   assert.is(scriptLines()[0], 'set -eu', 'the script should start with "set -eu"')
 })
 
-const isolation: { name: string; build: LocalPackage[]; buildIsolation: boolean; want: number }[] = [
-  { name: 'keeps build isolation by default', build: [app, speedups], buildIsolation: true, want: 0 },
-  { name: 'passes --no-build-isolation to each package build when buildIsolation is false', build: [app, speedups], buildIsolation: false, want: 2 },
-]
-for (const c of isolation) {
-  BuilderScript(c.name, () => {
-    const lines = scriptLines({ build: c.build, buildIsolation: c.buildIsolation })
-    const withFlag = lines.filter((l) => l.includes('--no-build-isolation'))
-    assert.is(withFlag.length, c.want, `${c.want} command(s) should carry --no-build-isolation`)
-    for (const l of withFlag) assert.match(l, /^pip wheel --no-deps --no-build-isolation --wheel-dir \/tmp\/local\//, 'only the --no-deps builds of our own sources should get it')
-  })
-}
+BuilderScript('with build isolation, pip builds each package (it installs the build requirements)', () => {
+  const lines = scriptLines({ build: [app, speedups], buildIsolation: true })
+  for (const p of [app, speedups]) assert.ok(lines.includes(`pip wheel --no-deps --wheel-dir /tmp/local/${p.key} /tmp/src/${p.key}`), `pip should build ${p.key}`)
+  assert.not.ok(lines.some((l) => l.startsWith(`python ${FRONTEND} /tmp/src/`)), 'the PEP 517 frontend should not build anything')
+})
+
+BuilderScript('without build isolation, our PEP 517 frontend builds each package (no pip start-up)', () => {
+  const lines = scriptLines({ build: [app, speedups], buildIsolation: false })
+  const written = lines.indexOf(`cat > ${FRONTEND} <<'PY'`)
+  assert.ok(written > 0 && lines.indexOf('PY', written) > written, 'the frontend should be written first, from a quoted here-document')
+  for (const p of [app, speedups]) assert.ok(lines.includes(`python ${FRONTEND} /tmp/src/${p.key} /tmp/local/${p.key}`), `the frontend should build ${p.key}`)
+  assert.not.ok(lines.some((l) => l.startsWith('pip wheel --no-deps')), 'pip should not build our own packages')
+})
 
 for (const pkg of [app, speedups]) {
   BuilderScript(`copies ${pkg.key} out of its read-only mount, then builds the copy into its own folder`, () => {
     const lines = scriptLines({ build: [pkg] })
     const copy = lines.findIndex((l) => l.startsWith(`tar -C ${pkg.mount} `))
-    const build = lines.indexOf(`pip wheel --no-deps --wheel-dir /tmp/local/${pkg.key} /tmp/src/${pkg.key}`)
+    const build = lines.indexOf(`pip wheel --no-deps --wheel-dir /tmp/local/${pkg.key} /tmp/src/${pkg.key}`)  // buildIsolation: true
     assert.ok(copy >= 0, `${pkg.key} should be copied out of ${pkg.mount}`)
     assert.match(lines[copy], new RegExp(`\\| tar -C /tmp/src/${pkg.key} -xf -$`), `the copy should land in /tmp/src/${pkg.key}`)
     assert.ok(build > copy, `pip should build /tmp/src/${pkg.key} into /tmp/local/${pkg.key}, after the copy`)
@@ -151,20 +153,24 @@ BuilderScript('fills the wheelhouse after the dependencies were resolved', () =>
   assert.ok(out > resolve, 'the wheels should be copied to the wheelhouse after all were built')
 })
 
-BuilderScript('reuses the previous dependency wheels when every rebuilt wheel had one before (Requires-Dist compared)', () => {
-  const lines = scriptLines({
-    build: [app],
-    hasPrevious: true,
-    previous: { wheels: { app: 'app-0.1-py3-none-any.whl' }, dependencies: ['django-5.0-py3-none-any.whl', 'asgiref-3.8-py3-none-any.whl'] },
+for (const buildIsolation of [true, false]) {
+  BuilderScript(`reuses the previous dependency wheels when every rebuilt wheel had one before (Requires-Dist compared${buildIsolation ? ', after pip' : ', by the last build'})`, () => {
+    const lines = scriptLines({
+      build: [app],
+      buildIsolation,
+      hasPrevious: true,
+      previous: { wheels: { app: 'app-0.1-py3-none-any.whl' }, dependencies: ['django-5.0-py3-none-any.whl', 'asgiref-3.8-py3-none-any.whl'] },
+    })
+    const pair = `/tmp/local/app=${MOUNT.previous}/app-0.1-py3-none-any.whl`
+    const compare = lines.indexOf(buildIsolation ? `python ${FRONTEND} --compare ${pair}` : `python ${FRONTEND} /tmp/src/app /tmp/local/app ${pair}`)
+    assert.ok(compare > 0, 'the new app wheel should be compared with its previous wheel')
+    const test = lines.indexOf('if [ -e /tmp/requires-unchanged ]; then')
+    const otherwise = lines.indexOf('else')
+    const reuse = lines.indexOf(`  cp /tmp/local/*/*.whl /tmp/all/ && (cd ${MOUNT.previous} && cp django-5.0-py3-none-any.whl asgiref-3.8-py3-none-any.whl /tmp/all/)`)
+    assert.ok(compare < test && test < reuse && reuse < otherwise, 'when Requires-Dist is unchanged the previous dependency wheels should be copied')
+    assert.ok(lines.indexOf(resolveLine(lines)!) > otherwise && lines.indexOf('fi') > otherwise, 'otherwise the dependencies should be resolved again')
   })
-  const test = lines.findIndex((l) => l.startsWith('if python - '))
-  assert.is(lines[test], `if python - /tmp/local/app/*.whl=${MOUNT.previous}/app-0.1-py3-none-any.whl <<'PY'`, 'the new app wheel should be compared with its previous wheel')
-  const then = lines.indexOf('then')
-  const otherwise = lines.indexOf('else')
-  const reuse = lines.indexOf(`  cp /tmp/local/*/*.whl /tmp/all/ && (cd ${MOUNT.previous} && cp django-5.0-py3-none-any.whl asgiref-3.8-py3-none-any.whl /tmp/all/)`)
-  assert.ok(test < then && then < reuse && reuse < otherwise, 'when Requires-Dist is unchanged the previous dependency wheels should be copied')
-  assert.ok(lines.indexOf(resolveLine(lines)!) > otherwise && lines.indexOf('fi') > otherwise, 'otherwise the dependencies should be resolved again')
-})
+}
 
 BuilderScript('with no previous dependency wheels the unchanged branch copies only the local wheels', () => {
   const lines = scriptLines({ hasPrevious: true, previous: { wheels: { app: 'app-0.1-py3-none-any.whl' }, dependencies: [] } })
@@ -174,13 +180,13 @@ BuilderScript('with no previous dependency wheels the unchanged branch copies on
 
 BuilderScript('always resolves when a rebuilt package had no wheel before', () => {
   const lines = scriptLines({ build: [app, speedups], hasPrevious: true, previous: { wheels: { app: 'app-0.1-py3-none-any.whl' }, dependencies: ['django-5.0-py3-none-any.whl'] } })
-  assert.not.ok(lines.some((l) => l.startsWith('if python')), 'there should be no Requires-Dist comparison')
+  assert.not.ok(lines.some((l) => l.startsWith('if [ -e /tmp/requires-unchanged') || (l.startsWith(`python ${FRONTEND} `) && l.includes('='))), 'there should be no Requires-Dist comparison')
   assert.ok(lines.includes(resolveLine(lines)!) && !resolveLine(lines)!.startsWith(' '), 'the dependencies should be resolved unconditionally')
 })
 
 BuilderScript('always resolves without a previous build', () => {
   const lines = scriptLines()
-  assert.not.ok(lines.some((l) => l.startsWith('if python')), 'there should be no Requires-Dist comparison')
+  assert.not.ok(lines.some((l) => l.startsWith('if [ -e /tmp/requires-unchanged') || (l.startsWith(`python ${FRONTEND} `) && l.includes('='))), 'there should be no Requires-Dist comparison')
   assert.ok(resolveLine(lines)?.startsWith('pip wheel'), 'the dependencies should be resolved unconditionally')
 })
 

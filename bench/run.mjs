@@ -56,7 +56,8 @@ function toolConfig(dir, osImage) {
 function command(variant, dir, osImage) {
   switch (variant) {
     case 'tool':
-      return [process.execPath, [path.join(repo, 'bin/pypackage-tasks.js'), 'release', '--plain']]
+      // --json: the same work, plus each stage's duration (for the floors below).
+      return [process.execPath, [path.join(repo, 'bin/pypackage-tasks.js'), 'release', '--json']]
     case 'raw':
       return ['bash', [path.join(repo, 'bench/raw-cli.sh'), dir, ns(variant), osImage]]
     case 'multi':
@@ -84,12 +85,26 @@ function freshOsImage(variant, rep) {
   return tag
 }
 
-function time(variant, dir, osImage) {
+/** The tool's stage durations (ms) from its --json events: task id → ms. */
+const stageMs = (stdout) =>
+  Object.fromEntries(
+    stdout
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l))
+      .filter((e) => e.type === 'task:done' && typeof e.ms === 'number')
+      .map((e) => [e.id, e.ms]),
+  )
+
+const stages = { 'no-change': [], 'one-line': [] }
+
+function time(variant, dir, osImage, scenario) {
   const [cmd, argv] = command(variant, dir, osImage)
   const started = process.hrtime.bigint()
   const r = spawnSync(cmd, argv, { cwd: dir, encoding: 'utf8', env: { ...process.env, CI: 'true' }, maxBuffer: 64 << 20 })
   const seconds = Number(process.hrtime.bigint() - started) / 1e9
   if (r.status !== 0) throw new Error(`${variant} failed (exit ${r.status}):\n${r.stdout?.slice(-3000)}\n${r.stderr?.slice(-3000)}`)
+  if (variant === 'tool' && stages[scenario]) stages[scenario].push(stageMs(r.stdout))
   return seconds
 }
 
@@ -112,10 +127,10 @@ try {
       rmSync(path.join(dir, 'wheelhouse'), { recursive: true, force: true })
       const osImage = freshOsImage(v, rep)
       if (v === 'tool') toolConfig(dir, osImage)
-      const cold = time(v, dir, osImage)
-      const same = time(v, dir, osImage)
+      const cold = time(v, dir, osImage, 'cold')
+      const same = time(v, dir, osImage, 'no-change')
       appendFileSync(path.join(dir, 'example/polls/views.py'), `\n# bench change ${++change}\n`)
-      const one = time(v, dir, osImage)
+      const one = time(v, dir, osImage, 'one-line')
       results[v].cold.push(cold)
       results[v]['no-change'].push(same)
       results[v]['one-line'].push(one)
@@ -131,13 +146,14 @@ try {
   if (!args.includes('--keep')) rmSync(work, { recursive: true, force: true })
 }
 
-// CLI start-up: the median of 21 runs of --help and of list.
+// CLI start-up: the median of 21 runs of --help and of list; and of a Node process that does
+// nothing at all (`node -e 0`), the floor under any run of a Node CLI.
 const startup = {}
-for (const cmd of [['--help'], ['list']]) {
+for (const cmd of [['--help'], ['list'], ['node']]) {
   const runs = []
   for (let i = 0; i < 21; i++) {
     const t = process.hrtime.bigint()
-    execFileSync(process.execPath, [path.join(repo, 'bin/pypackage-tasks.js'), ...cmd], { stdio: 'ignore' })
+    execFileSync(process.execPath, cmd[0] === 'node' ? ['-e', '0'] : [path.join(repo, 'bin/pypackage-tasks.js'), ...cmd], { stdio: 'ignore' })
     runs.push(Number(process.hrtime.bigint() - t) / 1e6)
   }
   startup[cmd[0]] = median(runs)
@@ -168,8 +184,18 @@ lines.push(`  one-line  ≤ 0.5× best baseline: ${(med('tool', 'one-line') / be
 if (baselines.includes('raw')) lines.push(`  cold      ≤ 0.8× raw CLI:        ${(med('tool', 'cold') / med('raw', 'cold')).toFixed(2)}× ${check(med('tool', 'cold') <= 0.8 * med('raw', 'cold'))}`)
 lines.push(`  --help, list ≤ 150 ms:          ${startup['--help'].toFixed(0)} / ${startup.list.toFixed(0)} ms ${check(Math.max(startup['--help'], startup.list) <= 150)}`)
 if (sizes.release) lines.push(`  release ≤ 0.4× builder size:    ${(sizes.release / sizes.builder).toFixed(2)}× ${check(sizes.release <= 0.4 * sizes.builder)}`)
+// Floors: what no tool built like this one can go under, measured in this run.
+const releaseStage = median(stages['one-line'].map((st) => st['image:release'] ?? 0)) / 1000
+const wheelStage = median(stages['one-line'].map((st) => st.wheels ?? 0)) / 1000
+lines.push('')
+lines.push('floors (this run):')
+lines.push(`  no-change: \`node -e 0\` alone takes ${startup.node.toFixed(0)} ms = ${(startup.node / 1000 / best('no-change')).toFixed(2)}× the best baseline's whole rerun`)
+lines.push(
+  `  one-line:  the tool's stages: wheels ${wheelStage.toFixed(2)} s, release image ${releaseStage.toFixed(2)} s; the release image stage alone ` +
+    `(the same Dockerfile steps as the baselines) is ${(releaseStage / best('one-line')).toFixed(2)}× the best baseline's whole run`,
+)
 const report = lines.join('\n')
 console.log(`\n${report}`)
 mkdirSync(path.join(repo, 'bench/results'), { recursive: true })
 writeFileSync(path.join(repo, 'bench/results/latest.md'), report + '\n')
-writeFileSync(path.join(repo, 'bench/results/latest.json'), JSON.stringify({ reps, results, sizes, startup }, null, 2) + '\n')
+writeFileSync(path.join(repo, 'bench/results/latest.json'), JSON.stringify({ reps, results, stages, sizes, startup }, null, 2) + '\n')

@@ -96,7 +96,7 @@ const stageMs = (stdout) =>
       .map((e) => [e.id, e.ms]),
   )
 
-const stages = { 'no-change': [], 'one-line': [] }
+const stages = { cold: [], 'no-change': [], 'one-line': [] }
 
 function time(variant, dir, osImage, scenario) {
   const [cmd, argv] = command(variant, dir, osImage)

@@ -21,10 +21,14 @@ async function execute(def: TaskDef, p: ParsedArgv, signal: AbortSignal): Promis
   // Plain lines, or with --json one JSON event per line: chosen once, here.
   const plain = p.json ? (await import('./render/json.js')).jsonRenderer((line) => write(line, 'stdout')) : plainRenderer(write, p.verbose)
   const needsProject = def.needsProject !== false
+  // A graph task always asks the engine: dial it while the config and git are read. Its failure
+  // waits (handled) until first use, so a config error is still the one reported first.
+  const engine = def.graph ? connect({ signal }) : undefined
+  engine?.catch(() => undefined)
   const project = needsProject
     ? await openProject(await loadConfig({ cwd: process.cwd(), file: p.config }))
     : (undefined as never)
-  const ctx = createContext({ project, emit: plain, signal, verbose: p.verbose, docker: () => connect({ signal }) })
+  const ctx = createContext({ project, emit: plain, signal, verbose: p.verbose, docker: () => engine ?? connect({ signal }) })
   if (def.run) return def.run(ctx, p.args)
   const nodes = await def.graph!(ctx, p.args)
   const { execute } = await import('./graph/execute.js')

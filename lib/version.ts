@@ -11,8 +11,10 @@ export interface GitState {
 /** The short commit and whether tracked files differ from it; undefined outside a git work tree. */
 export async function readGit(root: string): Promise<GitState | undefined> {
   try {
-    const { stdout: sha } = await run('git', ['-C', root, 'rev-parse', '--short=7', 'HEAD'])
-    const { stdout: status } = await run('git', ['-C', root, 'status', '--porcelain', '--untracked-files=no'])
+    const [{ stdout: sha }, { stdout: status }] = await Promise.all([
+      run('git', ['-C', root, 'rev-parse', '--short=7', 'HEAD']),
+      run('git', ['-C', root, 'status', '--porcelain', '--untracked-files=no']),
+    ])
     return { sha: sha.trim(), dirty: status.trim().length > 0 }
   } catch {
     return undefined // not a git work tree, no commit yet, or no git: fall back to content tags

@@ -3,7 +3,6 @@ import path from 'node:path'
 import type { Readable } from 'node:stream'
 import fg from 'fast-glob'
 import dockerignore from '@balena/dockerignore'
-import tar from 'tar-stream'
 
 /** One file of a build context: its name inside the context and where it is on disk. */
 export interface ContextEntry {
@@ -36,8 +35,9 @@ export async function listContext(dir: string): Promise<ContextEntry[]> {
     .map((name) => ({ name, abs: path.join(dir, name) }))
 }
 
-/** A tar stream of the entries, for the Engine API's /build. */
-export function packContext(entries: ContextEntry[]): Readable {
+/** A tar stream of the entries, for the Engine API's /build (tar-stream loaded only to build). */
+export async function packContext(entries: ContextEntry[]): Promise<Readable> {
+  const { default: tar } = await import('tar-stream')
   const pack = tar.pack()
   ;(async () => {
     for (const e of entries) {

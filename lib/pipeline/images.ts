@@ -130,7 +130,7 @@ export function imageNode(ctx: Context, graph: ImageGraph, name: string, extras?
       const oci = name === c.project.config.images.release ? await releaseLabels(c, node.repo) : {}
       const { id } = await buildImage(docker, {
         name: label,
-        context: packContext(p.entries),
+        context: await packContext(p.entries),
         tags: [p.ref, `${node.repo}:latest`],
         builder: await chooseBuilder(docker, c.project.config.builder),
         // The release image installs from its context only: no network, so no index, whatever

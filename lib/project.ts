@@ -35,6 +35,38 @@ export function pyprojectField(text: string, key: string): string | undefined {
 
 export const pyprojectName = (text: string) => pyprojectField(text, 'name')
 
+/**
+ * A string array of the `[project]` table (`dependencies = [...]`, over several lines, with
+ * comments), or undefined when it is missing or declared `dynamic`. Enough TOML for PEP 621's
+ * dependency list: quoted strings between the brackets.
+ */
+export function pyprojectArray(text: string, key: string): string[] | undefined {
+  const section = text.split(/^\[/m).find((s) => s.startsWith('project]'))
+  if (!section) return undefined
+  const dynamic = section.match(/^dynamic\s*=\s*\[([^\]]*)\]/m)?.[1]
+  if (dynamic && new RegExp(`["']${key}["']`).test(dynamic)) return undefined
+  const start = section.match(new RegExp(`^${key}\\s*=\\s*\\[`, 'm'))
+  if (!start) return undefined
+  const out: string[] = []
+  let quote = ''
+  let item = ''
+  for (let i = start.index! + start[0].length; i < section.length; i++) {
+    const ch = section[i]
+    if (quote) {
+      if (ch === quote) {
+        out.push(item)
+        quote = item = ''
+      } else item += ch
+    } else if (ch === '"' || ch === "'") quote = ch
+    else if (ch === '#') i = section.indexOf('\n', i) < 0 ? section.length : section.indexOf('\n', i)
+    else if (ch === ']') return out
+  }
+  return undefined // no closing bracket: not something to guess from
+}
+
+/** A distribution name as PEP 503 compares them: `Django`, `django_x.y` → `django`, `django-x-y`. */
+export const normalizeName = (name: string) => name.toLowerCase().replace(/[-_.]+/g, '-')
+
 export function isInside(root: string, p: string): boolean {
   const rel = path.relative(root, p)
   return rel === '' || (rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel))

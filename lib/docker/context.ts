@@ -10,6 +10,8 @@ export interface ContextEntry {
   abs: string
   /** Content hash when already known (wheels: from the wheelhouse manifest), to skip re-reading. */
   hash?: string
+  /** Sent instead of the file at `abs` (a Dockerfile the tool derived). */
+  content?: Buffer
 }
 
 /**
@@ -41,6 +43,10 @@ export async function packContext(entries: ContextEntry[]): Promise<Readable> {
   const pack = tar.pack()
   ;(async () => {
     for (const e of entries) {
+      if (e.content) {
+        pack.entry({ name: e.name, mode: 0o644, mtime: new Date(0), size: e.content.length }, e.content)
+        continue
+      }
       const st = await lstat(e.abs)
       const header = { name: e.name, mode: st.mode & 0o7777, mtime: st.mtime }
       if (st.isSymbolicLink()) {

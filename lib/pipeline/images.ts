@@ -18,6 +18,8 @@ export interface NodeResult {
   id: string
   ref?: string
   inputs: Inputs
+  /** Built in this run (not found up to date): what depends on it cannot be cached from before. */
+  built?: boolean
 }
 
 /** Build args every image gets: FROM lines use IMAGE_PREFIX to name their parents. */
@@ -146,7 +148,7 @@ export function imageNode(ctx: Context, graph: ImageGraph, name: string, extras?
       const info = await findImage(docker, id)
       await extras?.afterBuild?.(c, id)
       return {
-        result: { id, ref: p.ref, inputs: p.inputs },
+        result: { id, ref: p.ref, inputs: p.inputs, built: true },
         summary: `${p.ref} (+ :latest)  ${formatBytes(info?.size ?? 0)}  ${formatMs(Date.now() - started)}`,
         data: { image: { id, tags: [p.ref, `${node.repo}:latest`], size: info?.size ?? 0 } },
       }

@@ -4,6 +4,7 @@ import type { Node } from '../graph/execute.js'
 import { buildOrder, type ImageGraph } from '../graph/resolve.js'
 import { assertPythonProject } from '../project.js'
 import { checkExternal, imageNode, type NodeResult } from './images.js'
+import { prewarmNode } from './prewarm.js'
 import { explainChanges, hashInputs, type Inputs } from './inputs.js'
 import { releaseBuildArgs, wheelEntries, writeReleaseManifest } from './release.js'
 import { buildWheels, readManifest, wheelInputs } from './wheels.js'
@@ -48,7 +49,7 @@ export async function pipelineNodes(
   ctx: Context,
   graph: ImageGraph,
   targets: string[],
-  opts: { withWheels?: boolean; releaseBuildsWheels?: boolean } = {},
+  opts: { withWheels?: boolean; releaseBuildsWheels?: boolean; prewarm?: boolean } = {},
 ): Promise<Node<Context, NodeResult>[]> {
   const { builder, release } = ctx.project.config.images
   // `image docker/release` builds from the wheelhouse as it is; `release` builds the wheels first.
@@ -62,5 +63,8 @@ export async function pipelineNodes(
     afterBuild: writeReleaseManifest,
   }
   const nodes = names.map((n) => imageNode(ctx, graph, n, n === release ? releaseExtras : undefined))
-  return wheels ? [...nodes.filter((n) => n.id !== `image:${release}`), wheelsNode(ctx), ...nodes.filter((n) => n.id === `image:${release}`)] : nodes
+  if (!wheels) return nodes
+  // With room for two builds at once, the release image's dependency layers build beside the builder.
+  const prewarm = opts.prewarm && targets.includes(release) ? prewarmNode(ctx, graph, release) : undefined
+  return [...nodes.filter((n) => n.id !== `image:${release}`), ...(prewarm ? [prewarm] : []), wheelsNode(ctx), ...nodes.filter((n) => n.id === `image:${release}`)]
 }

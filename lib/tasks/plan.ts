@@ -10,7 +10,7 @@ export const plan: TaskDef = {
   options: [],
   dryRun: true,
   async graph(ctx, args) {
-    if (args.positional.length === 0) return pipelineNodes(ctx, await graphWithRoles(ctx), [ctx.project.config.images.release])
+    if (args.positional.length === 0) return pipelineNodes(ctx, await graphWithRoles(ctx), [ctx.project.config.images.release], { prewarm: true })
     const names = args.positional.map((a) => imageNameFromArg(a, ctx.project.dockerDir, ctx.project.root, ctx.project.config.dockerDir))
     return pipelineNodes(ctx, await loadGraph(ctx), names)
   },

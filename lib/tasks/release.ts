@@ -2,7 +2,7 @@ import { pipelineNodes } from '../pipeline/plan.js'
 import { releaseTags } from '../publish.js'
 import { smoke, smokePaths } from '../pipeline/smoke.js'
 import { releaseImage, tagRelease } from './tag.js'
-import { graphOptions, graphWithRoles } from './plan-images.js'
+import { graphOptions, graphWithRoles, parseConcurrency } from './plan-images.js'
 import type { TaskDef } from './types.js'
 
 export const release: TaskDef = {
@@ -12,7 +12,7 @@ export const release: TaskDef = {
   options: [...graphOptions, { name: 'smoke', description: 'then start the image, GET / and a static file, and stop it (the smoke task)' }],
   async graph(ctx, args) {
     releaseTags(undefined, undefined, args.positional) // refuse an invalid tag before building anything
-    return pipelineNodes(ctx, await graphWithRoles(ctx), [ctx.project.config.images.release])
+    return pipelineNodes(ctx, await graphWithRoles(ctx), [ctx.project.config.images.release], { prewarm: parseConcurrency(args.options.concurrency) > 1 })
   },
   async after(ctx, args) {
     if (args.positional.length) await tagRelease(ctx, args.positional)

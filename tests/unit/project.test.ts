@@ -2,7 +2,7 @@ import path from 'node:path'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { UserError } from '../../lib/errors.js'
-import { isInside, pyprojectField, pyprojectName, refuseSecretBuildArgs } from '../../lib/project.js'
+import { isInside, normalizeName, pyprojectArray, pyprojectField, pyprojectName, refuseSecretBuildArgs } from '../../lib/project.js'
 
 const toml = (...l: string[]) => l.join('\n') + '\n'
 
@@ -36,6 +36,37 @@ for (const c of names) {
 }
 
 PyprojectName.run()
+
+// ---------------------------------------------------------------------------------------------
+const PyprojectArray = suite('pyprojectArray (PEP 621 dependencies)')
+
+const arrays: { name: string; text: string; want: string[] | undefined }[] = [
+  { name: 'one line', text: toml('[project]', 'dependencies = ["Django>=3.2", "gunicorn"]'), want: ['Django>=3.2', 'gunicorn'] },
+  {
+    name: 'several lines, comments, a trailing comma',
+    text: toml('[project]', 'dependencies = [', '    "Django>=3.2,<4",  # the framework', '    # PostgreSQL', "    'psycopg2',", ']'),
+    want: ['Django>=3.2,<4', 'psycopg2'],
+  },
+  { name: 'brackets and # inside a requirement', text: toml('[project]', 'dependencies = ["uvicorn[standard]>=0.20", "pkg @ https://x/y#egg=pkg"]'), want: ['uvicorn[standard]>=0.20', 'pkg @ https://x/y#egg=pkg'] },
+  { name: 'an empty list', text: toml('[project]', 'dependencies = []'), want: [] },
+  { name: 'nothing when declared dynamic', text: toml('[project]', 'dynamic = ["version", "dependencies"]'), want: undefined },
+  { name: 'nothing when absent', text: toml('[project]', 'name = "x"'), want: undefined },
+  { name: 'not the optional-dependencies table', text: toml('[project]', 'name = "x"', '[project.optional-dependencies]', 'dependencies = ["pytest"]'), want: undefined },
+  { name: 'not another table\'s key', text: toml('[tool.poetry]', 'dependencies = ["x"]', '[project]', 'name = "y"'), want: undefined },
+  { name: 'nothing when the bracket never closes', text: toml('[project]', 'dependencies = ["a",'), want: undefined },
+]
+for (const c of arrays) {
+  PyprojectArray(c.name, () => {
+    assert.equal(pyprojectArray(c.text, 'dependencies'), c.want, `the dependencies should be ${JSON.stringify(c.want)}`)
+  })
+}
+
+PyprojectArray('names compare as PEP 503 normalizes them', () => {
+  for (const [a, b] of [['Django', 'django'], ['zope.interface', 'zope-interface'], ['Foo__Bar', 'foo-bar']]) assert.is(normalizeName(a), normalizeName(b), `${a} and ${b} should be the same name`)
+  assert.is.not(normalizeName('speedups'), normalizeName('speedup'))
+})
+
+PyprojectArray.run()
 
 // ---------------------------------------------------------------------------------------------
 const IsInside = suite('isInside')

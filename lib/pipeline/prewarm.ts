@@ -1,0 +1,151 @@
+import { existsSync } from 'node:fs'
+import { mkdir, readdir, readFile, rm, rmdir } from 'node:fs/promises'
+import path from 'node:path'
+import type { Context } from '../context.js'
+import { buildImage, chooseBuilder } from '../docker/build.js'
+import { listContext, packContext, type ContextEntry } from '../docker/context.js'
+import { labelsFor } from '../docker/labels.js'
+import { runContainer } from '../docker/run.js'
+import { isUserError, UserError } from '../errors.js'
+import type { Node } from '../graph/execute.js'
+import { instructions } from '../graph/dockerfile.js'
+import type { ImageGraph } from '../graph/resolve.js'
+import { normalizeName, pyprojectArray, pyprojectName } from '../project.js'
+import { formatMs } from '../render/events.js'
+import { baseBuildArgs, imageLabel, type NodeResult } from './images.js'
+import { releaseBuildArgs } from './release.js'
+import { localPackages, MOUNT, pipEnv, readManifest } from './wheels.js'
+
+/**
+ * The release Dockerfile up to the first instruction that reads our own wheels (`wheels/app`):
+ * the layers that depend only on the parent image and the dependency wheels. Undefined when the
+ * file has more than one stage, never copies `wheels/deps`, or never reads `wheels/app`. Pure.
+ */
+export function dependencyPart(dockerfile: string): string | undefined {
+  const ins = instructions(dockerfile)
+  if (ins.filter((i) => i.keyword === 'FROM').length !== 1) return undefined
+  const cut = ins.findIndex((i) => /(^|[\s/])wheels\/app\b/.test(i.rest))
+  if (cut < 0 || !ins.slice(0, cut).some((i) => /(^|[\s/])wheels\/deps\b/.test(i.rest))) return undefined
+  return dockerfile.split(/\r?\n/).slice(0, ins[cut].line - 1).join('\n') + '\n'
+}
+
+/**
+ * The app's declared dependencies minus our own local packages (PEP 621 `[project]
+ * dependencies`); undefined when they are not declared statically.
+ */
+export async function staticDependencies(source: string, localDirs: string[]): Promise<string[] | undefined> {
+  const read = async (dir: string) => (existsSync(path.join(dir, 'pyproject.toml')) ? readFile(path.join(dir, 'pyproject.toml'), 'utf8') : '')
+  const deps = pyprojectArray(await read(source), 'dependencies')
+  if (!deps) return undefined
+  const ours = new Set<string>()
+  for (const dir of localDirs) ours.add(normalizeName(pyprojectName(await read(dir)) ?? path.basename(dir)))
+  return deps.filter((req) => !ours.has(normalizeName(req.match(/^\s*([A-Za-z0-9._-]+)/)?.[1] ?? req)))
+}
+
+/**
+ * On a build whose release image has a new parent (a first build, a new OS image), the release
+ * image's dependency layers — its Dockerfile up to `COPY wheels/app` — are built while the builder
+ * image builds, instead of after the wheels: the dependency wheels come from the previous
+ * wheelhouse or, on a first build, from `pip download` of the app's declared dependencies in the
+ * parent image (no compiler needed for wheels). The image is removed at once; BuildKit keeps its
+ * layers in its cache, so the real release build finds them there (when the wheels turn out the
+ * same, byte for byte; when not, nothing is lost but the work). Best effort: anything it cannot
+ * do is reported and skipped, never a failure of the run.
+ */
+export function prewarmNode(ctx: Context, graph: ImageGraph, release: string): Node<Context, NodeResult> | undefined {
+  const node = graph.get(release)
+  if (!node || node.parents.length !== 1) return undefined
+  const parent = `image:${node.parents[0]}`
+  let plan: { dockerfile: string; wheels: { name: string; abs: string }[] | undefined; requirements: string[] } | undefined
+  return {
+    id: 'prewarm',
+    title: `Release dependencies (ahead of the wheels)`,
+    needs: [parent],
+    async check(c, deps) {
+      const p = deps[parent]
+      if (p && !p.built) return { skip: { id: p.id, inputs: {} }, why: `${imageLabel(c, graph.get(node.parents[0])!)} unchanged: the release build finds its dependency layers in the cache` }
+      if ((await chooseBuilder(await c.docker(), c.project.config.builder)) !== 'buildkit') return { skip: { id: '', inputs: {} }, why: 'needs BuildKit (the legacy builder keeps its cache in images)' }
+      const dockerfile = dependencyPart(await readFile(node.dockerfile, 'utf8'))
+      if (!dockerfile) return { skip: { id: '', inputs: {} }, why: `${imageLabel(c, node)}/Dockerfile has no single-stage COPY wheels/deps … COPY wheels/app order` }
+      const previous = await readManifest(c.project.wheelhouse)
+      const wheels = previous?.dependencies.map((f) => ({ name: `wheels/deps/${f}`, abs: path.join(c.project.wheelhouse, f) }))
+      const requirements = wheels ? [] : await staticDependencies(c.project.source, c.project.localPackages)
+      if (!requirements) return { skip: { id: '', inputs: {} }, why: 'the app declares its dependencies dynamically (no [project] dependencies in pyproject.toml)' }
+      plan = { dockerfile, wheels, requirements }
+      return { run: true, why: `${p ? 'parent image rebuilt' : 'parent image to be rebuilt'}: dependency layers built while the builder builds` }
+    },
+    async run(c, deps, emit) {
+      // Under --force every node runs, also one whose check found nothing to do.
+      if (!plan) return { result: { id: '', inputs: {} }, summary: 'nothing to do ahead of the wheels' }
+      const started = Date.now()
+      const staging = path.join(c.project.root, '.pypackage', `prewarm-${c.runId}`)
+      try {
+        const wheels = plan!.wheels ?? (await download(c, deps[parent].ref ?? deps[parent].id, staging, plan!.requirements, emit))
+        const docker = await c.docker()
+        const entries: ContextEntry[] = [
+          ...(await listContext(node.dir)).filter((e) => e.name !== 'Dockerfile'),
+          { name: 'Dockerfile', abs: node.dockerfile, content: Buffer.from(plan!.dockerfile) },
+          ...wheels,
+        ]
+        const all = { ...baseBuildArgs(c), ...(await releaseBuildArgs(c)) }
+        const { id } = await buildImage(docker, {
+          name: `${imageLabel(c, node)} (dependency layers)`,
+          context: await packContext(entries),
+          tags: [],
+          builder: 'buildkit',
+          networkmode: 'none',
+          buildargs: Object.fromEntries(Object.entries(all).filter(([k]) => node.args.has(k))),
+          labels: labelsFor(c.project.prefix, 'prewarm', c.runId),
+          signal: c.signal,
+          onStep: (step) => emit({ type: 'build:step', step }),
+          onOutput: (line) => emit({ type: 'build:output', line }),
+        })
+        // Only the cache was wanted: the untagged image goes, its layers stay in BuildKit's cache.
+        await docker.getImage(id).remove().catch(() => undefined)
+        return { result: { id, inputs: {} }, summary: `${wheels.length} dependency wheels installed into cached layers  ${formatMs(Date.now() - started)}` }
+      } catch (e) {
+        if (c.signal.aborted || !isUserError(e)) throw e
+        // Best effort: the release build does this work itself.
+        return { result: { id: '', inputs: {} }, summary: `not done (${e.message.split('\n')[0]}); the release build installs the dependencies itself` }
+      } finally {
+        await rm(staging, { recursive: true, force: true })
+        await rmdir(path.dirname(staging)).catch(() => undefined)
+      }
+    },
+  }
+}
+
+/** `pip download` the declared dependencies (wheels only) in the parent image, as pip settings say. */
+async function download(c: Context, image: string, staging: string, requirements: string[], emit: Parameters<Node<Context, NodeResult>['run']>[2]) {
+  const { project } = c
+  await mkdir(staging, { recursive: true })
+  const findLinks = project.config.pip.findLinks.map((f, i) => ({ host: path.resolve(project.root, f), mount: `${MOUNT.findLinks}/${i}` }))
+  const owner = typeof process.getuid === 'function' ? `${process.getuid()}:${process.getgid!()}` : undefined
+  const quoted = requirements.map((r) => `'${r.replace(/'/g, `'\\''`)}'`).join(' ')
+  const tail: string[] = []
+  const code = await runContainer(
+    await c.docker(),
+    {
+      image,
+      cmd: ['sh', '-c', `set -e; pip download --only-binary=:all: --dest /out ${quoted}${owner ? `; chown -R ${owner} /out` : ''}`],
+      env: pipEnv(project.config.pip, findLinks.map((f) => f.mount)),
+      binds: [...findLinks.map((f) => `${f.host}:${f.mount}:ro`), `${staging}:/out`],
+      ...(project.config.pip.noIndex ? { network: 'none' } : {}),
+      labels: labelsFor(project.prefix, 'prewarm', c.runId),
+      onOutput: (line) => {
+        tail.push(line)
+        emit({ type: 'build:output', line })
+      },
+    },
+    c.signal,
+  )
+  if (code !== 0) {
+    throw new UserError(`pip download exited with code ${code}: ${tail.filter((l) => /error/i.test(l)).pop() ?? tail.pop() ?? ''}`)
+  }
+  // Our own packages are never dependencies here (they were left out of the requirements).
+  const ours = new Set(localPackages(project).map((p) => normalizeName(path.basename(p.dir))))
+  return (await readdir(staging))
+    .filter((f) => f.endsWith('.whl') && !ours.has(normalizeName(f.split('-')[0])))
+    .sort()
+    .map((f) => ({ name: `wheels/deps/${f}`, abs: path.join(staging, f) }))
+}

@@ -1,0 +1,75 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { suite } from 'uvu'
+import * as assert from 'uvu/assert'
+import { dependencyPart, staticDependencies } from '../../lib/pipeline/prewarm.js'
+
+const lines = (...l: string[]) => l.join('\n') + '\n'
+
+// ---------------------------------------------------------------------------------------------
+const DependencyPart = suite('dependencyPart: the release Dockerfile up to our own wheels')
+
+const release = lines(
+  'ARG IMAGE_PREFIX=pypackage/app',
+  'FROM ${IMAGE_PREFIX}-base',
+  'ENV PIP_NO_INDEX=1',
+  'COPY start.sh /',
+  'COPY wheels/deps/ /tmp/wheels/deps/',
+  'RUN pip install --no-index --no-deps /tmp/wheels/deps/*.whl \\',
+  ' && rm -rf /tmp/wheels',
+  '# our wheels',
+  'COPY wheels/app/ /tmp/wheels/app/',
+  'RUN python /install_wheels.py /tmp/wheels/app/*.whl',
+  'USER app',
+)
+
+DependencyPart('cuts before the first instruction that reads wheels/app, keeping continuation lines whole', () => {
+  const part = dependencyPart(release)!
+  assert.ok(part, 'a part should be found')
+  assert.ok(part.endsWith(' && rm -rf /tmp/wheels\n# our wheels\n'), `the deps RUN should be kept whole:\n${part}`)
+  assert.not.match(part, 'wheels/app', 'nothing that reads our wheels should remain')
+  assert.ok(release.startsWith(part), 'the part should be the beginning of the file, unchanged (the same cache keys)')
+})
+
+const none: { name: string; text: string }[] = [
+  { name: 'no COPY of wheels/app', text: lines('FROM base', 'COPY wheels/deps/ /tmp/d/', 'RUN pip install /tmp/d/*.whl') },
+  { name: 'wheels/app before wheels/deps', text: lines('FROM base', 'COPY wheels/app/ /tmp/a/', 'COPY wheels/deps/ /tmp/d/') },
+  { name: 'no wheels/deps at all', text: lines('FROM base', 'COPY wheels/app/ /tmp/a/') },
+  { name: 'two stages', text: lines('FROM base AS deps', 'COPY wheels/deps/ /tmp/d/', 'FROM deps', 'COPY wheels/app/ /tmp/a/') },
+]
+for (const c of none) {
+  DependencyPart(`nothing to build ahead: ${c.name}`, () => {
+    assert.is(dependencyPart(c.text), undefined)
+  })
+}
+
+DependencyPart.run()
+
+// ---------------------------------------------------------------------------------------------
+const StaticDependencies = suite('staticDependencies: what pip downloads ahead of the builder')
+
+const dir = mkdtempSync(path.join(os.tmpdir(), 'pptest-prewarm-'))
+const write = (rel: string, text: string) => {
+  mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true })
+  writeFileSync(path.join(dir, rel), text)
+}
+
+StaticDependencies.after(() => rmSync(dir, { recursive: true, force: true }))
+
+StaticDependencies('the app\'s dependencies without our local packages (by their pyproject name, normalized)', async () => {
+  write('app/pyproject.toml', lines('[project]', 'name = "site"', 'dependencies = ["Django>=3.2", "My_Speedups>=0.1", "gunicorn", "plainlib"]'))
+  write('libs/speedups/pyproject.toml', lines('[project]', 'name = "my-speedups"'))
+  mkdirSync(path.join(dir, 'libs/plainlib'), { recursive: true }) // no pyproject: its folder name
+  const deps = await staticDependencies(path.join(dir, 'app'), [path.join(dir, 'libs/speedups'), path.join(dir, 'libs/plainlib')])
+  assert.equal(deps, ['Django>=3.2', 'gunicorn'])
+})
+
+StaticDependencies('nothing when the app declares them dynamically or has no pyproject.toml', async () => {
+  write('dyn/pyproject.toml', lines('[project]', 'name = "d"', 'dynamic = ["dependencies"]'))
+  mkdirSync(path.join(dir, 'setuppy'), { recursive: true })
+  assert.is(await staticDependencies(path.join(dir, 'dyn'), []), undefined)
+  assert.is(await staticDependencies(path.join(dir, 'setuppy'), []), undefined)
+})
+
+StaticDependencies.run()

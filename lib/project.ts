@@ -27,9 +27,12 @@ export interface Project {
 /** The Dockerfiles the tool ships: used when a project has no docker/ folder of its own. */
 export const builtinDockerDir = fileURLToPath(new URL('../../docker', import.meta.url))
 
+/** The text of a pyproject.toml's `[project]` table (not its `[project.*]` sub-tables). */
+const projectTable = (text: string) => text.split(/^\[/m).find((s) => s.startsWith('project]'))
+
 /** A string key of the `[project]` table of a pyproject.toml (enough TOML for name and version). */
 export function pyprojectField(text: string, key: string): string | undefined {
-  const section = text.split(/^\[/m).find((s) => s.startsWith('project]'))
+  const section = projectTable(text)
   return section?.match(new RegExp(`^${key}\\s*=\\s*["']([^"']+)["']`, 'm'))?.[1]
 }
 
@@ -41,7 +44,7 @@ export const pyprojectName = (text: string) => pyprojectField(text, 'name')
  * dependency list: quoted strings between the brackets.
  */
 export function pyprojectArray(text: string, key: string): string[] | undefined {
-  const section = text.split(/^\[/m).find((s) => s.startsWith('project]'))
+  const section = projectTable(text)
   if (!section) return undefined
   const dynamic = section.match(/^dynamic\s*=\s*\[([^\]]*)\]/m)?.[1]
   if (dynamic && new RegExp(`["']${key}["']`).test(dynamic)) return undefined
@@ -58,7 +61,7 @@ export function pyprojectArray(text: string, key: string): string[] | undefined 
         quote = item = ''
       } else item += ch
     } else if (ch === '"' || ch === "'") quote = ch
-    else if (ch === '#') i = section.indexOf('\n', i) < 0 ? section.length : section.indexOf('\n', i)
+    else if (ch === '#') i = section.includes('\n', i) ? section.indexOf('\n', i) : section.length
     else if (ch === ']') return out
   }
   return undefined // no closing bracket: not something to guess from

@@ -36,7 +36,8 @@ export interface Running {
   remove(): Promise<void>
 }
 
-function lineSplitter(onLine: (l: string) => void): PassThrough {
+/** A writable that turns what is written into lines (the last one flushed at the end). */
+export function lineSplitter(onLine: (l: string) => void): PassThrough {
   const pt = new PassThrough()
   let buf = ''
   pt.on('data', (chunk: Buffer) => {

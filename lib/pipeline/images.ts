@@ -27,6 +27,11 @@ export function baseBuildArgs(ctx: Context): Record<string, string> {
   return { IMAGE_PREFIX: ctx.project.prefix, ...ctx.project.config.buildArgs }
 }
 
+/** The build args an image gets: the common ones and `extra`, only those its Dockerfile declares (the engine warns about others). */
+export function declaredBuildArgs(ctx: Context, node: ImageNode, extra: Record<string, string> = {}): Record<string, string> {
+  return Object.fromEntries(Object.entries({ ...baseBuildArgs(ctx), ...extra }).filter(([k]) => node.args.has(k)))
+}
+
 /** Discover docker/*\/Dockerfile and resolve their FROM lines into our image graph. */
 export async function loadGraph(ctx: Context): Promise<ImageGraph> {
   const images = await discoverImages(ctx.project.dockerDir)
@@ -99,9 +104,8 @@ export function imageNode(ctx: Context, graph: ImageGraph, name: string, extras?
       if (unknown.length) return { run: true, why: unknown.join(', ') }
       const extra = extras ? await extras.get(c) : { entries: [], buildargs: {} }
       const entries = [...(await listContext(node.dir)), ...extra.entries]
-      const all = { ...baseBuildArgs(c), ...extra.buildargs }
-      // Only the ARGs the Dockerfile declares are sent (the engine warns about others) and hashed.
-      const buildargs = Object.fromEntries(Object.entries(all).filter(([k]) => node.args.has(k)))
+      // Only the ARGs the Dockerfile declares are sent and hashed.
+      const buildargs = declaredBuildArgs(c, node, extra.buildargs)
       const inputs: Inputs = {}
       for (const e of entries) inputs[`file:${path.relative(c.project.root, e.abs)}`] = e.hash?.slice(0, 16) ?? (await hashFile(e.abs))
       for (const [k, v] of Object.entries(buildargs)) inputs[`arg:${k}`] = sha256(v).slice(0, 16)

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs'
-import { mkdir, readdir, readFile, rm, rmdir } from 'node:fs/promises'
+import { readdir, readFile } from 'node:fs/promises'
 import path from 'node:path'
 import type { Context } from '../context.js'
 import { buildImage, chooseBuilder } from '../docker/build.js'
@@ -12,9 +12,9 @@ import { instructions } from '../graph/dockerfile.js'
 import type { ImageGraph } from '../graph/resolve.js'
 import { normalizeName, pyprojectArray, pyprojectName } from '../project.js'
 import { formatMs } from '../render/events.js'
-import { baseBuildArgs, imageLabel, type NodeResult } from './images.js'
+import { declaredBuildArgs, imageLabel, type NodeResult } from './images.js'
 import { releaseBuildArgs } from './release.js'
-import { localPackages, MOUNT, pipEnv, readManifest } from './wheels.js'
+import { findLinksMounts, hostOwner, makeStaging, pipEnv, readManifest, removeStaging } from './wheels.js'
 
 /**
  * The release Dockerfile up to the first instruction that reads our own wheels (`wheels/app`):
@@ -78,23 +78,26 @@ export function prewarmNode(ctx: Context, graph: ImageGraph, release: string): N
       // Under --force every node runs, also one whose check found nothing to do.
       if (!plan) return { result: { id: '', inputs: {} }, summary: 'nothing to do ahead of the wheels' }
       const started = Date.now()
-      const staging = path.join(c.project.root, '.pypackage', `prewarm-${c.runId}`)
+      let staging: string | undefined
       try {
-        const wheels = plan!.wheels ?? (await download(c, deps[parent].ref ?? deps[parent].id, staging, plan!.requirements, emit))
+        let wheels = plan.wheels
+        if (!wheels) {
+          staging = await makeStaging(c.project, 'prewarm', c.runId)
+          wheels = await download(c, deps[parent].ref ?? deps[parent].id, staging, plan.requirements, emit)
+        }
         const docker = await c.docker()
         const entries: ContextEntry[] = [
           ...(await listContext(node.dir)).filter((e) => e.name !== 'Dockerfile'),
-          { name: 'Dockerfile', abs: node.dockerfile, content: Buffer.from(plan!.dockerfile) },
+          { name: 'Dockerfile', abs: node.dockerfile, content: Buffer.from(plan.dockerfile) },
           ...wheels,
         ]
-        const all = { ...baseBuildArgs(c), ...(await releaseBuildArgs(c)) }
         const { id } = await buildImage(docker, {
           name: `${imageLabel(c, node)} (dependency layers)`,
           context: await packContext(entries),
           tags: [],
           builder: 'buildkit',
           networkmode: 'none',
-          buildargs: Object.fromEntries(Object.entries(all).filter(([k]) => node.args.has(k))),
+          buildargs: declaredBuildArgs(c, node, await releaseBuildArgs(c)),
           labels: labelsFor(c.project.prefix, 'prewarm', c.runId),
           signal: c.signal,
           onStep: (step) => emit({ type: 'build:step', step }),
@@ -108,8 +111,7 @@ export function prewarmNode(ctx: Context, graph: ImageGraph, release: string): N
         // Best effort: the release build does this work itself.
         return { result: { id: '', inputs: {} }, summary: `not done (${e.message.split('\n')[0]}); the release build installs the dependencies itself` }
       } finally {
-        await rm(staging, { recursive: true, force: true })
-        await rmdir(path.dirname(staging)).catch(() => undefined)
+        if (staging) await removeStaging(staging)
       }
     },
   }
@@ -118,9 +120,8 @@ export function prewarmNode(ctx: Context, graph: ImageGraph, release: string): N
 /** `pip download` the declared dependencies (wheels only) in the parent image, as pip settings say. */
 async function download(c: Context, image: string, staging: string, requirements: string[], emit: Parameters<Node<Context, NodeResult>['run']>[2]) {
   const { project } = c
-  await mkdir(staging, { recursive: true })
-  const findLinks = project.config.pip.findLinks.map((f, i) => ({ host: path.resolve(project.root, f), mount: `${MOUNT.findLinks}/${i}` }))
-  const owner = typeof process.getuid === 'function' ? `${process.getuid()}:${process.getgid!()}` : undefined
+  const findLinks = findLinksMounts(project)
+  const owner = hostOwner()
   const quoted = requirements.map((r) => `'${r.replace(/'/g, `'\\''`)}'`).join(' ')
   const tail: string[] = []
   const code = await runContainer(
@@ -142,10 +143,9 @@ async function download(c: Context, image: string, staging: string, requirements
   if (code !== 0) {
     throw new UserError(`pip download exited with code ${code}: ${tail.filter((l) => /error/i.test(l)).pop() ?? tail.pop() ?? ''}`)
   }
-  // Our own packages are never dependencies here (they were left out of the requirements).
-  const ours = new Set(localPackages(project).map((p) => normalizeName(path.basename(p.dir))))
+  // Our own packages were left out of the requirements: every wheel here is a dependency.
   return (await readdir(staging))
-    .filter((f) => f.endsWith('.whl') && !ours.has(normalizeName(f.split('-')[0])))
+    .filter((f) => f.endsWith('.whl'))
     .sort()
     .map((f) => ({ name: `wheels/deps/${f}`, abs: path.join(staging, f) }))
 }

@@ -1,5 +1,6 @@
 import { rename, writeFile } from 'node:fs/promises'
 import path from 'node:path'
+import { findImage } from '../docker/client.js'
 import { readFileFromImage } from '../docker/files.js'
 import { labelsFor } from '../docker/labels.js'
 import type { Context } from '../context.js'
@@ -48,6 +49,13 @@ export const IMAGE_MANIFEST = '/app/pypackage-manifest.json'
 /** `<namespace>/<app>-release`: the repository of the image we ship. */
 export function releaseRepo(project: Project): string {
   return `${project.prefix}-${project.config.images.release}`
+}
+
+/** An image that must exist (by default the release image's :latest): its id, or an error saying to build it. */
+export async function requireImage(ctx: Context, ref = `${releaseRepo(ctx.project)}:latest`): Promise<{ id: string; ref: string }> {
+  const found = await findImage(await ctx.docker(), ref)
+  if (!found) throw new UserError(`image ${ref} does not exist`, { hint: 'build it first: pypackage-tasks release' })
+  return { id: found.id, ref }
 }
 
 /** Where the release manifest is written next to the wheelhouse: `<wheelhouse>-manifest.json`. */

@@ -3,7 +3,7 @@ import type { Context } from '../context.js'
 import { labelsFor } from '../docker/labels.js'
 import { runContainer } from '../docker/run.js'
 import { UserError } from '../errors.js'
-import { MOUNT, pipEnv, pipHint, readManifest, tarExcludes } from './wheels.js'
+import { findLinksMounts, MOUNT, pipEnv, pipHint, readManifest, tarExcludes } from './wheels.js'
 
 /** Printed by the test script once the app is installed: after it, the exit code is the tests'. */
 export const TESTS_START = 'pypackage-tasks: running'
@@ -42,7 +42,7 @@ export async function runTests(ctx: Context, builderRef: string, args: string[])
     throw new UserError('the wheelhouse holds no app wheel', { hint: 'build it first: pypackage-tasks build' })
   }
   const { extra, command } = project.config.test
-  const findLinks = project.config.pip.findLinks.map((f, i) => ({ host: path.resolve(project.root, f), mount: `${MOUNT.findLinks}/${i}` }))
+  const findLinks = findLinksMounts(project)
   const wheelhouseRel = path.relative(project.source, project.wheelhouse)
   let started = false
   const tail: string[] = []

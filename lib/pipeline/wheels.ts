@@ -57,6 +57,27 @@ export function localPackages(project: Project): LocalPackage[] {
   ]
 }
 
+/** The pip.findLinks folders as read-only mounts: where each is on the host and in the container. */
+export function findLinksMounts(project: Project): { host: string; mount: string }[] {
+  return project.config.pip.findLinks.map((f, i) => ({ host: path.resolve(project.root, f), mount: `${MOUNT.findLinks}/${i}` }))
+}
+
+/** `uid:gid` of this process: files a root container writes for us are given back to it. */
+export const hostOwner = (): string | undefined => (typeof process.getuid === 'function' ? `${process.getuid()}:${process.getgid!()}` : undefined)
+
+/** A fresh folder for one run's work under the project's .pypackage/ (removeStaging takes it away). */
+export async function makeStaging(project: Project, name: string, runId: string): Promise<string> {
+  const dir = path.join(project.root, '.pypackage', `${name}-${runId}`)
+  await mkdir(dir, { recursive: true })
+  return dir
+}
+
+export async function removeStaging(dir: string): Promise<void> {
+  await rm(dir, { recursive: true, force: true })
+  // .pypackage/ only when empty: another run may be using it (ENOTEMPTY is the expected refusal).
+  await rmdir(path.dirname(dir)).catch(() => undefined)
+}
+
 /** pip settings as environment for the builder container: the image itself stays index-agnostic. */
 export function pipEnv(pip: PipConfig, findLinksMounts: string[]): Record<string, string> {
   const env: Record<string, string> = { PIP_DISABLE_PIP_VERSION_CHECK: '1' }
@@ -218,10 +239,8 @@ export async function buildWheels(ctx: Context, builderRef: string, inputs: Inpu
   // Nothing changed yet we run (--force): rebuild every package.
   const toBuild = new Set(planned.length ? planned : pkgs.map((p) => p.key))
   const reuse = pkgs.filter((p) => !toBuild.has(p.key)).map((p) => ({ key: p.key, wheel: previous!.packages[p.key] }))
-  const stagingRoot = path.join(project.root, '.pypackage')
-  const staging = path.join(stagingRoot, `wheels-${ctx.runId}`)
-  await mkdir(staging, { recursive: true })
-  const findLinks = project.config.pip.findLinks.map((f, i) => ({ host: path.resolve(project.root, f), mount: `${MOUNT.findLinks}/${i}` }))
+  const staging = await makeStaging(project, 'wheels', ctx.runId)
+  const findLinks = findLinksMounts(project)
   const docker = await ctx.docker()
   await docker.createVolume({ Name: PIP_CACHE_VOLUME, Labels: { [LABEL_PROJECT]: 'shared' } })
   const binds = [
@@ -231,7 +250,7 @@ export async function buildWheels(ctx: Context, builderRef: string, inputs: Inpu
     `${PIP_CACHE_VOLUME}:${MOUNT.pipCache}`,
     `${staging}:${MOUNT.wheelhouse}`,
   ]
-  const owner = typeof process.getuid === 'function' ? `${process.getuid()}:${process.getgid!()}` : undefined
+  const owner = hostOwner()
   const wheelhouseRel = path.relative(project.source, project.wheelhouse)
   const script = builderScript({
     build: pkgs.filter((p) => toBuild.has(p.key)),
@@ -290,9 +309,7 @@ export async function buildWheels(ctx: Context, builderRef: string, inputs: Inpu
     const summary = `${all.length} wheels (built ${built.join(', ')}${reuse.length ? `; reused ${reuse.map((r) => r.wheel).join(', ')}` : ''}; ${manifest.dependencies.length} dependencies) in ${path.relative(project.root, project.wheelhouse)}  ${formatMs(Date.now() - started)}`
     return { manifest, summary }
   } finally {
-    await rm(staging, { recursive: true, force: true })
-    // Only when empty: another run may be using it (ENOTEMPTY is the expected refusal).
-    await rmdir(stagingRoot).catch(() => undefined)
+    await removeStaging(staging)
   }
 }
 

@@ -6,26 +6,26 @@ import { parsePort } from '../args.js'
 import type { Context } from '../context.js'
 import { findImage } from '../docker/client.js'
 import { LABEL_PROJECT } from '../docker/labels.js'
+import { lineSplitter } from '../docker/run.js'
 import { UserError } from '../errors.js'
 import { execute } from '../graph/execute.js'
 import { withProjectLock } from '../lock.js'
 import { environment, ensureInfrastructure, running, runOnce, startDatabase, startWeb, stopEnvironment } from '../pipeline/environment.js'
 import { loadGraph } from '../pipeline/images.js'
 import { pipelineNodes } from '../pipeline/plan.js'
-import { releaseManifestPath } from '../pipeline/release.js'
+import { releaseManifestPath, requireImage } from '../pipeline/release.js'
 import { parseConcurrency } from './plan-images.js'
 import type { TaskDef } from './types.js'
 
 /** The database image is built like any other of ours when missing (or stale); the app must exist. */
 async function prepare(ctx: Context) {
   const env = environment(ctx)
-  const docker = await ctx.docker()
-  if (!(await findImage(docker, env.webImage))) throw new UserError(`image ${env.webImage} does not exist`, { hint: 'build it first: pypackage-tasks release' })
+  await requireImage(ctx, env.webImage)
   const nodes = await pipelineNodes(ctx, await loadGraph(ctx), [ctx.project.config.environment.database], { releaseBuildsWheels: false })
   await withProjectLock(ctx.project.root, 'start', { signal: ctx.signal, onWait: (message) => ctx.emit({ type: 'info', message }) }, () =>
     execute(nodes, ctx, { emit: ctx.emit, concurrency: parseConcurrency(undefined) }),
   )
-  const { password } = await ensureInfrastructure(docker, env)
+  const { password } = await ensureInfrastructure(await ctx.docker(), env)
   return { env, password }
 }
 
@@ -115,35 +115,20 @@ export const logs: TaskDef = {
     const follow = args.options.follow === true
     const tail = typeof args.options.tail === 'string' ? Number(args.options.tail) : 100
     const container = docker.getContainer(name)
-    // demuxStream writes each stream's chunks here; lines become output events.
-    const split = (stream: 'stdout' | 'stderr') => {
-      let buf = ''
-      return {
-        write: (c: Buffer) => {
-          buf += c.toString()
-          let nl
-          while ((nl = buf.indexOf('\n')) >= 0) {
-            ctx.emit({ type: 'output', stream, line: buf.slice(0, nl) })
-            buf = buf.slice(nl + 1)
-          }
-          return true
-        },
-      }
-    }
-    if (!follow) {
-      const raw = (await container.logs({ stdout: true, stderr: true, tail, follow: false })) as unknown as Buffer
-      const out = split('stdout')
-      const err = split('stderr')
-      docker.modem.demuxStream(Readable.from([raw]), out as never, err as never)
-      return 0
-    }
-    const stream = (await container.logs({ stdout: true, stderr: true, tail, follow: true, abortSignal: ctx.signal } as never)) as unknown as NodeJS.ReadableStream
-    docker.modem.demuxStream(stream, split('stdout') as never, split('stderr') as never)
+    const source = follow
+      ? ((await container.logs({ stdout: true, stderr: true, tail, follow: true, abortSignal: ctx.signal } as never)) as unknown as NodeJS.ReadableStream)
+      : Readable.from([(await container.logs({ stdout: true, stderr: true, tail, follow: false })) as unknown as Buffer])
+    // demuxStream writes each stream's chunks to its splitter; lines become output events.
+    const out = lineSplitter((line) => ctx.emit({ type: 'output', stream: 'stdout', line }))
+    const err = lineSplitter((line) => ctx.emit({ type: 'output', stream: 'stderr', line }))
+    docker.modem.demuxStream(source, out, err)
     await new Promise<void>((resolve) => {
-      stream.on('end', resolve)
-      stream.on('error', () => resolve())
+      source.on('end', resolve)
+      source.on('error', () => resolve())
       ctx.signal.addEventListener('abort', () => resolve(), { once: true })
     })
+    out.end()
+    err.end()
     return 0
   },
 }

@@ -1,19 +1,9 @@
 import { parsePort } from '../args.js'
-import type { Context } from '../context.js'
-import { findImage } from '../docker/client.js'
 import { labelsFor } from '../docker/labels.js'
 import { runContainer, startContainer } from '../docker/run.js'
 import { UserError, interrupted } from '../errors.js'
-import { releaseRepo } from '../pipeline/release.js'
-import type { TaskArgs, TaskDef } from './types.js'
-
-async function releaseRef(ctx: Context, args: TaskArgs): Promise<string> {
-  const ref = typeof args.options.image === 'string' ? args.options.image : `${releaseRepo(ctx.project)}:latest`
-  if (!(await findImage(await ctx.docker(), ref))) {
-    throw new UserError(`image ${ref} does not exist`, { hint: 'build it first: pypackage-tasks release' })
-  }
-  return ref
-}
+import { requireImage } from '../pipeline/release.js'
+import type { TaskDef } from './types.js'
 
 export const run: TaskDef = {
   name: 'run',
@@ -26,7 +16,7 @@ export const run: TaskDef = {
   notes: 'After `--`, the command runs in the image\'s virtualenv and its exit code is returned, e.g. `run -- python -m django check`.',
   async run(ctx, args) {
     const docker = await ctx.docker()
-    const image = await releaseRef(ctx, args)
+    const { ref: image } = await requireImage(ctx, typeof args.options.image === 'string' ? args.options.image : undefined)
     const { project } = ctx
     const output = (line: string, stream: 'stdout' | 'stderr') => ctx.emit({ type: 'output', stream, line })
     const base = { image, env: project.config.run.env, labels: labelsFor(project.prefix, 'run', ctx.runId), onOutput: output }

@@ -1,16 +1,12 @@
 import type { Context } from '../context.js'
-import { findImage } from '../docker/client.js'
-import { UserError } from '../errors.js'
-import { releaseRepo } from '../pipeline/release.js'
+import { releaseRepo, requireImage } from '../pipeline/release.js'
 import { readBranch, releaseTags } from '../publish.js'
 import type { TaskArgs, TaskDef } from './types.js'
 
 /** The release image (its :latest), which tag and push publish. */
 export async function releaseImage(ctx: Context): Promise<{ id: string; repo: string }> {
-  const repo = releaseRepo(ctx.project)
-  const found = await findImage(await ctx.docker(), `${repo}:latest`)
-  if (!found) throw new UserError(`image ${repo}:latest does not exist`, { hint: 'build it first: pypackage-tasks release' })
-  return { id: found.id, repo }
+  const { id } = await requireImage(ctx)
+  return { id, repo: releaseRepo(ctx.project) }
 }
 
 /** Tag the release image with the commit, the branch and `extra` tags; returns the tags. */

@@ -21,7 +21,9 @@ if ! command -v dockerd >/dev/null 2>&1; then
   apt-get install -y -qq docker.io >/dev/null
 fi
 echo "engine: starting dockerd (log: /tmp/dockerd.log)"
-nohup dockerd >/tmp/dockerd.log 2>&1 &
+# In its own session: dockerd installs its own SIGINT handler, so in the terminal's process group
+# a Ctrl-C on the command that started it would stop the engine too.
+setsid nohup dockerd >/tmp/dockerd.log 2>&1 </dev/null &
 for _ in $(seq 1 60); do
   if engine_answers; then
     echo "engine: up ($(docker version --format '{{.Server.Version}}'))"

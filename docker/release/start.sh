@@ -1,7 +1,17 @@
 #!/bin/sh
-# Bring the database schema up to date, then serve with gunicorn (static files via WhiteNoise).
+# The container serves the app, nothing else. The release phase (migrations) runs where the user
+# asks for it: `bootstrap`, or here, before the server, when RELEASE_ON_START is set ("release.
+# releaseOnStart": single-container apps with an embedded sqlite database).
 set -e
-if [ -n "${DJANGO_SETTINGS_MODULE:-}" ]; then
-  python -m django migrate --noinput -v 0
+if [ -n "${RELEASE_ON_START:-}" ] && [ -n "${RELEASE_COMMAND:-}" ]; then
+  sh -c "$RELEASE_COMMAND"
 fi
-exec gunicorn --bind "0.0.0.0:${PORT}" --workers "${WEB_CONCURRENCY:-2}" --access-logfile - "$WSGI_APP"
+case "${APP_SERVE:-wsgi}" in
+  # A Procfile web: line, as Heroku runs it ($PORT set; gunicorn binds 0.0.0.0:$PORT by itself).
+  command) exec sh -c "$APP_TARGET" ;;
+  asgi) exec gunicorn --bind "0.0.0.0:${PORT}" --workers "${WEB_CONCURRENCY:-2}" --worker-class uvicorn.workers.UvicornWorker \
+          --access-logfile - "$APP_TARGET" ;;
+  # pypackage_serve loads APP_TARGET (factories too) and serves a Django app's static files.
+  *) exec gunicorn --bind "0.0.0.0:${PORT}" --workers "${WEB_CONCURRENCY:-2}" --access-logfile - \
+          --pythonpath /usr/local/lib/pypackage pypackage_serve:wsgi ;;
+esac

@@ -26,7 +26,8 @@ export const searchPlaces = [
   `${MODULE}.config.mjs`,
 ]
 
-const projectMarkers = ['pyproject.toml', 'setup.py', '.git', ...searchPlaces.filter((p) => p !== 'package.json')]
+// manage.py and requirements.txt: an application without packaging metadata is a project too.
+const projectMarkers = ['pyproject.toml', 'setup.py', 'manage.py', 'requirements.txt', 'Pipfile', '.git', ...searchPlaces.filter((p) => p !== 'package.json')]
 
 export interface LoadedConfig {
   config: Config

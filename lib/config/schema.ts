@@ -40,15 +40,26 @@ export interface Config {
   app: string | null
   source: string
   localPackages: string[]
+  requirements: string[] | null
+  lock: 'poetry.lock' | 'uv.lock' | 'Pipfile.lock' | null
   wheelhouse: string
   dockerDir: string
   images: { builder: string; release: string }
   buildArgs: Record<string, string>
   builder: 'auto' | 'buildkit' | 'legacy'
   pip: PipConfig
-  release: { settings: string | null; wsgi: string | null; port: number }
+  release: {
+    settings: string | null
+    wsgi: string | null
+    asgi: string | null
+    command: string | null
+    releaseCommand: string | null
+    releaseOnStart: boolean
+    env: Record<string, string>
+    port: number
+  }
   run: { hostPort: number; env: Record<string, string> }
-  test: { extra: string; command: string[] }
+  test: { extra: string | null; requirements: string[] | null; command: string[] | null }
   environment: { database: string }
   registry: string | null
 }

@@ -50,6 +50,13 @@ export async function* jsonLines(stream: AsyncIterable<Buffer | string>): AsyncG
 
 const TAIL = 25
 
+/** The `pypackage-tasks error:` / `hint:` lines a step of the tool's own Dockerfiles prints when it fails. */
+export function explainedFailure(lines: string[]): { message: string; hint?: string } | undefined {
+  const pick = (key: string) => lines.map((l) => l.match(new RegExp(`pypackage-tasks ${key}: (.*)$`))?.[1]).filter(Boolean).pop()
+  const message = pick('error')
+  return message ? { message, hint: pick('hint') } : undefined
+}
+
 const chosen = new WeakMap<Docker, Promise<Builder>>()
 
 /**
@@ -134,9 +141,11 @@ export async function buildImage(docker: Docker, req: BuildRequest): Promise<{ i
         const message = (msg.errorDetail?.message ?? msg.error ?? 'unknown error').trim()
         const at = kit?.failedStep ?? step
         const details = kit?.failedStep ? [kit.failedStep, ...kit.tailOf(kit.failedStep)] : tail
-        throw new UserError(`building ${req.name} failed${at ? ` at ${at}` : ''}: ${kit?.failedError ?? message}`, {
+        // A step of ours that explains its own failure ("pypackage-tasks error: …") says it better.
+        const own = explainedFailure(details)
+        throw new UserError(`building ${req.name} failed${own ? `: ${own.message}` : `${at ? ` at ${at}` : ''}: ${kit?.failedError ?? message}`}`, {
           details,
-          hint: buildHint(at, message),
+          hint: own?.hint ?? buildHint(at, message),
         })
       }
       if (msg.id === 'moby.buildkit.trace' && typeof msg.aux === 'string') {

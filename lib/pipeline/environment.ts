@@ -1,3 +1,4 @@
+import { appEnv } from '../project.js'
 import { randomBytes } from 'node:crypto'
 import type Dockerode from 'dockerode'
 import type { Context } from '../context.js'
@@ -122,7 +123,7 @@ export async function runOnce(ctx: Context, env: Environment, password: string, 
     image: env.webImage,
     cmd,
     user: opts.user,
-    env: { ...ctx.project.config.run.env, ...opts.env, DATABASE_URL: databaseUrl(env, password) },
+    env: { ...appEnv(ctx.project.config), ...opts.env, DATABASE_URL: databaseUrl(env, password) },
     labels: { ...env.labels, [LABEL_TASK]: 'manage' },
     network: env.network,
     onOutput: (line: string, stream: 'stdout' | 'stderr') => ctx.emit({ type: 'output', stream, line }),
@@ -143,7 +144,7 @@ export async function startWeb(ctx: Context, env: Environment, password: string,
     {
       image: env.webImage,
       name: env.web,
-      env: { ...ctx.project.config.run.env, DATABASE_URL: databaseUrl(env, password) },
+      env: { ...appEnv(ctx.project.config), DATABASE_URL: databaseUrl(env, password) },
       labels: { ...env.labels, [LABEL_TASK]: 'environment-web' },
       network: env.network,
       detached: true,

@@ -3,8 +3,10 @@
  * backend named in pyproject.toml ([build-system] build-backend, backend-path; setuptools'
  * legacy backend when there is none) is imported and asked for one wheel, as `pip wheel
  * --no-deps --no-build-isolation` does, without pip's start-up (0.6 s → 0.2 s for the example
- * app, byte-identical wheel). Missing build requirements are named instead of a traceback; the
- * backend's own output is kept back and shown only when the build fails.
+ * app, byte-identical wheel). Build requirements the builder lacks (flit_core, hatchling,
+ * poetry-core…) are installed from the configured index / find-links first, offline too; one
+ * that cannot be found is named instead of a traceback. The backend's own output is kept back
+ * and shown only when the build fails.
  *
  * Usage: python build_wheel.py SRC OUT [NEW_DIR=OLD_WHEEL ...]
  *        python build_wheel.py --compare NEW_DIR=OLD_WHEEL ...
@@ -64,15 +66,29 @@ def fail(message, log=None):
     print("error: " + message)
     sys.exit(1)
 
-absent = missing(system.get("requires", []))
-if absent:
-    fail("the builder lacks the build requirements %s of %s: add them to the builder image, "
-         "or set pip.buildIsolation to true so pip installs them" % (", ".join(absent), src))
+def ensure(requirements, why):
+    """Install the build requirements this builder lacks from the configured index or find-links
+    (PIP_* in the environment): the builder container is thrown away afterwards, and a project's
+    backend (flit_core, hatchling, poetry-core) is never something to bake into the image."""
+    absent = missing(requirements)
+    if not absent:
+        return
+    import subprocess
+    run = subprocess.run([sys.executable, "-m", "pip", "install", "-q", *absent], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    if run.returncode != 0 or missing(absent):
+        print(run.stdout.rstrip())
+        fail("cannot install %s, %s of %s, from the package index or pip.findLinks: add a folder "
+             "holding %s to \"pip.findLinks\" (or set \"pip.indexUrl\") in .pypackagerc.json"
+             % (", ".join(absent), why, src, "them" if len(absent) > 1 else "it"))
+    print("installed build requirements: " + ", ".join(absent))
+
+ensure(system.get("requires", ["setuptools>=40.8.0", "wheel"]), "the build requirements")
 
 module, _, attr = spec.partition(":")
 fd, log = tempfile.mkstemp(suffix=".log")
 os.close(fd)
 saved = os.dup(1), os.dup(2)
+absent = []
 with open(log, "w") as f:
     # The backend and the compilers it runs write to fds 1 and 2: keep it all back.
     sys.stdout.flush(); sys.stderr.flush()
@@ -81,7 +97,8 @@ with open(log, "w") as f:
         backend = importlib.import_module(module)
         for part in filter(None, attr.split(".")):
             backend = getattr(backend, part)
-        absent = missing(getattr(backend, "get_requires_for_build_wheel", lambda: [])())
+        dynamic = getattr(backend, "get_requires_for_build_wheel", lambda: [])()
+        absent = missing(dynamic)
         wheel = None if absent else backend.build_wheel(os.path.abspath(out))
         error = None
     except SystemExit as e:
@@ -94,8 +111,9 @@ with open(log, "w") as f:
         sys.stdout.flush(); sys.stderr.flush()
         os.dup2(saved[0], 1); os.dup2(saved[1], 2)
 if absent:
-    fail("the builder lacks %s, needed by %s to build %s: add it to the builder image, "
-         "or set pip.buildIsolation to true" % (", ".join(absent), spec, src))
+    # Asked for by the backend itself (setuptools: wheel): installed, then built in a fresh process.
+    ensure(absent, "needed by %s" % spec)
+    os.execv(sys.executable, [sys.executable] + sys.argv)
 if error:
     print(error.rstrip(), file=open(log, "a"))
     fail("%s could not build a wheel of %s (its output is above)" % (spec, src), log)

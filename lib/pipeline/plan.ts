@@ -2,7 +2,7 @@ import path from 'node:path'
 import type { Context } from '../context.js'
 import type { Node } from '../graph/execute.js'
 import { buildOrder, type ImageGraph } from '../graph/resolve.js'
-import { assertPythonProject } from '../project.js'
+import { assertLocalPackages } from '../project.js'
 import { checkExternal, imageNode, type NodeResult } from './images.js'
 import { prewarmNode } from './prewarm.js'
 import { explainChanges, hashInputs, type Inputs } from './inputs.js'
@@ -54,7 +54,12 @@ export async function pipelineNodes(
   const { builder, release } = ctx.project.config.images
   // `image docker/release` builds from the wheelhouse as it is; `release` builds the wheels first.
   const wheels = Boolean(opts.withWheels) || ((opts.releaseBuildsWheels ?? true) && targets.includes(release))
-  if (wheels) assertPythonProject(ctx.project)
+  if (wheels) {
+    assertLocalPackages(ctx.project)
+    await ctx.project.shape() // a project the tool cannot read stops here, before any build
+  }
+  // Nothing to serve: say so before building anything.
+  if (targets.includes(release)) await releaseBuildArgs(ctx)
   const names = buildOrder(graph, [...(wheels ? [builder] : []), ...targets])
   await checkExternal(ctx, graph, names)
   const releaseExtras = {

@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs'
 import { readdir, readFile } from 'node:fs/promises'
 import path from 'node:path'
 import type { Context } from '../context.js'
@@ -10,7 +9,8 @@ import { isUserError, UserError } from '../errors.js'
 import type { Node } from '../graph/execute.js'
 import { instructions } from '../graph/dockerfile.js'
 import type { ImageGraph } from '../graph/resolve.js'
-import { normalizeName, pyprojectArray, pyprojectName } from '../project.js'
+import { requires, type Shape } from '../shape/detect.js'
+import { normalizeName, readPyproject, requirementName } from '../shape/pyproject.js'
 import { formatMs } from '../render/events.js'
 import { declaredBuildArgs, imageLabel, type NodeResult } from './images.js'
 import { releaseBuildArgs } from './release.js'
@@ -31,15 +31,15 @@ export function dependencyPart(dockerfile: string): string | undefined {
 
 /**
  * The app's declared dependencies minus our own local packages (PEP 621 `[project]
- * dependencies`); undefined when they are not declared statically.
+ * dependencies`, an application's declared ones), plus the server the tool adds when they lack
+ * it; undefined when they are not declared statically (dynamic, or in requirement files).
  */
-export async function staticDependencies(source: string, localDirs: string[]): Promise<string[] | undefined> {
-  const read = async (dir: string) => (existsSync(path.join(dir, 'pyproject.toml')) ? readFile(path.join(dir, 'pyproject.toml'), 'utf8') : '')
-  const deps = pyprojectArray(await read(source), 'dependencies')
+export function staticDependencies(shape: Shape, localDirs: string[]): string[] | undefined {
+  const deps = shape.kind === 'application' ? (shape.requirements.length ? undefined : shape.declared) : shape.pyproject?.dependencies
   if (!deps) return undefined
-  const ours = new Set<string>()
-  for (const dir of localDirs) ours.add(normalizeName(pyprojectName(await read(dir)) ?? path.basename(dir)))
-  return deps.filter((req) => !ours.has(normalizeName(req.match(/^\s*([A-Za-z0-9._-]+)/)?.[1] ?? req)))
+  const ours = new Set(localDirs.map((dir) => normalizeName(readPyproject(dir)?.name ?? path.basename(dir))))
+  const theirs = deps.filter((req) => !ours.has(requirementName(req)))
+  return [...theirs, ...shape.server.filter((s) => !requires(theirs, s))]
 }
 
 /**
@@ -69,8 +69,8 @@ export function prewarmNode(ctx: Context, graph: ImageGraph, release: string): N
       if (!dockerfile) return { skip: { id: '', inputs: {} }, why: `${imageLabel(c, node)}/Dockerfile has no single-stage COPY wheels/deps … COPY wheels/app order` }
       const previous = await readManifest(c.project.wheelhouse)
       const wheels = previous?.dependencies.map((f) => ({ name: `wheels/deps/${f}`, abs: path.join(c.project.wheelhouse, f) }))
-      const requirements = wheels ? [] : await staticDependencies(c.project.source, c.project.localPackages)
-      if (!requirements) return { skip: { id: '', inputs: {} }, why: 'the app declares its dependencies dynamically (no [project] dependencies in pyproject.toml)' }
+      const requirements = wheels ? [] : staticDependencies(await c.project.shape(), c.project.localPackages)
+      if (!requirements) return { skip: { id: '', inputs: {} }, why: 'the app declares its dependencies dynamically or in requirement files (no [project] dependencies)' }
       plan = { dockerfile, wheels, requirements }
       return { run: true, why: `${p ? 'parent image rebuilt' : 'parent image to be rebuilt'}: dependency layers built while the builder builds` }
     },

@@ -6,7 +6,7 @@ import { labelsFor } from '../docker/labels.js'
 import type { Context } from '../context.js'
 import type { ContextEntry } from '../docker/context.js'
 import { UserError } from '../errors.js'
-import { djangoModules, type Project } from '../project.js'
+import type { Project } from '../project.js'
 import { readManifest } from './wheels.js'
 
 /**
@@ -28,18 +28,27 @@ export async function wheelEntries(ctx: Context): Promise<ContextEntry[]> {
   ]
 }
 
-/** Build args the release Dockerfile reads: how to run the app. */
+/** Build args the release Dockerfile reads: how to serve the app, found from the project's shape. */
 export async function releaseBuildArgs(ctx: Context): Promise<Record<string, string>> {
-  const { settings, wsgi } = await djangoModules(ctx.project.source, ctx.project.config.release)
-  if (!wsgi) {
-    throw new UserError('cannot tell which WSGI application to serve', {
-      hint: 'set "release.wsgi" in .pypackagerc.json, e.g. "mysite.wsgi:application"',
+  const { config } = ctx.project
+  const shape = await ctx.project.shape()
+  const entry = shape.entry
+  if (!entry) {
+    throw new UserError('cannot tell which app to serve: no Django wsgi.py, Flask app, FastAPI/Starlette app, WSGI application or Procfile found', {
+      hint: 'name it in .pypackagerc.json: "release": { "wsgi": "package.module:app" } (or "asgi", or "command"), or add a Procfile with a web: line',
     })
   }
   return {
-    WSGI_APP: wsgi,
-    DJANGO_SETTINGS_MODULE: settings ?? '',
-    APP_PORT: String(ctx.project.config.release.port),
+    APP_SERVE: entry.kind,
+    APP_TARGET: entry.target,
+    // Dockerfiles scaffolded by earlier versions read WSGI_APP.
+    ...(entry.kind === 'wsgi' ? { WSGI_APP: entry.target } : {}),
+    DJANGO_SETTINGS_MODULE: shape.settings ?? '',
+    RELEASE_COMMAND: shape.releaseCommand ?? '',
+    RELEASE_ON_START: config.release.releaseOnStart ? '1' : '',
+    DATA_FILES: shape.sqlite.join(' '),
+    BUILD_ENV: JSON.stringify(config.release.env),
+    APP_PORT: String(config.release.port),
   }
 }
 

@@ -1,3 +1,4 @@
+import { appEnv } from '../project.js'
 import fg from 'fast-glob'
 import type { Context } from '../context.js'
 import { labelsFor } from '../docker/labels.js'
@@ -45,7 +46,7 @@ export async function smoke(ctx: Context, image: string, paths: string[], timeou
     docker,
     {
       image,
-      env: ctx.project.config.run.env,
+      env: appEnv(ctx.project.config),
       labels: labelsFor(ctx.project.prefix, 'smoke', ctx.runId),
       publish: { containerPort: ctx.project.config.release.port, hostPort: 0 },
       onOutput: (line) => {

@@ -3,7 +3,10 @@ import type { Context } from '../context.js'
 import { labelsFor } from '../docker/labels.js'
 import { runContainer } from '../docker/run.js'
 import { UserError } from '../errors.js'
-import { findLinksMounts, MOUNT, pipEnv, pipHint, readManifest, tarExcludes } from './wheels.js'
+import { appEnv } from '../project.js'
+import { lockConstraints } from '../shape/locks.js'
+import { describeTools, type TestPlan } from '../shape/tests.js'
+import { findLinksMounts, MOUNT, pipEnv, pipHint, readManifest, shellQuote, tarExcludes } from './wheels.js'
 
 /** Printed by the test script once the app is installed: after it, the exit code is the tests'. */
 export const TESTS_START = 'pypackage-tasks: running'
@@ -11,27 +14,49 @@ export const TESTS_START = 'pypackage-tasks: running'
 const NO_EXTRA = 97
 
 /**
- * The test script: check the extra exists, install the app wheel with it (dependencies from the
- * wheelhouse, test tools from pip's find-links/index), then run the command in a copy of the source
- * (tests and their config live there; the source stays untouched).
+ * The test script: every wheel of the wheelhouse installed (the app as the release has it), then
+ * the test tools from where the project keeps them (an extra, a dependency group, a requirements
+ * file; pinned by the lock when there is one), a Django project's static files collected (tests
+ * that render templates need them), and the command run in a copy of the source (tests and their
+ * config live there; the source stays untouched).
  */
-export function testScript(opts: { appWheel: string; extra: string; wheelhouseRel?: string }): string {
+export function testScript(opts: { wheels: string[]; appWheel: string; tools: TestPlan['tools']; constraints?: string[]; settings?: string; wheelhouseRel?: string }): string {
   const wheel = `${MOUNT.wheelhouse}/${opts.appWheel}`
-  return [
-    'set -eu',
-    `python - '${wheel}' '${opts.extra}' <<'PY'`,
-    'import sys, zipfile',
-    'z = zipfile.ZipFile(sys.argv[1])',
-    "meta = z.read(next(n for n in z.namelist() if n.endswith('.dist-info/METADATA'))).decode()",
-    "extras = [l.split(':', 1)[1].strip() for l in meta.splitlines() if l.startswith('Provides-Extra:')]",
-    `sys.exit(0 if sys.argv[2] in extras else ${NO_EXTRA})`,
-    'PY',
-    `pip install -q --find-links ${MOUNT.wheelhouse} '${wheel}[${opts.extra}]'`,
-    `mkdir -p /tmp/src && tar -C ${MOUNT.source} ${tarExcludes(opts.wheelhouseRel)} -cf - . | tar -C /tmp/src -xf -`,
-    'cd /tmp/src',
-    `echo '${TESTS_START}' "$*"`,
-    'exec "$@"',
-  ].join('\n')
+  const constrain = opts.constraints?.length ? ' -c /tmp/constraints.txt' : ''
+  const tools = opts.tools
+  const lines = ['set -eu']
+  if (constrain) lines.push(`cat > /tmp/constraints.txt <<'TXT'`, ...opts.constraints!, 'TXT')
+  if (tools.kind === 'extra') {
+    lines.push(
+      `python - '${wheel}' '${tools.name}' <<'PY'`,
+      'import sys, zipfile',
+      'z = zipfile.ZipFile(sys.argv[1])',
+      "meta = z.read(next(n for n in z.namelist() if n.endswith('.dist-info/METADATA'))).decode()",
+      "extras = [l.split(':', 1)[1].strip() for l in meta.splitlines() if l.startswith('Provides-Extra:')]",
+      `sys.exit(0 if sys.argv[2] in extras else ${NO_EXTRA})`,
+      'PY',
+    )
+  }
+  lines.push(`pip install -q --no-index --no-deps ${opts.wheels.map((w) => `${MOUNT.wheelhouse}/${w}`).join(' ')}`)
+  const install = `pip install -q --find-links ${MOUNT.wheelhouse}${constrain}`
+  if (tools.kind === 'extra') lines.push(`${install} '${wheel}[${tools.name}]'`)
+  if (tools.kind === 'group') lines.push(`${install} ${tools.requirements.map(shellQuote).join(' ')}`)
+  if (tools.kind === 'requirements') lines.push(`${install} ${tools.files.map((f) => `-r ${MOUNT.source}/${f}`).join(' ')}`)
+  lines.push(`mkdir -p /tmp/src && tar -C ${MOUNT.source} ${tarExcludes(opts.wheelhouseRel)} -cf - . | tar -C /tmp/src -xf -`, 'cd /tmp/src')
+  if (opts.settings) {
+    // As the release does it: into STATIC_ROOT, or a folder of ours when the settings have none.
+    lines.push(
+      `DJANGO_SETTINGS_MODULE=\${DJANGO_SETTINGS_MODULE:-${opts.settings}} python - <<'PY'`,
+      'import django; from django.conf import settings; from django.core.management import call_command',
+      'django.setup()',
+      "if 'django.contrib.staticfiles' in settings.INSTALLED_APPS:",
+      "    settings.STATIC_ROOT = settings.STATIC_ROOT or '/tmp/static'",
+      "    call_command('collectstatic', interactive=False, verbosity=0)",
+      'PY',
+    )
+  }
+  lines.push(`echo '${TESTS_START}' "$*"`, 'exec "$@"')
+  return lines.join('\n')
 }
 
 /** Run the app's tests in the builder image; returns the test command's exit code. */
@@ -41,17 +66,27 @@ export async function runTests(ctx: Context, builderRef: string, args: string[])
   if (!manifest?.packages.app) {
     throw new UserError('the wheelhouse holds no app wheel', { hint: 'build it first: pypackage-tasks build' })
   }
-  const { extra, command } = project.config.test
+  const shape = await project.shape()
+  const { tools, command } = shape.tests
   const findLinks = findLinksMounts(project)
   const wheelhouseRel = path.relative(project.source, project.wheelhouse)
+  const script = testScript({
+    wheels: [...Object.values(manifest.packages), ...manifest.dependencies],
+    appWheel: manifest.packages.app,
+    tools,
+    constraints: shape.lock ? lockConstraints(shape.lock) : [],
+    settings: shape.settings,
+    wheelhouseRel: wheelhouseRel.startsWith('..') ? undefined : wheelhouseRel,
+  })
+  ctx.emit({ type: 'info', message: `test: ${command.join(' ')} (test tools: ${describeTools(tools)})` })
   let started = false
   const tail: string[] = []
   const code = await runContainer(
     await ctx.docker(),
     {
       image: builderRef,
-      cmd: ['sh', '-c', testScript({ appWheel: manifest.packages.app, extra, wheelhouseRel: wheelhouseRel.startsWith('..') ? undefined : wheelhouseRel }), 'test', ...command, ...args],
-      env: { ...pipEnv(project.config.pip, findLinks.map((f) => f.mount)), PIP_NO_INPUT: '1' },
+      cmd: ['sh', '-c', script, 'test', ...command, ...args],
+      env: { ...appEnv(project.config), ...pipEnv(project.config.pip, findLinks.map((f) => f.mount)), PIP_NO_INPUT: '1' },
       binds: [`${project.source}:${MOUNT.source}:ro`, `${project.wheelhouse}:${MOUNT.wheelhouse}:ro`, ...findLinks.map((f) => `${f.host}:${f.mount}:ro`)],
       labels: labelsFor(project.prefix, 'test', ctx.runId),
       onOutput: (line, stream) => {
@@ -66,13 +101,13 @@ export async function runTests(ctx: Context, builderRef: string, args: string[])
     },
     ctx.signal,
   )
-  if (code === NO_EXTRA && !started) {
-    throw new UserError(`the app declares no "${extra}" extra, so there is nothing to install its tests with`, {
-      hint: `add [project.optional-dependencies] ${extra} = ["pytest", …] to pyproject.toml, or set "test.extra" in .pypackagerc.json`,
+  if (code === NO_EXTRA && !started && tools.kind === 'extra') {
+    throw new UserError(`the app declares no "${tools.name}" extra, so there is nothing to install its tests with`, {
+      hint: `add [project.optional-dependencies] ${tools.name} = ["pytest", …] to pyproject.toml, or point "test.extra" / "test.requirements" in .pypackagerc.json at where the test tools are`,
     })
   }
   if (code !== 0 && !started) {
-    throw new UserError(`installing the app with its "${extra}" extra failed (exit ${code})`, { details: tail, hint: pipHint(tail) })
+    throw new UserError(`preparing the tests (${describeTools(tools)}) failed (exit ${code})`, { details: tail, hint: pipHint(tail) })
   }
   return code
 }

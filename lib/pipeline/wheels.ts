@@ -11,6 +11,9 @@ import type { Project } from '../project.js'
 import { formatMs, type StageEvent } from '../render/events.js'
 import { hashFile, sha256, type Inputs } from './inputs.js'
 import { BUILD_WHEEL_PY } from './pep517.js'
+import { PACK_APP_PY } from './pack-app.js'
+import { checkLockAgainstProject, checkWheelsAgainstLock, lockConstraints, type Lock } from '../shape/locks.js'
+import { requirementName } from '../shape/pyproject.js'
 
 /** Written next to the wheels: what they were built from, and which wheel came from which package. */
 export const MANIFEST = 'pypackage-wheels.json'
@@ -31,7 +34,9 @@ export const MOUNT = { source: '/application', wheelhouse: '/wheelhouse', packag
 export const PIP_CACHE_VOLUME = 'pypackage-tasks-pip-cache'
 
 /** Never part of a source's inputs, nor copied for the build: caches, VCS, build leftovers. */
-export const EXCLUDE_ANYWHERE = ['.git', 'node_modules', '__pycache__', '*.pyc', '*.egg-info', '.pytest_cache', '.mypy_cache', '.tox']
+// .env files hold secrets; sqlite databases, logs and editor swap files change while the app runs
+// locally: none is source, none may trigger a rebuild or reach a wheel.
+export const EXCLUDE_ANYWHERE = ['.git', 'node_modules', '__pycache__', '*.pyc', '*.egg-info', '.pytest_cache', '.mypy_cache', '.tox', '.env', '.env.*', '*.sqlite3', '*.log', '*.swp']
 /** The same, at a package's top level only (a Python package may well be called `build`). */
 export const EXCLUDE_TOP = ['build', 'dist', '.pypackage', '.venv', 'venv', '.cache']
 
@@ -98,10 +103,14 @@ export async function packageFiles(pkg: LocalPackage, others: LocalPackage[], wh
   return files.sort().map((f) => path.join(pkg.dir, f))
 }
 
-/** Inputs of the wheel build: every source file of every package, the builder image, pip settings. */
+/** Inputs that decide the dependency set beyond Requires-Dist: requirement files, locks, the server. */
+export const isDependencyInput = (key: string) => key === 'server' || /^file:(.*\/)?(requirements[^/]*|[^/]*requirements[^/]*\.txt|constraints[^/]*\.txt|poetry\.lock|uv\.lock|Pipfile(\.lock)?)$/.test(key)
+
+/** Inputs of the wheel build: every source file of every package, the builder image, pip settings, the server. */
 export async function wheelInputs(project: Project, builderId: string): Promise<Inputs> {
   const pkgs = localPackages(project)
-  const inputs: Inputs = { builder: builderId, pip: sha256(JSON.stringify(project.config.pip)).slice(0, 16) }
+  const shape = await project.shape()
+  const inputs: Inputs = { builder: builderId, pip: sha256(JSON.stringify(project.config.pip)).slice(0, 16), server: shape.server.join(' ') }
   for (const pkg of pkgs) {
     // What the tool itself writes or reads beside the source (the release manifest, the Dockerfiles)
     // is not the package's source: changing it must not rebuild wheels.
@@ -142,6 +151,11 @@ export const tarExcludes = (wheelhouseRel?: string) =>
 
 /** Where the builder script writes the PEP 517 frontend (BUILD_WHEEL_PY) before using it. */
 export const FRONTEND = '/tmp/build_wheel.py'
+/** … and the packer of applications without packaging metadata (PACK_APP_PY). */
+export const PACKER = '/tmp/pack_app.py'
+
+/** One word for sh, whatever it holds. */
+export const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`
 
 /**
  * The builder's shell script. Sources are mounted read-only and copied first: a build runs
@@ -160,6 +174,14 @@ export function builderScript(opts: {
   previous?: { wheels: Record<string, string>; dependencies: string[] }
   wheelhouseRel?: string
   owner?: string
+  /** An application without packaging metadata: the tool packs its code into this wheel. */
+  app?: { name: string; version: string; requires: string[] }
+  /** Requirement files (paths in the container) resolved with `pip wheel -r`. */
+  requirements?: string[]
+  /** A lock's pins, as pip constraints for every resolve. */
+  constraints?: string[]
+  /** Distributions the server needs: resolved when the app's dependencies lack them. */
+  server?: string[]
 }): string {
   const prev = opts.previous
   const rebuiltBefore = prev ? opts.build.map((p) => prev.wheels[p.key]) : []
@@ -167,21 +189,33 @@ export function builderScript(opts: {
   // cannot have changed: the previous dependency wheels are reused instead of resolving again.
   const pairs = prev && rebuiltBefore.every(Boolean) ? opts.build.map((p, i) => `/tmp/local/${p.key}=${MOUNT.previous}/${rebuiltBefore[i]}`) : []
   const lines = ['set -eu', 'mkdir -p /tmp/src /tmp/local /tmp/all', `cat > ${FRONTEND} <<'PY'`, BUILD_WHEEL_PY.trim(), 'PY']
+  if (opts.app) lines.push(`cat > ${PACKER} <<'PY'`, PACK_APP_PY.trim(), 'PY')
+  const constrain = opts.constraints?.length ? ' -c /tmp/constraints.txt' : ''
+  if (constrain) lines.push(`cat > /tmp/constraints.txt <<'TXT'`, ...opts.constraints!, 'TXT')
+  // The packer compares nothing: when it builds last, the comparison runs on its own.
+  const lastPacked = Boolean(opts.app) && opts.build.at(-1)?.key === 'app'
   opts.build.forEach((p, i) => {
     lines.push(
       `mkdir -p /tmp/src/${p.key} /tmp/local/${p.key}`,
       `tar -C ${p.mount} ${tarExcludes(p.key === 'app' ? opts.wheelhouseRel : undefined)} -cf - . | tar -C /tmp/src/${p.key} -xf -`,
-      opts.buildIsolation
+      p.key === 'app' && opts.app
+        ? [`python ${PACKER} /tmp/src/app /tmp/local/app`, ...[opts.app.name, opts.app.version, JSON.stringify(opts.app.requires)].map(shellQuote)].join(' ')
+        : opts.buildIsolation
         ? `pip wheel --no-deps --wheel-dir /tmp/local/${p.key} /tmp/src/${p.key}`
         : // The last build also compares Requires-Dist: one Python start less.
-          [`python ${FRONTEND} /tmp/src/${p.key} /tmp/local/${p.key}`, ...(i === opts.build.length - 1 ? pairs : [])].join(' '),
+          [`python ${FRONTEND} /tmp/src/${p.key} /tmp/local/${p.key}`, ...(i === opts.build.length - 1 && !lastPacked ? pairs : [])].join(' '),
     )
   })
-  if (opts.buildIsolation && pairs.length) lines.push(`python ${FRONTEND} --compare ${pairs.join(' ')}`)
+  if ((opts.buildIsolation || lastPacked) && pairs.length) lines.push(`python ${FRONTEND} --compare ${pairs.join(' ')}`)
   for (const r of opts.reuse) lines.push(`mkdir -p /tmp/local/${r.key} && cp ${MOUNT.previous}/${r.wheel} /tmp/local/${r.key}/`)
   const links = [...opts.build, ...opts.reuse].map((p) => `--find-links /tmp/local/${p.key}`)
   if (opts.hasPrevious) links.push(`--find-links ${MOUNT.previous}`)
-  const resolve = `pip wheel --wheel-dir /tmp/all ${links.join(' ')} /tmp/local/*/*.whl`
+  // Requirement files first (they may carry --hash lines: pip's hash-checking mode, which our
+  // local wheels could not satisfy), then our wheels with what they declare.
+  const resolve = [
+    ...(opts.requirements ?? []).map((r) => `pip wheel --wheel-dir /tmp/all ${links.join(' ')}${constrain} -r ${r}`),
+    `pip wheel --wheel-dir /tmp/all ${links.join(' ')} --find-links /tmp/all${constrain} /tmp/local/*/*.whl`,
+  ].join(' && ')
   if (prev && pairs.length) {
     lines.push(
       'if [ -e /tmp/requires-unchanged ]; then',
@@ -193,6 +227,11 @@ export function builderScript(opts: {
     )
   } else {
     lines.push(resolve)
+  }
+  for (const server of opts.server ?? []) {
+    // The server (gunicorn, uvicorn) when the app's dependencies do not bring it: the tool's job.
+    const file = server.replace(/[-_.]+/g, '_')
+    lines.push(`ls /tmp/all | grep -qi '^${file}-[0-9]' || pip wheel --wheel-dir /tmp/all ${links.join(' ')} --find-links /tmp/all${constrain} ${server}`)
   }
   lines.push(
     `cp -r /tmp/local ${MOUNT.wheelhouse}/local && mkdir -p ${MOUNT.wheelhouse}/all && cp /tmp/all/*.whl ${MOUNT.wheelhouse}/all/`,
@@ -215,13 +254,37 @@ export async function readManifest(wheelhouse: string): Promise<WheelManifest | 
 
 /** Name a pip failure's likely cause from its output. */
 export function pipHint(lines: string[]): string {
+  return explainPip(lines).hint
+}
+
+/**
+ * A builder failure in a user's words: our frontend's or packer's own `error:` line, a
+ * requirements line pip cannot read (file:line), a version the index lacks (and what it has;
+ * the lock's pin when a lock asked for it). Pure.
+ */
+export function explainPip(lines: string[], lock?: Lock): { message?: string; hint: string } {
   const text = lines.join('\n')
-  const missing = text.match(/No matching distribution found for ([^\s]+)/)
-  if (missing) return `pip cannot find ${missing[1]}: add a folder holding it to "pip.findLinks", or set "pip.indexUrl" in .pypackagerc.json`
+  const own = lines.map((l) => l.match(/^error: (.*)$/)?.[1]).filter(Boolean).pop()
   if (/error: command '.*(gcc|cc)' failed|fatal error: .*\.h: No such file/.test(text))
-    return 'a C extension failed to compile: fix the source, or add the missing headers/compiler to docker/builder/Dockerfile'
-  if (/Could not find a version that satisfies|requires a different Python/.test(text)) return 'a dependency has no wheel or sdist usable here: check versions and "pip.findLinks"'
-  return "read pip's output above; run with --verbose for the whole log"
+    return { message: own, hint: 'a C extension failed to compile: fix the source, or add the missing headers/compiler to docker/builder/Dockerfile' }
+  if (own) return { message: own, hint: "the builder's output is above" }
+  const invalid = text.match(/Invalid requirement: '([^']*)'.*?\(from line (\d+) of (\S+)\)/)
+  if (invalid) {
+    return { message: `${invalid[3].replace(`${MOUNT.source}/`, '')}:${invalid[2]}: pip cannot read the requirement "${invalid[1]}"`, hint: 'fix that line (pip\'s requirement syntax: name, extras, version specifiers, markers, options such as -r and --hash)' }
+  }
+  const versions = text.match(/Could not find a version that satisfies the requirement (\S+) \(from versions: ([^)]*)\)/)
+  if (versions) {
+    const name = requirementName(versions[1])
+    const pinned = lock?.packages.find((p: { name: string }) => p.name === name)
+    const has = versions[2].trim() ? `only ${versions[2].trim()}` : 'no version of it'
+    return pinned
+      ? { message: `${lock!.file} pins ${name} ${pinned.version}, but the index has ${has}`, hint: `update the lock to what the index serves, or point pip at the index the lock was made from ("pip.indexUrl" / "pip.findLinks" in .pypackagerc.json)` }
+      : { message: `the index has no ${versions[1]}: it has ${has}`, hint: `add a folder holding it to "pip.findLinks", or set "pip.indexUrl" in .pypackagerc.json` }
+  }
+  const missing = text.match(/No matching distribution found for ([^\s]+)/)
+  if (missing) return { message: `pip cannot find ${missing[1]}`, hint: `add a folder holding it to "pip.findLinks", or set "pip.indexUrl" in .pypackagerc.json` }
+  if (/requires a different Python/.test(text)) return { hint: 'a dependency has no wheel or sdist usable here: check versions and "pip.findLinks"' }
+  return { hint: "read pip's output above; run with --verbose for the whole log" }
 }
 
 /**
@@ -252,6 +315,10 @@ export async function buildWheels(ctx: Context, builderRef: string, inputs: Inpu
   ]
   const owner = hostOwner()
   const wheelhouseRel = path.relative(project.source, project.wheelhouse)
+  const shape = await project.shape()
+  if (shape.lock) checkLockAgainstProject(shape.lock, shape.kind === 'package' ? (shape.pyproject?.dependencies ?? []) : shape.declared)
+  // Requirement files, the lock or the server changed: the previous dependency set says nothing.
+  const depsChanged = previous !== undefined && Object.keys({ ...previous.inputs, ...inputs }).some((k) => isDependencyInput(k) && previous.inputs[k] !== inputs[k])
   const script = builderScript({
     build: pkgs.filter((p) => toBuild.has(p.key)),
     reuse,
@@ -259,9 +326,13 @@ export async function buildWheels(ctx: Context, builderRef: string, inputs: Inpu
     hasPrevious: Boolean(previous),
     // Dependency wheels are reused only from a build by the same builder and pip settings: a new
     // builder (another Python, another platform) needs its own.
-    previous: previous && previous.inputs.builder === inputs.builder && previous.inputs.pip === inputs.pip ? { wheels: previous.packages, dependencies: previous.dependencies } : undefined,
+    previous: previous && !depsChanged && previous.inputs.builder === inputs.builder && previous.inputs.pip === inputs.pip ? { wheels: previous.packages, dependencies: previous.dependencies } : undefined,
     wheelhouseRel: wheelhouseRel.startsWith('..') ? undefined : wheelhouseRel,
     owner,
+    app: shape.kind === 'application' ? { name: project.config.app ?? shape.pyproject?.name ?? project.app, version: shape.pyproject?.version ?? '0', requires: shape.declared } : undefined,
+    requirements: shape.requirements.map((f) => `${MOUNT.source}/${f}`),
+    constraints: shape.lock ? lockConstraints(shape.lock) : [],
+    server: shape.server,
   })
   const tail: string[] = []
   try {
@@ -289,7 +360,8 @@ export async function buildWheels(ctx: Context, builderRef: string, inputs: Inpu
       ctx.signal,
     )
     if (code !== 0) {
-      throw new UserError(`building wheels failed: the builder exited with code ${code}`, { details: tail, hint: pipHint(tail) })
+      const why = explainPip(tail, shape.lock)
+      throw new UserError(`building wheels failed: ${why.message ?? `the builder exited with code ${code}`}`, { details: tail, hint: why.hint })
     }
     const packages: Record<string, string> = {}
     for (const p of pkgs) {
@@ -303,6 +375,8 @@ export async function buildWheels(ctx: Context, builderRef: string, inputs: Inpu
     const sums: Record<string, string> = {}
     for (const w of all) sums[w] = sha256(await readFile(path.join(next, w)))
     const manifest: WheelManifest = { inputs, packages, dependencies: all.filter((f) => !local.includes(f)), sha256: sums }
+    // The locked versions and hashes, checked before the wheelhouse is replaced.
+    if (shape.lock) checkWheelsAgainstLock(shape.lock, manifest.dependencies.map((file) => ({ file, sha256: sums[file] })))
     await writeFile(path.join(next, MANIFEST), JSON.stringify(manifest, null, 2) + '\n')
     await replaceDir(project.wheelhouse, next, path.join(staging, 'previous'))
     const built = [...toBuild].map((k) => packages[k])

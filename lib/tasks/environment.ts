@@ -52,10 +52,12 @@ export const bootstrap: TaskDef = {
   async run(ctx) {
     const { env, password } = await prepare(ctx)
     await startDatabase(ctx, env, password)
+    const shape = await ctx.project.shape()
     const steps: [string, string[], { user?: string; env?: Record<string, string> }][] = [
-      ['migrate', ['python', '-m', 'django', 'migrate', '--noinput'], {}],
+      // The release phase: a Procfile release: line, "release.releaseCommand", or Django's migrate.
+      ...(shape.releaseCommand ? [['release', ['sh', '-c', shape.releaseCommand], {}] as [string, string[], object]] : []),
       // Static files live in the image (collected at build, root-owned): re-collecting checks them.
-      ['collectstatic', ['python', '-m', 'django', 'collectstatic', '--noinput', '-v', '0'], { user: 'root' }],
+      ...(shape.settings ? [['collectstatic', ['python', '-m', 'django', 'collectstatic', '--noinput', '-v', '0'], { user: 'root' }] as [string, string[], { user: string }]] : []),
     ]
     const su = ['USERNAME', 'EMAIL', 'PASSWORD'].map((k) => process.env[`DJANGO_SUPERUSER_${k}`])
     if (su.every(Boolean)) {

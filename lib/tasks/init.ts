@@ -1,8 +1,11 @@
 import { existsSync } from 'node:fs'
-import { cp, mkdir, readFile, writeFile } from 'node:fs/promises'
+import { cp, mkdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { UserError } from '../errors.js'
-import { builtinDockerDir, djangoModules, pyprojectName } from '../project.js'
+import { loadConfig } from '../config/load.js'
+import { builtinDockerDir } from '../project.js'
+import { detectShape } from '../shape/detect.js'
+import { describeShape } from '../shape/describe.js'
 import { toImageName } from '../version.js'
 import type { TaskDef } from './types.js'
 
@@ -30,7 +33,7 @@ endif
 
 export const init: TaskDef = {
   name: 'init',
-  description: 'Scaffold docker/{base,builder,release,postgres}, .pypackagerc.json and a Makefile into this Python project',
+  description: 'Scaffold docker/{base,builder,release,postgres}, .pypackagerc.json and a Makefile into this Python project, and say what was found',
   args: [],
   options: [
     { name: 'force', description: 'overwrite files that exist' },
@@ -40,12 +43,10 @@ export const init: TaskDef = {
   needsProject: false,
   async run(ctx, args) {
     const root = process.cwd()
-    if (!['pyproject.toml', 'setup.py'].some((f) => existsSync(path.join(root, f)))) {
-      throw new UserError(`${root} has no pyproject.toml or setup.py`, { hint: 'run init in the folder of your Python project' })
-    }
-    const pyproject = existsSync(path.join(root, 'pyproject.toml')) ? await readFile(path.join(root, 'pyproject.toml'), 'utf8') : ''
-    const app = toImageName(pyprojectName(pyproject) ?? path.basename(root))
-    const { settings, wsgi } = await djangoModules(root, { settings: null, wsgi: null })
+    // Any shape will do (a package, or manage.py/requirements.txt alone): what is found is printed.
+    const { config: defaults } = await loadConfig({ cwd: root })
+    const shape = await detectShape(root, defaults)
+    const app = toImageName(shape.pyproject?.name ?? path.basename(root))
     const findLinks = typeof args.options['find-links'] === 'string' ? [args.options['find-links']] : []
     if (args.options['no-index'] === true && !findLinks.length) {
       throw new UserError('--no-index needs --find-links DIR: pip must find the wheels somewhere', { hint: 'e.g. init --no-index --find-links ./wheels-offline' })
@@ -56,7 +57,8 @@ export const init: TaskDef = {
       app,
       source: '.',
       ...(findLinks.length || args.options['no-index'] ? { pip: { ...(findLinks.length ? { findLinks } : {}), ...(args.options['no-index'] ? { noIndex: true, buildIsolation: false } : {}) } } : {}),
-      release: { settings: settings ?? null, wsgi: wsgi ?? null },
+      // Found again on every run, so a moved settings module needs no edit; only choices are written.
+      ...(shape.sqlite.length && shape.releaseCommand ? { release: { releaseOnStart: true } } : {}),
     }
     const files: [string, () => Promise<void>][] = [
       ...['base', 'builder', 'release', 'postgres'].map((img) => [`docker/${img}`, () => cp(path.join(builtinDockerDir, img), path.join(root, 'docker', img), { recursive: true })] as [string, () => Promise<void>]),
@@ -69,8 +71,9 @@ export const init: TaskDef = {
     }
     await mkdir(path.join(root, 'docker'), { recursive: true })
     for (const [, write] of files) await write()
-    ctx.emit({ type: 'info', message: `wrote ${files.map(([f]) => f).join(', ')} for ${app}${settings ? ` (Django: ${settings}, ${wsgi})` : ''}` })
-    if (!wsgi) ctx.emit({ type: 'info', message: 'no <package>/wsgi.py found: set "release.wsgi" in .pypackagerc.json before release' })
+    ctx.emit({ type: 'info', message: `wrote ${files.map(([f]) => f).join(', ')} for ${app}` })
+    for (const line of describeShape(shape)) ctx.emit({ type: 'info', message: line })
+    if (shape.sqlite.length && shape.releaseCommand) ctx.emit({ type: 'info', message: `"release.releaseOnStart": the container runs "${shape.releaseCommand}" before serving (a single container with its own sqlite database)` })
     ctx.emit({ type: 'info', message: 'next: pypackage-tasks release, then pypackage-tasks run' })
     return 0
   },

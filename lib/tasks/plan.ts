@@ -1,3 +1,4 @@
+import { describeShape } from '../shape/describe.js'
 import { loadGraph } from '../pipeline/images.js'
 import { pipelineNodes } from '../pipeline/plan.js'
 import { graphWithRoles, imageNameFromArg } from './plan-images.js'
@@ -10,7 +11,10 @@ export const plan: TaskDef = {
   options: [],
   dryRun: true,
   async graph(ctx, args) {
-    if (args.positional.length === 0) return pipelineNodes(ctx, await graphWithRoles(ctx), [ctx.project.config.images.release], { prewarm: true })
+    if (args.positional.length === 0) {
+      for (const line of describeShape(await ctx.project.shape())) ctx.emit({ type: 'info', message: line })
+      return pipelineNodes(ctx, await graphWithRoles(ctx), [ctx.project.config.images.release], { prewarm: true })
+    }
     const names = args.positional.map((a) => imageNameFromArg(a, ctx.project.dockerDir, ctx.project.root, ctx.project.config.dockerDir))
     return pipelineNodes(ctx, await loadGraph(ctx), names)
   },

@@ -1,3 +1,4 @@
+import { appEnv } from '../project.js'
 import { parsePort } from '../args.js'
 import { labelsFor } from '../docker/labels.js'
 import { runContainer, startContainer } from '../docker/run.js'
@@ -19,7 +20,7 @@ export const run: TaskDef = {
     const { ref: image } = await requireImage(ctx, typeof args.options.image === 'string' ? args.options.image : undefined)
     const { project } = ctx
     const output = (line: string, stream: 'stdout' | 'stderr') => ctx.emit({ type: 'output', stream, line })
-    const base = { image, env: project.config.run.env, labels: labelsFor(project.prefix, 'run', ctx.runId), onOutput: output }
+    const base = { image, env: appEnv(project.config), labels: labelsFor(project.prefix, 'run', ctx.runId), onOutput: output }
     if (args.rest.length) return runContainer(docker, { ...base, cmd: args.rest }, ctx.signal)
 
     const containerPort = project.config.release.port

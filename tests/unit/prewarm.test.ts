@@ -2,6 +2,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { suite } from 'uvu'
+import type { Shape } from '../../lib/shape/detect.js'
+import { parsePyproject } from '../../lib/shape/pyproject.js'
 import * as assert from 'uvu/assert'
 import { dependencyPart, staticDependencies } from '../../lib/pipeline/prewarm.js'
 
@@ -57,19 +59,33 @@ const write = (rel: string, text: string) => {
 
 StaticDependencies.after(() => rmSync(dir, { recursive: true, force: true }))
 
-StaticDependencies('the app\'s dependencies without our local packages (by their pyproject name, normalized)', async () => {
-  write('app/pyproject.toml', lines('[project]', 'name = "site"', 'dependencies = ["Django>=3.2", "My_Speedups>=0.1", "gunicorn", "plainlib"]'))
-  write('libs/speedups/pyproject.toml', lines('[project]', 'name = "my-speedups"'))
-  mkdirSync(path.join(dir, 'libs/plainlib'), { recursive: true }) // no pyproject: its folder name
-  const deps = await staticDependencies(path.join(dir, 'app'), [path.join(dir, 'libs/speedups'), path.join(dir, 'libs/plainlib')])
-  assert.equal(deps, ['Django>=3.2', 'gunicorn'])
+/** A shape as detectShape makes it, for the parts staticDependencies reads. */
+const shapeOf = (text: string | undefined, over: Partial<Shape> = {}): Shape => ({
+  kind: 'package', backend: 'setuptools.build_meta', pyproject: text === undefined ? undefined : parsePyproject(text), requirements: [], declared: [], sqlite: [],
+  tests: { tools: { kind: 'none' }, command: [] }, server: ['gunicorn'], ...over,
 })
 
-StaticDependencies('nothing when the app declares them dynamically or has no pyproject.toml', async () => {
-  write('dyn/pyproject.toml', lines('[project]', 'name = "d"', 'dynamic = ["dependencies"]'))
-  mkdirSync(path.join(dir, 'setuppy'), { recursive: true })
-  assert.is(await staticDependencies(path.join(dir, 'dyn'), []), undefined)
-  assert.is(await staticDependencies(path.join(dir, 'setuppy'), []), undefined)
+StaticDependencies('the app\'s dependencies without our local packages (by their pyproject name, normalized)', () => {
+  write('libs/speedups/pyproject.toml', lines('[project]', 'name = "my-speedups"'))
+  mkdirSync(path.join(dir, 'libs/plainlib'), { recursive: true }) // no pyproject: its folder name
+  const shape = shapeOf(lines('[project]', 'name = "site"', 'dependencies = ["Django>=3.2", "My_Speedups>=0.1", "gunicorn", "plainlib"]'))
+  const deps = staticDependencies(shape, [path.join(dir, 'libs/speedups'), path.join(dir, 'libs/plainlib')])
+  assert.equal(deps, ['Django>=3.2', 'gunicorn'], 'our packages are left out, and gunicorn is not added twice')
+})
+
+StaticDependencies('the server the tool adds, when the app does not declare one', () => {
+  const shape = shapeOf(lines('[project]', 'name = "api"', 'dependencies = ["starlette"]'), { server: ['gunicorn', 'uvicorn'] })
+  assert.equal(staticDependencies(shape, []), ['starlette', 'gunicorn', 'uvicorn'], 'gunicorn and uvicorn are added for an ASGI app')
+})
+
+StaticDependencies('an application: its declared requirements, or nothing when they are in requirement files', () => {
+  assert.equal(staticDependencies(shapeOf(undefined, { kind: 'application', declared: ['flask>=2.2'] }), []), ['flask>=2.2', 'gunicorn'], 'a uv application declares them in [project]')
+  assert.is(staticDependencies(shapeOf(undefined, { kind: 'application', requirements: ['requirements.txt'] }), []), undefined, 'requirements.txt: not known before pip reads it')
+})
+
+StaticDependencies('nothing when the app declares them dynamically or has no pyproject.toml', () => {
+  assert.is(staticDependencies(shapeOf(lines('[project]', 'name = "d"', 'dynamic = ["dependencies"]')), []), undefined, 'dynamic dependencies')
+  assert.is(staticDependencies(shapeOf(undefined), []), undefined, 'a bare setup.py')
 })
 
 StaticDependencies.run()

@@ -1,0 +1,27 @@
+import type { Shape } from './detect.js'
+import { describeLock } from './locks.js'
+import { describeTools } from './tests.js'
+
+const FRAMEWORK: Record<string, string> = { django: 'Django', flask: 'Flask', fastapi: 'FastAPI', starlette: 'Starlette', wsgi: 'WSGI', asgi: 'ASGI' }
+
+/** What the tool found in a project, one line per concern: printed by init and plan. */
+export function describeShape(shape: Shape): string[] {
+  const entry = shape.entry
+  const framework = entry ? FRAMEWORK[entry.framework] : shape.settings ? 'Django' : 'Python'
+  const lines = [
+    shape.kind === 'package'
+      ? `project: ${framework} package, built by ${shape.backend}`
+      : `project: ${framework} application without packaging metadata: the tool packs its code into a wheel${shape.requirements.length ? `; dependencies from ${shape.requirements.join(', ')}` : shape.declared.length ? `; ${shape.declared.length} dependencies declared` : ''}`,
+    entry
+      ? entry.kind === 'command'
+        ? `serves: ${entry.target} (from ${entry.from})`
+        : `serves: ${entry.target} (${entry.kind.toUpperCase()}, found in ${entry.from}) with ${shape.server.join(' + uvicorn workers').replace('gunicorn + uvicorn workers + uvicorn workers', 'gunicorn with uvicorn workers')}, added when the dependencies lack it`
+      : 'serves: nothing found: set "release.wsgi" (or "asgi", "command") in .pypackagerc.json, or add a Procfile',
+  ]
+  if (shape.settings) lines.push(`settings: ${shape.settings}; static files collected at build (STATIC_ROOT, else /app/static) and served at STATIC_URL`)
+  if (shape.releaseCommand) lines.push(`release phase: ${shape.releaseCommand} (run by bootstrap; before the server with "release.releaseOnStart")`)
+  if (shape.sqlite.length) lines.push(`sqlite: ${shape.sqlite.join(', ')} next to the code, kept in /app/data (writable)`)
+  lines.push(`tests: ${shape.tests.command.join(' ')} (test tools: ${describeTools(shape.tests.tools)})`)
+  if (shape.lock) lines.push(`lock: ${describeLock(shape.lock)}`)
+  return lines
+}

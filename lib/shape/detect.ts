@@ -1,0 +1,149 @@
+import { existsSync, readFileSync } from 'node:fs'
+import path from 'node:path'
+import fg from 'fast-glob'
+import type { Config } from '../config/schema.js'
+import { UserError } from '../errors.js'
+import { findEntry, type Entry } from './entry.js'
+import { readLock, type Lock } from './locks.js'
+import { readProcfile } from './procfile.js'
+import { readPyproject, requirementName, type Pyproject } from './pyproject.js'
+import { testPlan, type TestPlan } from './tests.js'
+
+/**
+ * What kind of project the source is, found from its files: how its own code becomes a wheel,
+ * where its dependencies are declared, what the release serves, how its tests run.
+ */
+export interface Shape {
+  /** package: it has packaging metadata (pip builds it); application: the tool packs its code. */
+  kind: 'package' | 'application'
+  /** For messages: "flit_core.buildapi", "setup.py (setuptools)", "the tool's app wheel". */
+  backend: string
+  pyproject?: Pyproject
+  /** Requirement files (relative to the source) pip resolves with `-r`. */
+  requirements: string[]
+  /** Requirements the app wheel declares itself (an application's [project] dependencies). */
+  declared: string[]
+  lock?: Lock
+  entry?: Entry
+  settings?: string
+  /** The release-phase command: a Procfile `release:` line, config, or Django's migrate. */
+  releaseCommand?: string
+  /** sqlite files the settings keep next to the code: made writable in the image (/app/data). */
+  sqlite: string[]
+  tests: TestPlan
+  /** Distributions the server needs, added to the release when the app's dependencies lack them. */
+  server: string[]
+}
+
+/** Requirement files of an application, in the order tried when "requirements" is not set. */
+export const REQUIREMENT_FILES = ['requirements.txt', 'requirements/production.txt', 'requirements/prod.txt', 'requirements/base.txt', 'requirements/main.txt', 'requirements/common.txt']
+
+/** Servers a Procfile command may start, by the distribution that provides them. */
+const SERVERS: Record<string, string[]> = { gunicorn: ['gunicorn'], uvicorn: ['uvicorn'], 'waitress-serve': ['waitress'], daphne: ['daphne'], hypercorn: ['hypercorn'] }
+
+const exists = (dir: string, rel: string) => existsSync(path.join(dir, rel))
+
+/** Package or application, and the backend that builds it. Pure apart from reading the folder. */
+export function packaging(source: string, pyproject: Pyproject | undefined): { kind: Shape['kind']; backend: string } {
+  if (pyproject?.hasBuildSystem) return { kind: 'package', backend: pyproject.backend ?? 'setuptools.build_meta:__legacy__' }
+  if (exists(source, 'setup.py')) return { kind: 'package', backend: 'setup.py (setuptools)' }
+  // A pyproject without [build-system] and without setup.py is what `uv init --app` makes: an
+  // application whose code is not meant to be a package. The tool packs it.
+  return { kind: 'application', backend: "the tool's app wheel" }
+}
+
+export async function detectShape(source: string, config: Config): Promise<Shape> {
+  const pyproject = readPyproject(source)
+  const { kind, backend } = packaging(source, pyproject)
+  const pyFiles = kind === 'application' ? await fg(['*.py', '*/__init__.py', 'src/*/__init__.py'], { cwd: source, deep: 3 }) : []
+  const requirements = kind === 'application' ? requirementFiles(source, config.requirements) : []
+  if (kind === 'application' && !pyFiles.length && !requirements.length && !pyproject) {
+    throw new UserError(`${source} holds no Python project: no pyproject.toml, setup.py, manage.py, requirements.txt or Python package`, {
+      hint: `point "source" in .pypackagerc.json at the folder of your Python code`,
+    })
+  }
+  const lock = await readLock(source, config.lock ?? undefined)
+  const procfile = readProcfile(source)
+  const found = await findEntry(source)
+  const release = config.release
+  const entry: Entry | undefined = release.wsgi
+    ? { kind: 'wsgi', target: release.wsgi, framework: found?.framework ?? 'wsgi', from: '.pypackagerc.json' }
+    : release.asgi
+      ? { kind: 'asgi', target: release.asgi, framework: 'asgi', from: '.pypackagerc.json' }
+      : release.command
+        ? { kind: 'command', target: release.command, framework: found?.framework ?? 'wsgi', from: '.pypackagerc.json' }
+        : procfile
+          ? { kind: 'command', target: procfile.web, framework: found?.framework ?? 'wsgi', from: 'Procfile' }
+          : found
+  const settings = release.settings ?? found?.settings ?? (found?.framework === 'django' || exists(source, 'manage.py') ? djangoSettings(source) : undefined)
+  const declared = kind === 'application' ? applicationRequirements(pyproject, lock, requirements) : []
+  return {
+    kind,
+    backend,
+    pyproject,
+    requirements,
+    declared,
+    lock,
+    entry,
+    settings,
+    releaseCommand: release.releaseCommand ?? procfile?.release ?? (settings ? 'python -m django migrate --noinput' : undefined),
+    sqlite: settings ? sqliteFiles(source, settings) : [],
+    tests: testPlan(source, config, pyproject, settings),
+    server: serverFor(entry),
+  }
+}
+
+/** The requirement files of an application: configured, else the first of REQUIREMENT_FILES present. */
+export function requirementFiles(source: string, configured: string[] | null): string[] {
+  if (configured) {
+    for (const f of configured) {
+      if (!exists(source, f)) throw new UserError(`"requirements" names ${f}, which does not exist`, { hint: 'fix the path (relative to "source") in .pypackagerc.json' })
+    }
+    return configured
+  }
+  const first = REQUIREMENT_FILES.find((f) => exists(source, f))
+  return first ? [first] : []
+}
+
+/**
+ * What an application's own wheel declares: its [project] dependencies (a uv application), else,
+ * with no requirement files, the packages its lock pins for runtime (a Pipfile project).
+ */
+function applicationRequirements(pyproject: Pyproject | undefined, lock: Lock | undefined, requirements: string[]): string[] {
+  if (pyproject?.dependencies?.length) return pyproject.dependencies
+  if (!requirements.length && lock) return lock.packages.filter((p) => p.groups.includes('main')).map((p) => `${p.name}==${p.version}`)
+  return []
+}
+
+/** The distributions a server needs: gunicorn for WSGI, + uvicorn's worker for ASGI, or what a Procfile starts. */
+export function serverFor(entry: Entry | undefined): string[] {
+  if (!entry) return []
+  if (entry.kind === 'wsgi') return ['gunicorn']
+  if (entry.kind === 'asgi') return ['gunicorn', 'uvicorn']
+  const first = entry.target.trim().split(/\s+/)[0]
+  return SERVERS[first] ?? []
+}
+
+/** `DJANGO_SETTINGS_MODULE` as manage.py sets it. */
+function djangoSettings(source: string): string | undefined {
+  const manage = path.join(source, 'manage.py')
+  if (!existsSync(manage)) return undefined
+  return readFileSync(manage, 'utf8').match(/DJANGO_SETTINGS_MODULE['"]\s*,\s*['"]([\w.]+)['"]/)?.[1]
+}
+
+/** The file of a module in the source: `mysite.settings` → mysite/settings.py (or src/…, or a package). */
+export function moduleFile(source: string, mod: string): string | undefined {
+  const rel = mod.replace(/\./g, '/')
+  return [`${rel}.py`, `${rel}/__init__.py`, `src/${rel}.py`, `src/${rel}/__init__.py`].map((f) => path.join(source, f)).find((f) => existsSync(f))
+}
+
+/** sqlite database files named in the settings (`BASE_DIR / 'db.sqlite3'`): file names only. */
+export function sqliteFiles(source: string, settings: string): string[] {
+  const file = moduleFile(source, settings)
+  if (!file) return []
+  const names = [...readFileSync(file, 'utf8').matchAll(/['"]([\w-]+\.(?:sqlite3?|db))['"]/g)].map((m) => m[1])
+  return [...new Set(names)]
+}
+
+/** True when the requirement list names the distribution. */
+export const requires = (reqs: string[], name: string) => reqs.some((r) => requirementName(r) === name)

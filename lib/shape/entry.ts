@@ -1,0 +1,87 @@
+import { readFile } from 'node:fs/promises'
+import path from 'node:path'
+import fg from 'fast-glob'
+import { UserError } from '../errors.js'
+
+export type Framework = 'django' | 'flask' | 'fastapi' | 'starlette' | 'wsgi' | 'asgi'
+
+/** How the release image serves the app. */
+export interface Entry {
+  /** wsgi/asgi: a `module:callable` the tool serves with gunicorn (+ uvicorn workers for ASGI); command: a Procfile `web:` line. */
+  kind: 'wsgi' | 'asgi' | 'command'
+  target: string
+  framework: Framework
+  /** Where it was found, for messages: "mysite/wsgi.py", "Procfile", ".pypackagerc.json". */
+  from: string
+}
+
+/** Folders never searched for entry points: tests, environments, build output, migrations. */
+const SKIP = ['**/node_modules/**', '**/.git/**', '**/venv/**', '**/.venv/**', '**/env/**', '**/site-packages/**', '**/build/**', '**/dist/**',
+  '**/tests/**', '**/test/**', '**/docs/**', '**/migrations/**', '**/__pycache__/**', '**/.tox/**', '**/conftest.py', '**/test_*.py', '**/*_test.py', 'setup.py', 'noxfile.py']
+
+/** `src/shop/app.py` → `shop.app`; `flaskr/__init__.py` → `flaskr`. */
+export function moduleOf(rel: string): string {
+  return rel.replace(/^src\//, '').replace(/\.py$/, '').replace(/\/__init__$/, '').replace(/\//g, '.')
+}
+
+interface Candidate extends Entry {
+  /** Lower is preferred: 0 Django's wsgi.py, 1 a module-level app object, 2 a factory. */
+  rank: number
+  settings?: string
+}
+
+/** The entry-point candidates one Python file offers. Pure. */
+export function candidatesIn(rel: string, text: string): Candidate[] {
+  const mod = moduleOf(rel)
+  const out: Candidate[] = []
+  const base = path.basename(rel)
+  if (base === 'wsgi.py' && /get_wsgi_application/.test(text)) {
+    const settings = text.match(/DJANGO_SETTINGS_MODULE['"]\s*,\s*['"]([\w.]+)['"]/)?.[1]
+    out.push({ kind: 'wsgi', target: `${mod}:application`, framework: 'django', from: rel, rank: 0, settings })
+    return out
+  }
+  if (/get_asgi_application|get_wsgi_application/.test(text)) return out // Django's asgi.py: the wsgi.py beside it is served
+  for (const m of text.matchAll(/^(\w+)\s*(?::\s*\w+\s*)?=\s*(Flask|FastAPI|Starlette)\(/gm)) {
+    const framework = m[2].toLowerCase() as Framework
+    out.push({ kind: framework === 'flask' ? 'wsgi' : 'asgi', target: `${mod}:${m[1]}`, framework, from: rel, rank: 1 })
+  }
+  if (/\bflask\b/i.test(text)) {
+    for (const m of text.matchAll(/^(\w+)\s*=\s*create_app\(\s*\)/gm)) out.push({ kind: 'wsgi', target: `${mod}:${m[1]}`, framework: 'flask', from: rel, rank: 1 })
+    if (/^def create_app\(/m.test(text)) out.push({ kind: 'wsgi', target: `${mod}:create_app()`, framework: 'flask', from: rel, rank: 2 })
+  }
+  if (/^def application\(\s*environ\s*,\s*start_response/m.test(text)) out.push({ kind: 'wsgi', target: `${mod}:application`, framework: 'wsgi', from: rel, rank: 1 })
+  return out
+}
+
+/**
+ * Find what to serve: Django's wsgi.py (anywhere: flat, src/, nested), a Flask object or
+ * `create_app` factory, a FastAPI/Starlette app, a plain WSGI `application`. The best-ranked
+ * candidates must agree on one target, else one error lists them and the key that chooses.
+ */
+export async function findEntry(source: string): Promise<(Entry & { settings?: string }) | undefined> {
+  const files = await fg('**/*.py', { cwd: source, ignore: SKIP, deep: 5, followSymbolicLinks: false })
+  const all: Candidate[] = []
+  for (const rel of files.sort()) {
+    const text = await readFile(path.join(source, rel), 'utf8').catch(() => '')
+    if (text.length < 200_000) all.push(...candidatesIn(rel, text))
+  }
+  return chooseEntry(all, source)
+}
+
+/** The best-ranked candidate, or an error listing the tie. Pure (apart from the error's wording). */
+export function chooseEntry(all: Candidate[], source = '.'): (Entry & { settings?: string }) | undefined {
+  if (!all.length) return undefined
+  const best = Math.min(...all.map((c) => c.rank))
+  const top = all.filter((c) => c.rank === best)
+  // A factory and the object made from it in wsgi.py are one app: prefer wsgi.py/app.py's object.
+  const preferred = top.length > 1 ? top.filter((c) => /(^|\/)(wsgi|asgi|app|main)\.py$/.test(c.from)) : top
+  const chosen = preferred.length ? preferred : top
+  const targets = [...new Set(chosen.map((c) => c.target))]
+  if (targets.length > 1) {
+    throw new UserError(`${source === '.' ? 'the project' : path.basename(source)} has ${targets.length} apps that could be served: ${chosen.map((c) => `${c.target} (${c.from})`).join(', ')}`, {
+      hint: `choose one in .pypackagerc.json: "release": { "${chosen[0].kind === 'asgi' ? 'asgi' : 'wsgi'}": "${chosen[0].target}" } (or a Procfile with a web: line)`,
+    })
+  }
+  const { rank: _rank, ...entry } = chosen[0]
+  return entry
+}

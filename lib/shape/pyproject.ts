@@ -1,0 +1,96 @@
+import { existsSync, readFileSync } from 'node:fs'
+import path from 'node:path'
+import { parse } from 'smol-toml'
+import { UserError } from '../errors.js'
+
+/** The parts of a pyproject.toml the tool reads, parsed with a real TOML parser. */
+export interface Pyproject {
+  /** [project] name, else [tool.poetry] name. */
+  name?: string
+  version?: string
+  /** [build-system] build-backend; undefined when the table is absent (PEP 517: setuptools' legacy backend). */
+  backend?: string
+  hasBuildSystem: boolean
+  hasProjectTable: boolean
+  isPoetry: boolean
+  /** Runtime requirements as PEP 508 strings; undefined when declared `dynamic` or absent. */
+  dependencies?: string[]
+  /** [project.optional-dependencies] */
+  extras: Record<string, string[]>
+  /** PEP 735 [dependency-groups] (include-group entries resolved). */
+  groups: Record<string, string[]>
+  /** [tool.poetry.group.<name>.dependencies] (and the old dev-dependencies), as requirement names. */
+  poetryGroups: Record<string, string[]>
+  /** [tool.pytest.ini_options] present. */
+  pytestConfigured: boolean
+}
+
+type Table = Record<string, unknown>
+const table = (v: unknown): Table => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Table) : {})
+const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((s): s is string => typeof s === 'string') : [])
+
+/** Read `<dir>/pyproject.toml`; undefined when there is none. A syntax error names the file and line. */
+export function readPyproject(dir: string): Pyproject | undefined {
+  const file = path.join(dir, 'pyproject.toml')
+  if (!existsSync(file)) return undefined
+  return parsePyproject(readFileSync(file, 'utf8'), file)
+}
+
+export function parsePyproject(text: string, file = 'pyproject.toml'): Pyproject {
+  let doc: Table
+  try {
+    doc = parse(text) as Table
+  } catch (e) {
+    throw new UserError(`${file} is not valid TOML: ${(e as Error).message.split('\n')[0]}`, { hint: 'fix the file (pip cannot read it either)', cause: e })
+  }
+  const project = table(doc.project)
+  const poetry = table(table(doc.tool).poetry)
+  const buildSystem = doc['build-system'] === undefined ? undefined : table(doc['build-system'])
+  const dynamic = strings(project.dynamic)
+  const poetryDeps = (deps: unknown) => Object.keys(table(deps)).filter((n) => n.toLowerCase() !== 'python')
+  const poetryGroups: Record<string, string[]> = {}
+  for (const [name, g] of Object.entries(table(poetry.group))) poetryGroups[name] = poetryDeps(table(g).dependencies)
+  if (poetry['dev-dependencies']) poetryGroups.dev = [...(poetryGroups.dev ?? []), ...poetryDeps(poetry['dev-dependencies'])]
+  const hasProjectTable = doc.project !== undefined
+  const isPoetry = doc.tool !== undefined && table(doc.tool).poetry !== undefined
+  return {
+    name: str(project.name) ?? str(poetry.name),
+    version: str(project.version) ?? str(poetry.version),
+    backend: buildSystem ? str(buildSystem['build-backend']) : undefined,
+    hasBuildSystem: buildSystem !== undefined,
+    hasProjectTable,
+    isPoetry,
+    dependencies: dynamic.includes('dependencies')
+      ? undefined
+      : hasProjectTable
+        ? strings(project.dependencies)
+        : isPoetry
+          ? poetryDeps(poetry.dependencies)
+          : undefined,
+    extras: Object.fromEntries(Object.entries(table(project['optional-dependencies'])).map(([k, v]) => [k, strings(v)])),
+    groups: dependencyGroups(table(doc['dependency-groups'])),
+    poetryGroups,
+    pytestConfigured: table(table(doc.tool).pytest)['ini_options'] !== undefined,
+  }
+}
+
+const str = (v: unknown) => (typeof v === 'string' ? v : undefined)
+
+/** PEP 735 groups with `{include-group = "…"}` entries expanded (a cycle is named). */
+export function dependencyGroups(raw: Table): Record<string, string[]> {
+  const out: Record<string, string[]> = {}
+  const expand = (name: string, seen: string[]): string[] => {
+    if (seen.includes(name)) throw new UserError(`[dependency-groups] include a cycle: ${[...seen, name].join(' → ')}`, { hint: 'remove one include-group' })
+    const entries = raw[name]
+    if (!Array.isArray(entries)) return []
+    return entries.flatMap((e) => (typeof e === 'string' ? [e] : typeof table(e)['include-group'] === 'string' ? expand(table(e)['include-group'] as string, [...seen, name]) : []))
+  }
+  for (const name of Object.keys(raw)) out[name] = expand(name, [])
+  return out
+}
+
+/** A distribution name as PEP 503 compares them: `Django`, `django_x.y` → `django`, `django-x-y`. */
+export const normalizeName = (name: string) => name.toLowerCase().replace(/[-_.]+/g, '-')
+
+/** The distribution name a PEP 508 requirement names (`Django[argon2]>=3; …` → `django`). */
+export const requirementName = (req: string) => normalizeName(req.match(/^\s*([A-Za-z0-9][A-Za-z0-9._-]*)/)?.[1] ?? req.trim())

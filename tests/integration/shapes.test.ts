@@ -1,0 +1,134 @@
+import path from 'node:path'
+import { suite } from 'uvu'
+import * as assert from 'uvu/assert'
+import { startCli } from '../helpers/cli.js'
+import { containersOf } from '../helpers/engine.js'
+import { httpGet, poll } from '../helpers/poll.js'
+import { copyShape, fillPoetryHashes, pyindex, type ShapeProject } from '../helpers/shapes.js'
+
+// Every project shape a team has, adopted with no edit but .pypackagerc.json: init, release
+// --smoke, run (GET / and a static file), test. The fixtures are in tests/fixtures/shapes/.
+interface Case {
+  name: string
+  /** What init must say it found. */
+  found: RegExp[]
+  /** Config a user would add after init (and only that). */
+  config?: Record<string, unknown>
+  prepare?: (p: ShapeProject) => void
+  page: RegExp
+  css: string
+  tests: RegExp
+}
+
+const cases: Case[] = [
+  {
+    name: 'classic-django',
+    found: [/Django application without packaging metadata.*requirements\.txt/, /mysite\.wsgi:application/, /sqlite: db\.sqlite3/, /tests: python manage\.py test/],
+    page: /visit/i,
+    css: '/static/css/site.css',
+    tests: /Ran 6 tests[\s\S]*OK/,
+  },
+  {
+    name: 'django-nodb',
+    found: [/Django package, built by setuptools\.build_meta/, /nodbsite\.wsgi:application/, /tests: python -m pytest \(test tools: the "test" extra\)/],
+    config: { release: { env: { DJANGO_SECRET_KEY: 'a-placeholder-for-build-steps' } } },
+    page: /nodbsite|<html/i,
+    css: '/static/nodbsite/app.css',
+    tests: /7 passed/,
+  },
+  {
+    name: 'flask-flit',
+    found: [/Flask package, built by flit_core\.buildapi/, /flaskr:create_app\(\)/, /the dependency group test/],
+    page: /flaskr bookmarks/,
+    css: '/static/style.css',
+    tests: /7 passed/,
+  },
+  {
+    name: 'hatch-procfile',
+    found: [/built by hatchling\.build/, /serves: gunicorn greeter\.wsgi:application --workers 2 \(from Procfile\)/, /release phase: python -c/, /requirements-dev\.txt/],
+    page: /Hello, /,
+    css: '/static/greeter.css',
+    tests: /9 passed/,
+  },
+  {
+    name: 'poetry-lock',
+    found: [/built by poetry\.core\.masonry\.api/, /shop\.app:app/, /lock: poetry\.lock/, /the poetry group test/],
+    prepare: (p) => fillPoetryHashes(path.join(p.dir, 'poetry.lock')),
+    page: /Shop/,
+    css: '/static/shop.css',
+    tests: /5 passed/,
+  },
+  {
+    name: 'uv-app',
+    found: [/Flask application without packaging metadata/, /serves: app:app/, /lock: uv\.lock/, /the dependency group dev/],
+    page: /uv!/,
+    css: '/static/site.css',
+    tests: /8 passed/,
+  },
+  {
+    name: 'asgi-starlette',
+    found: [/Starlette package/, /hello_asgi\.app:app \(ASGI/, /gunicorn with uvicorn workers/],
+    page: /<html|hello/i,
+    css: '/static/asgi.css',
+    tests: /7 passed/,
+  },
+  {
+    name: 'cext-lib',
+    found: [/built by setup\.py \(setuptools\)/, /requirements\/tests\.txt/],
+    config: { release: { wsgi: 'fastsum.web:application' } },
+    page: /5050/,
+    css: '/static/fastsum.css',
+    tests: /16 passed/,
+  },
+]
+
+const ns = `pptest${process.pid}s`
+
+for (const c of cases) {
+  const test = suite(`${c.name}: init → release --smoke → run → test`)
+  const p = copyShape(c.name, ns)
+  test.after(() => p.remove())
+
+  test('init says what it found', async () => {
+    const r = await p.cli(['init', '--no-index', '--find-links', pyindex])
+    assert.is(r.code, 0, `init succeeds:\n${r.stdout}\n${r.stderr}`)
+    for (const re of c.found) assert.match(r.stdout, re, `init reports ${re}:\n${r.stdout}`)
+    p.configure(c.config ?? {})
+    c.prepare?.(p)
+  })
+
+  test('release --smoke: / and the static file answer 200', async () => {
+    const r = await p.cli(['release', '--smoke'])
+    assert.is(r.code, 0, `release --smoke succeeds:\n${r.stdout}\n${r.stderr}`)
+    assert.match(r.stdout, /smoke: GET \/ → 200/, 'GET / is 200')
+    assert.ok(r.stdout.includes(`smoke: GET ${c.css} → 200`), `GET ${c.css} is 200:\n${r.stdout}`)
+    assert.equal(await containersOf(p.project), [], 'smoke leaves no container')
+  })
+
+  test('run serves it on a free port; Ctrl-C removes the container', async () => {
+    const app = startCli(['run', '--port', '0'], { cwd: p.dir })
+    try {
+      const url = await poll('the run task to print its URL', async () => app.output().match(/Serving (http:\/\/127\.0\.0\.1:\d+)\//)?.[1], 60_000)
+      const page = await poll('the app to answer', async () => {
+        const res = await httpGet(`${url}/`).catch(() => undefined)
+        return res?.status === 200 ? res : undefined
+      }, 60_000)
+      assert.match(page.body, c.page, `the page is the app's:\n${page.body.slice(0, 400)}`)
+      const css = await httpGet(`${url}${c.css}`)
+      assert.is(css.status, 200, `${c.css} is served`)
+      assert.match(css.type, /text\/css/, 'as CSS')
+    } finally {
+      app.child.kill('SIGINT')
+      await app.done
+    }
+    assert.equal(await containersOf(p.project), [], 'run leaves no container')
+  })
+
+  test("test runs the project's own tests against the wheels", async () => {
+    const r = await p.cli(['test'])
+    assert.is(r.code, 0, `the tests pass:\n${r.stdout}\n${r.stderr}`)
+    assert.match(r.stdout, c.tests, `the tests ran:\n${r.stdout}`)
+  })
+
+  test.run()
+}

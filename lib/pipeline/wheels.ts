@@ -257,12 +257,20 @@ export function pipHint(lines: string[]): string {
   return explainPip(lines).hint
 }
 
+/** Where pip looks, for messages: "the find-links folder .cache/pyindex", "https://pypi.org/simple". */
+export function describeIndex(project: Project): string {
+  const { pip } = project.config
+  const folders = pip.findLinks.length ? `the find-links folder${pip.findLinks.length > 1 ? 's' : ''} ${pip.findLinks.join(', ')}` : ''
+  if (pip.noIndex) return folders || 'no index (pip.noIndex) and no find-links folder'
+  return [pip.indexUrl ?? 'https://pypi.org/simple', ...pip.extraIndexUrls, folders].filter(Boolean).join(' + ')
+}
+
 /**
  * A builder failure in a user's words: our frontend's or packer's own `error:` line, a
  * requirements line pip cannot read (file:line), a version the index lacks (and what it has;
  * the lock's pin when a lock asked for it). Pure.
  */
-export function explainPip(lines: string[], lock?: Lock): { message?: string; hint: string } {
+export function explainPip(lines: string[], lock?: Lock, index = 'the package index'): { message?: string; hint: string } {
   const text = lines.join('\n')
   const own = lines.map((l) => l.match(/^error: (.*)$/)?.[1]).filter(Boolean).pop()
   if (/error: command '.*(gcc|cc)' failed|fatal error: .*\.h: No such file/.test(text))
@@ -276,14 +284,15 @@ export function explainPip(lines: string[], lock?: Lock): { message?: string; hi
   if (versions) {
     const name = requirementName(versions[1])
     const pinned = lock?.packages.find((p: { name: string }) => p.name === name)
-    const has = versions[2].trim() ? `only ${versions[2].trim()}` : 'no version of it'
+    const listed = versions[2].trim()
+    const has = listed && listed !== 'none' ? `only ${listed}` : `no ${name} at all`
     return pinned
-      ? { message: `${lock!.file} pins ${name} ${pinned.version}, but the index has ${has}`, hint: `update the lock to what the index serves, or point pip at the index the lock was made from ("pip.indexUrl" / "pip.findLinks" in .pypackagerc.json)` }
-      : { message: `the index has no ${versions[1]}: it has ${has}`, hint: `add a folder holding it to "pip.findLinks", or set "pip.indexUrl" in .pypackagerc.json` }
+      ? { message: `${lock!.file} pins ${name} ${pinned.version}, but ${index} has ${has}`, hint: `update the lock to what the index serves, or point pip at the index the lock was made from ("pip.indexUrl" / "pip.findLinks" in .pypackagerc.json)` }
+      : { message: `${index} has no ${versions[1]} (it has ${has})`, hint: `add a folder holding it to "pip.findLinks", or set "pip.indexUrl" in .pypackagerc.json` }
   }
   const missing = text.match(/No matching distribution found for ([^\s]+)/)
   if (missing) return { message: `pip cannot find ${missing[1]}`, hint: `add a folder holding it to "pip.findLinks", or set "pip.indexUrl" in .pypackagerc.json` }
-  if (/requires a different Python/.test(text)) return { hint: 'a dependency has no wheel or sdist usable here: check versions and "pip.findLinks"' }
+  if (/Could not find a version that satisfies|requires a different Python/.test(text)) return { hint: 'a dependency has no wheel or sdist usable here: check versions and "pip.findLinks"' }
   return { hint: "read pip's output above; run with --verbose for the whole log" }
 }
 
@@ -360,7 +369,7 @@ export async function buildWheels(ctx: Context, builderRef: string, inputs: Inpu
       ctx.signal,
     )
     if (code !== 0) {
-      const why = explainPip(tail, shape.lock)
+      const why = explainPip(tail, shape.lock, describeIndex(project))
       throw new UserError(`building wheels failed: ${why.message ?? `the builder exited with code ${code}`}`, { details: tail, hint: why.hint })
     }
     const packages: Record<string, string> = {}

@@ -15,7 +15,7 @@ export function describeShape(shape: Shape): string[] {
     entry
       ? entry.kind === 'command'
         ? `serves: ${entry.target} (from ${entry.from})`
-        : `serves: ${entry.target} (${entry.kind.toUpperCase()}, found in ${entry.from}) with ${shape.server.join(' + uvicorn workers').replace('gunicorn + uvicorn workers + uvicorn workers', 'gunicorn with uvicorn workers')}, added when the dependencies lack it`
+        : `serves: ${entry.target} (${entry.kind.toUpperCase()}, found in ${entry.from}) with ${entry.kind === 'asgi' ? 'gunicorn with uvicorn workers' : 'gunicorn'}, added when the dependencies lack it`
       : 'serves: nothing found: set "release.wsgi" (or "asgi", "command") in .pypackagerc.json, or add a Procfile',
   ]
   if (shape.settings) lines.push(`settings: ${shape.settings}; static files collected at build (STATIC_ROOT, else /app/static) and served at STATIC_URL`)

@@ -74,7 +74,7 @@ const cases: Case[] = [
   },
   {
     name: 'cext-lib',
-    found: [/built by setup\.py \(setuptools\)/, /requirements\/tests\.txt/],
+    found: [/WSGI package, built by setuptools/, /fastsum\.web:application/, /requirements\/tests\.txt/],
     config: { release: { wsgi: 'fastsum.web:application' } },
     page: /5050/,
     css: '/static/fastsum.css',
@@ -127,7 +127,8 @@ for (const c of cases) {
   test("test runs the project's own tests against the wheels", async () => {
     const r = await p.cli(['test'])
     assert.is(r.code, 0, `the tests pass:\n${r.stdout}\n${r.stderr}`)
-    assert.match(r.stdout, c.tests, `the tests ran:\n${r.stdout}`)
+    // unittest (manage.py test) reports on stderr, pytest on stdout.
+    assert.match(`${r.stdout}\n${r.stderr}`, c.tests, `the tests ran:\n${r.stdout}\n${r.stderr}`)
   })
 
   test.run()

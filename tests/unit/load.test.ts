@@ -100,7 +100,7 @@ LoadConfig('reads a valid .pypackagerc.json and defaults the rest', async () => 
   assert.is(c.app, 'polls', 'app should come from the file')
   assert.is(c.source, 'example', 'source should come from the file')
   assert.equal(c.pip, { noIndex: true, findLinks: ['vendor/wheels'], buildIsolation: false, indexUrl: null, extraIndexUrls: [] }, 'pip should merge the file with defaults')
-  assert.equal(c.release, { port: 8080, settings: null, wsgi: null }, 'release should merge the file with defaults')
+  assert.equal(c.release, { port: 8080, settings: null, wsgi: null, asgi: null, command: null, releaseCommand: null, releaseOnStart: false, env: {} }, 'release should merge the file with defaults')
   assert.is(c.images.builder, 'builder', 'an absent images key should be defaulted')
 })
 

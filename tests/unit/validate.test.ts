@@ -50,7 +50,7 @@ Validate('an empty object gets every default from the schema', () => {
     { indexUrl: null, extraIndexUrls: [], findLinks: [], noIndex: false, buildIsolation: true },
     'pip should default to pip\'s own index with build isolation',
   )
-  assert.equal(c.release, { settings: null, wsgi: null, port: 8000 }, 'release should default to port 8000, settings/wsgi found later')
+  assert.equal(c.release, { settings: null, wsgi: null, asgi: null, command: null, releaseCommand: null, releaseOnStart: false, env: {}, port: 8000 }, 'release should default to port 8000, the entry point found later, no release phase at start')
   assert.equal(c.run, { hostPort: 8000, env: {} }, 'run should default to host port 8000 and no env')
   assert.not.ok('$schema' in c, '$schema has no default and should not be added')
 })

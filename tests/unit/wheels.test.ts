@@ -1,4 +1,5 @@
 import { suite } from 'uvu'
+import type { Lock } from '../../lib/shape/locks.js'
 import * as assert from 'uvu/assert'
 import type { PipConfig } from '../../lib/config/schema.js'
 import { mkdirSync, writeFileSync } from 'node:fs'
@@ -17,6 +18,7 @@ import {
   packageFiles,
   packagesToBuild,
   pipEnv,
+  explainPip,
   pipHint,
   readManifest,
   type LocalPackage,
@@ -132,11 +134,11 @@ BuilderScript('a reused package is copied from the previous wheelhouse, not buil
 })
 
 const links: { name: string; over: Partial<ScriptOpts>; want: string }[] = [
-  { name: 'the built package, without a previous wheelhouse', over: {}, want: '--find-links /tmp/local/app /tmp/local/*/*.whl' },
+  { name: 'the built package, without a previous wheelhouse', over: {}, want: '--find-links /tmp/local/app --find-links /tmp/all /tmp/local/*/*.whl' },
   {
     name: 'built and reused packages, then the previous wheelhouse',
     over: { build: [app, shared], reuse: [{ key: 'speedups', wheel: 's.whl' }], hasPrevious: true },
-    want: `--find-links /tmp/local/app --find-links /tmp/local/shared --find-links /tmp/local/speedups --find-links ${MOUNT.previous} /tmp/local/*/*.whl`,
+    want: `--find-links /tmp/local/app --find-links /tmp/local/shared --find-links /tmp/local/speedups --find-links ${MOUNT.previous} --find-links /tmp/all /tmp/local/*/*.whl`,
   },
 ]
 for (const c of links) {
@@ -202,13 +204,34 @@ BuilderScript('does not chown without an owner', () => {
 BuilderScript.run()
 
 // ---------------------------------------------------------------------------------------------
-const PipHint = suite('pipHint')
+const ExplainPip = suite('explainPip')
 
-const hints: { name: string; lines: string[]; want: RegExp }[] = [
+const lock: Lock = { file: 'poetry.lock', kind: 'poetry', packages: [{ name: 'flask', version: '2.3.0', hashes: [], groups: ['main'] }] }
+const hints: { name: string; lines: string[]; lock?: Lock; message?: RegExp; want: RegExp }[] = [
   {
-    name: 'a missing distribution is named, with the config keys that fix it',
+    name: 'a missing distribution is named, and what the index has, with the config keys that fix it',
     lines: ['Looking in links: /find-links/0', 'ERROR: Could not find a version that satisfies the requirement gunicorn>=20 (from versions: none)', 'ERROR: No matching distribution found for gunicorn>=20'],
-    want: /^pip cannot find gunicorn>=20: add a folder holding it to "pip\.findLinks", or set "pip\.indexUrl"/,
+    message: /^the package index has no gunicorn>=20 \(it has no gunicorn at all\)$/,
+    want: /^add a folder holding it to "pip\.findLinks", or set "pip\.indexUrl"/,
+  },
+  {
+    name: "a lock's pin the index lacks: the package, the locked version, what the index has",
+    lines: ['ERROR: Could not find a version that satisfies the requirement flask==2.3.0 (from versions: 2.2.2)', 'ERROR: No matching distribution found for flask==2.3.0'],
+    lock,
+    message: /^poetry\.lock pins flask 2\.3\.0, but the package index has only 2\.2\.2$/,
+    want: /update the lock.*"pip\.indexUrl"/,
+  },
+  {
+    name: 'a requirements line pip cannot read: file and line',
+    lines: ["ERROR: Invalid requirement: 'Django>>3' (from line 2 of /application/requirements/base.txt)"],
+    message: /^requirements\/base\.txt:2: pip cannot read the requirement "Django>>3"$/,
+    want: /fix that line/,
+  },
+  {
+    name: "the tool's own frontend explains itself",
+    lines: ['ERROR: No matching distribution found for flit_core<4', 'error: cannot install flit_core<4, the build requirements of /tmp/src/app, from the package index or pip.findLinks: add a folder'],
+    message: /^cannot install flit_core<4, the build requirements of \/tmp\/src\/app/,
+    want: /output is above/,
   },
   {
     name: 'a compiler failure points at the C extension and the builder Dockerfile',
@@ -234,12 +257,15 @@ const hints: { name: string; lines: string[]; want: RegExp }[] = [
   { name: 'no output at all falls back too', lines: [], want: /^read pip's output above/ },
 ]
 for (const c of hints) {
-  PipHint(c.name, () => {
-    assert.match(pipHint(c.lines), c.want, `the hint should match ${c.want}`)
+  ExplainPip(c.name, () => {
+    const why = explainPip(c.lines, c.lock)
+    assert.match(why.hint, c.want, `the hint should match ${c.want}`)
+    if (c.message) assert.match(why.message ?? '', c.message, `the message should match ${c.message}`)
+    assert.is(pipHint(c.lines), explainPip(c.lines).hint, 'pipHint is the hint alone')
   })
 }
 
-PipHint.run()
+ExplainPip.run()
 
 // ---------------------------------------------------------------------------------------------
 const LocalPackages = suite('localPackages')

@@ -88,15 +88,19 @@ module, _, attr = spec.partition(":")
 fd, log = tempfile.mkstemp(suffix=".log")
 os.close(fd)
 saved = os.dup(1), os.dup(2)
-absent = []
+absent, unknown = [], None
 with open(log, "w") as f:
     # The backend and the compilers it runs write to fds 1 and 2: keep it all back.
     sys.stdout.flush(); sys.stderr.flush()
     os.dup2(f.fileno(), 1); os.dup2(f.fileno(), 2)
     try:
-        backend = importlib.import_module(module)
-        for part in filter(None, attr.split(".")):
-            backend = getattr(backend, part)
+        try:
+            backend = importlib.import_module(module)
+            for part in filter(None, attr.split(".")):
+                backend = getattr(backend, part)
+        except (ImportError, AttributeError) as e:
+            unknown = "%s (%s)" % (spec, e)
+            raise
         dynamic = getattr(backend, "get_requires_for_build_wheel", lambda: [])()
         absent = missing(dynamic)
         wheel = None if absent else backend.build_wheel(os.path.abspath(out))
@@ -114,6 +118,10 @@ if absent:
     # Asked for by the backend itself (setuptools: wheel): installed, then built in a fresh process.
     ensure(absent, "needed by %s" % spec)
     os.execv(sys.executable, [sys.executable] + sys.argv)
+if unknown:
+    fail("the build backend %s, named in %s, cannot be imported: check [build-system] build-backend "
+         "and requires (e.g. setuptools.build_meta, flit_core.buildapi, hatchling.build, "
+         "poetry.core.masonry.api)" % (unknown, "pyproject.toml" if system else "setup.py"))
 if error:
     print(error.rstrip(), file=open(log, "a"))
     fail("%s could not build a wheel of %s (its output is above)" % (spec, src), log)

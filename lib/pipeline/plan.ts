@@ -3,6 +3,7 @@ import type { Context } from '../context.js'
 import type { Node } from '../graph/execute.js'
 import { buildOrder, type ImageGraph } from '../graph/resolve.js'
 import { assertLocalPackages } from '../project.js'
+import { checkLockAgainstProject } from '../shape/locks.js'
 import { checkExternal, imageNode, type NodeResult } from './images.js'
 import { prewarmNode } from './prewarm.js'
 import { explainChanges, hashInputs, type Inputs } from './inputs.js'
@@ -56,10 +57,10 @@ export async function pipelineNodes(
   const wheels = Boolean(opts.withWheels) || ((opts.releaseBuildsWheels ?? true) && targets.includes(release))
   if (wheels) {
     assertLocalPackages(ctx.project)
-    await ctx.project.shape() // a project the tool cannot read stops here, before any build
+    // A project the tool cannot read, or a lock out of step with it, stops here, before any build.
+    const shape = await ctx.project.shape()
+    if (shape.lock) checkLockAgainstProject(shape.lock, shape.kind === 'package' ? (shape.pyproject?.dependencies ?? []) : shape.declared)
   }
-  // Nothing to serve: say so before building anything.
-  if (targets.includes(release)) await releaseBuildArgs(ctx)
   const names = buildOrder(graph, [...(wheels ? [builder] : []), ...targets])
   await checkExternal(ctx, graph, names)
   const releaseExtras = {

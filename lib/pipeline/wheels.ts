@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs'
+import { existsSync, readdirSync } from 'node:fs'
 import { mkdir, readdir, readFile, rename, rm, rmdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import fg from 'fast-glob'
@@ -12,8 +12,8 @@ import { formatMs, type StageEvent } from '../render/events.js'
 import { hashFile, sha256, type Inputs } from './inputs.js'
 import { BUILD_WHEEL_PY } from './pep517.js'
 import { PACK_APP_PY } from './pack-app.js'
-import { checkLockAgainstProject, checkWheelsAgainstLock, lockConstraints, type Lock } from '../shape/locks.js'
-import { requirementName } from '../shape/pyproject.js'
+import { checkWheelsAgainstLock, lockConstraints, type Lock } from '../shape/locks.js'
+import { normalizeName, requirementName } from '../shape/pyproject.js'
 
 /** Written next to the wheels: what they were built from, and which wheel came from which package. */
 export const MANIFEST = 'pypackage-wheels.json'
@@ -207,7 +207,7 @@ export function builderScript(opts: {
     )
   })
   if ((opts.buildIsolation || lastPacked) && pairs.length) lines.push(`python ${FRONTEND} --compare ${pairs.join(' ')}`)
-  for (const r of opts.reuse) lines.push(`mkdir -p /tmp/local/${r.key} && cp ${MOUNT.previous}/${r.wheel} /tmp/local/${r.key}/`)
+  for (const r of opts.reuse) lines.push(`mkdir -p /tmp/local/${r.key}`, `cp ${MOUNT.previous}/${r.wheel} /tmp/local/${r.key}/`)
   const links = [...opts.build, ...opts.reuse].map((p) => `--find-links /tmp/local/${p.key}`)
   if (opts.hasPrevious) links.push(`--find-links ${MOUNT.previous}`)
   // Requirement files first (they may carry --hash lines: pip's hash-checking mode, which our
@@ -215,18 +215,19 @@ export function builderScript(opts: {
   const resolve = [
     ...(opts.requirements ?? []).map((r) => `pip wheel --wheel-dir /tmp/all ${links.join(' ')}${constrain} -r ${r}`),
     `pip wheel --wheel-dir /tmp/all ${links.join(' ')} --find-links /tmp/all${constrain} /tmp/local/*/*.whl`,
-  ].join(' && ')
+  ] // one command per line: under `set -e` a failure inside an && list would not stop the script
   if (prev && pairs.length) {
     lines.push(
       'if [ -e /tmp/requires-unchanged ]; then',
       `  echo "dependencies unchanged: reusing ${prev.dependencies.length} wheels"`,
-      `  cp /tmp/local/*/*.whl /tmp/all/${prev.dependencies.length ? ` && (cd ${MOUNT.previous} && cp ${prev.dependencies.join(' ')} /tmp/all/)` : ''}`,
+      '  cp /tmp/local/*/*.whl /tmp/all/',
+      ...(prev.dependencies.length ? [`  cp ${prev.dependencies.map((d) => `${MOUNT.previous}/${d}`).join(' ')} /tmp/all/`] : []),
       'else',
-      `  ${resolve}`,
+      ...resolve.map((r) => `  ${r}`),
       'fi',
     )
   } else {
-    lines.push(resolve)
+    lines.push(...resolve)
   }
   for (const server of opts.server ?? []) {
     // The server (gunicorn, uvicorn) when the app's dependencies do not bring it: the tool's job.
@@ -234,7 +235,9 @@ export function builderScript(opts: {
     lines.push(`ls /tmp/all | grep -qi '^${file}-[0-9]' || pip wheel --wheel-dir /tmp/all ${links.join(' ')} --find-links /tmp/all${constrain} ${server}`)
   }
   lines.push(
-    `cp -r /tmp/local ${MOUNT.wheelhouse}/local && mkdir -p ${MOUNT.wheelhouse}/all && cp /tmp/all/*.whl ${MOUNT.wheelhouse}/all/`,
+    `cp -r /tmp/local ${MOUNT.wheelhouse}/local`,
+    `mkdir -p ${MOUNT.wheelhouse}/all`,
+    `cp /tmp/all/*.whl ${MOUNT.wheelhouse}/all/`,
   )
   if (opts.owner) lines.push(`chown -R ${opts.owner} ${MOUNT.wheelhouse}`)
   return lines.join('\n')
@@ -257,6 +260,18 @@ export function pipHint(lines: string[]): string {
   return explainPip(lines).hint
 }
 
+/** The versions of a distribution among the wheels and sdists of local folders (pip.findLinks). */
+export function versionsInFolders(folders: string[], name: string): string[] {
+  const versions = new Set<string>()
+  for (const dir of folders) {
+    for (const f of (existsSync(dir) ? readdirSync(dir) : [])) {
+      const m = f.match(/^([^-]+)-([^-]+?)(-.*\.whl|\.tar\.gz|\.zip)$/)
+      if (m && normalizeName(m[1]) === name) versions.add(m[2])
+    }
+  }
+  return [...versions].sort()
+}
+
 /** Where pip looks, for messages: "the find-links folder .cache/pyindex", "https://pypi.org/simple". */
 export function describeIndex(project: Project): string {
   const { pip } = project.config
@@ -270,12 +285,16 @@ export function describeIndex(project: Project): string {
  * requirements line pip cannot read (file:line), a version the index lacks (and what it has;
  * the lock's pin when a lock asked for it). Pure.
  */
-export function explainPip(lines: string[], lock?: Lock, index = 'the package index'): { message?: string; hint: string } {
+export function explainPip(lines: string[], lock?: Lock, index = 'the package index', available: (name: string) => string[] = () => []): { message?: string; hint: string } {
   const text = lines.join('\n')
   const own = lines.map((l) => l.match(/^error: (.*)$/)?.[1]).filter(Boolean).pop()
   if (/error: command '.*(gcc|cc)' failed|fatal error: .*\.h: No such file/.test(text))
     return { message: own, hint: 'a C extension failed to compile: fix the source, or add the missing headers/compiler to docker/builder/Dockerfile' }
   if (own) return { message: own, hint: "the builder's output is above" }
+  if (/DO NOT MATCH THE HASHES/.test(text)) {
+    const pkg = text.match(/^\s+(\S+==\S+) from /m)?.[1] ?? 'a package'
+    return { message: `${pkg}: the file the index gave does not have the sha256 the requirements' --hash lists`, hint: 'the index serves another file than the one hashed: update the --hash (pip hash FILE), or point pip at the index the hashes were made from' }
+  }
   const invalid = text.match(/Invalid requirement: '([^']*)'.*?\(from line (\d+) of (\S+)\)/)
   if (invalid) {
     return { message: `${invalid[3].replace(`${MOUNT.source}/`, '')}:${invalid[2]}: pip cannot read the requirement "${invalid[1]}"`, hint: 'fix that line (pip\'s requirement syntax: name, extras, version specifiers, markers, options such as -r and --hash)' }
@@ -289,6 +308,16 @@ export function explainPip(lines: string[], lock?: Lock, index = 'the package in
     return pinned
       ? { message: `${lock!.file} pins ${name} ${pinned.version}, but ${index} has ${has}`, hint: `update the lock to what the index serves, or point pip at the index the lock was made from ("pip.indexUrl" / "pip.findLinks" in .pypackagerc.json)` }
       : { message: `${index} has no ${versions[1]} (it has ${has})`, hint: `add a folder holding it to "pip.findLinks", or set "pip.indexUrl" in .pypackagerc.json` }
+  }
+  // A lock's pin as a constraint the resolver cannot meet: pip names the conflict, not the index.
+  const constraint = text.match(/The user requested \(constraint\) (\S+)==(\S+)/)
+  const locked = constraint && lock?.packages.find((p: { name: string }) => p.name === requirementName(constraint[1]))
+  if (constraint && locked) {
+    const versions = available(locked.name)
+    return {
+      message: `${lock!.file} pins ${locked.name} ${constraint[2]}, which pip cannot install${versions.length ? `: ${index} has only ${versions.join(', ')}` : ` from ${index}`}`,
+      hint: `update the lock to what the index serves, or point pip at the index the lock was made from ("pip.indexUrl" / "pip.findLinks" in .pypackagerc.json)`,
+    }
   }
   const missing = text.match(/No matching distribution found for ([^\s]+)/)
   if (missing) return { message: `pip cannot find ${missing[1]}`, hint: `add a folder holding it to "pip.findLinks", or set "pip.indexUrl" in .pypackagerc.json` }
@@ -325,7 +354,6 @@ export async function buildWheels(ctx: Context, builderRef: string, inputs: Inpu
   const owner = hostOwner()
   const wheelhouseRel = path.relative(project.source, project.wheelhouse)
   const shape = await project.shape()
-  if (shape.lock) checkLockAgainstProject(shape.lock, shape.kind === 'package' ? (shape.pyproject?.dependencies ?? []) : shape.declared)
   // Requirement files, the lock or the server changed: the previous dependency set says nothing.
   const depsChanged = previous !== undefined && Object.keys({ ...previous.inputs, ...inputs }).some((k) => isDependencyInput(k) && previous.inputs[k] !== inputs[k])
   const script = builderScript({
@@ -369,7 +397,7 @@ export async function buildWheels(ctx: Context, builderRef: string, inputs: Inpu
       ctx.signal,
     )
     if (code !== 0) {
-      const why = explainPip(tail, shape.lock, describeIndex(project))
+      const why = explainPip(tail, shape.lock, describeIndex(project), (name) => versionsInFolders(findLinks.map((f) => f.host), name))
       throw new UserError(`building wheels failed: ${why.message ?? `the builder exited with code ${code}`}`, { details: tail, hint: why.hint })
     }
     const packages: Record<string, string> = {}

@@ -59,7 +59,7 @@ export async function detectShape(source: string, config: Config): Promise<Shape
   const requirements = kind === 'application' ? requirementFiles(source, config.requirements) : []
   if (kind === 'application' && !pyFiles.length && !requirements.length && !pyproject) {
     throw new UserError(`${source} holds no Python project: no pyproject.toml, setup.py, manage.py, requirements.txt or Python package`, {
-      hint: `point "source" in .pypackagerc.json at the folder of your Python code`,
+      hint: `run the tool in your Python project's folder, or point "source" in .pypackagerc.json at the folder of its code`,
     })
   }
   const lock = await readLock(source, config.lock ?? undefined)
@@ -120,7 +120,9 @@ export function serverFor(entry: Entry | undefined): string[] {
   if (!entry) return []
   if (entry.kind === 'wsgi') return ['gunicorn']
   if (entry.kind === 'asgi') return ['gunicorn', 'uvicorn']
-  const first = entry.target.trim().split(/\s+/)[0]
+  // `gunicorn …`, `python -m gunicorn …`, `exec uvicorn …`
+  const words = entry.target.trim().split(/\s+/).filter((w) => w !== 'exec')
+  const first = words[0]?.startsWith('python') && words[1] === '-m' ? words[2] : words[0]
   return SERVERS[first] ?? []
 }
 

@@ -41,14 +41,13 @@ export function candidatesIn(rel: string, text: string): Candidate[] {
     return out
   }
   if (/get_asgi_application|get_wsgi_application/.test(text)) return out // Django's asgi.py: the wsgi.py beside it is served
-  for (const m of text.matchAll(/^(\w+)\s*(?::\s*\w+\s*)?=\s*(Flask|FastAPI|Starlette)\(/gm)) {
+  for (const m of text.matchAll(/^(\w+)\s*(?::\s*[\w.]+\s*)?=\s*(?:flask\.|fastapi\.|starlette\.applications\.)?(Flask|FastAPI|Starlette)\(/gm)) {
     const framework = m[2].toLowerCase() as Framework
     out.push({ kind: framework === 'flask' ? 'wsgi' : 'asgi', target: `${mod}:${m[1]}`, framework, from: rel, rank: 1 })
   }
-  if (/\bflask\b/i.test(text)) {
-    for (const m of text.matchAll(/^(\w+)\s*=\s*create_app\(\s*\)/gm)) out.push({ kind: 'wsgi', target: `${mod}:${m[1]}`, framework: 'flask', from: rel, rank: 1 })
-    if (/^def create_app\(/m.test(text)) out.push({ kind: 'wsgi', target: `${mod}:create_app()`, framework: 'flask', from: rel, rank: 2 })
-  }
+  // `app = create_app()` (the Flask tutorial's wsgi.py imports it from the app's package).
+  for (const m of text.matchAll(/^(\w+)\s*=\s*create_app\(\s*\)/gm)) out.push({ kind: 'wsgi', target: `${mod}:${m[1]}`, framework: 'flask', from: rel, rank: 1 })
+  if (/\bflask\b/i.test(text) && /^def create_app\(/m.test(text)) out.push({ kind: 'wsgi', target: `${mod}:create_app()`, framework: 'flask', from: rel, rank: 2 })
   if (/^def application\(\s*environ\s*,\s*start_response/m.test(text)) out.push({ kind: 'wsgi', target: `${mod}:application`, framework: 'wsgi', from: rel, rank: 1 })
   return out
 }
@@ -73,8 +72,8 @@ export function chooseEntry(all: Candidate[], source = '.'): (Entry & { settings
   if (!all.length) return undefined
   const best = Math.min(...all.map((c) => c.rank))
   const top = all.filter((c) => c.rank === best)
-  // A factory and the object made from it in wsgi.py are one app: prefer wsgi.py/app.py's object.
-  const preferred = top.length > 1 ? top.filter((c) => /(^|\/)(wsgi|asgi|app|main)\.py$/.test(c.from)) : top
+  // A module named wsgi.py/asgi.py exists to say what to serve: it wins over other modules' apps.
+  const preferred = top.length > 1 ? top.filter((c) => /(^|\/)(wsgi|asgi)\.py$/.test(c.from)) : top
   const chosen = preferred.length ? preferred : top
   const targets = [...new Set(chosen.map((c) => c.target))]
   if (targets.length > 1) {

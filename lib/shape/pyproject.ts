@@ -41,7 +41,10 @@ export function parsePyproject(text: string, file = 'pyproject.toml'): Pyproject
   try {
     doc = parse(text) as Table
   } catch (e) {
-    throw new UserError(`${file} is not valid TOML: ${(e as Error).message.split('\n')[0]}`, { hint: 'fix the file (pip cannot read it either)', cause: e })
+    // smol-toml's error knows where: file:line:column, as compilers say it.
+    const at = e as { line?: number; column?: number; message: string }
+    const where = at.line ? `${file}:${at.line}${at.column ? `:${at.column}` : ''}` : file
+    throw new UserError(`${where} is not valid TOML: ${at.message.split('\n')[0].replace(/^Invalid TOML document: /, '')}`, { hint: 'fix the file (pip cannot read it either)', cause: e })
   }
   const project = table(doc.project)
   const poetry = table(table(doc.tool).poetry)

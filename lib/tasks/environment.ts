@@ -55,7 +55,7 @@ export const bootstrap: TaskDef = {
     const shape = await ctx.project.shape()
     const steps: [string, string[], { user?: string; env?: Record<string, string> }][] = [
       // The release phase: a Procfile release: line, "release.releaseCommand", or Django's migrate.
-      ...(shape.releaseCommand ? [['release', ['sh', '-c', shape.releaseCommand], {}] as [string, string[], object]] : []),
+      ...(shape.releaseCommand ? [[`release phase: ${shape.releaseCommand}`, ['sh', '-c', shape.releaseCommand], {}] as [string, string[], object]] : []),
       // Static files live in the image (collected at build, root-owned): re-collecting checks them.
       ...(shape.settings ? [['collectstatic', ['python', '-m', 'django', 'collectstatic', '--noinput', '-v', '0'], { user: 'root' }] as [string, string[], { user: string }]] : []),
     ]

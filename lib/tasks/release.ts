@@ -1,4 +1,5 @@
 import { pipelineNodes } from '../pipeline/plan.js'
+import { releaseBuildArgs } from '../pipeline/release.js'
 import { releaseTags } from '../publish.js'
 import { smoke, smokePaths } from '../pipeline/smoke.js'
 import { releaseImage, tagRelease } from './tag.js'
@@ -12,6 +13,7 @@ export const release: TaskDef = {
   options: [...graphOptions, { name: 'smoke', description: 'then start the image, GET / and a static file, and stop it (the smoke task)' }],
   async graph(ctx, args) {
     releaseTags(undefined, undefined, args.positional) // refuse an invalid tag before building anything
+    await releaseBuildArgs(ctx) // nothing to serve: say so before building anything
     return pipelineNodes(ctx, await graphWithRoles(ctx), [ctx.project.config.images.release], { prewarm: parseConcurrency(args.options.concurrency) > 1 })
   },
   async after(ctx, args) {

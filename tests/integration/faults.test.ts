@@ -179,7 +179,7 @@ const badInputs: BadInput[] = [
       p.writeConfig('no-python.json', { source: 'empty' })
     },
     args: ['build', '--config', 'no-python.json'],
-    message: /empty has no pyproject\.toml or setup\.py/,
+    message: /empty holds no Python project: no pyproject\.toml, setup\.py, manage\.py, requirements\.txt or Python package/,
     hint: /"source"/,
   },
   {

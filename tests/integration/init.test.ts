@@ -29,7 +29,9 @@ init('init scaffolds docker/, .pypackagerc.json and a Makefile, finding the Djan
     assert.ok(existsSync(path.join(dir, f)), `${f} is written`)
   }
   const config = JSON.parse(readFileSync(path.join(dir, '.pypackagerc.json'), 'utf8'))
-  assert.equal(config.release, { settings: 'tinysite.settings', wsgi: 'tinysite.wsgi:application' }, 'settings and WSGI modules are found')
+  assert.equal(config.release, { releaseOnStart: true }, 'only a choice is written: its own sqlite database is migrated at start (the modules are found on every run)')
+  assert.match(r.stdout, /serves: tinysite\.wsgi:application \(WSGI, found in tinysite\/wsgi\.py\)/, `init says what it serves:\n${r.stdout}`)
+  assert.match(r.stdout, /settings: tinysite\.settings/, 'and the settings it found')
   assert.is(config.app, app, 'the app name comes from pyproject.toml')
 })
 
@@ -76,7 +78,7 @@ init('init outside a Python project says where to run it', async () => {
   try {
     const r = await runCli(['init'], { cwd: empty })
     assert.is(r.code, 1)
-    assert.match(r.stderr, /has no pyproject\.toml or setup\.py/)
+    assert.match(r.stderr, /holds no Python project/)
   } finally {
     rmSync(empty, { recursive: true, force: true })
   }

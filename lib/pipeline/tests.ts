@@ -8,6 +8,22 @@ import { lockConstraints } from '../shape/locks.js'
 import { describeTools, type TestPlan } from '../shape/tests.js'
 import { findLinksMounts, MOUNT, pipEnv, pipHint, readManifest, shellQuote, tarExcludes } from './wheels.js'
 
+const SHADOWED_PY = String.raw`
+import os, shutil, sys, zipfile
+names = zipfile.ZipFile(sys.argv[1]).namelist()
+tops = {n.split("/")[0] for n in names if "/" in n} | {n[:-3] for n in names if "/" not in n and n.endswith(".py")}
+def tests_in(path):
+    return any(f.startswith("test") or f.endswith("_test.py") for _, _, files in os.walk(path) for f in files if f.endswith(".py"))
+for top in sorted(tops):
+    if top.endswith((".dist-info", ".data")) or top in ("manage", "conftest", "tests", "test"):
+        continue
+    for path in (top, top + ".py", os.path.join("src", top)):
+        if os.path.isdir(path) and not tests_in(path):
+            shutil.rmtree(path)
+        elif os.path.isfile(path) and not os.path.basename(path).startswith("test"):
+            os.remove(path)
+`
+
 /** Printed by the test script once the app is installed: after it, the exit code is the tests'. */
 export const TESTS_START = 'pypackage-tasks: running'
 /** Exit code of the script when the app wheel declares no such extra. */
@@ -43,6 +59,10 @@ export function testScript(opts: { wheels: string[]; appWheel: string; tools: Te
   if (tools.kind === 'group') lines.push(`${install} ${tools.requirements.map(shellQuote).join(' ')}`)
   if (tools.kind === 'requirements') lines.push(`${install} ${tools.files.map((f) => `-r ${MOUNT.source}/${f}`).join(' ')}`)
   lines.push(`mkdir -p /tmp/src && tar -C ${MOUNT.source} ${tarExcludes(opts.wheelhouseRel)} -cf - . | tar -C /tmp/src -xf -`, 'cd /tmp/src')
+  // The app as its wheel installed it, not as the source tree has it: the copy loses the modules
+  // the wheel installs, unless they hold tests (a Django app keeps tests.py inside), so a file the
+  // wheel forgot (a template, package data) fails the tests instead of being found beside them.
+  lines.push(`python - '${wheel}' <<'PY'`, SHADOWED_PY.trim(), 'PY')
   if (opts.settings) {
     // As the release does it: into STATIC_ROOT, or a folder of ours when the settings have none.
     lines.push(

@@ -33,7 +33,7 @@ endif
 
 export const init: TaskDef = {
   name: 'init',
-  description: 'Scaffold docker/{base,builder,release,postgres}, .pypackagerc.json and a Makefile into this Python project, and say what was found',
+  description: 'Scaffold docker/{base,builder,release} (+ postgres for Django), .pypackagerc.json and a Makefile into this Python project, and say what was found',
   args: [],
   options: [
     { name: 'force', description: 'overwrite files that exist' },
@@ -61,7 +61,8 @@ export const init: TaskDef = {
       ...(shape.sqlite.length && shape.releaseCommand ? { release: { releaseOnStart: true } } : {}),
     }
     const files: [string, () => Promise<void>][] = [
-      ...['base', 'builder', 'release', 'postgres'].map((img) => [`docker/${img}`, () => cp(path.join(builtinDockerDir, img), path.join(root, 'docker', img), { recursive: true })] as [string, () => Promise<void>]),
+      // docker/postgres serves the release environment's database: a Django project's, not a Flask demo's.
+      ...['base', 'builder', 'release', ...(shape.settings ? ['postgres'] : [])].map((img) => [`docker/${img}`, () => cp(path.join(builtinDockerDir, img), path.join(root, 'docker', img), { recursive: true })] as [string, () => Promise<void>]),
       ['.pypackagerc.json', () => writeFile(path.join(root, '.pypackagerc.json'), JSON.stringify(config, null, 2) + '\n')],
       ['Makefile', () => writeFile(path.join(root, 'Makefile'), MAKEFILE)],
     ]

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs'
 import path from 'node:path'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
@@ -18,6 +19,8 @@ interface Case {
   page: RegExp
   css: string
   tests: RegExp
+  /** A one-off command in the image (`run -- …`) and what it prints. */
+  oneOff?: { cmd: string[]; output: RegExp }
 }
 
 const cases: Case[] = [
@@ -27,6 +30,8 @@ const cases: Case[] = [
     page: /visit/i,
     css: '/static/css/site.css',
     tests: /Ran 6 tests[\s\S]*OK/,
+    // manage.py was packed into the wheel; the image links it into the working directory.
+    oneOff: { cmd: ['python', 'manage.py', 'showmigrations', 'notes'], output: /0001_initial/ },
   },
   {
     name: 'django-nodb',
@@ -93,6 +98,8 @@ for (const c of cases) {
     const r = await p.cli(['init', '--no-index', '--find-links', pyindex])
     assert.is(r.code, 0, `init succeeds:\n${r.stdout}\n${r.stderr}`)
     for (const re of c.found) assert.match(r.stdout, re, `init reports ${re}:\n${r.stdout}`)
+    const django = /project: Django/.test(r.stdout)
+    assert.is(existsSync(path.join(p.dir, 'docker/postgres/Dockerfile')), django, `docker/postgres is scaffolded ${django ? 'for a Django project' : 'only for a Django project'}`)
     p.configure(c.config ?? {})
     c.prepare?.(p)
   })
@@ -123,6 +130,15 @@ for (const c of cases) {
     }
     assert.equal(await containersOf(p.project), [], 'run leaves no container')
   })
+
+  if (c.oneOff) {
+    const { cmd, output } = c.oneOff
+    test(`run -- ${cmd.join(' ')}: a one-off command in the image`, async () => {
+      const r = await p.cli(['run', '--', ...cmd])
+      assert.is(r.code, 0, `the command succeeds:\n${r.stdout}\n${r.stderr}`)
+      assert.match(r.stdout, output, `it prints ${output}:\n${r.stdout}`)
+    })
+  }
 
   test("test runs the project's own tests against the wheels", async () => {
     const r = await p.cli(['test'])

@@ -1,23 +1,16 @@
 import path from 'node:path'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { loadSchema, type Config } from '../../lib/config/schema.js'
-import { validate } from '../../lib/config/validate.js'
 import { describeShape } from '../../lib/shape/describe.js'
 import { detectShape, moduleFile, packaging, requirementFiles, serverFor, sqliteFiles, type Shape } from '../../lib/shape/detect.js'
 import type { Entry } from '../../lib/shape/entry.js'
 import { parsePyproject } from '../../lib/shape/pyproject.js'
+import { config } from './helpers/config.js'
 import { rejectedUserError, userError } from './helpers/catch.js'
 import { makeTemp, removeTemp, writeTree } from './helpers/tmp.js'
 
 const py = (...l: string[]) => l.join('\n') + '\n'
 
-/** The configuration a .pypackagerc.json holding `overrides` gives: the real validator fills the defaults. */
-function config(overrides: Record<string, unknown> = {}): Config {
-  const { value, problems } = validate(overrides, loadSchema())
-  assert.equal(problems, [], `the test config ${JSON.stringify(overrides)} should be valid`)
-  return value as Config
-}
 
 let tmp = ''
 let n = 0

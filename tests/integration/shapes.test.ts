@@ -92,7 +92,20 @@ const ns = `pptest${process.pid}s`
 for (const c of cases) {
   const test = suite(`${c.name}: init → release --smoke → run → test`)
   const p = copyShape(c.name, ns)
-  test.after(() => p.remove())
+  // Seconds per step, printed once the suite ends (the README's and the closing note's figures).
+  const times: string[] = []
+  const timed = async <T>(step: string, work: () => Promise<T>): Promise<T> => {
+    const started = Date.now()
+    try {
+      return await work()
+    } finally {
+      times.push(`${step} ${((Date.now() - started) / 1000).toFixed(1)} s`)
+    }
+  }
+  test.after(async () => {
+    console.log(`  times ${c.name}: ${times.join(', ')}`)
+    await p.remove()
+  })
 
   test('init says what it found', async () => {
     const r = await p.cli(['init', '--no-index', '--find-links', pyindex])
@@ -105,7 +118,7 @@ for (const c of cases) {
   })
 
   test('release --smoke: / and the static file answer 200', async () => {
-    const r = await p.cli(['release', '--smoke'])
+    const r = await timed('release --smoke', () => p.cli(['release', '--smoke']))
     assert.is(r.code, 0, `release --smoke succeeds:\n${r.stdout}\n${r.stderr}`)
     assert.match(r.stdout, /smoke: GET \/ → 200/, 'GET / is 200')
     assert.ok(r.stdout.includes(`smoke: GET ${c.css} → 200`), `GET ${c.css} is 200:\n${r.stdout}`)
@@ -116,10 +129,10 @@ for (const c of cases) {
     const app = startCli(['run', '--port', '0'], { cwd: p.dir })
     try {
       const url = await poll('the run task to print its URL', async () => app.output().match(/Serving (http:\/\/127\.0\.0\.1:\d+)\//)?.[1], 60_000)
-      const page = await poll('the app to answer', async () => {
+      const page = await timed('run → first 200', () => poll('the app to answer', async () => {
         const res = await httpGet(`${url}/`).catch(() => undefined)
         return res?.status === 200 ? res : undefined
-      }, 60_000)
+      }, 60_000))
       assert.match(page.body, c.page, `the page is the app's:\n${page.body.slice(0, 400)}`)
       const css = await httpGet(`${url}${c.css}`)
       assert.is(css.status, 200, `${c.css} is served`)
@@ -141,7 +154,7 @@ for (const c of cases) {
   }
 
   test("test runs the project's own tests against the wheels", async () => {
-    const r = await p.cli(['test'])
+    const r = await timed('test', () => p.cli(['test']))
     assert.is(r.code, 0, `the tests pass:\n${r.stdout}\n${r.stderr}`)
     // unittest (manage.py test) reports on stderr, pytest on stdout.
     assert.match(`${r.stdout}\n${r.stderr}`, c.tests, `the tests ran:\n${r.stdout}\n${r.stderr}`)

@@ -3,6 +3,8 @@
 # asks for it: `bootstrap`, or here, before the server, when RELEASE_ON_START is set ("release.
 # releaseOnStart": single-container apps with an embedded sqlite database).
 set -e
+# An application the tool packed: its files are where its source folder was (relative paths work).
+if [ -d /app/code ]; then cd /app/code; fi
 if [ -n "${RELEASE_ON_START:-}" ] && [ -n "${RELEASE_COMMAND:-}" ]; then
   sh -c "$RELEASE_COMMAND"
 fi

@@ -1,11 +1,13 @@
 /**
  * The wheel of an application that has no packaging metadata (manage.py, requirements.txt, a few
  * modules), made by the builder's Python: the release installs only wheels, so the app's own
- * code becomes one too. It holds every top-level package (a folder with __init__.py) and module,
- * and the data folders beside them (templates/, static/, locale/, fixtures/), at the root of
+ * code becomes one too. It holds every top-level module and folder — packages and the data beside
+ * them (templates/, static/, statics/, locale/, fixtures/, whatever the app reads) — at the root of
  * site-packages: `BASE_DIR = Path(__file__).resolve().parent.parent` in mysite/settings.py then
- * still finds `BASE_DIR / "templates"`. Never packed: VCS, virtualenvs, node_modules, caches,
- * .env files, media uploads, sqlite databases, tests folders at the top, setup/tooling scripts.
+ * still finds `BASE_DIR / "templates"`, and the release serves from there, so a path relative to
+ * the working directory (`StaticFiles(directory="statics")`) works too. Never packed: VCS,
+ * virtualenvs, node_modules, caches, .env files, media uploads, sqlite databases, logs, the tests,
+ * docs and deployment folders at the top, setup/tooling scripts.
  * Deterministic: entries sorted, times from SOURCE_DATE_EPOCH, so unchanged sources give the
  * same bytes.
  *
@@ -15,8 +17,10 @@ export const PACK_APP_PY = String.raw`
 import base64, hashlib, json, os, re, sys, time, zipfile
 
 src, out, name, version, requires = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], json.loads(sys.argv[5])
-DATA_DIRS = {"templates", "static", "locale", "fixtures", "jinja2"}
-SKIP_TOP = {"tests", "test", "docs", "media", "node_modules", "venv", ".venv", "env", "build", "dist", "wheelhouse", "docker"}
+# Top-level folders that are not the app: its tests and docs, uploads, environments, build output,
+# and what deploys it (the tool's own docker/ and wheelhouse among them).
+SKIP_TOP = {"tests", "test", "docs", "doc", "media", "uploads", "node_modules", "venv", "env", "build", "dist",
+            "wheelhouse", "docker", "requirements", "scripts", "deploy", "k8s", "helm", "terraform", "htmlcov"}
 SKIP_MODULES = {"setup.py", "conftest.py", "noxfile.py", "fabfile.py"}
 SKIP_NAMES = {"__pycache__", ".git", "node_modules", ".pytest_cache", ".mypy_cache", ".tox", ".DS_Store"}
 SKIP_SUFFIXES = (".pyc", ".pyo", ".sqlite3", ".sqlite", ".db", ".log", ".swp")
@@ -41,8 +45,7 @@ def members():
         if os.path.isfile(path) and entry.endswith(".py") and entry not in SKIP_MODULES:
             found.append(entry)
             tops.add(entry[:-3])
-        elif os.path.isdir(path) and not os.path.exists(os.path.join(path, "pyvenv.cfg")) and (
-                os.path.exists(os.path.join(path, "__init__.py")) or entry in DATA_DIRS):
+        elif os.path.isdir(path) and not os.path.exists(os.path.join(path, "pyvenv.cfg")):
             found.extend(walk(entry))
             if os.path.exists(os.path.join(path, "__init__.py")):
                 tops.add(entry)

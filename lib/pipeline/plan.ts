@@ -8,7 +8,27 @@ import { checkExternal, imageNode, type NodeResult } from './images.js'
 import { prewarmNode } from './prewarm.js'
 import { explainChanges, hashInputs, type Inputs } from './inputs.js'
 import { releaseBuildArgs, wheelEntries, writeReleaseManifest } from './release.js'
-import { buildWheels, readManifest, wheelInputs } from './wheels.js'
+import { buildWheels, describeIndex, findLinksMounts, readManifest, versionsInFolders, wheelInputs } from './wheels.js'
+import { UserError } from '../errors.js'
+import type { Project } from '../project.js'
+import type { Shape } from '../shape/detect.js'
+import { readRequirements, unavailablePins } from '../shape/requirements.js'
+
+/**
+ * Offline, every `==` pin of the requirement files must be in the find-links folders: all the
+ * missing ones are named at once (pip stops at the first), before any build.
+ */
+function assertPinsAvailable(project: Project, shape: Shape): void {
+  const { pip } = project.config
+  if (!pip.noIndex || !shape.requirements.length) return
+  const folders = findLinksMounts(project).map((f) => f.host)
+  const missing = unavailablePins(readRequirements(project.source, shape.requirements), (name) => versionsInFolders(folders, name))
+  if (!missing.length) return
+  throw new UserError(`${missing.length} pinned requirement${missing.length > 1 ? 's are' : ' is'} not in ${describeIndex(project)}: ${missing.map((m) => m.req.text).join(', ')}`, {
+    details: missing.map((m) => `${m.req.at}: ${m.req.text} (there: ${m.has.length ? m.has.join(', ') : 'none'})`),
+    hint: 'add a folder holding them to "pip.findLinks" in .pypackagerc.json, or pin versions the folder has',
+  })
+}
 
 /**
  * The wheels as a graph node: skipped when the sources, the builder image and the pip settings
@@ -60,6 +80,7 @@ export async function pipelineNodes(
     // A project the tool cannot read, or a lock out of step with it, stops here, before any build.
     const shape = await ctx.project.shape()
     if (shape.lock) checkLockAgainstProject(shape.lock, shape.kind === 'package' ? (shape.pyproject?.dependencies ?? []) : shape.declared)
+    assertPinsAvailable(ctx.project, shape)
   }
   const names = buildOrder(graph, [...(wheels ? [builder] : []), ...targets])
   await checkExternal(ctx, graph, names)

@@ -47,6 +47,7 @@ export async function releaseBuildArgs(ctx: Context): Promise<Record<string, str
     RELEASE_COMMAND: shape.releaseCommand ?? '',
     RELEASE_ON_START: config.release.releaseOnStart ? '1' : '',
     DATA_FILES: shape.sqlite.join(' '),
+    APP_LAYOUT: shape.kind,
     BUILD_ENV: JSON.stringify(config.release.env),
     APP_PORT: String(config.release.port),
   }

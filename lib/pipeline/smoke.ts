@@ -11,6 +11,15 @@ export interface SmokeResult {
   ms: number
 }
 
+/** What a failing app's log says a user should do. Pure. */
+export function smokeHint(logs: string[]): string {
+  const text = logs.join('\n')
+  if (/no such table|relation "?[\w.]+"? does not exist|Table '[\w.]+' doesn't exist/i.test(text)) {
+    return 'the app\'s database has no tables yet: give the release phase the command that creates them ("release.releaseCommand") and run it before the server with "release.releaseOnStart": true, or use start + bootstrap'
+  }
+  return "the app's log is above"
+}
+
 /** `/` and one static file of the app (the first .css under a static/ folder of the source). */
 export async function smokePaths(source: string): Promise<string[]> {
   const [css] = (await fg('**/static/**/*.css', { cwd: source, ignore: ['**/node_modules/**', 'build/**'] })).sort()
@@ -83,7 +92,7 @@ export async function smoke(ctx: Context, image: string, paths: string[], timeou
     }
     const bad = results.filter((r) => r.status >= 400)
     if (bad.length) {
-      throw new UserError(`smoke test failed: ${bad.map((r) => `GET ${r.path} → ${r.status}`).join(', ')}`, { details: logs, hint: 'the app\'s log is above' })
+      throw new UserError(`smoke test failed: ${bad.map((r) => `GET ${r.path} → ${r.status}`).join(', ')}`, { details: logs, hint: smokeHint(logs) })
     }
     return results
   } finally {

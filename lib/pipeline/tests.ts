@@ -28,6 +28,8 @@ for top in sorted(tops):
 export const TESTS_START = 'pypackage-tasks: running'
 /** Exit code of the script when the app wheel declares no such extra. */
 const NO_EXTRA = 97
+/** … and when the command is pytest and nothing installed it. */
+const NO_PYTEST = 96
 
 /**
  * The test script: every wheel of the wheelhouse installed (the app as the release has it), then
@@ -36,7 +38,7 @@ const NO_EXTRA = 97
  * that render templates need them), and the command run in a copy of the source (tests and their
  * config live there; the source stays untouched).
  */
-export function testScript(opts: { wheels: string[]; appWheel: string; tools: TestPlan['tools']; constraints?: string[]; settings?: string; wheelhouseRel?: string }): string {
+export function testScript(opts: { wheels: string[]; appWheel: string; tools: TestPlan['tools']; constraints?: string[]; settings?: string; wheelhouseRel?: string; pytest?: boolean }): string {
   const wheel = `${MOUNT.wheelhouse}/${opts.appWheel}`
   const constrain = opts.constraints?.length ? ' -c /tmp/constraints.txt' : ''
   const tools = opts.tools
@@ -75,6 +77,7 @@ export function testScript(opts: { wheels: string[]; appWheel: string; tools: Te
       'PY',
     )
   }
+  if (opts.pytest) lines.push(`python -c 'import pytest' 2>/dev/null || exit ${NO_PYTEST}`)
   lines.push(`echo '${TESTS_START}' "$*"`, 'exec "$@"')
   return lines.join('\n')
 }
@@ -96,6 +99,7 @@ export async function runTests(ctx: Context, builderRef: string, args: string[])
     tools,
     constraints: shape.lock ? lockConstraints(shape.lock) : [],
     settings: shape.settings,
+    pytest: command.includes('pytest'),
     wheelhouseRel: wheelhouseRel.startsWith('..') ? undefined : wheelhouseRel,
   })
   ctx.emit({ type: 'info', message: `test: ${command.join(' ')} (test tools: ${describeTools(tools)})` })
@@ -124,6 +128,11 @@ export async function runTests(ctx: Context, builderRef: string, args: string[])
   if (code === NO_EXTRA && !started && tools.kind === 'extra') {
     throw new UserError(`the app declares no "${tools.name}" extra, so there is nothing to install its tests with`, {
       hint: `add [project.optional-dependencies] ${tools.name} = ["pytest", …] to pyproject.toml, or point "test.extra" / "test.requirements" in .pypackagerc.json at where the test tools are`,
+    })
+  }
+  if (code === NO_PYTEST && !started) {
+    throw new UserError(`the tests run with pytest, but nothing installs it: ${describeTools(tools)}, and the app's dependencies do not bring it`, {
+      hint: 'declare the test tools: [project.optional-dependencies] test = ["pytest"], a [dependency-groups] test group, or requirements-dev.txt; or set "test.command" (e.g. ["python", "manage.py", "test"]) in .pypackagerc.json',
     })
   }
   if (code !== 0 && !started) {

@@ -98,7 +98,7 @@ export async function packageFiles(pkg: LocalPackage, others: LocalPackage[], wh
   const nested = [...others.map((o) => o.dir), wheelhouse, ...alsoSkip]
     .map((d) => path.relative(pkg.dir, d))
     .filter((rel) => rel && !rel.startsWith('..') && !path.isAbsolute(rel))
-  const ignore = [...EXCLUDE_ANYWHERE.flatMap((e) => [`**/${e}`, `**/${e}/**`]), ...[...EXCLUDE_TOP, ...nested].map((e) => `${e}/**`)]
+  const ignore = [...EXCLUDE_ANYWHERE.flatMap((e) => [`**/${e}`, `**/${e}/**`]), ...EXCLUDE_TOP.map((e) => `${e}/**`), ...nested.flatMap((e) => [e, `${e}/**`])]
   const files = await fg('**/*', { cwd: pkg.dir, dot: true, onlyFiles: true, followSymbolicLinks: false, ignore })
   return files.sort().map((f) => path.join(pkg.dir, f))
 }
@@ -114,7 +114,9 @@ export async function wheelInputs(project: Project, builderId: string): Promise<
   for (const pkg of pkgs) {
     // What the tool itself writes or reads beside the source (the release manifest, the Dockerfiles)
     // is not the package's source: changing it must not rebuild wheels.
-    const tooling = [`${project.wheelhouse}-manifest.json`, project.dockerDir, path.join(project.root, '.pypackage')]
+    // The config, the npm files that install the tool and the Makefiles forwarding to it are not the app either.
+    const tooling = [`${project.wheelhouse}-manifest.json`, project.dockerDir, path.join(project.root, '.pypackage'), ...(project.configFile ? [project.configFile] : []),
+      ...['package.json', 'package-lock.json', 'pypackage.mk'].map((f) => path.join(project.root, f))]
     for (const f of await packageFiles(pkg, pkgs.filter((o) => o !== pkg), project.wheelhouse, tooling)) {
       inputs[`file:${path.relative(project.root, f)}`] = await hashFile(f)
     }

@@ -4,6 +4,9 @@ import { describeTools } from './tests.js'
 
 const FRAMEWORK: Record<string, string> = { django: 'Django', flask: 'Flask', fastapi: 'FastAPI', starlette: 'Starlette', wsgi: 'WSGI', asgi: 'ASGI' }
 
+const serverSource = (declared: boolean | undefined) =>
+  declared === true ? 'declared by the app' : declared === false ? 'added by the tool: the dependencies declare no server' : 'added by the tool when the dependencies lack it'
+
 /** What the tool found in a project, one line per concern: printed by init and plan. */
 export function describeShape(shape: Shape): string[] {
   const entry = shape.entry
@@ -15,11 +18,14 @@ export function describeShape(shape: Shape): string[] {
     entry
       ? entry.kind === 'command'
         ? `serves: ${entry.target} (from ${entry.from})`
-        : `serves: ${entry.target} (${entry.kind.toUpperCase()}, found in ${entry.from}) with ${entry.kind === 'asgi' ? 'gunicorn with uvicorn workers' : 'gunicorn'}, added when the dependencies lack it`
+        : `serves: ${entry.target} (${entry.kind.toUpperCase()}, found in ${entry.from}) with ${entry.kind === 'asgi' ? 'gunicorn with uvicorn workers' : 'gunicorn'} (${serverSource(shape.serverDeclared)})`
       : 'serves: nothing found: set "release.wsgi" (or "asgi", "command") in .pypackagerc.json, or add a Procfile',
   ]
   if (shape.settings) lines.push(`settings: ${shape.settings}; static files collected at build (STATIC_ROOT, else /app/static) and served at STATIC_URL`)
   if (shape.releaseCommand) lines.push(`release phase: ${shape.releaseCommand} (run by bootstrap; before the server with "release.releaseOnStart")`)
+  if (shape.databaseCommand) {
+    lines.push(`release phase: none set; the app has a command that creates its database (${shape.databaseCommand}): if it must run before serving, set "release": { "releaseCommand": "${shape.databaseCommand}", "releaseOnStart": true }`)
+  }
   if (shape.sqlite.length) lines.push(`sqlite: ${shape.sqlite.join(', ')} next to the code, kept in /app/data (writable)`)
   lines.push(`tests: ${shape.tests.command.join(' ')} (test tools: ${describeTools(shape.tests.tools)})`)
   if (shape.lock) lines.push(`lock: ${describeLock(shape.lock)}`)

@@ -3,9 +3,10 @@ import path from 'node:path'
 import fg from 'fast-glob'
 import type { Config } from '../config/schema.js'
 import { UserError } from '../errors.js'
-import { findEntry, type Entry } from './entry.js'
+import { findDatabaseCommand, findEntry, type Entry } from './entry.js'
 import { readLock, type Lock } from './locks.js'
 import { readProcfile } from './procfile.js'
+import { readRequirements } from './requirements.js'
 import { readPyproject, requirementName, type Pyproject } from './pyproject.js'
 import { testPlan, type TestPlan } from './tests.js'
 
@@ -28,11 +29,15 @@ export interface Shape {
   settings?: string
   /** The release-phase command: a Procfile `release:` line, config, or Django's migrate. */
   releaseCommand?: string
+  /** A command that looks like it creates the database (Flask's init-db), when no release phase is set: init names it. */
+  databaseCommand?: string
   /** sqlite files the settings keep next to the code: made writable in the image (/app/data). */
   sqlite: string[]
   tests: TestPlan
   /** Distributions the server needs, added to the release when the app's dependencies lack them. */
   server: string[]
+  /** Whether the app's declared dependencies already hold the server; undefined when they are not known statically. */
+  serverDeclared?: boolean
 }
 
 /** Requirement files of an application, in the order tried when "requirements" is not set. */
@@ -77,6 +82,9 @@ export async function detectShape(source: string, config: Config): Promise<Shape
           : found
   const settings = release.settings ?? found?.settings ?? (found?.framework === 'django' || exists(source, 'manage.py') ? djangoSettings(source) : undefined)
   const declared = kind === 'application' ? applicationRequirements(pyproject, lock, requirements) : []
+  const server = serverFor(entry)
+  const known = kind === 'package' ? pyproject?.dependencies : [...declared, ...readRequirements(source, requirements).map((r) => r.text)]
+  const releaseCommand = release.releaseCommand ?? procfile?.release ?? (settings ? 'python -m django migrate --noinput' : undefined)
   return {
     kind,
     backend,
@@ -86,10 +94,12 @@ export async function detectShape(source: string, config: Config): Promise<Shape
     lock,
     entry,
     settings,
-    releaseCommand: release.releaseCommand ?? procfile?.release ?? (settings ? 'python -m django migrate --noinput' : undefined),
+    releaseCommand,
+    databaseCommand: !releaseCommand && entry ? await findDatabaseCommand(source, entry) : undefined,
     sqlite: settings ? sqliteFiles(source, settings) : [],
     tests: testPlan(source, config, pyproject, settings),
-    server: serverFor(entry),
+    server,
+    serverDeclared: known ? server.every((s) => requires(known, s)) : undefined,
   }
 }
 

@@ -67,6 +67,22 @@ export async function findEntry(source: string): Promise<(Entry & { settings?: s
   return chooseEntry(all, source)
 }
 
+/**
+ * A Flask CLI command that creates the database (`@click.command("init-db")`, the Flask
+ * tutorial's): not run by the tool on its own (it may drop tables), but named by init, since an
+ * app that needs it answers 500 until it ran. Returns the command line, or undefined.
+ */
+export async function findDatabaseCommand(source: string, entry: Entry): Promise<string | undefined> {
+  if (entry.framework !== 'flask' || entry.kind === 'command') return undefined
+  const files = await fg('**/*.py', { cwd: source, ignore: SKIP, deep: 5, followSymbolicLinks: false })
+  for (const rel of files.sort()) {
+    const text = await readFile(path.join(source, rel), 'utf8').catch(() => '')
+    const name = text.match(/command\(\s*["']((?:init|create)[-_]?db)["']/)?.[1]
+    if (name) return `python -m flask --app ${entry.target.replace(/\(\)$/, '')} ${name}`
+  }
+  return undefined
+}
+
 /** The best-ranked candidate, or an error listing the tie. Pure (apart from the error's wording). */
 export function chooseEntry(all: Candidate[], source = '.'): (Entry & { settings?: string }) | undefined {
   if (!all.length) return undefined

@@ -112,9 +112,16 @@ const cases: { name: string; shape: string; edit?: (p: ShapeProject) => void; co
   {
     name: 'a requirement the index lacks: the package and the index are named',
     shape: 'classic-django',
-    edit: (p) => write(p, 'requirements.txt', 'Django>=3.2,<4\nnot-a-real-package==1.0\n'),
-    error: /error: building wheels failed: the find-links folder \S*pyindex has no not-a-real-package==1\.0 \(it has no not-a-real-package at all\)/,
+    edit: (p) => write(p, 'requirements.txt', 'Django>=3.2,<4\nnot-a-real-package>=1.0\n'),
+    error: /error: building wheels failed: the find-links folder \S*pyindex has no not-a-real-package>=1\.0 \(it has no not-a-real-package at all\)/,
     hint: /hint: add a folder holding it to "pip\.findLinks"/,
+  },
+  {
+    name: 'pins the offline index lacks: all named at once, before any build',
+    shape: 'classic-django',
+    edit: (p) => write(p, 'requirements.txt', 'Django==3.2.13\nasgiref==3.6.0\npytz==2022.1  # pinned long ago\n'),
+    error: /error: 2 pinned requirements are not in the find-links folder \S*pyindex: Django==3\.2\.13, pytz==2022\.1\n\s*requirements\.txt:1: Django==3\.2\.13 \(there: 3\.2\.25\)\n\s*requirements\.txt:3: pytz==2022\.1 \(there: 2022\.7\.1\)/,
+    hint: /hint: add a folder holding them to "pip\.findLinks"/,
   },
   {
     name: 'a requirements line pip cannot read: file and line',

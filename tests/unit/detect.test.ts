@@ -393,7 +393,7 @@ const descriptions: { name: string; shape: Shape; want: RegExp[]; absent: string
     }),
     want: [
       /^project: Django application without packaging metadata: the tool packs its code into a wheel; dependencies from requirements\.txt$/,
-      /^serves: mysite\.wsgi:application \(WSGI, found in mysite\/wsgi\.py\) with gunicorn,/,
+      /^serves: mysite\.wsgi:application \(WSGI, found in mysite\/wsgi\.py\) with gunicorn \(added by the tool/,
       /^settings: mysite\.settings;/,
       /^release phase: python -m django migrate --noinput /,
       /^sqlite: db\.sqlite3 next to the code/,
@@ -410,7 +410,7 @@ const descriptions: { name: string; shape: Shape; want: RegExp[]; absent: string
       server: ['gunicorn'],
       tests: { tools: { kind: 'extra', name: 'test' }, command: ['python', '-m', 'pytest'] },
     }),
-    want: [/^project: Flask package, built by flit_core\.buildapi$/, /^serves: shop\.app:app \(WSGI, found in shop\/app\.py\) with gunicorn,/, /^tests: python -m pytest \(test tools: the "test" extra\)$/],
+    want: [/^project: Flask package, built by flit_core\.buildapi$/, /^serves: shop\.app:app \(WSGI, found in shop\/app\.py\) with gunicorn \(added by the tool/, /^tests: python -m pytest \(test tools: the "test" extra\)$/],
     absent: ['settings:', 'release phase:', 'sqlite:', 'lock:'],
   },
   {
@@ -424,7 +424,7 @@ const descriptions: { name: string; shape: Shape; want: RegExp[]; absent: string
     }),
     want: [
       /^project: FastAPI application without packaging metadata: the tool packs its code into a wheel; 2 dependencies declared$/,
-      /^serves: main:app \(ASGI, found in main\.py\) with gunicorn with uvicorn workers,/,
+      /^serves: main:app \(ASGI, found in main\.py\) with gunicorn with uvicorn workers \(added by the tool/,
       /^tests: python -m pytest \(test tools: the dependency group dev\)$/,
       /^lock: uv\.lock \(2 packages, hashes for 1\)$/,
     ],

@@ -2,7 +2,8 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import path from 'node:path'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { runCommand, type CliResult } from '../helpers/cli.js'
+import { runCommand, startCli, type CliResult } from '../helpers/cli.js'
+import { httpGet, poll } from '../helpers/poll.js'
 import { containersOf } from '../helpers/engine.js'
 import { copyShape, fillPoetryHashes, indexWheels, pyindex, type ShapeProject } from '../helpers/shapes.js'
 
@@ -103,6 +104,51 @@ variants('build isolation: flit_core comes from the find-links folder, offline',
   }
 })
 
+variants('an app.py + requirements.txt that reads folders relative to the working directory (statics/, templates/)', async () => {
+  // The shape of many Starlette demos: no package, no BASE_DIR, folders named as the app likes.
+  const p = await adopt('uv-app', (p) => {
+    for (const f of ['pyproject.toml', 'uv.lock', 'app.py', 'static/site.css']) rmSync(path.join(p.dir, f), { force: true })
+    write(p, 'requirements.txt', 'starlette\njinja2\n')
+    write(p, 'statics/site.css', 'body { color: teal }\n')
+    write(p, 'templates/page.html', '<html><body><h1>{{ title }}</h1></body></html>\n')
+    write(p, 'app.py', [
+      'from starlette.applications import Starlette',
+      'from starlette.routing import Mount, Route',
+      'from starlette.staticfiles import StaticFiles',
+      'from starlette.templating import Jinja2Templates',
+      '',
+      'templates = Jinja2Templates(directory="templates")',
+      '',
+      '',
+      'async def home(request):',
+      '    return templates.TemplateResponse("page.html", {"request": request, "title": "relative folders"})',
+      '',
+      '',
+      'app = Starlette(routes=[Route("/", home), Mount("/statics", StaticFiles(directory="statics"), name="statics")])',
+      '',
+    ].join('\n'))
+  })
+  try {
+    const r = await p.cli(['release'])
+    assert.is(r.code, 0, `release succeeds:\n${all(r)}`)
+    const app = startCli(['run', '--port', '0'], { cwd: p.dir })
+    try {
+      const url = await poll('the run task to print its URL', async () => app.output().match(/Serving (http:\/\/127\.0\.0\.1:\d+)\//)?.[1], 60_000)
+      const page = await poll('the app to answer', async () => {
+        const res = await httpGet(`${url}/`).catch(() => undefined)
+        return res?.status === 200 ? res : undefined
+      }, 60_000)
+      assert.match(page.body, /relative folders/, 'the template was found relative to the working directory')
+      assert.is((await httpGet(`${url}/statics/site.css`)).status, 200, 'statics/ was packed and is found relative to the working directory')
+    } finally {
+      app.child.kill('SIGINT')
+      await app.done
+    }
+  } finally {
+    await p.remove()
+  }
+})
+
 variants.run()
 
 // ---------------------------------------------------------------------------------------------
@@ -120,7 +166,7 @@ const cases: { name: string; shape: string; edit?: (p: ShapeProject) => void; co
     name: 'pins the offline index lacks: all named at once, before any build',
     shape: 'classic-django',
     edit: (p) => write(p, 'requirements.txt', 'Django==3.2.13\nasgiref==3.6.0\npytz==2022.1  # pinned long ago\n'),
-    error: /error: 2 pinned requirements are not in the find-links folder \S*pyindex: Django==3\.2\.13, pytz==2022\.1\n\s*requirements\.txt:1: Django==3\.2\.13 \(there: 3\.2\.25\)\n\s*requirements\.txt:3: pytz==2022\.1 \(there: 2022\.7\.1\)/,
+    error: /error: 2 pinned requirements are not in the find-links folder \S*pyindex: Django==3\.2\.13, pytz==2022\.1\n\s*\| requirements\.txt:1: Django==3\.2\.13 \(there: 3\.2\.25\)\n\s*\| requirements\.txt:3: pytz==2022\.1 \(there: 2022\.7\.1\)/,
     hint: /hint: add a folder holding them to "pip\.findLinks"/,
   },
   {

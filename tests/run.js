@@ -38,7 +38,24 @@ function runDir(dir) {
   })
 }
 
+/** The engine the integration suites need, asked the way they will ask it (DOCKER_HOST or the socket). */
+async function engineAnswers() {
+  const { default: Docker } = await import('dockerode')
+  try {
+    await Promise.race([new Docker().ping(), new Promise((_, reject) => setTimeout(() => reject(new Error('no answer within 5 s')), 5000).unref())])
+    return true
+  } catch {
+    return false
+  }
+}
+
 for (const dir of dirs) {
+  if (dir === 'integration' && !(await engineAnswers())) {
+    // One line instead of every suite crashing on ENOENT /var/run/docker.sock.
+    console.log(`\nintegration tests need a Docker engine, and none answers on ${process.env.DOCKER_HOST ?? '/var/run/docker.sock'}: run \`bash .ci/setup.sh\` (starts one, with the OS image and the offline index), or \`npm test\`, which does`)
+    failed += 1
+    continue
+  }
   if (!existsSync(`dist/tests/${dir}`)) {
     console.log(`missing dist/tests/${dir}: run \`npm run build\` first`)
     failed += 1

@@ -1,39 +1,37 @@
 import { existsSync } from 'node:fs'
-import { cp, mkdir, writeFile } from 'node:fs/promises'
+import { cp, mkdir, readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { UserError } from '../errors.js'
 import { loadConfig } from '../config/load.js'
 import { builtinDockerDir } from '../project.js'
+import { INCLUDE_LINE, makeTargets, MK_FILE, MK_HEADER, pypackageMk, targetNames, withInclude } from '../scaffold/makefile.js'
 import { detectShape } from '../shape/detect.js'
 import { describeShape } from '../shape/describe.js'
 import { toImageName } from '../version.js'
 import type { TaskDef } from './types.js'
 
-const MAKEFILE = `# Every target forwards to pypackage-tasks: make <task> [args…] (ARGS="--option value").
-PYPACKAGE_TASKS ?= npx --no-install pypackage-tasks
-
-TASK := $(firstword $(MAKECMDGOALS))
-TASK_ARGS := $(wordlist 2,$(words $(MAKECMDGOALS)),$(MAKECMDGOALS))
-
-help:
-\t@$(PYPACKAGE_TASKS) $(TASK_ARGS) --help
-
-ifneq ($(TASK),)
-.PHONY: $(MAKECMDGOALS)
-ifneq ($(TASK),help)
-$(TASK):
-\t@$(PYPACKAGE_TASKS) $(TASK) $(TASK_ARGS) $(ARGS)
-endif
-ifneq ($(TASK_ARGS),)
-$(TASK_ARGS):
-\t@:
-endif
-endif
-`
+/** pypackage.mk for this project, and its Makefile with the include line (undefined: left as it is). */
+async function planMakefile(root: string): Promise<{ mk: string; makefile?: string; foreignMk: boolean; said: string }> {
+  const { tasks } = await import('./registry.js') // the registry lists init itself
+  const makefilePath = path.join(root, 'Makefile')
+  const mine = existsSync(makefilePath) ? await readFile(makefilePath, 'utf8') : undefined
+  const taken = mine ? makeTargets(mine) : []
+  const mkPath = path.join(root, MK_FILE)
+  const foreignMk = existsSync(mkPath) && !(await readFile(mkPath, 'utf8')).startsWith(MK_HEADER)
+  const makeTasks = tasks.map((t) => ({ name: t.name, passthrough: t.passthrough }))
+  const names = targetNames([...makeTasks, { name: 'help' }], taken)
+  const renamed = [...names].filter(([task, target]) => task !== target)
+  const makefile = withInclude(mine)
+  const said = [
+    mine === undefined ? `Makefile: written, with \`${INCLUDE_LINE}\`` : makefile === undefined ? `Makefile: already includes ${MK_FILE}` : `Makefile: your targets kept; \`${INCLUDE_LINE}\` added at the end`,
+    renamed.length ? `; it defines ${renamed.map(([t]) => t).join(', ')}, so the tool's are make ${renamed.map(([, t]) => t).join(', ')}` : '',
+  ].join('')
+  return { mk: pypackageMk(makeTasks, taken), makefile, foreignMk, said }
+}
 
 export const init: TaskDef = {
   name: 'init',
-  description: 'Scaffold docker/{base,builder,release} (+ postgres for Django), .pypackagerc.json and a Makefile into this Python project, and say what was found',
+  description: 'Scaffold docker/{base,builder,release} (+ postgres for Django), .pypackagerc.json and make targets (pypackage.mk, included by your Makefile) into this Python project, and say what was found',
   args: [],
   options: [
     { name: 'force', description: 'overwrite files that exist' },
@@ -64,15 +62,21 @@ export const init: TaskDef = {
       // docker/postgres serves the release environment's database: a Django project's, not a Flask demo's.
       ...['base', 'builder', 'release', ...(shape.settings ? ['postgres'] : [])].map((img) => [`docker/${img}`, () => cp(path.join(builtinDockerDir, img), path.join(root, 'docker', img), { recursive: true })] as [string, () => Promise<void>]),
       ['.pypackagerc.json', () => writeFile(path.join(root, '.pypackagerc.json'), JSON.stringify(config, null, 2) + '\n')],
-      ['Makefile', () => writeFile(path.join(root, 'Makefile'), MAKEFILE)],
     ]
     const existing = files.map(([f]) => f).filter((f) => existsSync(path.join(root, f)))
+    const make = await planMakefile(root)
+    if (make.foreignMk) existing.push(MK_FILE)
     if (existing.length && args.options.force !== true) {
       throw new UserError(`init would overwrite ${existing.join(', ')}`, { hint: 'move them aside, or run init --force to replace them' })
     }
     await mkdir(path.join(root, 'docker'), { recursive: true })
     for (const [, write] of files) await write()
+    // The Makefile is the team's: never rewritten. Our rules live in pypackage.mk, included by one line.
+    await writeFile(path.join(root, MK_FILE), make.mk)
+    if (make.makefile !== undefined) await writeFile(path.join(root, 'Makefile'), make.makefile)
+    files.push([MK_FILE, async () => undefined])
     ctx.emit({ type: 'info', message: `wrote ${files.map(([f]) => f).join(', ')} for ${app}` })
+    ctx.emit({ type: 'info', message: make.said })
     for (const line of describeShape(shape)) ctx.emit({ type: 'info', message: line })
     if (shape.sqlite.length && shape.releaseCommand) ctx.emit({ type: 'info', message: `"release.releaseOnStart": the container runs "${shape.releaseCommand}" before serving (a single container with its own sqlite database)` })
     ctx.emit({ type: 'info', message: 'next: pypackage-tasks release, then pypackage-tasks run' })

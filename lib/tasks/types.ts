@@ -36,6 +36,8 @@ export interface TaskDef {
   options: OptionDef[]
   /** Free text for --help, e.g. what `--` does. */
   notes?: string
+  /** Words after the task go to a command of the app's (after `--`): `make test -- -k views`. */
+  passthrough?: boolean
   /** False for tasks that need neither a project nor an engine (list). */
   needsProject?: boolean
   graph?: (ctx: Context, args: TaskArgs) => Promise<Node<Context, NodeResult>[]>

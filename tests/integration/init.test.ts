@@ -3,7 +3,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { repoRoot, runCli } from '../helpers/cli.js'
+import { repoRoot, runCli, runCommand } from '../helpers/cli.js'
 import { containersOf, removeProject } from '../helpers/engine.js'
 
 // A small Django project as a user has it: a pyproject.toml and a package, nothing of ours.
@@ -25,7 +25,7 @@ init.after(async () => {
 init('init scaffolds docker/, .pypackagerc.json and a Makefile, finding the Django modules', async () => {
   const r = await cli(['init', '--no-index', '--find-links', path.join(repoRoot, '.cache/pyindex')])
   assert.is(r.code, 0, r.stderr)
-  for (const f of ['docker/base/Dockerfile', 'docker/base/entrypoint.sh', 'docker/builder/Dockerfile', 'docker/release/Dockerfile', 'docker/postgres/Dockerfile', '.pypackagerc.json', 'Makefile']) {
+  for (const f of ['docker/base/Dockerfile', 'docker/base/entrypoint.sh', 'docker/builder/Dockerfile', 'docker/release/Dockerfile', 'docker/postgres/Dockerfile', '.pypackagerc.json', 'Makefile', 'pypackage.mk']) {
     assert.ok(existsSync(path.join(dir, f)), `${f} is written`)
   }
   const config = JSON.parse(readFileSync(path.join(dir, '.pypackagerc.json'), 'utf8'))
@@ -35,16 +35,27 @@ init('init scaffolds docker/, .pypackagerc.json and a Makefile, finding the Djan
   assert.is(config.app, app, 'the app name comes from pyproject.toml')
 })
 
-init('init again refuses to overwrite, naming the files; --force replaces them', async () => {
-  writeFileSync(path.join(dir, 'Makefile'), '# mine\n')
+init('init again refuses to overwrite, naming the files; --force replaces them and never the team\'s Makefile', async () => {
+  // The team's Makefile, with a test target of its own.
+  const mine = '# mine\ntest:\n\techo team-test\n'
+  writeFileSync(path.join(dir, 'Makefile'), mine)
   const r = await cli(['init'])
   assert.is(r.code, 1)
-  assert.match(r.stderr, /error: init would overwrite docker\/base, .*Makefile/)
+  assert.match(r.stderr, /error: init would overwrite docker\/base, .*\.pypackagerc\.json/)
+  assert.not.match(r.stderr, /Makefile/, 'the Makefile is never something init overwrites')
   assert.match(r.stderr, /hint: .*--force/)
-  assert.is(readFileSync(path.join(dir, 'Makefile'), 'utf8'), '# mine\n', 'nothing was overwritten')
+  assert.is(readFileSync(path.join(dir, 'Makefile'), 'utf8'), mine, 'nothing was overwritten')
   const forced = await cli(['init', '--force', '--no-index', '--find-links', path.join(repoRoot, '.cache/pyindex')])
   assert.is(forced.code, 0, forced.stderr)
-  assert.match(readFileSync(path.join(dir, 'Makefile'), 'utf8'), /pypackage-tasks/, 'replaced')
+  const makefile = readFileSync(path.join(dir, 'Makefile'), 'utf8')
+  assert.ok(makefile.startsWith(mine), 'the team\'s Makefile is kept byte for byte')
+  assert.match(makefile, /^include pypackage\.mk$/m, 'one include line is added')
+  assert.match(forced.stdout, /it defines test, so the tool's are make pp-test/, `init says which targets were renamed:\n${forced.stdout}`)
+  const again = await cli(['init', '--force', '--no-index', '--find-links', path.join(repoRoot, '.cache/pyindex')])
+  assert.is(again.code, 0, again.stderr)
+  assert.is(readFileSync(path.join(dir, 'Makefile'), 'utf8'), makefile, 'a second init adds no second include line')
+  const make = await runCommand('make', ['test'], { cwd: dir })
+  assert.match(make.stdout, /team-test/, 'make test is still the team\'s')
 })
 
 init('release --smoke with no further edits: the app answers / and its static file', async () => {

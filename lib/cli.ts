@@ -1,12 +1,22 @@
-import { mainHelp, parseArgv, taskHelp, type ParsedArgv } from './args.js'
+import { readFileSync } from 'node:fs'
+import { mainHelp, parseArgv, synopsis, taskHelp, type ParsedArgv } from './args.js'
 import { createContext } from './context.js'
-import { formatError, UserError } from './errors.js'
+import { exitCodes, formatError, isUsageError, isUserError, usageError } from './errors.js'
 import { plainRenderer } from './render/plain.js'
-import { findTask, tasks } from './tasks/registry.js'
+import { tasks } from './tasks/registry.js'
 import type { TaskDef } from './tasks/types.js'
 
-type Write = (line: string, stream: 'stdout' | 'stderr') => void
+export type Write = (line: string, stream: 'stdout' | 'stderr') => void
 const write: Write = (line, stream) => (stream === 'stderr' ? process.stderr : process.stdout).write(`${line}\n`)
+
+/** What dispatch works with; main passes the real ones, tests pass stand-in tasks and capture the output. */
+export interface CliDeps {
+  tasks?: TaskDef[]
+  write?: Write
+  /** Where --color / --no-color are recorded (FORCE_COLOR / NO_COLOR) before a renderer loads. */
+  env?: NodeJS.ProcessEnv
+  signal?: AbortSignal
+}
 
 /** The interactive view only on a terminal, outside CI, unless --plain. Picked once, here. */
 export function useListr(p: ParsedArgv, env: NodeJS.ProcessEnv = process.env, isTTY = Boolean(process.stdout.isTTY)): boolean {
@@ -14,7 +24,19 @@ export function useListr(p: ParsedArgv, env: NodeJS.ProcessEnv = process.env, is
   return isTTY && !p.plain && !p.json && !ci
 }
 
-async function execute(def: TaskDef, p: ParsedArgv, signal: AbortSignal): Promise<number> {
+/** --color / --no-color as the environment variables that colorette (listr2's colours) reads when it loads. */
+export function applyColor(color: boolean | undefined, env: NodeJS.ProcessEnv): void {
+  if (color === undefined) return
+  delete env[color ? 'NO_COLOR' : 'FORCE_COLOR']
+  env[color ? 'FORCE_COLOR' : 'NO_COLOR'] = '1'
+}
+
+/** This tool's version, from its package.json: read only for --version, so start-up stays lean. */
+function toolVersion(): string {
+  return JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version
+}
+
+async function execute(def: TaskDef, p: ParsedArgv, signal: AbortSignal, write: Write): Promise<number> {
   const { loadConfig } = await import('./config/load.js')
   const { openProject } = await import('./project.js')
   const { connect } = await import('./docker/client.js')
@@ -55,12 +77,59 @@ async function execute(def: TaskDef, p: ParsedArgv, signal: AbortSignal): Promis
 }
 
 /**
- * argv → task → run → render → exit code. The only place that prints errors and sets
+ * argv → task → run → render → exit code, without touching the process: what main runs. Exit
+ * codes: 0, 1 for a failure, 2 for a usage error (shown with the synopsis), 70 for a bug, 130/143
+ * after Ctrl-C/SIGTERM, or the code of the command a task ran (run --, test, manage).
+ */
+export async function dispatch(argv: string[], deps: CliDeps = {}): Promise<number> {
+  const all = deps.tasks ?? tasks
+  const out = deps.write ?? write
+  const find = (name: string) => all.find((t) => t.name === name)
+  // Until argv parses, a guess from the words before `--` decides how a parse error is shown.
+  const head = argv.includes('--') ? argv.slice(0, argv.indexOf('--')) : argv
+  let verbose = head.includes('--verbose') || head.includes('-v')
+  let json = head.includes('--json')
+  let def: TaskDef | undefined
+  try {
+    const p = parseArgv(argv, find)
+    ;({ verbose, json } = p)
+    applyColor(p.color, deps.env ?? process.env)
+    if (p.version) {
+      out(toolVersion(), 'stdout')
+      return 0
+    }
+    if (!p.task) {
+      // No task: the help is the answer to --help, and otherwise a usage error.
+      out(mainHelp(all), p.help ? 'stdout' : 'stderr')
+      return p.help ? 0 : exitCodes.usage
+    }
+    def = find(p.task)
+    if (!def) {
+      throw usageError(`unknown task "${p.task}"`, { hint: `run \`pypackage-tasks list\` to see the tasks (${all.map((t) => t.name).join(', ')})` })
+    }
+    if (p.help) {
+      out(taskHelp(def), 'stdout')
+      return 0
+    }
+    return await execute(def, p, deps.signal ?? new AbortController().signal, out)
+  } catch (e) {
+    const u = isUserError(e) ? e : undefined
+    const exitCode = u?.exitCode ?? exitCodes.bug
+    if (json) {
+      const usage = isUsageError(e) ? (e.usage ?? synopsis(def)) : undefined
+      out(JSON.stringify({ time: new Date().toISOString(), type: 'error', message: (e as Error).message, hint: u?.hint, details: u?.details, usage, exitCode }), 'stdout')
+    }
+    for (const line of formatError(e, verbose, synopsis(def))) out(line, 'stderr')
+    return exitCode
+  }
+}
+
+/**
+ * The bin's entry: dispatch with the real tasks, then the exit code. The only place that sets
  * process.exitCode; Ctrl-C and SIGTERM abort one signal that every engine call listens to.
  */
 export async function main(argv: string[]): Promise<number> {
   const controller = new AbortController()
-  let verbose = argv.includes('--verbose')
   const onSignal = (sig: NodeJS.Signals) => {
     if (controller.signal.aborted) write(`${sig} again: still removing what this run created…`, 'stderr')
     else write(`${sig}: stopping, removing what this run created…`, 'stderr')
@@ -68,28 +137,9 @@ export async function main(argv: string[]): Promise<number> {
   }
   process.on('SIGINT', onSignal)
   process.on('SIGTERM', onSignal)
-  let code = 0
+  let code: number
   try {
-    const p = parseArgv(argv, findTask)
-    verbose = p.verbose
-    if (!p.task) {
-      write(mainHelp(tasks), 'stdout')
-      code = p.help ? 0 : 1
-    } else {
-      const def = findTask(p.task)
-      if (!def) {
-        throw new UserError(`unknown task "${p.task}"`, { hint: `run \`pypackage-tasks list\` to see the tasks (${tasks.map((t) => t.name).join(', ')})` })
-      }
-      if (p.help) write(taskHelp(def), 'stdout')
-      else code = await execute(def, p, controller.signal)
-    }
-  } catch (e) {
-    if (argv.includes('--json')) {
-      const u = e instanceof UserError ? e : undefined
-      write(JSON.stringify({ time: new Date().toISOString(), type: 'error', message: (e as Error).message, hint: u?.hint, details: u?.details, exitCode: u?.exitCode ?? 70 }), 'stdout')
-    }
-    for (const line of formatError(e, verbose)) write(line, 'stderr')
-    code = e instanceof UserError ? e.exitCode : 70
+    code = await dispatch(argv, { signal: controller.signal })
   } finally {
     process.off('SIGINT', onSignal)
     process.off('SIGTERM', onSignal)

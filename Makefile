@@ -1,26 +1,7 @@
-# A thin front door: the first goal is the task, the words after it are its arguments, so make,
-# scripts/ and the CLI cannot drift (no task list is repeated here).
-#   make image docker/builder     -> pypackage-tasks image docker/builder
-#   make release                  -> pypackage-tasks release
-#   make run ARGS="--port 0"      -> pypackage-tasks run --port 0
-#   make help [task]              -> pypackage-tasks --help / <task> --help
+# This repository's Makefile: the tool's tasks as make targets, exactly as `init` writes them into a
+# project (pypackage.mk, generated from the task registry; a unit test keeps it in step), run with
+# this checkout's own bin.
+#   make image docker/builder     make release v1 stable     make run ARGS="--port 0"
+#   make test -- -k views         make help release          make -n release
 PYPACKAGE_TASKS ?= node $(dir $(lastword $(MAKEFILE_LIST)))bin/pypackage-tasks.js
-
-TASK := $(firstword $(MAKECMDGOALS))
-TASK_ARGS := $(wordlist 2,$(words $(MAKECMDGOALS)),$(MAKECMDGOALS))
-
-help:
-	@$(PYPACKAGE_TASKS) $(TASK_ARGS) --help
-
-ifneq ($(TASK),)
-# Phony, so a goal that is also a folder (docker/builder) is never "up to date".
-.PHONY: $(MAKECMDGOALS)
-ifneq ($(TASK),help)
-$(TASK):
-	@$(PYPACKAGE_TASKS) $(TASK) $(TASK_ARGS) $(ARGS)
-endif
-ifneq ($(TASK_ARGS),)
-$(TASK_ARGS):
-	@:
-endif
-endif
+include $(dir $(lastword $(MAKEFILE_LIST)))pypackage.mk

@@ -20,6 +20,9 @@ export interface MakeTask {
   passthrough?: boolean
 }
 
+/** The registry's tasks as make sees them. */
+export const makeTasksOf = (tasks: { name: string; passthrough?: boolean }[]): MakeTask[] => tasks.map((t) => ({ name: t.name, passthrough: t.passthrough }))
+
 /**
  * The targets a Makefile defines (`name:`, `a b: deps`, `name::`), not variable assignments
  * (`X := y`, `X ::= y`), special targets (`.PHONY`) or pattern rules (`%.o: %.c`).

@@ -4,7 +4,7 @@ import path from 'node:path'
 import { UserError } from '../errors.js'
 import { loadConfig } from '../config/load.js'
 import { builtinDockerDir } from '../project.js'
-import { INCLUDE_LINE, makeTargets, MK_FILE, MK_HEADER, pypackageMk, targetNames, withInclude } from '../scaffold/makefile.js'
+import { INCLUDE_LINE, makeTargets, makeTasksOf, MK_FILE, MK_HEADER, pypackageMk, targetNames, withInclude } from '../scaffold/makefile.js'
 import { detectShape } from '../shape/detect.js'
 import { describeShape } from '../shape/describe.js'
 import { toImageName } from '../version.js'
@@ -18,7 +18,7 @@ async function planMakefile(root: string): Promise<{ mk: string; makefile?: stri
   const taken = mine ? makeTargets(mine) : []
   const mkPath = path.join(root, MK_FILE)
   const foreignMk = existsSync(mkPath) && !(await readFile(mkPath, 'utf8')).startsWith(MK_HEADER)
-  const makeTasks = tasks.map((t) => ({ name: t.name, passthrough: t.passthrough }))
+  const makeTasks = makeTasksOf(tasks)
   const names = targetNames([...makeTasks, { name: 'help' }], taken)
   const renamed = [...names].filter(([task, target]) => task !== target)
   const makefile = withInclude(mine)

@@ -1,9 +1,10 @@
 import { execFileSync } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
+import { makeTasksOf, pypackageMk } from '../../lib/scaffold/makefile.js'
 import { tasks } from '../../lib/tasks/registry.js'
 
 /** The repo root, from dist/tests/unit/ where this file runs. */
@@ -46,6 +47,8 @@ const cases: { name: string; args: string[]; want: string[] }[] = [
   { name: 'make run ARGS="--port 0"', args: ['run', 'ARGS=--port 0'], want: ['run', '--port', '0'] },
   { name: 'make run ARGS="-- python -m django check"', args: ['run', 'ARGS=-- python -m django check'], want: ['run', '--', 'python', '-m', 'django', 'check'] },
   { name: 'make (no goal)', args: [], want: ['--help'] },
+  { name: 'make test -- -k views', args: ['test', '--', '-k', 'views'], want: ['test', '--', '-k', 'views'] },
+  { name: 'make help release', args: ['help', 'release'], want: ['release', '--help'] },
 ]
 for (const c of cases) {
   Makefile(`${c.name} → pypackage-tasks ${c.want.join(' ')}`, () => {
@@ -66,3 +69,12 @@ Makefile('the PYPACKAGE_TASKS variable can point make at another entry', () => {
 })
 
 Makefile.run()
+
+// ---------------------------------------------------------------------------------------------
+const Generated = suite('pypackage.mk (this repository\'s)')
+
+Generated('is exactly what init generates from the registry (npm run makefile regenerates it)', () => {
+  assert.is(readFileSync(path.join(repo, 'pypackage.mk'), 'utf8'), pypackageMk(makeTasksOf(tasks), []), 'pypackage.mk should be in step with the task registry: run `npm run build && npm run makefile`')
+})
+
+Generated.run()

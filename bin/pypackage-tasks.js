@@ -1,5 +1,20 @@
 #!/usr/bin/env node
 // Thin entry: all behaviour lives in lib/ (compiled to dist/ by `npm install`/`npm run build`).
-import { main } from '../dist/lib/cli.js'
+// --help, list and <task> --help are answered from dist/help.json, which the build renders with
+// the CLI itself (a unit test keeps it equal): no library to load, so they cost little more than
+// Node's own start. Anything else, or no cache, goes to the CLI.
+import { readFileSync } from 'node:fs'
 
-await main(process.argv.slice(2))
+const argv = process.argv.slice(2)
+let answer
+try {
+  answer = JSON.parse(readFileSync(new URL('../dist/help.json', import.meta.url), 'utf8'))[argv.join('\0')]
+} catch {
+  answer = undefined
+}
+if (typeof answer === 'string') {
+  process.stdout.write(answer)
+} else {
+  const { main } = await import('../dist/lib/cli.js')
+  await main(argv)
+}

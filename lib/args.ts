@@ -1,3 +1,4 @@
+import { PROGRESS_MODES } from './render/progress.js'
 import { usageError } from './errors.js'
 import type { OptionDef, TaskArgs, TaskDef } from './tasks/types.js'
 
@@ -11,8 +12,10 @@ export const globalOptions: GlobalOptionDef[] = [
   { name: 'help', short: 'h', description: 'show help (for a task: its arguments and options)' },
   { name: 'version', short: 'V', description: 'print the version of pypackage-tasks' },
   { name: 'verbose', short: 'v', description: 'show error causes and stacks' },
-  { name: 'plain', description: 'plain line-by-line output even on a terminal (also when CI=true or not a TTY)' },
-  { name: 'json', description: 'one JSON event per line on stdout (task start/end with duration, images, wheels, errors), for CI systems' },
+  { name: 'progress', value: 'MODE', description: 'auto (the task view on a terminal, plain lines elsewhere), tty, plain, or json; default BUILDKIT_PROGRESS, else auto' },
+  { name: 'plain', description: 'the same as --progress plain: line-by-line output even on a terminal (also when CI=true, TERM=dumb or not a TTY)' },
+  { name: 'json', description: 'the same as --progress json: one JSON event per line on stdout (task start/end with duration, images, wheels, pushes, errors), for CI systems' },
+  { name: 'metadata-file', value: 'FILE', description: 'write what the run built and pushed (images: id, tags, size; wheels; pushed digests) to FILE as JSON' },
   { name: 'no-color', description: 'no colours in the output (as NO_COLOR=1)' },
   { name: 'color', description: 'colours even where they would be off (as FORCE_COLOR=1)' },
   { name: 'config', value: 'FILE', description: 'use this config file instead of searching for .pypackagerc.json' },
@@ -36,6 +39,9 @@ export interface ParsedArgv {
   verbose: boolean
   plain: boolean
   json: boolean
+  /** --progress as given (validated); --plain and --json set it too. */
+  progress?: 'auto' | 'tty' | 'plain' | 'json'
+  metadataFile?: string
   /** --color (true) or --no-color (false), the last one given; absent: the environment decides. */
   color?: boolean
   config?: string
@@ -103,8 +109,14 @@ function setOption(out: ParsedArgv, name: string, value: string | boolean): void
   if (name === 'help') out.help = true
   else if (name === 'version') out.version = true
   else if (name === 'verbose') out.verbose = true
-  else if (name === 'plain') out.plain = true
-  else if (name === 'json') out.json = true
+  else if (name === 'plain') Object.assign(out, { plain: true, json: false, progress: 'plain' })
+  else if (name === 'json') Object.assign(out, { json: true, plain: false, progress: 'json' })
+  else if (name === 'progress') {
+    if (!(PROGRESS_MODES as readonly string[]).includes(String(value))) {
+      throw usageError(`--progress must be one of ${PROGRESS_MODES.join(', ')}, got ${JSON.stringify(value)}`, { hint: 'e.g. --progress plain' })
+    }
+    Object.assign(out, { progress: value, plain: value === 'plain', json: value === 'json' })
+  } else if (name === 'metadata-file') out.metadataFile = String(value)
   else if (name === 'color' || name === 'no-color') out.color = name === 'color'
   else if (name === 'config') out.config = String(value)
   else out.args.options[name] = value

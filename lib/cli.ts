@@ -1,3 +1,4 @@
+import { resolveProgress } from './render/progress.js'
 import { readFileSync } from 'node:fs'
 import { mainHelp, parseArgv, synopsis, taskHelp, type ParsedArgv } from './args.js'
 import { createContext } from './context.js'
@@ -18,10 +19,9 @@ export interface CliDeps {
   signal?: AbortSignal
 }
 
-/** The interactive view only on a terminal, outside CI, unless --plain. Picked once, here. */
+/** The interactive view only when --progress (or BUILDKIT_PROGRESS, or auto: a terminal outside CI, not TERM=dumb) says tty. */
 export function useListr(p: ParsedArgv, env: NodeJS.ProcessEnv = process.env, isTTY = Boolean(process.stdout.isTTY)): boolean {
-  const ci = Boolean(env.CI) && env.CI!.toLowerCase() !== 'false'
-  return isTTY && !p.plain && !p.json && !ci
+  return resolveProgress(p.progress ?? (p.json ? 'json' : p.plain ? 'plain' : undefined), env, isTTY) === 'tty'
 }
 
 /** --color / --no-color as the environment variables that colorette (listr2's colours) reads when it loads. */
@@ -41,7 +41,10 @@ async function execute(def: TaskDef, p: ParsedArgv, signal: AbortSignal, write: 
   const { openProject } = await import('./project.js')
   const { connect } = await import('./docker/client.js')
   // Plain lines, or with --json one JSON event per line: chosen once, here.
-  const plain = p.json ? (await import('./render/json.js')).jsonRenderer((line) => write(line, 'stdout')) : plainRenderer(write, p.verbose)
+  const lines = p.json ? (await import('./render/json.js')).jsonRenderer((line) => write(line, 'stdout')) : plainRenderer(write, p.verbose)
+  // --metadata-file: what the run built and pushed, collected from the same events.
+  const metadata = p.metadataFile ? (await import('./render/metadata.js')).metadataCollector(lines) : undefined
+  const plain = metadata?.emit ?? lines
   const needsProject = def.needsProject !== false
   // A graph task always asks the engine: dial it while the config and git are read. Its failure
   // waits (handled) until first use, so a config error is still the one reported first.
@@ -51,7 +54,11 @@ async function execute(def: TaskDef, p: ParsedArgv, signal: AbortSignal, write: 
     ? await openProject(await loadConfig({ cwd: process.cwd(), file: p.config }))
     : (undefined as never)
   const ctx = createContext({ project, emit: plain, signal, verbose: p.verbose, docker: () => engine ?? connect({ signal }) })
-  if (def.run) return def.run(ctx, p.args)
+  if (def.run) {
+    const code = await def.run(ctx, p.args)
+    if (code === 0) await metadata?.write(p.metadataFile!)
+    return code
+  }
   const nodes = await def.graph!(ctx, p.args)
   const { execute } = await import('./graph/execute.js')
   const { parseConcurrency } = await import('./tasks/plan-images.js')
@@ -65,13 +72,18 @@ async function execute(def: TaskDef, p: ParsedArgv, signal: AbortSignal, write: 
   // Builds share the wheelhouse and the tags: one run per project at a time.
   const { withProjectLock } = await import('./lock.js')
   await withProjectLock(project.root, def.name, { signal, onWait: (message) => plain({ type: 'info', message }) }, async () => {
+    let results
     if (useListr(p)) {
       const { showWithListr } = await import('./render/listr.js')
-      await showWithListr(nodes, (emit) => execute(nodes, ctx, { ...opts, emit }))
+      results = await showWithListr(nodes, (emit) => execute(nodes, ctx, { ...opts, emit }), metadata?.collect)
     } else {
-      await execute(nodes, ctx, { ...opts, emit: plain })
+      results = await execute(nodes, ctx, { ...opts, emit: plain })
     }
     await def.after?.(ctx, p.args)
+    if (metadata && results) {
+      metadata.addResults(results)
+      await metadata.write(p.metadataFile!)
+    }
   })
   return 0
 }
@@ -94,6 +106,8 @@ export async function dispatch(argv: string[], deps: CliDeps = {}): Promise<numb
     const p = parseArgv(argv, find)
     ;({ verbose, json } = p)
     applyColor(p.color, deps.env ?? process.env)
+    // BUILDKIT_PROGRESS=rawjson/json without a flag: JSON lines, errors included.
+    if (!p.progress && resolveProgress(undefined, deps.env ?? process.env, false) === 'json') Object.assign(p, { json: true, progress: 'json' })
     if (p.version) {
       out(toolVersion(), 'stdout')
       return 0

@@ -9,6 +9,8 @@ export type Event =
   | { type: 'build:step'; id: string; step: string }
   | { type: 'build:output'; id: string; line: string }
   | { type: 'info'; message: string }
+  /** An image reference pushed to a registry, with the digest the registry gave it. */
+  | { type: 'pushed'; ref: string; digest?: string; ms: number }
   /** A container's own output (run task): printed as is, to the matching stream. */
   | { type: 'output'; stream: 'stdout' | 'stderr'; line: string }
 

@@ -11,6 +11,7 @@ const formatters: { [K in Event['type']]: (e: Extract<Event, { type: K }>, verbo
   'build:step': (e) => `  ${e.step}`,
   'build:output': (e) => `    ${e.line}`,
   info: (e) => e.message,
+  pushed: (e) => `pushed ${e.ref}${e.digest ? ` ${e.digest}` : ''} (${(e.ms / 1000).toFixed(1)} s)`,
   output: (e) => e.line,
 }
 

@@ -35,7 +35,7 @@ export const push: TaskDef = {
         if (!existed) await docker.getImage(`${remote}:${tag}`).remove({ noprune: true })
         throw e
       })
-      ctx.emit({ type: 'info', message: `pushed ${remote}:${tag}${digest ? ` ${digest}` : ''} (${((Date.now() - started) / 1000).toFixed(1)} s)` })
+      ctx.emit({ type: 'pushed', ref: `${remote}:${tag}`, digest: digest || undefined, ms: Date.now() - started })
     }
     return 0
   },

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { suite } from 'uvu'
@@ -33,14 +33,17 @@ publish('tag: extra tags on the release image; an invalid tag is one clear error
   const r = await runCli(['tag', 'v1', 'stable'], { cwd: dir })
   assert.is(r.code, 0, r.stderr)
   assert.ok(await imageExists(`${repo}:v1`) && (await imageExists(`${repo}:stable`)), 'both tags exist')
-  const bad = await runCli(['tag', '-bad'], { cwd: dir })
+  const bad = await runCli(['tag', '.bad'], { cwd: dir })
   assert.is(bad.code, 1)
-  assert.match(bad.stderr, /error: "-bad" is not a valid image tag/)
+  assert.match(bad.stderr, /error: "\.bad" is not a valid image tag/)
 })
 
 publish('push, then pull back from the registry: the same image', async () => {
-  const r = await runCli(['push', 'v1', '--registry', registry.host], { cwd: dir })
+  const r = await runCli(['push', 'v1', '--registry', registry.host, '--metadata-file', 'pushed.json'], { cwd: dir })
   assert.is(r.code, 0, `${r.stdout}\n${r.stderr}`)
+  const meta = JSON.parse(readFileSync(path.join(dir, 'pushed.json'), 'utf8')) as { pushed: { ref: string; digest?: string }[] }
+  const v1 = meta.pushed.find((p) => p.ref === `${registry.host}/${repo}:v1`)
+  assert.match(v1?.digest ?? '', /^sha256:[0-9a-f]{64}$/, `--metadata-file records the digest the registry gave v1: ${JSON.stringify(meta)}`)
   assert.match(r.stdout, new RegExp(`pushed ${registry.host}/${repo}:v1 sha256:[0-9a-f]{64}`))
   assert.match(r.stdout, new RegExp(`pushed ${registry.host}/${repo}:latest`))
   const remote = `${registry.host}/${repo}`

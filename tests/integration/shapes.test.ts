@@ -1,9 +1,9 @@
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { startCli } from '../helpers/cli.js'
-import { containersOf } from '../helpers/engine.js'
+import { containersOf, docker } from '../helpers/engine.js'
 import { httpGet, poll } from '../helpers/poll.js'
 import { copyShape, fillPoetryHashes, pyindex, type ShapeProject } from '../helpers/shapes.js'
 
@@ -118,8 +118,12 @@ for (const c of cases) {
   })
 
   test('release --smoke: / and the static file answer 200', async () => {
-    const r = await timed('release --smoke', () => p.cli(['release', '--smoke']))
+    const r = await timed('release --smoke', () => p.cli(['release', '--smoke', '--metadata-file', 'built.json']))
     assert.is(r.code, 0, `release --smoke succeeds:\n${r.stdout}\n${r.stderr}`)
+    // --metadata-file: the release image as the engine has it, and the wheels it was built from.
+    const meta = JSON.parse(readFileSync(path.join(p.dir, 'built.json'), 'utf8')) as { images: Record<string, { id: string; built: boolean }>; wheels?: unknown[] }
+    assert.is(meta.images.release?.id, (await docker.getImage(`${p.project}-release:latest`).inspect()).Id, '--metadata-file names the release image by its id')
+    assert.ok(meta.wheels?.length, '--metadata-file lists the wheels')
     assert.match(r.stdout, /smoke: GET \/ → 200/, 'GET / is 200')
     assert.ok(r.stdout.includes(`smoke: GET ${c.css} → 200`), `GET ${c.css} is 200:\n${r.stdout}`)
     assert.equal(await containersOf(p.project), [], 'smoke leaves no container')

@@ -57,7 +57,7 @@ const cases: { name: string; argv: string[]; want: ParsedArgv }[] = [
   {
     name: 'global flags anywhere, before and after the task',
     argv: ['--verbose', 'image', 'docker/base', '--plain', '--config', 'ci.json'],
-    want: parsed({ task: 'image', verbose: true, plain: true, config: 'ci.json', args: { positional: ['docker/base'] } }),
+    want: parsed({ task: 'image', verbose: true, plain: true, progress: 'plain', config: 'ci.json', args: { positional: ['docker/base'] } }),
   },
   { name: '--config=file before the task', argv: ['--config=ci/x.json', 'build'], want: parsed({ task: 'build', config: 'ci/x.json' }) },
   {
@@ -118,7 +118,7 @@ const errors: { name: string; argv: string[]; message: string; hint: RegExp | st
     name: 'a task option before its task',
     argv: ['--port', '0', 'run'],
     message: 'unknown option --port',
-    hint: /known options: --help, --version, --verbose, --plain, --json, --no-color, --color, --config$/,
+    hint: /known options: --help, --version, --verbose, --progress, --plain, --json, --metadata-file, --no-color, --color, --config$/,
     usage: 'Usage: pypackage-tasks <task> [arguments] [options]',
   },
   { name: 'a valued option at the end', argv: ['run', '--port'], message: '--port needs a value (N)', hint: /--port N/ },

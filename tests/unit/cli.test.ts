@@ -26,8 +26,17 @@ for (const c of cases) {
   })
 }
 
-UseListr('other environment variables do not matter', () => {
-  assert.is(useListr(argv(false), { TERM: 'dumb', NO_COLOR: '1' }, true), true, 'only CI, the TTY and --plain should decide')
+UseListr('TERM=dumb cannot draw it; NO_COLOR only takes the colours away', () => {
+  assert.is(useListr(argv(false), { TERM: 'dumb' }, true), false, 'a dumb terminal gets plain lines')
+  assert.is(useListr(argv(false), { NO_COLOR: '1' }, true), true, 'NO_COLOR keeps the view, without colours')
+})
+
+UseListr('--progress and BUILDKIT_PROGRESS decide before the terminal does', () => {
+  const withProgress = (progress: ParsedArgv['progress']) => ({ ...argv(false), progress })
+  assert.is(useListr(withProgress('tty'), { CI: 'true' }, false), true, '--progress tty draws the view even in CI')
+  assert.is(useListr(withProgress('plain'), {}, true), false, '--progress plain on a terminal')
+  assert.is(useListr(argv(false), { BUILDKIT_PROGRESS: 'plain' }, true), false, 'BUILDKIT_PROGRESS=plain')
+  assert.is(useListr(withProgress('auto'), { BUILDKIT_PROGRESS: 'plain' }, true), true, '--progress auto wins over BUILDKIT_PROGRESS')
 })
 
 UseListr.run()

@@ -25,7 +25,8 @@ export function decodeTrace(aux: string): BuildKitStatus {
 
 /** "[base 2/4] RUN x" → "Step 2/4 : RUN x" (the legacy builder's words, one vocabulary for users). */
 export function stepName(vertex: string): string | undefined {
-  const m = vertex.match(/^\[(?:(\S+) )?(\d+)\/(\d+)\] (.*)$/s)
+  // BuildKit pads the step number to the width of the count: "[ 4/10] COPY …".
+  const m = vertex.match(/^\[(?:(\S+) )?\s*(\d+)\/(\d+)\] (.*)$/s)
   if (!m) return undefined
   return `Step ${m[2]}/${m[3]} : ${m[4]}${m[1] ? ` (stage ${m[1]})` : ''}`
 }

@@ -1,7 +1,7 @@
-import { rename, writeFile } from 'node:fs/promises'
+import { rename, rm, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { findImage } from '../docker/client.js'
-import { readFileFromImage } from '../docker/files.js'
+import { readFilesFromImage } from '../docker/files.js'
 import { labelsFor } from '../docker/labels.js'
 import type { Context } from '../context.js'
 import type { ContextEntry } from '../docker/context.js'
@@ -32,6 +32,8 @@ export async function wheelEntries(ctx: Context): Promise<ContextEntry[]> {
 export async function releaseBuildArgs(ctx: Context): Promise<Record<string, string>> {
   const { config } = ctx.project
   const shape = await ctx.project.shape()
+  // Before the first build there is no wheelhouse yet: the arg is only read by the final step.
+  const wheels = await readManifest(ctx.project.wheelhouse)
   const entry = shape.entry
   if (!entry) {
     throw new UserError('cannot tell which app to serve: no Django wsgi.py, Flask app, FastAPI/Starlette app, WSGI application or Procfile found', {
@@ -50,11 +52,14 @@ export async function releaseBuildArgs(ctx: Context): Promise<Record<string, str
     APP_LAYOUT: shape.kind,
     BUILD_ENV: JSON.stringify(config.release.env),
     APP_PORT: String(config.release.port),
+    APP_WHEEL: wheels?.packages.app ?? '',
   }
 }
 
 /** Where the release Dockerfile records what pip installed (read by inspect and copied out). */
 export const IMAGE_MANIFEST = '/app/pypackage-manifest.json'
+/** The same, and the image's Debian packages, as a CycloneDX 1.5 SBOM (docker/release/sbom.py). */
+export const IMAGE_SBOM = '/app/sbom.cdx.json'
 
 /** `<namespace>/<app>-release`: the repository of the image we ship. */
 export function releaseRepo(project: Project): string {
@@ -73,11 +78,28 @@ export function releaseManifestPath(wheelhouse: string): string {
   return `${wheelhouse}-manifest.json`
 }
 
-/** Copy the image's record of what pip installed next to the wheelhouse (written atomically). */
+/** Where the release SBOM is written next to the wheelhouse: `<wheelhouse>-sbom.cdx.json`. */
+export function releaseSbomPath(wheelhouse: string): string {
+  return `${wheelhouse}-sbom.cdx.json`
+}
+
+/** Copy the image's manifest and SBOM next to the wheelhouse (each written atomically). */
 export async function writeReleaseManifest(ctx: Context, imageId: string): Promise<void> {
-  const text = await readFileFromImage(await ctx.docker(), imageId, IMAGE_MANIFEST, labelsFor(ctx.project.prefix, 'release', ctx.runId))
-  if (text === undefined) return // a release Dockerfile of the user's own that keeps no manifest
-  const file = releaseManifestPath(ctx.project.wheelhouse)
-  await writeFile(`${file}.tmp`, text)
-  await rename(`${file}.tmp`, file)
+  const { wheelhouse } = ctx.project
+  const files = [
+    { image: IMAGE_MANIFEST, beside: releaseManifestPath(wheelhouse) },
+    { image: IMAGE_SBOM, beside: releaseSbomPath(wheelhouse) },
+  ]
+  const texts = await readFilesFromImage(await ctx.docker(), imageId, files.map((f) => f.image), labelsFor(ctx.project.prefix, 'release', ctx.runId))
+  for (const [i, { beside }] of files.entries()) {
+    const text = texts[i]
+    if (text === undefined) {
+      // A release Dockerfile of the user's own that keeps no such file: an older copy would
+      // describe another image.
+      await rm(beside, { force: true })
+      continue
+    }
+    await writeFile(`${beside}.tmp`, text)
+    await rename(`${beside}.tmp`, beside)
+  }
 }

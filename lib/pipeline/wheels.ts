@@ -115,7 +115,7 @@ export async function wheelInputs(project: Project, builderId: string): Promise<
     // What the tool itself writes or reads beside the source (the release manifest, the Dockerfiles)
     // is not the package's source: changing it must not rebuild wheels.
     // The config, the npm files that install the tool and the Makefiles forwarding to it are not the app either.
-    const tooling = [`${project.wheelhouse}-manifest.json`, project.dockerDir, path.join(project.root, '.pypackage'), ...(project.configFile ? [project.configFile] : []),
+    const tooling = [`${project.wheelhouse}-manifest.json`, `${project.wheelhouse}-sbom.cdx.json`, project.dockerDir, path.join(project.root, '.pypackage'), ...(project.configFile ? [project.configFile] : []),
       ...['package.json', 'package-lock.json', 'pypackage.mk'].map((f) => path.join(project.root, f))]
     for (const f of await packageFiles(pkg, pkgs.filter((o) => o !== pkg), project.wheelhouse, tooling)) {
       inputs[`file:${path.relative(project.root, f)}`] = await hashFile(f)

@@ -13,7 +13,7 @@ import { withProjectLock } from '../lock.js'
 import { environment, ensureInfrastructure, running, runOnce, startDatabase, startWeb, stopEnvironment } from '../pipeline/environment.js'
 import { loadGraph } from '../pipeline/images.js'
 import { pipelineNodes } from '../pipeline/plan.js'
-import { releaseManifestPath, requireImage } from '../pipeline/release.js'
+import { releaseManifestPath, releaseSbomPath, requireImage } from '../pipeline/release.js'
 import { parseConcurrency } from './plan-images.js'
 import type { TaskDef } from './types.js'
 
@@ -163,7 +163,7 @@ export const clean: TaskDef = {
       removed.images++
     }
     const { wheelhouse, root } = ctx.project
-    for (const p of [wheelhouse, releaseManifestPath(wheelhouse)]) if (existsSync(p)) await rm(p, { recursive: true, force: true })
+    for (const p of [wheelhouse, releaseManifestPath(wheelhouse), releaseSbomPath(wheelhouse)]) if (existsSync(p)) await rm(p, { recursive: true, force: true })
     ctx.emit({ type: 'info', message: `removed ${removed.containers} containers, ${removed.networks} networks, ${removed.volumes} volumes, ${removed.images} images and ${path.relative(root, wheelhouse)}` })
     return 0
   },

@@ -24,7 +24,7 @@ export interface ExampleProject {
 
 export function copyExampleProject(namespace: string, tmpPrefix = 'pptest-'): ExampleProject {
   const dir = mkdtempSync(path.join(os.tmpdir(), tmpPrefix))
-  for (const p of ['example', 'docker', 'Makefile']) cpSync(path.join(repoRoot, p), path.join(dir, p), { recursive: true })
+  for (const p of ['example', 'docker', 'Makefile', 'pypackage.mk']) cpSync(path.join(repoRoot, p), path.join(dir, p), { recursive: true })
   const config = JSON.parse(readFileSync(path.join(repoRoot, '.pypackagerc.json'), 'utf8')) as Record<string, unknown> & { pip: Record<string, unknown> }
   config.namespace = namespace
   config.pip.findLinks = [path.join(repoRoot, '.cache/pyindex')]

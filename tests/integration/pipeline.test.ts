@@ -14,7 +14,7 @@ import { httpGet, poll } from '../helpers/poll.js'
 const ns = `pptest${process.pid}`
 const project = `${ns}/pollsite`
 const dir = mkdtempSync(path.join(os.tmpdir(), 'pptest-e2e-'))
-for (const p of ['example', 'docker', 'Makefile']) cpSync(path.join(repoRoot, p), path.join(dir, p), { recursive: true })
+for (const p of ['example', 'docker', 'Makefile', 'pypackage.mk']) cpSync(path.join(repoRoot, p), path.join(dir, p), { recursive: true })
 // Things that must never reach an image, planted where a careless context would pick them up.
 writeFileSync(path.join(dir, 'docker/release/.env'), 'DJANGO_SECRET_KEY=planted-secret\n')
 mkdirSync(path.join(dir, 'docker/release/.git'), { recursive: true })

@@ -13,6 +13,10 @@ try {
   answer = undefined
 }
 if (typeof answer === 'string') {
+  // A reader that stops early (`--help | head -3`) is not an error.
+  process.stdout.on('error', (e) => {
+    if (e.code !== 'EPIPE') throw e
+  })
   process.stdout.write(answer)
 } else {
   const { main } = await import('../dist/lib/cli.js')

@@ -149,15 +149,25 @@ export async function main(argv: string[]): Promise<number> {
     else write(`${sig}: stopping, removing what this run created…`, 'stderr')
     controller.abort(sig)
   }
+  // The reader went away (`list | head -3`, `logs --follow | grep -m1`): stop as a Unix tool does on
+  // SIGPIPE — quietly, still removing what the run created, with nothing more written.
+  let pipeClosed = false
+  const onPipeError = (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e
+    pipeClosed = true
+    controller.abort('EPIPE')
+  }
   process.on('SIGINT', onSignal)
   process.on('SIGTERM', onSignal)
+  process.stdout.on('error', onPipeError)
   let code: number
   try {
-    code = await dispatch(argv, { signal: controller.signal })
+    code = await dispatch(argv, { signal: controller.signal, write: (line, stream) => pipeClosed || write(line, stream) })
   } finally {
     process.off('SIGINT', onSignal)
     process.off('SIGTERM', onSignal)
   }
+  if (pipeClosed) code = 0
   process.exitCode = code
   return code
 }

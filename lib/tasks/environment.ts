@@ -158,7 +158,10 @@ export const clean: TaskDef = {
     }
     // Newest first: children go before the parents they are built FROM.
     for (const img of (await docker.listImages({ filters })).sort((a, b) => b.Created - a.Created)) {
-      for (const tag of img.RepoTags ?? []) await docker.getImage(tag).remove({ noprune: false }).catch((e: { statusCode?: number }) => { if (e.statusCode !== 404) throw e })
+      // A superseded build is untagged: the engine lists it as <none>:<none>, which is no reference.
+      for (const tag of (img.RepoTags ?? []).filter((t) => t !== '<none>:<none>')) {
+        await docker.getImage(tag).remove({ noprune: false }).catch((e: { statusCode?: number }) => { if (e.statusCode !== 404) throw e })
+      }
       if (await findImage(docker, img.Id)) await docker.getImage(img.Id).remove({ force: true })
       removed.images++
     }

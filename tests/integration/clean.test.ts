@@ -1,0 +1,50 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { suite } from 'uvu'
+import * as assert from 'uvu/assert'
+import { packContext } from '../../lib/docker/context.js'
+import { LABEL_PROJECT } from '../../lib/docker/labels.js'
+import { runCli } from '../helpers/cli.js'
+import { docker, removeProject } from '../helpers/engine.js'
+
+// After a rebuild the previous image of ours is untagged (`<none>:<none>`): clean must still
+// finish, and leave nothing of the project's.
+const ns = `pptest${process.pid}c`
+const project = `${ns}/cleanme`
+const dir = mkdtempSync(path.join(os.tmpdir(), 'pptest-clean-'))
+writeFileSync(path.join(dir, 'pyproject.toml'), '[project]\nname = "cleanme"\nversion = "1"\n')
+writeFileSync(path.join(dir, '.pypackagerc.json'), JSON.stringify({ namespace: ns, app: 'cleanme' }))
+
+const Clean = suite('clean after rebuilds')
+Clean.after(async () => {
+  await removeProject(project)
+  rmSync(dir, { recursive: true, force: true })
+})
+
+/** Build a one-line image of the project's under `tag`; `n` makes each build a different image. */
+async function build(tag: string, n: number): Promise<string> {
+  const dockerfile = `FROM debian:bookworm-slim\nLABEL build=${n}\n`
+  const stream = await docker.buildImage(await packContext([{ name: 'Dockerfile', content: Buffer.from(dockerfile) } as never]), { t: tag, labels: { [LABEL_PROJECT]: project } })
+  let id = ''
+  await new Promise((resolve, reject) =>
+    docker.modem.followProgress(stream, (err: Error | null) => (err ? reject(err) : resolve(undefined)), (m: { aux?: { ID?: string }; error?: string }) => {
+      if (m.error) reject(new Error(m.error))
+      if (m.aux?.ID) id = m.aux.ID
+    }),
+  )
+  return id
+}
+
+Clean('superseded (untagged) images are removed with the rest; clean exits 0', async () => {
+  const first = await build(`${project}-base:latest`, 1)
+  await build(`${project}-base:latest`, 2) // the first is now <none>:<none>
+  const before = await docker.listImages({ filters: { label: [`${LABEL_PROJECT}=${project}`] } })
+  assert.ok(before.some((i) => i.Id === first && (i.RepoTags ?? ['<none>:<none>']).every((t) => t === '<none>:<none>')), 'the first build is untagged, as after release --force')
+  const r = await runCli(['clean'], { cwd: dir })
+  assert.is(r.code, 0, `clean finishes:\n${r.stdout}\n${r.stderr}`)
+  const after = await docker.listImages({ filters: { label: [`${LABEL_PROJECT}=${project}`] } })
+  assert.equal(after, [], 'no image of the project is left')
+})
+
+Clean.run()

@@ -21,8 +21,18 @@ export async function readGit(root: string): Promise<GitState | undefined> {
   }
 }
 
+/**
+ * The time an image says it was created: the commit's (or SOURCE_DATE_EPOCH, else 1980-01-01, as
+ * the wheels' timestamps), never the wall clock — identical inputs then give the identical image.
+ */
+export function createdTime(commitTime: Date | undefined, env: NodeJS.ProcessEnv = process.env): Date {
+  if (commitTime) return commitTime
+  const epoch = Number(env.SOURCE_DATE_EPOCH)
+  return new Date((Number.isFinite(epoch) && epoch > 0 ? epoch : 315532800) * 1000)
+}
+
 /** What the OCI labels say about the source: full commit, remote URL, commit time. */
-export async function readGitDetails(root: string): Promise<{ revision?: string; remote?: string }> {
+export async function readGitDetails(root: string): Promise<{ revision?: string; remote?: string; time?: Date }> {
   const get = async (args: string[]) => {
     try {
       return (await run('git', ['-C', root, ...args])).stdout.trim() || undefined
@@ -30,8 +40,8 @@ export async function readGitDetails(root: string): Promise<{ revision?: string;
       return undefined // no git, no commit, or no remote
     }
   }
-  const [revision, remote] = await Promise.all([get(['rev-parse', 'HEAD']), get(['config', '--get', 'remote.origin.url'])])
-  return { revision, remote }
+  const [revision, remote, time] = await Promise.all([get(['rev-parse', 'HEAD']), get(['config', '--get', 'remote.origin.url']), get(['log', '-1', '--format=%ct'])])
+  return { revision, remote, time: time ? new Date(Number(time) * 1000) : undefined }
 }
 
 /** OCI image annotations (org.opencontainers.image.*) for an image we build. */

@@ -9,7 +9,7 @@ import { discoverImages } from '../graph/discover.js'
 import type { Node } from '../graph/execute.js'
 import { resolveGraph, type ImageGraph, type ImageNode } from '../graph/resolve.js'
 import { formatBytes, formatMs } from '../render/events.js'
-import { ociLabels, readGitDetails, versionTag } from '../version.js'
+import { createdTime, ociLabels, readGitDetails, versionTag } from '../version.js'
 import { explainChanges, hashFile, hashInputs, sha256, type Inputs } from './inputs.js'
 
 /** What a graph node hands to the nodes that need it. */
@@ -68,7 +68,7 @@ export async function checkExternal(ctx: Context, graph: ImageGraph, names: stri
 
 async function releaseLabels(c: Context, repo: string): Promise<Record<string, string>> {
   const git = await readGitDetails(c.project.root)
-  return ociLabels({ title: repo, version: c.project.version, revision: git.revision, dirty: c.project.git?.dirty, source: git.remote ?? `file://${c.project.root}`, created: new Date() })
+  return ociLabels({ title: repo, version: c.project.version, revision: git.revision, dirty: c.project.git?.dirty, source: git.remote ?? `file://${c.project.root}`, created: createdTime(git.time) })
 }
 
 /** Extra context and build args for one image (the release image gets the wheelhouse). */
@@ -83,6 +83,24 @@ interface ImagePlan {
   inputs: Inputs
   hash: string
   ref: string
+  /** The image `:latest` named before this build: removed after it, if the build left it untagged. */
+  previousId?: string
+}
+
+/**
+ * Remove the image this build superseded, when the build left it with no tag (a rebuild under the
+ * same tag: `<sha>-dirty`, or --force), as `docker build` users do by hand. Only ours (labelled
+ * with the project), never one a container uses (the engine refuses: kept), never a prune.
+ */
+async function removeSuperseded(c: Context, previousId: string | undefined, newId: string): Promise<void> {
+  if (!previousId || previousId === newId) return
+  const docker = await c.docker()
+  const previous = await docker.getImage(previousId).inspect().catch(() => undefined)
+  if (!previous || previous.Config?.Labels?.[LABEL_PROJECT] !== c.project.prefix) return
+  if ((previous.RepoTags ?? []).some((t) => t !== '<none>:<none>')) return // still named: someone's
+  await docker.getImage(previousId).remove({ noprune: false }).catch((e: { statusCode?: number }) => {
+    if (e.statusCode !== 409 && e.statusCode !== 404) throw e // 409: a container (or a child) still uses it
+  })
 }
 
 /**
@@ -121,6 +139,7 @@ export function imageNode(ctx: Context, graph: ImageGraph, name: string, extras?
       const atTag = await findImage(docker, ref)
       if (atTag?.labels[LABEL_INPUTS] === hash) return { skip: { id: atTag.id, ref, inputs }, why: `up to date (${ref})` }
       const previous = await findImage(docker, `${node.repo}:latest`)
+      plan!.previousId = previous?.id
       if (previous?.labels[LABEL_INPUTS] === hash) return { skip: { id: previous.id, ref, inputs }, why: `up to date (${node.repo}:latest has the same inputs as ${ref})` }
       const recorded = previous?.labels[LABEL_INPUTS_DETAIL]
       const why = explainChanges(recorded ? (JSON.parse(recorded) as Inputs) : undefined, inputs, (p) => imageLabel(c, graph.get(p) ?? node))
@@ -150,6 +169,7 @@ export function imageNode(ctx: Context, graph: ImageGraph, name: string, extras?
         onOutput: (line) => emit({ type: 'build:output', line }),
       })
       const info = await findImage(docker, id)
+      await removeSuperseded(c, p.previousId, id)
       await extras?.afterBuild?.(c, id)
       return {
         result: { id, ref: p.ref, inputs: p.inputs, built: true },

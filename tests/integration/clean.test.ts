@@ -1,11 +1,11 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { packContext } from '../../lib/docker/context.js'
 import { LABEL_PROJECT } from '../../lib/docker/labels.js'
-import { runCli } from '../helpers/cli.js'
+import { runCli, runCommand } from '../helpers/cli.js'
 import { docker, removeProject } from '../helpers/engine.js'
 
 // After a rebuild the previous image of ours is untagged (`<none>:<none>`): clean must still
@@ -48,3 +48,36 @@ Clean('superseded (untagged) images are removed with the rest; clean exits 0', a
 })
 
 Clean.run()
+
+// ---------------------------------------------------------------------------------------------
+const Superseded = suite('a rebuild under the same tag removes the image it superseded')
+const repo = mkdtempSync(path.join(os.tmpdir(), 'pptest-superseded-'))
+const repoProject = `${ns}/superseded`
+Superseded.after(async () => {
+  await removeProject(repoProject)
+  rmSync(repo, { recursive: true, force: true })
+})
+
+Superseded('an edit in a dirty tree, built twice: the first image is gone, the second tagged', async () => {
+  const git = (...args: string[]) => runCommand('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.org', ...args], { cwd: repo })
+  mkdirSync(path.join(repo, 'docker/base'), { recursive: true })
+  writeFileSync(path.join(repo, 'pyproject.toml'), '[project]\nname = "superseded"\nversion = "1"\n')
+  writeFileSync(path.join(repo, '.pypackagerc.json'), JSON.stringify({ namespace: ns, app: 'superseded' }))
+  writeFileSync(path.join(repo, 'docker/base/Dockerfile'), 'FROM debian:bookworm-slim\nCOPY note.txt /note.txt\n')
+  writeFileSync(path.join(repo, 'docker/base/note.txt'), 'committed\n')
+  await git('init', '-q')
+  await git('add', '.')
+  await git('commit', '-qm', 'first')
+  const ids: string[] = []
+  for (const text of ['edit one\n', 'edit two\n']) {
+    writeFileSync(path.join(repo, 'docker/base/note.txt'), text) // the tag stays <sha>-dirty
+    const r = await runCli(['image', 'docker/base'], { cwd: repo })
+    assert.is(r.code, 0, `${r.stdout}\n${r.stderr}`)
+    ids.push((await docker.getImage(`${repoProject}-base:latest`).inspect()).Id)
+  }
+  assert.is.not(ids[0], ids[1], 'the edit made a new image')
+  const first = await docker.getImage(ids[0]).inspect().catch(() => undefined)
+  assert.is(first, undefined, 'the superseded image (untagged by the rebuild) was removed')
+})
+
+Superseded.run()

@@ -1,6 +1,6 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { isValidTag, ociLabels, toImageName, versionTag } from '../../lib/version.js'
+import { createdTime, isValidTag, ociLabels, toImageName, versionTag } from '../../lib/version.js'
 
 const HASH = '0123456789abcdef0123456789abcdef01234567'
 
@@ -106,3 +106,16 @@ OciLabels('leaves out what is unknown', () => {
 })
 
 OciLabels.run()
+
+// ---------------------------------------------------------------------------------------------
+const CreatedTime = suite('createdTime')
+
+CreatedTime('the commit time, else SOURCE_DATE_EPOCH, else 1980-01-01: never the clock', () => {
+  const commit = new Date('2026-11-01T10:00:00Z')
+  assert.is(createdTime(commit, {}).toISOString(), commit.toISOString(), 'the commit time')
+  assert.is(createdTime(undefined, { SOURCE_DATE_EPOCH: '1700000000' }).toISOString(), '2023-11-14T22:13:20.000Z', 'SOURCE_DATE_EPOCH')
+  assert.is(createdTime(undefined, {}).toISOString(), '1980-01-01T00:00:00.000Z', 'the wheels\' epoch')
+  assert.is(createdTime(undefined, { SOURCE_DATE_EPOCH: 'soon' }).toISOString(), '1980-01-01T00:00:00.000Z', 'a value that is no number')
+})
+
+CreatedTime.run()

@@ -59,6 +59,8 @@ export interface Config {
     port: number
   }
   run: { hostPort: number; env: Record<string, string> }
+  /** Per task: run its release container hardened (true) or as a plain docker run (false). */
+  hardening: { run: boolean; smoke: boolean; start: boolean; writable: string[] }
   test: { extra: string | null; requirements: string[] | null; command: string[] | null }
   environment: { database: string }
   registry: string | null

@@ -23,6 +23,12 @@ export interface ContainerSpec {
   publish?: { containerPort: number; hostPort: number }
   /** Called with each output line (stdout and stderr). */
   onOutput?: (line: string, stream: 'stdout' | 'stderr') => void
+  /**
+   * Run it as a cluster enforcing Kubernetes' "restricted" pod security standard would: every
+   * capability dropped, no privilege escalation, a read-only root filesystem. What stays writable:
+   * a tmpfs at /tmp, and an anonymous volume at each `writable` folder.
+   */
+  hardened?: { writable: string[] }
 }
 
 /** A started container we own: remove() is always called by whoever started it (in `finally`). */
@@ -31,6 +37,10 @@ export interface Running {
   container: Dockerode.Container
   /** The host port bound to spec.publish.containerPort, if any. */
   hostPort?: number
+  /** The user the container runs as (the image's USER unless the spec set one); '' = root. */
+  user: string
+  /** Its working folder (the image's WORKDIR unless the spec set one). */
+  workdir: string
   /** Resolves with the exit code when the container stops. */
   exited: Promise<number>
   remove(): Promise<void>
@@ -63,30 +73,89 @@ function startError(e: unknown, spec: ContainerSpec): UserError {
   return new UserError(`cannot start a container from ${spec.image}: ${msg.split('\n')[0]}`, { cause: e })
 }
 
+/** What the engine is asked to create for `spec`. Pure. */
+export function createOptions(spec: ContainerSpec): Dockerode.ContainerCreateOptions {
+  const port = spec.publish ? `${spec.publish.containerPort}/tcp` : undefined
+  return {
+    name: spec.name,
+    Image: spec.image,
+    Cmd: spec.cmd,
+    Entrypoint: spec.entrypoint,
+    Env: Object.entries(spec.env ?? {}).map(([k, v]) => `${k}=${v}`),
+    Labels: spec.labels,
+    User: spec.user,
+    WorkingDir: spec.workdir,
+    ExposedPorts: port ? { [port]: {} } : undefined,
+    HostConfig: {
+      // A real init as PID 1: signals reach the app even while a shell script runs first.
+      Init: true,
+      Binds: spec.binds,
+      NetworkMode: spec.network,
+      PortBindings: port ? { [port]: [{ HostIp: '127.0.0.1', HostPort: spec.publish!.hostPort ? String(spec.publish!.hostPort) : '' }] } : undefined,
+      ...(spec.hardened ? hardenedHostConfig(spec.hardened.writable, spec.labels) : {}),
+    },
+  }
+}
+
+/**
+ * The restricted profile. /tmp is a tmpfs as a cluster's emptyDir would be (exec allowed, unlike
+ * Docker's default, so nothing fails here that would work there); gunicorn keeps its worker
+ * heartbeat files there. The data folders are anonymous volumes, not tmpfs: a new volume starts
+ * as a copy of the image's folder, owner included (the Dockerfile's `chown app:app`), where a
+ * tmpfs would be root's (this engine ignores `mode=`) unless we knew the image user's uid. They
+ * are labelled like the container (so `clean` finds any a hand `docker rm` left) and removed with
+ * it (remove() passes `v`).
+ */
+function hardenedHostConfig(writable: string[], labels: Record<string, string> = {}): Dockerode.HostConfig {
+  const folders = [...new Set(writable)].filter((f) => f !== '/tmp')
+  return {
+    ReadonlyRootfs: true,
+    CapDrop: ['ALL'],
+    SecurityOpt: ['no-new-privileges'],
+    Tmpfs: { '/tmp': 'rw,nosuid,nodev,exec' },
+    // No Source: an anonymous volume, made for this container; NoCopy false: the copy-up above.
+    // (dockerode's type wants a DriverConfig too; without one the engine uses the default driver.)
+    Mounts: folders.map((Target) => ({
+      Type: 'volume' as const,
+      Source: '',
+      Target,
+      VolumeOptions: { NoCopy: false, Labels: labels } as Dockerode.MountSettings['VolumeOptions'],
+    })),
+  }
+}
+
+/** The user an image's containers run as (its USER; '' = root), and where (its WORKDIR). */
+export async function imageRunAs(docker: Docker, ref: string): Promise<{ user: string; workdir: string }> {
+  const { Config } = await docker.getImage(ref).inspect()
+  return { user: Config?.User ?? '', workdir: Config?.WorkingDir ?? '' }
+}
+
+/** The last `lines` lines a (stopped or running) container wrote, stdout and stderr interleaved. */
+export async function logTail(container: Dockerode.Container, lines = 30): Promise<string[]> {
+  const buf = (await container.logs({ stdout: true, stderr: true, tail: lines, follow: false })) as unknown as Buffer
+  return demuxFrames(buf).split('\n').map((l) => l.replace(/\r$/, '')).filter(Boolean)
+}
+
+/** A non-TTY container's log is framed: 8-byte headers (stream, 0, 0, 0, size as uint32 BE). Pure. */
+export function demuxFrames(buf: Buffer): string {
+  const parts: Buffer[] = []
+  let at = 0
+  while (at + 8 <= buf.length && buf[at] <= 2 && buf.readUIntBE(at + 1, 3) === 0) {
+    const size = buf.readUInt32BE(at + 4)
+    parts.push(buf.subarray(at + 8, at + 8 + size))
+    at += 8 + size
+  }
+  // Not framed (a TTY container): the bytes are the text.
+  return at === 0 ? buf.toString() : Buffer.concat(parts).toString()
+}
+
 /** Create, attach and start a container. The caller must `remove()` it in a `finally`. */
 export async function startContainer(docker: Docker, spec: ContainerSpec, signal?: AbortSignal): Promise<Running> {
   if (signal?.aborted) throw interrupted(signal)
   const port = spec.publish ? `${spec.publish.containerPort}/tcp` : undefined
   let container: Dockerode.Container
   try {
-    container = await docker.createContainer({
-      name: spec.name,
-      Image: spec.image,
-      Cmd: spec.cmd,
-      Entrypoint: spec.entrypoint,
-      Env: Object.entries(spec.env ?? {}).map(([k, v]) => `${k}=${v}`),
-      Labels: spec.labels,
-      User: spec.user,
-      WorkingDir: spec.workdir,
-      ExposedPorts: port ? { [port]: {} } : undefined,
-      HostConfig: {
-        // A real init as PID 1: signals reach the app even while a shell script runs first.
-        Init: true,
-        Binds: spec.binds,
-        NetworkMode: spec.network,
-        PortBindings: port ? { [port]: [{ HostIp: '127.0.0.1', HostPort: spec.publish!.hostPort ? String(spec.publish!.hostPort) : '' }] } : undefined,
-      },
-    })
+    container = await docker.createContainer(createOptions(spec))
   } catch (e) {
     const status = (e as { statusCode?: number }).statusCode
     throw new UserError(`cannot create a container from ${spec.image}: ${(e as Error).message.split('\n')[0]}`, {
@@ -107,7 +176,7 @@ export async function startContainer(docker: Docker, spec: ContainerSpec, signal
       await container.start()
       const info = await container.inspect()
       const hostPort = port ? Number(info.NetworkSettings.Ports?.[port]?.[0]?.HostPort) || undefined : undefined
-      return { id: container.id, container, hostPort, exited: new Promise<number>(() => {}), remove }
+      return { id: container.id, container, hostPort, user: info.Config.User ?? '', workdir: info.Config.WorkingDir ?? '', exited: new Promise<number>(() => {}), remove }
     } catch (e) {
       await remove()
       throw startError(e, spec)
@@ -115,10 +184,12 @@ export async function startContainer(docker: Docker, spec: ContainerSpec, signal
   }
   try {
     const stream = await container.attach({ stream: true, stdout: true, stderr: true })
+    let drained: Promise<unknown> = new Promise((resolve) => stream.on('end', resolve))
     if (spec.onOutput) {
       const out = lineSplitter((l) => spec.onOutput!(l, 'stdout'))
       const err = lineSplitter((l) => spec.onOutput!(l, 'stderr'))
       docker.modem.demuxStream(stream, out, err)
+      drained = Promise.all([out, err].map((pt) => new Promise((resolve) => pt.on('end', resolve))))
       stream.on('end', () => {
         out.end()
         err.end()
@@ -128,7 +199,14 @@ export async function startContainer(docker: Docker, spec: ContainerSpec, signal
     }
     // Registered before start with next-exit: the default (not-running) answers at once for a created container.
     const exited = container.wait({ condition: 'next-exit' }).then(
-      (r: { StatusCode: number }) => r.StatusCode,
+      // The exit code once the output has reached onOutput too (its last lines say why it
+      // stopped), with a bound: a stream that never ends must not hold the exit code back.
+      async (r: { StatusCode: number }) => {
+        let timer: NodeJS.Timeout | undefined
+        await Promise.race([drained, new Promise((resolve) => (timer = setTimeout(resolve, 2000)))])
+        clearTimeout(timer)
+        return r.StatusCode
+      },
       (e: Error) => {
         throw new UserError(`lost the engine while ${spec.image} was running: ${e.message.split('\n')[0]}`, {
           hint: 'check that the Docker engine is still running, then retry',
@@ -142,12 +220,9 @@ export async function startContainer(docker: Docker, spec: ContainerSpec, signal
     } catch (e) {
       throw startError(e, spec)
     }
-    let hostPort: number | undefined
-    if (port) {
-      const info = await container.inspect()
-      hostPort = Number(info.NetworkSettings.Ports?.[port]?.[0]?.HostPort) || undefined
-    }
-    return { id: container.id, container, hostPort, exited, remove }
+    const info = await container.inspect()
+    const hostPort = port ? Number(info.NetworkSettings.Ports?.[port]?.[0]?.HostPort) || undefined : undefined
+    return { id: container.id, container, hostPort, user: info.Config.User ?? '', workdir: info.Config.WorkingDir ?? '', exited, remove }
   } catch (e) {
     await remove()
     throw e

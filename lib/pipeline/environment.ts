@@ -5,9 +5,11 @@ import type { Context } from '../context.js'
 import type { Docker } from '../docker/client.js'
 import { findImage } from '../docker/client.js'
 import { LABEL_PROJECT, LABEL_TASK } from '../docker/labels.js'
-import { runContainer, startContainer } from '../docker/run.js'
+import { logTail, runContainer, startContainer } from '../docker/run.js'
 import { UserError, interrupted } from '../errors.js'
+import { hardeningFor, isHardeningSign } from './hardening.js'
 import { releaseRepo } from './release.js'
+import { exitedError, waitForAnswer } from './serving.js'
 
 /** A release environment: the app and its PostgreSQL on a private network of this project. */
 export interface Environment {
@@ -131,14 +133,20 @@ export async function runOnce(ctx: Context, env: Environment, password: string, 
   return runContainer(docker, spec, ctx.signal)
 }
 
-/** Start the app on the network, published on 127.0.0.1:<hostPort>; returns the port. */
-export async function startWeb(ctx: Context, env: Environment, password: string, hostPort: number): Promise<number> {
+/**
+ * Start the app on the network, published on 127.0.0.1:<hostPort>, and wait until it answers
+ * HTTP; returns the port. An app that stops first is an error with its last lines (and the cause,
+ * when it is the hardening); its container stays, for `logs`, until the next start or stop.
+ */
+export async function startWeb(ctx: Context, env: Environment, password: string, hostPort: number, timeoutMs = 90_000): Promise<number> {
   const docker = await ctx.docker()
   const existing = await running(docker, env.web)
   if (existing?.State.Running) {
     return Number(existing.NetworkSettings.Ports?.[`${ctx.project.config.release.port}/tcp`]?.[0]?.HostPort)
   }
-  if (existing) await docker.getContainer(env.web).remove({ force: true })
+  // v: the data volumes of a hardened container go with it, as its writable layer did.
+  if (existing) await docker.getContainer(env.web).remove({ force: true, v: true })
+  const hardened = hardeningFor(ctx.project.config, 'start')
   const started = await startContainer(
     docker,
     {
@@ -149,9 +157,27 @@ export async function startWeb(ctx: Context, env: Environment, password: string,
       network: env.network,
       detached: true,
       publish: { containerPort: ctx.project.config.release.port, hostPort },
+      hardened,
     },
     ctx.signal,
   )
+  const url = `http://127.0.0.1:${started.hostPort}`
+  const stopped = async () => {
+    const info = await running(docker, env.web)
+    return info?.State.Running ? undefined : (info?.State.ExitCode ?? -1)
+  }
+  const answer = await waitForAnswer(url, stopped, ctx.signal, timeoutMs)
+  if ('exited' in answer) {
+    const logs = await logTail(started.container, 300).catch(() => [])
+    throw exitedError(answer.exited, logs.slice(-30), {
+      task: 'start',
+      hardened: hardened && { ...hardened, user: started.user, workdir: started.workdir },
+      evidence: logs.filter(isHardeningSign).slice(0, 5),
+    })
+  }
+  if ('timedOut' in answer) {
+    throw new UserError(`the app did not answer on ${url}/ within ${timeoutMs / 1000} s`, { hint: 'it is still running: `pypackage-tasks logs` shows its output, `pypackage-tasks stop` stops it' })
+  }
   return started.hostPort!
 }
 
@@ -160,7 +186,7 @@ export async function stopEnvironment(docker: Docker, env: Environment): Promise
   const stopped: string[] = []
   for (const name of [env.web, env.db]) {
     if (await running(docker, name)) {
-      await docker.getContainer(name).remove({ force: true })
+      await docker.getContainer(name).remove({ force: true, v: true })
       stopped.push(name)
     }
   }

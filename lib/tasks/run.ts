@@ -1,9 +1,11 @@
 import { appEnv } from '../project.js'
 import { parsePort } from '../args.js'
 import { labelsFor } from '../docker/labels.js'
-import { runContainer, startContainer } from '../docker/run.js'
-import { UserError, interrupted } from '../errors.js'
+import { imageRunAs, runContainer, startContainer } from '../docker/run.js'
+import { interrupted } from '../errors.js'
+import { diagnoseHardening, hardeningFor } from '../pipeline/hardening.js'
 import { requireImage } from '../pipeline/release.js'
+import { exitedError, outputKeeper, waitForAnswer } from '../pipeline/serving.js'
 import type { TaskDef } from './types.js'
 
 export const run: TaskDef = {
@@ -19,14 +21,46 @@ export const run: TaskDef = {
     const docker = await ctx.docker()
     const { ref: image } = await requireImage(ctx, typeof args.options.image === 'string' ? args.options.image : undefined)
     const { project } = ctx
-    const output = (line: string, stream: 'stdout' | 'stderr') => ctx.emit({ type: 'output', stream, line })
-    const base = { image, env: appEnv(project.config), labels: labelsFor(project.prefix, 'run', ctx.runId), onOutput: output }
-    if (args.rest.length) return runContainer(docker, { ...base, cmd: args.rest }, ctx.signal)
+    const hardened = hardeningFor(project.config, 'run')
+    // The last lines say why the app stopped; once it serves, a line showing the hardening in the
+    // way (a request that wrote to the read-only filesystem) gets the cause and the key, once.
+    const kept = outputKeeper()
+    let serving: { user: string; workdir: string } | undefined
+    let named = false
+    const output = (line: string, stream: 'stdout' | 'stderr') => {
+      ctx.emit({ type: 'output', stream, line })
+      kept.keep(line)
+      const why = hardened && serving && !named ? diagnoseHardening([line], 'run', { ...hardened, ...serving }) : undefined
+      if (why) {
+        named = true
+        ctx.emit({ type: 'info', message: `while serving, ${why.cause}; ${why.hint}` })
+      }
+    }
+    const base = { image, env: appEnv(project.config), labels: labelsFor(project.prefix, 'run', ctx.runId), hardened, onOutput: output }
+    if (args.rest.length) {
+      const code = await runContainer(docker, { ...base, cmd: args.rest }, ctx.signal)
+      // The command's exit code is the task's: the cause, when it is the hardening, is only said.
+      const why = code !== 0 && hardened ? diagnoseHardening([...kept.evidence, ...kept.tail], 'run', { ...hardened, ...(await imageRunAs(docker, image)) }) : undefined
+      if (why) ctx.emit({ type: 'info', message: `the command exited with code ${code}: ${why.cause}; ${why.hint}` })
+      return code
+    }
 
     const containerPort = project.config.release.port
     const running = await startContainer(docker, { ...base, publish: { containerPort, hostPort: parsePort(args.options.port, project.config.run.hostPort) } }, ctx.signal)
     try {
-      ctx.emit({ type: 'info', message: `Serving http://127.0.0.1:${running.hostPort}/ from ${image} (Ctrl-C stops and removes the container)` })
+      const url = `http://127.0.0.1:${running.hostPort}`
+      let exited: number | undefined
+      running.exited.then((c) => (exited = c), () => undefined)
+      // Say "Serving" once it does: an app that stops first gets its cause instead. One that is
+      // slow to start is announced anyway after a minute (it may be migrating a large database).
+      const diagnosis = hardened && { ...hardened, user: running.user, workdir: running.workdir }
+      const answer = await waitForAnswer(url, async () => exited, ctx.signal, 60_000)
+      if ('exited' in answer) {
+        if (answer.exited !== 0) throw exitedError(answer.exited, kept.tail, { task: 'run', hardened: diagnosis, evidence: kept.evidence })
+        return 0
+      }
+      serving = { user: running.user, workdir: running.workdir }
+      ctx.emit({ type: 'info', message: `Serving ${url}/ from ${image} (Ctrl-C stops and removes the container)` })
       const stopped = new Promise<'aborted'>((resolve) => {
         if (ctx.signal.aborted) resolve('aborted')
         ctx.signal.addEventListener('abort', () => resolve('aborted'), { once: true })
@@ -36,7 +70,7 @@ export const run: TaskDef = {
         await running.container.stop({ t: 3 }).catch(() => undefined) // already stopping or gone: remove() follows
         throw interrupted(ctx.signal)
       }
-      if (result !== 0) throw new UserError(`the app exited with code ${result}`, { hint: 'its output is above' })
+      if (result !== 0) throw exitedError(result, kept.tail, { task: 'run', hardened: diagnosis, answered: 'answered' in answer, evidence: kept.evidence })
       return 0
     } finally {
       await running.remove()

@@ -34,7 +34,8 @@ export async function execIn(image: string, cmd: string[]): Promise<{ code: numb
 
 /** Remove every container and image labelled with this project value (what a test created). */
 export async function removeProject(project: string): Promise<void> {
-  for (const c of await containersOf(project)) await docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)
+  // v: the anonymous volumes of hardened containers (run, smoke, start) go with them.
+  for (const c of await containersOf(project)) await docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined)
   const images = await docker.listImages({ filters: { label: [`${LABEL_PROJECT}=${project}`] } })
   // Children before parents: newest first.
   for (const img of images.sort((a, b) => b.Created - a.Created)) {

@@ -203,9 +203,9 @@ const badInputs: BadInput[] = [
     hint: /BuildKit secret|"run\.env"/,
   },
   {
-    name: 'an invalid extra tag for release (release -bad)',
-    args: ['release', '-bad'],
-    message: /"-bad" is not a valid image tag/,
+    name: 'an invalid extra tag for release (release .bad)',
+    args: ['release', '.bad'],
+    message: /"\.bad" is not a valid image tag/,
     hint: /letters, digits/,
   },
   {

@@ -132,11 +132,15 @@ for (const c of cases) {
   test('run serves it on a free port; Ctrl-C removes the container', async () => {
     const app = startCli(['run', '--port', '0'], { cwd: p.dir })
     try {
-      const url = await poll('the run task to print its URL', async () => app.output().match(/Serving (http:\/\/127\.0\.0\.1:\d+)\//)?.[1], 60_000)
-      const page = await timed('run → first 200', () => poll('the app to answer', async () => {
-        const res = await httpGet(`${url}/`).catch(() => undefined)
-        return res?.status === 200 ? res : undefined
-      }, 60_000))
+      // Timed from the start of run: it prints its URL once the app answers.
+      const page = await timed('run → first 200', async () => {
+        const url = await poll('the run task to print its URL', async () => app.output().match(/Serving (http:\/\/127\.0\.0\.1:\d+)\//)?.[1], 60_000)
+        return poll('the app to answer', async () => {
+          const res = await httpGet(`${url}/`).catch(() => undefined)
+          return res?.status === 200 ? { ...res, url } : undefined
+        }, 60_000)
+      })
+      const { url } = page
       assert.match(page.body, c.page, `the page is the app's:\n${page.body.slice(0, 400)}`)
       const css = await httpGet(`${url}${c.css}`)
       assert.is(css.status, 200, `${c.css} is served`)

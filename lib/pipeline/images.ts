@@ -8,6 +8,7 @@ import { UserError } from '../errors.js'
 import { discoverImages } from '../graph/discover.js'
 import type { Node } from '../graph/execute.js'
 import { resolveGraph, type ImageGraph, type ImageNode } from '../graph/resolve.js'
+import { builtinDockerDir } from '../project.js'
 import { formatBytes, formatMs } from '../render/events.js'
 import { createdTime, ociLabels, readGitDetails, versionTag } from '../version.js'
 import { explainChanges, hashFile, hashInputs, sha256, type Inputs } from './inputs.js'
@@ -32,9 +33,16 @@ export function declaredBuildArgs(ctx: Context, node: ImageNode, extra: Record<s
   return Object.fromEntries(Object.entries({ ...baseBuildArgs(ctx), ...extra }).filter(([k]) => node.args.has(k)))
 }
 
-/** Discover docker/*\/Dockerfile and resolve their FROM lines into our image graph. */
-export async function loadGraph(ctx: Context): Promise<ImageGraph> {
-  const images = await discoverImages(ctx.project.dockerDir)
+/**
+ * Discover docker/*\/Dockerfile and resolve their FROM lines into our image graph. `builtins`:
+ * images a task needs that the project may not have scaffolded (the release environment's
+ * database for a project init gave no docker/postgres): then the tool's own Dockerfile is used.
+ */
+export async function loadGraph(ctx: Context, builtins: string[] = []): Promise<ImageGraph> {
+  const own = await discoverImages(ctx.project.dockerDir)
+  const missing = builtins.filter((name) => !own.some((i) => i.name === name))
+  const shipped = missing.length && ctx.project.dockerDir !== builtinDockerDir ? (await discoverImages(builtinDockerDir)).filter((i) => missing.includes(i.name)) : []
+  const images = [...own, ...shipped]
   if (images.length === 0) {
     const rel = path.relative(ctx.project.root, ctx.project.dockerDir) || '.'
     throw new UserError(`no images found: ${rel}/*/Dockerfile matches nothing`, {

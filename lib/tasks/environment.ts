@@ -21,7 +21,8 @@ import type { TaskDef } from './types.js'
 async function prepare(ctx: Context) {
   const env = environment(ctx)
   await requireImage(ctx, env.webImage)
-  const nodes = await pipelineNodes(ctx, await loadGraph(ctx), [ctx.project.config.environment.database], { releaseBuildsWheels: false })
+  const database = ctx.project.config.environment.database
+  const nodes = await pipelineNodes(ctx, await loadGraph(ctx, [database]), [database], { releaseBuildsWheels: false })
   await withProjectLock(ctx.project.root, 'start', { signal: ctx.signal, onWait: (message) => ctx.emit({ type: 'info', message }) }, () =>
     execute(nodes, ctx, { emit: ctx.emit, concurrency: parseConcurrency(undefined) }),
   )

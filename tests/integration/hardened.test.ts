@@ -1,9 +1,9 @@
-import { cpSync, readFileSync, writeFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { LABEL_PROJECT, LABEL_TASK } from '../../lib/docker/labels.js'
-import { repoRoot, startCli, type CliResult } from '../helpers/cli.js'
+import { startCli, type CliResult } from '../helpers/cli.js'
 import { containersOf, docker } from '../helpers/engine.js'
 import { httpGet, poll } from '../helpers/poll.js'
 import { copyShape, pyindex } from '../helpers/shapes.js'
@@ -106,8 +106,8 @@ hardened('an app that writes outside its data folders: smoke, run and start fail
   assert.not.match(run.stdout, /Serving/, 'run does not claim to serve an app that stopped')
   await nothingLeft('a failed run')
 
-  // The release environment's database image: init scaffolds it for Django projects only.
-  cpSync(path.join(repoRoot, 'docker/postgres'), path.join(p.dir, 'docker/postgres'), { recursive: true })
+  // The release environment's database image: init scaffolds it for Django projects only, so this
+  // project (a WSGI app) gets the tool's built-in one.
   try {
     const start = await p.cli(['start', '--port', '0'])
     assert.is(start.code, 1, `start fails:\n${all(start)}`)

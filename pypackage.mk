@@ -42,7 +42,7 @@ plan:
 	$(if $(filter plan,$(PYPACKAGE_WORDS)),@:,@$(PYPACKAGE_TASKS) plan $(PYPACKAGE_WORDS) $(ARGS))
 
 run:
-	$(if $(filter run,$(PYPACKAGE_WORDS)),@:,@$(PYPACKAGE_TASKS) run $(PYPACKAGE_WORDS) $(ARGS))
+	$(if $(filter run,$(PYPACKAGE_WORDS)),@:,@$(PYPACKAGE_TASKS) run $(ARGS) $(if $(PYPACKAGE_WORDS),-- $(PYPACKAGE_WORDS)))
 
 smoke:
 	$(if $(filter smoke,$(PYPACKAGE_WORDS)),@:,@$(PYPACKAGE_TASKS) smoke $(PYPACKAGE_WORDS) $(ARGS))

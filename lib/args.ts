@@ -21,16 +21,6 @@ export const globalOptions: GlobalOptionDef[] = [
   { name: 'config', value: 'FILE', description: 'use this config file instead of searching for .pypackagerc.json' },
 ]
 
-/**
- * The tasks that run a command with the words after `--`: what --help calls those words, and
- * whether they may start with an option (then an unknown option before `--` was probably meant
- * for them; run's words are a whole command). Every other task refuses words after `--`.
- */
-const afterDashDash: Record<string, { shown: string; options: boolean }> = {
-  run: { shown: '<command…>', options: false },
-  test: { shown: '<test args…>', options: true },
-  manage: { shown: '<options…>', options: true },
-}
 
 export interface ParsedArgv {
   task?: string
@@ -127,12 +117,12 @@ function unknownOptionHint(task: TaskDef | undefined, long: boolean, words: stri
   const known = long
     ? `known options: ${[...(task?.options ?? []), ...globalOptions].map((o) => `--${o.name}`).join(', ')}`
     : `short options: ${globalOptions.flatMap((o) => (o.short ? [`-${o.short} (--${o.name})`] : [])).join(', ')}`
-  return task && afterDashDash[task.name]?.options ? `words for the ${task.name} command go after --: pypackage-tasks ${task.name} ${words.join(' ')}; ${known}` : known
+  return task && task.rest?.options ? `words for the ${task.name} command go after --: pypackage-tasks ${task.name} ${words.join(' ')}; ${known}` : known
 }
 
 /** Words the task does not take are refused, never dropped; a required argument must be there. */
 function checkArguments(task: TaskDef, args: TaskArgs, fail: (message: string, hint?: string) => Error): void {
-  const takesRest = Boolean(afterDashDash[task.name])
+  const takesRest = Boolean(task.rest)
   const quoted = (words: string[]) => words.map((w) => JSON.stringify(w)).join(', ')
   const max = task.args.some((a) => a.variadic) ? Infinity : task.args.length
   const extra = args.positional.slice(max)
@@ -144,7 +134,7 @@ function checkArguments(task: TaskDef, args: TaskArgs, fail: (message: string, h
     )
   }
   if (args.rest.length && !takesRest) {
-    throw fail(`${task.name} takes nothing after --, got ${quoted(args.rest)}`, `only ${Object.keys(afterDashDash).join(', ').replace(/, ([^,]*)$/, ' and $1')} take words after --`)
+    throw fail(`${task.name} takes nothing after --, got ${quoted(args.rest)}`, `${task.name} runs no command of yours: words after -- are for tasks that do (their --help shows [-- …])`)
   }
   const missing = task.args.find((a, i) => a.required && args.positional.length <= i && !(takesRest && args.rest.length))
   if (missing) throw fail(`${task.name} needs <${missing.name}${missing.variadic ? '…' : ''}>`, `${missing.name}: ${missing.description}`)
@@ -157,7 +147,7 @@ export function synopsis(t: TaskDef | undefined): string {
     `Usage: pypackage-tasks ${t.name}`,
     ...t.args.map((a) => (a.required ? `<${a.name}${a.variadic ? '…' : ''}>` : `[${a.name}${a.variadic ? '…' : ''}]`)),
     ...(t.options.length ? ['[options]'] : []),
-    ...(afterDashDash[t.name] ? [`[-- ${afterDashDash[t.name].shown}]`] : []),
+    ...(t.rest ? [`[-- ${t.rest.shown}]`] : []),
   ].join(' ')
 }
 

@@ -21,7 +21,9 @@ export interface MakeTask {
 }
 
 /** The registry's tasks as make sees them. */
-export const makeTasksOf = (tasks: { name: string; passthrough?: boolean }[]): MakeTask[] => tasks.map((t) => ({ name: t.name, passthrough: t.passthrough }))
+export const makeTasksOf = (tasks: { name: string; args: unknown[]; rest?: object }[]): MakeTask[] =>
+  // Words after a task that takes no arguments of its own are its command's (`make test -- -k x`).
+  tasks.map((t) => ({ name: t.name, passthrough: Boolean(t.rest) && t.args.length === 0 }))
 
 /**
  * The targets a Makefile defines (`name:`, `a b: deps`, `name::`), not variable assignments

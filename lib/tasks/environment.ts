@@ -78,6 +78,7 @@ export const bootstrap: TaskDef = {
 
 export const manage: TaskDef = {
   name: 'manage',
+  rest: { shown: '<options…>', options: true },
   description: 'Run a Django management command in the release image against the environment\'s database',
   args: [{ name: 'command', description: 'e.g. migrate, showmigrations, createsuperuser (options after --)', variadic: true, required: true }],
   options: [],

@@ -10,6 +10,8 @@ import type { TaskDef } from './types.js'
 
 export const run: TaskDef = {
   name: 'run',
+  // A whole command: its words are its own, options included.
+  rest: { shown: '<command…>', options: false },
   description: 'Serve the release image on 127.0.0.1:<port>, or run a one-off command in it (run -- <cmd…>)',
   args: [],
   options: [

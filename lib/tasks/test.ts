@@ -10,7 +10,7 @@ export const test: TaskDef = {
   description: "Run the app's tests in the builder image, with its test extra installed from the wheels (test -- <args>)",
   args: [],
   options: [],
-  passthrough: true,
+  rest: { shown: '<test args…>', options: true },
   notes: 'Arguments after `--` go to the test command (config "test.command", default python -m pytest), e.g. `test -- -k views -x`. The exit code is the tests\'.',
   async run(ctx, args) {
     const graph = await graphWithRoles(ctx)

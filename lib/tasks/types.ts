@@ -36,8 +36,12 @@ export interface TaskDef {
   options: OptionDef[]
   /** Free text for --help, e.g. what `--` does. */
   notes?: string
-  /** Words after the task go to a command of the app's (after `--`): `make test -- -k views`. */
-  passthrough?: boolean
+  /**
+   * The task runs a command with the words after `--`: what --help calls them, and whether they
+   * may start with an option (then an unknown option before `--` was probably meant for them).
+   * Every other task refuses words after `--`.
+   */
+  rest?: { shown: string; options: boolean }
   /** False for tasks that need neither a project nor an engine (list). */
   needsProject?: boolean
   graph?: (ctx: Context, args: TaskArgs) => Promise<Node<Context, NodeResult>[]>

@@ -66,8 +66,8 @@ const standIn = (name: string, does: (args: TaskArgs) => Promise<number> = async
   ...over,
 })
 const standIns: TaskDef[] = [
-  standIn('test'),
-  standIn('run', async () => 0, { options: [{ name: 'port', value: 'N', description: 'host port' }] }),
+  standIn('test', async () => 0, { rest: { shown: '<test args…>', options: true } }),
+  standIn('run', async () => 0, { options: [{ name: 'port', value: 'N', description: 'host port' }], rest: { shown: '<command…>', options: false } }),
   standIn('release', async () => 0, { args: [{ name: 'tags', description: 'extra tags', variadic: true }], options: [{ name: 'smoke', description: 'then smoke it' }] }),
   standIn('fail', async () => {
     throw new UserError('the tests failed', { hint: 'their output is above' })

@@ -3,11 +3,11 @@ import { writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { CLASH_PREFIX, INCLUDE_LINE, makeTargets, MK_FILE, pypackageMk, targetNames, withInclude, type MakeTask } from '../../lib/scaffold/makefile.js'
+import { CLASH_PREFIX, INCLUDE_LINE, makeTargets, makeTasksOf, MK_FILE, pypackageMk, targetNames, withInclude, type MakeTask } from '../../lib/scaffold/makefile.js'
 import { tasks } from '../../lib/tasks/registry.js'
 import { makeTemp, removeTemp } from './helpers/tmp.js'
 
-const makeTasks: MakeTask[] = tasks.map((t) => ({ name: t.name, passthrough: t.passthrough }))
+const makeTasks: MakeTask[] = makeTasksOf(tasks)
 
 // ---------------------------------------------------------------------------------------------
 const MakeTargets = suite('makeTargets')

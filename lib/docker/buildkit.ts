@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module'
-import path from 'node:path'
+import type { INamespace } from 'protobufjs'
 
 /** The parts of BuildKit's StatusResponse we use (moby.buildkit.v1, sent base64 in `aux`). */
 export interface BuildKitStatus {
@@ -7,17 +7,41 @@ export interface BuildKitStatus {
   logs: { vertex: string; msg: Buffer | Uint8Array | string }[]
 }
 
+/**
+ * The messages of BuildKit's control API (api/services/control/control.proto, its field numbers)
+ * that we decode, as a protobufjs descriptor: shipped here, not read from another package's files,
+ * so no upgrade of a dependency can take it away. Fields left out (statuses, warnings, progress
+ * groups) are skipped on the wire. Timestamp has google.protobuf.Timestamp's wire format.
+ */
+const messages: INamespace['nested'] = {
+  StatusResponse: { fields: { vertexes: { rule: 'repeated', type: 'Vertex', id: 1 }, logs: { rule: 'repeated', type: 'VertexLog', id: 3 } } },
+  Vertex: {
+    fields: {
+      digest: { type: 'string', id: 1 },
+      inputs: { rule: 'repeated', type: 'string', id: 2 },
+      name: { type: 'string', id: 3 },
+      cached: { type: 'bool', id: 4 },
+      started: { type: 'Timestamp', id: 5 },
+      completed: { type: 'Timestamp', id: 6 },
+      error: { type: 'string', id: 7 },
+    },
+  },
+  VertexLog: { fields: { vertex: { type: 'string', id: 1 }, timestamp: { type: 'Timestamp', id: 2 }, stream: { type: 'int64', id: 3 }, msg: { type: 'bytes', id: 4 } } },
+  Timestamp: { fields: { seconds: { type: 'int64', id: 1 }, nanos: { type: 'int32', id: 2 } } },
+}
+
+const statusSchema: INamespace = { nested: { moby: { nested: { buildkit: { nested: { v1: { nested: messages } } } } } } }
+
 type Decoder = (aux: string) => BuildKitStatus
 
 let decoder: Decoder | undefined
 
-/** Decode one `moby.buildkit.trace` message, with the .proto file dockerode ships. */
+/** Decode one `moby.buildkit.trace` message with the schema above. */
 export function decodeTrace(aux: string): BuildKitStatus {
   if (!decoder) {
-    const require = createRequire(import.meta.url)
-    const protobuf = require('protobufjs') as typeof import('protobufjs')
-    const proto = path.join(path.dirname(require.resolve('dockerode')), 'proto', 'buildkit_status.proto')
-    const type = protobuf.loadSync(proto).lookupType('moby.buildkit.v1.StatusResponse')
+    // Loaded on the first BuildKit build only: start-up stays lean for every other command.
+    const protobuf = createRequire(import.meta.url)('protobufjs') as typeof import('protobufjs')
+    const type = protobuf.Root.fromJSON(statusSchema).lookupType('moby.buildkit.v1.StatusResponse')
     decoder = (a) => type.toObject(type.decode(Buffer.from(a, 'base64')), { defaults: true }) as BuildKitStatus
   }
   return decoder(aux)

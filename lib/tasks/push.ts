@@ -1,7 +1,7 @@
 import { findImage } from '../docker/client.js'
 import { pushImage } from '../docker/push.js'
 import { UserError } from '../errors.js'
-import { readBranch, readDockerConfig, registryAuth, releaseTags } from '../publish.js'
+import { readBranch, readDockerConfig, releaseTags, resolveRegistryAuth } from '../publish.js'
 import { releaseImage } from './tag.js'
 import type { TaskDef } from './types.js'
 
@@ -10,7 +10,7 @@ export const push: TaskDef = {
   description: 'Push the release image to the registry, tagged with the commit, the branch, latest and any tags given',
   args: [{ name: 'tags', description: 'extra tags, e.g. v1 stable', variadic: true }],
   options: [{ name: 'registry', value: 'HOST[:PORT]', description: 'registry to push to (default: "registry" in .pypackagerc.json)' }],
-  notes: 'Credentials: PYPACKAGE_REGISTRY_USERNAME and PYPACKAGE_REGISTRY_PASSWORD, else the Docker config file (DOCKER_CONFIG or ~/.docker/config.json, as `docker login` writes it). Transient failures are retried with backoff.',
+  notes: 'Credentials: PYPACKAGE_REGISTRY_USERNAME and PYPACKAGE_REGISTRY_PASSWORD, else the Docker config file (DOCKER_CONFIG or ~/.docker/config.json) as the docker CLI reads it: the credential helper of credHelpers or credsStore (docker-credential-NAME), else the auths entry `docker login` wrote. Shows each layer as it is pushed. Transient failures are retried with backoff.',
   async run(ctx, args) {
     const registry = typeof args.options.registry === 'string' ? args.options.registry : ctx.project.config.registry
     if (!registry) {
@@ -20,14 +20,18 @@ export const push: TaskDef = {
     const { id, repo } = await releaseImage(ctx)
     const docker = await ctx.docker()
     const remote = `${registry}/${repo}`
-    const auth = registryAuth(registry, process.env, await readDockerConfig())
+    // Before tagging anything: a missing credential helper is one error, with nothing to undo.
+    const { auth, from } = await resolveRegistryAuth(registry, process.env, await readDockerConfig(), { signal: ctx.signal })
+    if (auth.username || auth.identitytoken) ctx.emit({ type: 'info', message: `push: credentials for ${registry} from ${from}` })
     for (const tag of [...new Set(tags)]) {
       const existed = await findImage(docker, `${remote}:${tag}`)
       await docker.getImage(id).tag({ repo: remote, tag })
       const started = Date.now()
       const digest = await pushImage(docker, remote, tag, {
         auth,
+        authFrom: from,
         signal: ctx.signal,
+        onOutput: (line) => ctx.emit({ type: 'info', message: `push ${remote}:${tag}: ${line}` }),
         onRetry: (attempt, attempts, delay, reason) =>
           ctx.emit({ type: 'info', message: `push ${remote}:${tag}: ${reason}; retrying in ${delay / 1000} s (attempt ${attempt + 1}/${attempts})` }),
       }).catch(async (e) => {

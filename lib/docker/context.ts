@@ -14,11 +14,10 @@ export interface ContextEntry {
   content?: Buffer
 }
 
-/**
- * Never sent to the engine, whatever .dockerignore says first (a later `!rule` there can bring one
- * back): VCS data, local secrets, JavaScript dependencies, wheelhouses, Python caches.
- */
-export const DEFAULT_IGNORE = ['.git', '**/.git', '.env', '**/.env', '.env.*', '**/.env.*', 'node_modules', '**/node_modules', 'wheelhouse', '**/__pycache__', '**/*.pyc']
+/** Not sent to the engine unless .dockerignore brings one back (`!rule`): JavaScript dependencies, wheelhouses, Python caches. */
+export const DEFAULT_IGNORE = ['node_modules', '**/node_modules', 'wheelhouse', '**/__pycache__', '**/*.pyc']
+/** Never sent, whatever .dockerignore says: VCS data and local secrets (a `!.env` cannot bring them back). */
+export const NEVER_SENT = ['.git', '**/.git', '**/.git/**', '.env', '**/.env', '.env.*', '**/.env.*']
 
 /** The files we send for `dir`: everything the default rules and .dockerignore keep (Dockerfile always). */
 export async function listContext(dir: string): Promise<ContextEntry[]> {
@@ -29,10 +28,12 @@ export async function listContext(dir: string): Promise<ContextEntry[]> {
   } catch {
     // No .dockerignore: the default rules alone.
   }
-  const keep = (dockerignore as unknown as typeof dockerignore.default)({ ignorecase: false }).add(DEFAULT_IGNORE).add(rules).createFilter()
+  const make = dockerignore as unknown as typeof dockerignore.default
+  const keep = make({ ignorecase: false }).add(DEFAULT_IGNORE).add(rules).createFilter()
+  const allowed = make({ ignorecase: false }).add(NEVER_SENT).createFilter()
   return names
     .filter((n) => !n.endsWith('/'))
-    .filter((n) => n === 'Dockerfile' || n === '.dockerignore' || keep(n))
+    .filter((n) => n === 'Dockerfile' || n === '.dockerignore' || (keep(n) && allowed(n)))
     .sort()
     .map((name) => ({ name, abs: path.join(dir, name) }))
 }

@@ -23,6 +23,8 @@ export interface Project {
   wheelhouse: string
   dockerDir: string
   git?: GitState
+  /** Why git would not read the project's checkout (another user owns it), with the fix: said once per run. */
+  gitWarning?: string
   /** The project's shape (package or application, entry point, tests, lock), found once on first use. */
   shape(): Promise<Shape>
 }
@@ -55,6 +57,7 @@ export async function openProject(loaded: LoadedConfig): Promise<Project> {
   const pyproject = readPyproject(source)
   const name = config.app ?? pyproject?.name ?? path.basename(root)
   const app = toImageName(name)
+  const git = await readGit(root)
   return {
     config,
     root,
@@ -67,7 +70,8 @@ export async function openProject(loaded: LoadedConfig): Promise<Project> {
     wheelhouse,
     // No docker/ folder and none configured: the tool's own Dockerfiles (zero-config release).
     dockerDir: !existsSync(abs(config.dockerDir)) && config.dockerDir === 'docker' ? builtinDockerDir : abs(config.dockerDir),
-    git: await readGit(root),
+    git: git.state,
+    gitWarning: git.warning,
     shape: () => (shape ??= detectShape(source, config)),
   }
 }

@@ -8,16 +8,35 @@ export interface GitState {
   dirty: boolean
 }
 
-/** The short commit and whether tracked files differ from it; undefined outside a git work tree. */
-export async function readGit(root: string): Promise<GitState | undefined> {
+/** What git says about the project folder. */
+export interface GitRead {
+  /** The short commit and whether tracked files differ from it; absent outside a readable work tree. */
+  state?: GitState
+  /** Why a git work tree could not be read, with the fix: for the user, once per run. */
+  warning?: string
+}
+
+/**
+ * The project's git state. Outside a git work tree (no commit yet, no git) there is none and
+ * nothing to say: images get content tags. A checkout git refuses to read because another user
+ * owns it ("detected dubious ownership") also gets content tags, but with a warning naming the fix.
+ */
+export async function readGit(root: string): Promise<GitRead> {
   try {
     const [{ stdout: sha }, { stdout: status }] = await Promise.all([
       run('git', ['-C', root, 'rev-parse', '--short=7', 'HEAD']),
       run('git', ['-C', root, 'status', '--porcelain', '--untracked-files=no']),
     ])
-    return { sha: sha.trim(), dirty: status.trim().length > 0 }
-  } catch {
-    return undefined // not a git work tree, no commit yet, or no git: fall back to content tags
+    return { state: { sha: sha.trim(), dirty: status.trim().length > 0 } }
+  } catch (e) {
+    const refused = String((e as { stderr?: unknown }).stderr ?? '').match(/detected dubious ownership in repository at '([^']*)'/)
+    if (!refused) return {} // not a git work tree, no commit yet, or no git: content tags
+    const repo = refused[1]
+    // A path as one shell word, so the fix can be pasted as it is.
+    const word = /^[\w@%+=:,./-]+$/.test(repo) ? repo : `'${repo.replace(/'/g, `'\\''`)}'`
+    return {
+      warning: `git refuses to read ${repo}: another user owns it ("detected dubious ownership"), so images are tagged by content hash, not by commit; to trust it: git config --global --add safe.directory ${word}`,
+    }
   }
 }
 

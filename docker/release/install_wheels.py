@@ -11,6 +11,10 @@ interpreter, console and GUI entry points get launchers, modules are compiled to
 the .dist-info gets INSTALLER and a RECORD of what was installed. Dependencies are not resolved
 (the release installs them from the wheelhouse with pip, in the layer before). A distribution
 that is already installed, or a file that already exists, fails the install.
+
+Like pip, a wheel this interpreter cannot load is refused, before any wheel is installed: its
+tags (file name and WHEEL file) must include one of this interpreter's, which are computed as
+the `packaging` library does for CPython on Linux (packaging is not in the image).
 """
 import base64
 import compileall
@@ -41,6 +45,103 @@ if __name__ == '__main__':
 
 def fail(message):
     sys.exit("install_wheels.py: " + message)
+
+
+def glibc():
+    """This machine's glibc as (major, minor), or None (musl, or not Linux)."""
+    try:
+        name, version = os.confstr("CS_GNU_LIBC_VERSION").split()
+        major, minor = re.match(r"(\d+)\.(\d+)", version).groups()
+    except (AttributeError, ValueError, OSError):
+        return None
+    return (int(major), int(minor)) if name == "glibc" else None
+
+
+def platforms(plat=None, libc=None):
+    """The platform tags this machine runs: linux_<arch>, then manylinux down to the oldest glibc."""
+    plat = (plat or sysconfig.get_platform()).replace("-", "_").replace(".", "_")
+    if plat == "linux_x86_64" and sys.maxsize <= 2 ** 32:
+        plat = "linux_i686"  # a 32-bit Python on a 64-bit kernel
+    tags = [plat]
+    arch = plat[len("linux_"):] if plat.startswith("linux_") else None
+    if arch and libc and libc[0] == 2:
+        oldest = 5 if arch in ("x86_64", "i686") else 17  # manylinux1 existed for x86 only
+        legacy = {17: "manylinux2014", 12: "manylinux2010", 5: "manylinux1"}
+        for minor in range(libc[1], oldest - 1, -1):
+            tags.append("manylinux_2_%d_%s" % (minor, arch))
+            if minor in legacy:
+                tags.append("%s_%s" % (legacy[minor], arch))
+    return tags
+
+
+def supported(version=None, plats=None, impl=None, debug=None, threaded=None):
+    """Every (python, abi, platform) tag this interpreter loads, as packaging.tags.sys_tags()."""
+    major, minor = version or sys.version_info[:2]
+    plats = plats if plats is not None else platforms(libc=glibc())
+    impl = impl or {"cpython": "cp", "pypy": "pp"}.get(sys.implementation.name, sys.implementation.name[:2])
+    if debug is None:
+        debug = bool(sysconfig.get_config_var("Py_DEBUG")) or hasattr(sys, "gettotalrefcount")
+    if threaded is None:
+        threaded = bool(sysconfig.get_config_var("Py_GIL_DISABLED"))
+    nodot = "%d%d" % (major, minor)
+    interpreter = impl + nodot
+    if impl == "cp":
+        flags = "t" if threaded else ""
+        abis = ["cp%s%s%s" % (nodot, flags, "d" if debug else "")] + (["cp%s%s" % (nodot, flags)] if debug else [])
+        # The stable ABI: abi3 wheels of this and every older CPython 3 (not free-threaded builds).
+        olders = [] if threaded else ["cp%d%d" % (major, m) for m in range(minor - 1, 1, -1)]
+        abis += [] if threaded else ["abi3"]
+    else:
+        soabi = (sysconfig.get_config_var("SOABI") or "").split("-")
+        abis, olders = ["_".join(soabi[:2] if impl == "pp" else soabi[:1])] if soabi[0] else [], []
+    tags = {(interpreter, abi, plat) for abi in abis + ["none"] for plat in plats}
+    tags |= {(older, "abi3", plat) for older in olders for plat in plats}
+    pythons = ["py" + nodot, "py%d" % major] + ["py%d%d" % (major, m) for m in range(minor - 1, -1, -1)]
+    tags |= {(py, "none", plat) for py in pythons for plat in plats + ["any"]}
+    tags.add((interpreter, "none", "any"))
+    return tags
+
+
+def expand(tag):
+    """A compressed tag (py2.py3-none-any) as its (python, abi, platform) tags."""
+    py, abi, plat = tag.lower().split("-")
+    return {(p, a, q) for p in py.split(".") for a in abi.split(".") for q in plat.split(".")}
+
+
+def this_python():
+    """This interpreter as a user would name it: CPython 3.11.2 on linux_x86_64, glibc 2.36."""
+    libc = glibc()
+    name = {"cpython": "CPython", "pypy": "PyPy"}.get(sys.implementation.name, sys.implementation.name)
+    return "%s %d.%d.%d on %s%s" % ((name,) + tuple(sys.version_info[:3]) + (platforms()[0], ", glibc %d.%d" % libc if libc else ""))
+
+
+def loads(given, tags):
+    """Whether one of the wheel tags `given` is among this interpreter's `tags`."""
+    try:
+        return any(expand(t.strip()) & tags for t in given)
+    except ValueError:
+        return False  # not PYTHON-ABI-PLATFORM
+
+
+def check_tags(path, tags):
+    """Refuse a wheel none of whose tags this interpreter loads, by its name and by its WHEEL file."""
+    name = os.path.basename(path)
+    parts = name[:-len(".whl")].split("-") if name.endswith(".whl") else []
+    if len(parts) not in (5, 6):
+        fail("%s is not a wheel file name (NAME-VERSION[-BUILD]-PYTHON-ABI-PLATFORM.whl)" % name)
+    named = "-".join(parts[-3:])
+    try:
+        with zipfile.ZipFile(path) as whl:
+            info = [n for n in whl.namelist() if re.fullmatch(r"[^/]+\.dist-info/WHEEL", n)]
+            declared = (Parser().parsestr(whl.read(info[0]).decode()).get_all("Tag") or []) if len(info) == 1 else []
+    except zipfile.BadZipFile:
+        fail("%s is not a zip file (a damaged or unfinished wheel)" % name)
+    why = "build it with the Python of the image that installs it"
+    if not loads([named], tags):
+        fail("%s is built for %s, which this Python (%s) cannot load: %s" % (name, named, this_python(), why))
+    if declared and not loads(declared, tags):
+        fail("%s says %s in its WHEEL file (not %s, as its name does), which this Python (%s) cannot load: %s"
+             % (name, ", ".join(declared), named, this_python(), why))
 
 
 def digest(data):
@@ -137,5 +238,8 @@ def install(path):
 if __name__ == "__main__":
     if len(sys.argv) < 2:
         fail("usage: install_wheels.py WHEEL...")
+    here = supported()
+    for wheel in sys.argv[1:]:
+        check_tags(wheel, here)  # every wheel, before the first is installed
     for wheel in sys.argv[1:]:
         install(wheel)

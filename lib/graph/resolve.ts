@@ -1,7 +1,7 @@
 import path from 'node:path'
 import { UserError } from '../errors.js'
 import type { ImageDir } from './discover.js'
-import { declaredArgs, externalRefs, instructions, parseFrom } from './dockerfile.js'
+import { declaredArgs, DockerfileSyntaxError, externalRefs, instructions, parseFrom } from './dockerfile.js'
 
 export interface ImageNode {
   name: string
@@ -37,12 +37,22 @@ export function matchOurImage(ref: string, prefix: string, names: Iterable<strin
   return undefined
 }
 
+/** `parse` of one Dockerfile, its syntax errors as the user's to fix, at file:line. */
+function readDockerfile<T>(img: ImageDir, parse: () => T): T {
+  try {
+    return parse()
+  } catch (e) {
+    if (!(e instanceof DockerfileSyntaxError)) throw e
+    throw new UserError(`${img.dockerfile}:${e.line}: ${e.message}`, { hint: 'fix the Dockerfile there: the engine would refuse it too' })
+  }
+}
+
 /** Parse every Dockerfile's FROM lines into a graph of our images. Pure. */
 export function resolveGraph(images: ImageDir[], prefix: string, buildArgs: Record<string, string>): ImageGraph {
   const names = images.map((i) => i.name)
   const graph: ImageGraph = new Map()
   for (const img of images) {
-    const all = parseFrom(img.text, buildArgs)
+    const all = readDockerfile(img, () => parseFrom(img.text, buildArgs))
     if (all.length === 0) {
       const first = instructions(img.text).find((i) => i.keyword !== 'ARG')
       throw new UserError(

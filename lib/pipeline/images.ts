@@ -39,6 +39,7 @@ export function declaredBuildArgs(ctx: Context, node: ImageNode, extra: Record<s
  * database for a project init gave no docker/postgres): then the tool's own Dockerfile is used.
  */
 export async function loadGraph(ctx: Context, builtins: string[] = []): Promise<ImageGraph> {
+  warnAboutGit(ctx)
   const own = await discoverImages(ctx.project.dockerDir)
   const missing = builtins.filter((name) => !own.some((i) => i.name === name))
   const shipped = missing.length && ctx.project.dockerDir !== builtinDockerDir ? (await discoverImages(builtinDockerDir)).filter((i) => missing.includes(i.name)) : []
@@ -50,6 +51,19 @@ export async function loadGraph(ctx: Context, builtins: string[] = []): Promise<
     })
   }
   return resolveGraph(images, ctx.project.prefix, baseBuildArgs(ctx))
+}
+
+const toldAboutGit = new WeakSet<Context>()
+
+/**
+ * Say, once per run, why a git checkout's images get content tags rather than the commit (git
+ * refuses to read a checkout another user owns): before any image is built or tagged, so it is
+ * never drawn over by the task view.
+ */
+export function warnAboutGit(ctx: Context): void {
+  if (!ctx.project.gitWarning || toldAboutGit.has(ctx)) return
+  toldAboutGit.add(ctx)
+  ctx.emit({ type: 'info', message: ctx.project.gitWarning })
 }
 
 /** Names the image folder for a user: "docker/base". */

@@ -1,4 +1,5 @@
 import type { Context } from '../context.js'
+import { warnAboutGit } from '../pipeline/images.js'
 import { releaseRepo, requireImage } from '../pipeline/release.js'
 import { readBranch, releaseTags } from '../publish.js'
 import type { TaskArgs, TaskDef } from './types.js'
@@ -11,6 +12,7 @@ export async function releaseImage(ctx: Context): Promise<{ id: string; repo: st
 
 /** Tag the release image with the commit, the branch and `extra` tags; returns the tags. */
 export async function tagRelease(ctx: Context, extra: string[]): Promise<string[]> {
+  warnAboutGit(ctx) // no commit tag without git
   const tags = releaseTags(ctx.project.git, await readBranch(ctx.project.root), extra)
   const { id, repo } = await releaseImage(ctx)
   const image = (await ctx.docker()).getImage(id)

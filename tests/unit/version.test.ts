@@ -1,6 +1,10 @@
+import { execFileSync } from 'node:child_process'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { createdTime, isValidTag, ociLabels, toImageName, versionTag } from '../../lib/version.js'
+import { createdTime, isValidTag, ociLabels, readGit, toImageName, versionTag } from '../../lib/version.js'
 
 const HASH = '0123456789abcdef0123456789abcdef01234567'
 
@@ -119,3 +123,69 @@ CreatedTime('the commit time, else SOURCE_DATE_EPOCH, else 1980-01-01: never the
 })
 
 CreatedTime.run()
+
+// ---------------------------------------------------------------------------------------------
+const ReadGit = suite('readGit')
+
+/** A git work tree with one commit; git runs with no global or system config (no safe.directory). */
+function repo(): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'pptest-readgit-'))
+  const git = (...args: string[]) => execFileSync('git', ['-C', dir, '-c', 'user.email=t@example.com', '-c', 'user.name=t', ...args], { env: isolated })
+  writeFileSync(path.join(dir, 'a.txt'), 'a\n')
+  git('init', '-q')
+  git('add', 'a.txt')
+  git('commit', '-q', '-m', 'one')
+  return dir
+}
+const isolated = { ...process.env, GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1' }
+const dirs: string[] = []
+const saved = { ...process.env }
+ReadGit.before.each(() => {
+  Object.assign(process.env, { GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1' })
+})
+ReadGit.after.each(() => {
+  for (const k of ['GIT_CONFIG_GLOBAL', 'GIT_CONFIG_NOSYSTEM', 'GIT_TEST_ASSUME_DIFFERENT_OWNER']) {
+    if (saved[k] === undefined) delete process.env[k]
+    else process.env[k] = saved[k]
+  }
+})
+ReadGit.after(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true })
+})
+
+ReadGit('a clean work tree: the short commit, not dirty, no warning', async () => {
+  const dir = repo()
+  dirs.push(dir)
+  const r = await readGit(dir)
+  assert.match(r.state?.sha ?? '', /^[0-9a-f]{7}$/, `a short sha: ${JSON.stringify(r)}`)
+  assert.is(r.state?.dirty, false)
+  assert.is(r.warning, undefined)
+})
+
+ReadGit('a changed tracked file makes it dirty', async () => {
+  const dir = repo()
+  dirs.push(dir)
+  writeFileSync(path.join(dir, 'a.txt'), 'b\n')
+  assert.is((await readGit(dir)).state?.dirty, true)
+})
+
+ReadGit('outside git: no state and no warning (content tags, as intended)', async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'pptest-readgit-none-'))
+  dirs.push(dir)
+  assert.equal(await readGit(dir), {}, 'nothing to say')
+})
+
+ReadGit('a checkout owned by another user: git refuses, and the warning says so with the fix', async () => {
+  const dir = repo()
+  dirs.push(dir)
+  // As root, give the checkout away (the real case); otherwise git's own switch for the same check.
+  if (process.getuid?.() === 0) execFileSync('chown', ['-R', 'nobody', dir])
+  else process.env.GIT_TEST_ASSUME_DIFFERENT_OWNER = '1'
+  const r = await readGit(dir)
+  assert.is(r.state, undefined, 'no commit to tag with')
+  assert.match(r.warning ?? '', /detected dubious ownership/, `the warning names git's reason: ${JSON.stringify(r)}`)
+  assert.match(r.warning ?? '', `git config --global --add safe.directory ${dir}`, 'the warning gives the fix')
+  assert.match(r.warning ?? '', /content hash/, 'the warning says what the tags are instead')
+})
+
+ReadGit.run()

@@ -57,8 +57,10 @@ export function exitedError(
   opts: { task: HardenedTask; hardened?: HardenedRun; answered?: boolean; evidence?: string[] },
 ): UserError {
   const why = opts.hardened && diagnoseHardening([...(opts.evidence ?? []), ...logs], opts.task, opts.hardened)
+  // The lines that say why come first when the tail (a worker's long traceback, others booting) lost them.
+  const evidence = (opts.evidence ?? []).filter((l) => !logs.includes(l))
   return new UserError(`the app exited with code ${code}${opts.answered ? '' : ' before answering'}${why ? `: ${why.cause}` : ''}`, {
-    details: logs,
+    details: evidence.length ? [...evidence, '…', ...logs] : logs,
     hint: why?.hint ?? (opts.answered ? 'its output is above' : 'its output is above: fix the start-up error, then retry'),
   })
 }

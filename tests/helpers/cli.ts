@@ -56,3 +56,20 @@ export function startCli(
   const done = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)))
   return { child, output: () => out, stdout: () => stdout, stderr: () => stderr, done }
 }
+
+/**
+ * Make sure a startCli() run is over: `signal` to it if it still runs, SIGKILL if it has not ended
+ * 10 s later, then its exit. For `finally` blocks: a run that outlives its test holds the project
+ * lock and its containers into the next test. SIGTERM by default: the CLI then removes its
+ * containers and its lock itself (SIGKILL would leave both).
+ */
+export async function stopCli(app: { child: ChildProcess; done: Promise<number | null> }, signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
+  const running = () => app.child.exitCode === null && app.child.signalCode === null
+  if (running()) app.child.kill(signal)
+  const timer = setTimeout(() => running() && app.child.kill('SIGKILL'), 10_000)
+  try {
+    return await app.done
+  } finally {
+    clearTimeout(timer)
+  }
+}

@@ -4,13 +4,11 @@ import path from 'node:path'
 import * as assert from 'uvu/assert'
 import { containersOf, docker } from './engine.js'
 
-/** Every `<namespace>/…:<tag>` the engine holds, sorted. */
-export async function namespaceTags(namespace: string): Promise<string[]> {
+/** Every `<namespace>/…:<tag>` the engine holds, with the id of the image it names, in tag order. */
+export async function namespaceTags(namespace: string): Promise<Record<string, string>> {
   const images = await docker.listImages({ filters: { reference: [`${namespace}/*`] } })
-  return images
-    .flatMap((i) => i.RepoTags ?? [])
-    .filter((t) => t.startsWith(`${namespace}/`))
-    .sort()
+  const pairs = images.flatMap((i) => (i.RepoTags ?? []).filter((t) => t.startsWith(`${namespace}/`)).map((t) => [t, i.Id] as const))
+  return Object.fromEntries(pairs.sort(([a], [b]) => a.localeCompare(b)))
 }
 
 /** Relative path → sha256 of every file under `dir` (recursively); undefined when it does not exist. */
@@ -30,7 +28,8 @@ export function digestDir(dir: string): Record<string, string> | undefined {
 
 /** What a failed or interrupted run must leave exactly as it found it. */
 export interface ProjectState {
-  tags: string[]
+  /** Tag → image id: a run that re-points an existing tag changes the state as much as a new tag. */
+  tags: Record<string, string>
   wheelhouse?: Record<string, string>
 }
 
@@ -39,8 +38,9 @@ export async function snapshot(opts: { namespace: string; wheelhouse: string }):
 }
 
 /**
- * Nothing left behind: no container labelled with the project, no new tag in the namespace, the
- * wheelhouse byte-for-byte as before, no lock or staging folder (`.pypackage/`) in the project.
+ * Nothing left behind: no container labelled with the project, every tag in the namespace naming
+ * the image it named before (none added, removed or moved), the wheelhouse byte-for-byte as
+ * before, no lock or staging folder (`.pypackage/`) in the project.
  */
 export async function assertNothingLeft(
   before: ProjectState,
@@ -49,8 +49,7 @@ export async function assertNothingLeft(
 ): Promise<void> {
   const left = await containersOf(opts.project)
   assert.equal(left.map((c) => `${c.Names?.[0]} (${c.Labels['pypackage-tasks.task'] ?? '?'}, ${c.State})`), [], `${what}: no container labelled ${opts.project} is left`)
-  const added = (await namespaceTags(opts.namespace)).filter((t) => !before.tags.includes(t))
-  assert.equal(added, [], `${what}: no new image tag in ${opts.namespace}/`)
+  assert.equal(await namespaceTags(opts.namespace), before.tags, `${what}: the tags in ${opts.namespace}/ name the same images as before (none added, removed or re-pointed)`)
   assert.equal(digestDir(opts.wheelhouse), before.wheelhouse, `${what}: the wheelhouse is byte-for-byte as before`)
   assert.not.ok(existsSync(path.join(opts.root, '.pypackage')), `${what}: no lock or staging folder (.pypackage/) is left`)
 }

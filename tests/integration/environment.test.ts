@@ -17,7 +17,7 @@ const env = suite('release environment with PostgreSQL')
 
 env.after(async () => {
   await cli(['clean'])
-  p.remove()
+  await p.remove()
 })
 
 async function startedUrl(): Promise<string> {
@@ -28,11 +28,16 @@ async function startedUrl(): Promise<string> {
   return url!
 }
 
+/**
+ * One visit: /visits writes a row per request, so it is asked exactly once, after polling the
+ * read-only / (which reads the database) until the app and PostgreSQL answer; a retried
+ * /visits would count twice.
+ */
 async function visits(url: string): Promise<string> {
-  return poll('the app to answer /visits', async () => {
-    const r = await httpGet(`${url}/visits`)
-    return r.status === 200 ? r.body : undefined
-  }, 60_000, 300)
+  await poll('the app to answer / (read-only)', async () => ((await httpGet(`${url}/`)).status === 200 ? true : undefined), 60_000, 300)
+  const r = await httpGet(`${url}/visits`, 30_000)
+  assert.is(r.status, 200, `/visits answers 200:\n${r.body.slice(0, 2000)}`)
+  return r.body
 }
 
 env('start: PostgreSQL and the app; a page writes a row and reads the count back', async () => {

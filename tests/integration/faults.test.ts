@@ -5,8 +5,8 @@ import path from 'node:path'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { LABEL_TASK } from '../../lib/docker/labels.js'
-import { bin, runCli, runCommand, startCli, type CliResult } from '../helpers/cli.js'
-import { containersOf } from '../helpers/engine.js'
+import { bin, runCli, runCommand, startCli, stopCli, type CliResult } from '../helpers/cli.js'
+import { containersOf, execIn, startHttpProbe } from '../helpers/engine.js'
 import { httpGet, poll, within } from '../helpers/poll.js'
 import { copyExampleProject } from '../helpers/project.js'
 import { startEngineProxy } from '../helpers/proxy.js'
@@ -43,10 +43,6 @@ function expectFailure(r: CliResult, want: { code?: number; message: RegExp; hin
   if (want.code !== undefined) assert.is(r.code, want.code, `${what}: exits ${want.code}:\n${r.stderr}`)
   assert.is.not(r.code, 70, `${what}: a user error, not an unexpected failure:\n${r.stderr}`)
   assertOneError(r.stderr, want, what)
-}
-
-function killIfRunning(app: Started): void {
-  if (app.child.exitCode === null && app.child.signalCode === null) app.child.kill('SIGKILL')
 }
 
 /** Wait until `check` says the run reached the moment to strike; fail at once if it exited first. */
@@ -276,22 +272,37 @@ bad('bad input: an empty wheelhouse at release time (image docker/release): refu
   }
 })
 
-// The release build has no network: a Dockerfile that asks an index (or anything online) fails
-// loudly instead of fetching, and nothing is tagged.
-bad('offline release enforced: a release Dockerfile that asks an index fails the build, tags nothing', async () => {
+// The release build has no network: a step that fetches fails loudly instead, and nothing is
+// tagged. Proved against a server that answers (in a container on the engine's default network):
+// the same step reaches it from a container and from any other image's build, so only the cut
+// network can make the release build fail (an offline machine alone would not).
+bad('offline release enforced: a step that reaches a server on the engine\'s network elsewhere fails in the release build, tags nothing', async () => {
   await ready()
-  rmSync(p.at('docker/onlinerelease'), { recursive: true, force: true })
-  cpSync(p.at('docker/release'), p.at('docker/onlinerelease'), { recursive: true })
-  const dockerfile = readFileSync(p.at('docker/release/Dockerfile'), 'utf8')
-  p.write('docker/onlinerelease/Dockerfile', dockerfile.replace(/^USER app$/m, `RUN PIP_NO_INDEX= pip install --index-url https://pypi.org/simple --timeout 5 --retries 0 requests-${randomBytes(3).toString('hex')}\nUSER app`))
-  const config = p.writeConfig('online-release.json', { images: { builder: 'builder', release: 'onlinerelease' } })
-  const before = await snapshot(where)
+  const base = `${p.project}-base:latest`
+  const server = await startHttpProbe(base)
+  const nonce = randomBytes(4).toString('hex')
+  const fetchStep = (who: string) => `import urllib.request; urllib.request.urlopen('${server.url}/?${who}-${nonce}', timeout=5)`
   try {
+    const run = await execIn(base, ['python', '-c', fetchStep('container')])
+    assert.is(run.code, 0, `a container on the default network reaches the server:\n${run.output}`)
+    p.write('docker/netprobe/Dockerfile', `ARG IMAGE_PREFIX=none\nFROM \${IMAGE_PREFIX}-base\nRUN python -c "${fetchStep('image-build')}"\n`)
+    const image = await cli(['image', 'docker/netprobe'])
+    assert.is(image.code, 0, `the same step in an image that is not the release reaches the server:\n${tail(image.stdout)}\n${image.stderr}`)
+    assert.match(await server.log(), new RegExp(`GET /\\?image-build-${nonce} `), 'the server saw that build\'s request')
+
+    rmSync(p.at('docker/onlinerelease'), { recursive: true, force: true })
+    cpSync(p.at('docker/release'), p.at('docker/onlinerelease'), { recursive: true })
+    const dockerfile = readFileSync(p.at('docker/release/Dockerfile'), 'utf8')
+    p.write('docker/onlinerelease/Dockerfile', dockerfile.replace(/^USER app$/m, `RUN python -c "${fetchStep('release-build')}"\nUSER app`))
+    const config = p.writeConfig('online-release.json', { images: { builder: 'builder', release: 'onlinerelease' } })
+    const before = await snapshot(where)
     const r = await cli(['release', '--config', config])
-    expectFailure(r, { message: /building docker\/onlinerelease failed at Step \d+\/\d+ : RUN PIP_NO_INDEX= pip install/, hint: /RUN step/ }, 'online release step')
+    expectFailure(r, { message: /building docker\/onlinerelease failed at Step \d+\/\d+ : RUN python -c/, hint: /RUN step/ }, 'online release step')
+    assert.not.match(await server.log(), new RegExp(`release-build-${nonce}`), 'the server never heard from the release build')
     await assertNothingLeft(before, where, 'online release step')
   } finally {
-    rmSync(p.at('docker/onlinerelease'), { recursive: true, force: true })
+    await server.stop()
+    for (const d of ['docker/onlinerelease', 'docker/netprobe']) rmSync(p.at(d), { recursive: true, force: true })
   }
 })
 
@@ -411,6 +422,21 @@ const phases: Phase[] = [
     // The app's own stderr (gunicorn's log) is passed through as it comes: it precedes the error.
     preamble: /^\[\d{4}-\d\d-\d\d [\d:]+ [+-]\d{4}\] \[\d+\] \[[A-Z]+\] /,
   },
+  // The command's line is computed by the shell ($((…))), so the CLI echoing the command it runs
+  // cannot pass for the command having started.
+  {
+    name: 'run -- <cmd> (a one-off command)',
+    args: ['run', '--', 'sh', '-c', 'echo one-off $((40 + 2)); sleep 60'],
+    moment: 'the one-off command to print its line',
+    reached: (app) => /one-off 42/.test(app.stdout()),
+  },
+  {
+    name: 'test (the test command running in the builder)',
+    prepare: () => p.writeConfig('slow-test.json', { test: { command: ['sh', '-c', 'echo slow test $((40 + 2)); sleep 60'] } }),
+    args: ['test', '--config', 'slow-test.json'],
+    moment: 'the test command to print its line',
+    reached: (app) => /slow test 42/.test(app.stdout()),
+  },
 ]
 
 for (const phase of phases) {
@@ -431,11 +457,44 @@ for (const phase of phases) {
         assertOneError(app.stderr(), { message: new RegExp(`interrupted \\(${signal}\\)`), hint: false, preamble: new RegExp(`^${signal}\\b${phase.preamble ? `|${phase.preamble.source}` : ''}`) }, `${signal} during ${phase.name}`)
         await assertNothingLeft(before, where, `${signal} during ${phase.name}`)
       } finally {
-        killIfRunning(app)
+        await stopCli(app)
       }
     })
   }
 }
+
+interrupts('SIGINT twice during the builder run: the second says the cleanup goes on; exits 130 within 5 s, nothing left behind', async () => {
+  await ready()
+  p.write('slowpkg/setup.py', 'import time\ntime.sleep(60)\nfrom setuptools import setup\nsetup(name="slowpkg", version="1")\n')
+  p.writeConfig('slow-package.json', { source: 'slowpkg', localPackages: [] })
+  const before = await snapshot(where)
+  const app = start(['build', '--config', 'slow-package.json'])
+  try {
+    await until(app, 'a container labelled task=build', () => hasContainer('build'))
+    // The second SIGINT the moment the first is acknowledged, while the builder container is
+    // still being removed (a poll would come too late: the cleanup takes a fraction of a second).
+    const second = new Promise<boolean>((resolve) => {
+      const onData = () => {
+        if (!/^SIGINT: stopping/m.test(app.stderr())) return
+        app.child.stderr!.off('data', onData)
+        resolve(app.child.kill('SIGINT'))
+      }
+      app.child.stderr!.on('data', onData)
+    })
+    const sent = Date.now()
+    app.child.kill('SIGINT')
+    assert.ok(await within(second, 5000, 'the first SIGINT to be acknowledged'), 'the second SIGINT reaches the CLI')
+    const exit = await within(app.done, 30_000, 'the CLI to exit after two SIGINTs')
+    const took = Date.now() - sent
+    assert.match(app.stderr(), /^SIGINT again: still removing what this run created/m, `the second one is acknowledged; the cleanup goes on:\n${app.stderr()}`)
+    assert.is(exit, 130, `two SIGINTs exit 130:\n${tail(app.output())}`)
+    assert.ok(took < 5000, `it stops within 5 s of the first SIGINT (took ${took} ms)`)
+    assertOneError(app.stderr(), { message: /interrupted \(SIGINT\)/, hint: false, preamble: /^SIGINT\b/ }, 'SIGINT twice')
+    await assertNothingLeft(before, where, 'SIGINT twice')
+  } finally {
+    await stopCli(app)
+  }
+})
 
 interrupts.run()
 
@@ -466,7 +525,7 @@ concurrency('two build --force at once: the second says it is "waiting for" the 
     assert.equal(await containersOf(p.project), [], 'no container is left')
     assert.not.ok(existsSync(p.at('.pypackage')), 'the lock and staging folder (.pypackage/) are gone')
   } finally {
-    runs.forEach(killIfRunning)
+    await Promise.all(runs.map((r) => stopCli(r)))
   }
 })
 
@@ -490,7 +549,7 @@ engineGone('image build through a proxy that is cut at the RUN step: exit 1, an 
     assertOneError(app.stderr(), { message: /lost the (Docker )?engine|engine (went away|is gone|stopped answering)/i, hint: /engine/ }, 'engine gone')
     await assertNothingLeft(before, where, 'engine gone')
   } finally {
-    if (app) killIfRunning(app)
+    if (app) await stopCli(app)
     await proxy.close()
   }
 })

@@ -1,8 +1,10 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
+import Docker from 'dockerode'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
+import { LABEL_PROJECT } from '../../lib/docker/labels.js'
 import { runCli } from '../helpers/cli.js'
 import { docker, imageExists, removeProject } from '../helpers/engine.js'
 
@@ -17,7 +19,8 @@ function makeProject(namespace: string): string {
   write('docker/base/Dockerfile', 'FROM debian:bookworm-slim\nCOPY hello.txt /hello.txt\n')
   write('docker/base/hello.txt', `hello from ${namespace}\n`)
   write('docker/child/Dockerfile', 'ARG IMAGE_PREFIX=none\nFROM ${IMAGE_PREFIX}-base\nRUN cat /hello.txt\n')
-  write('docker/broken/Dockerfile', 'FROM debian:bookworm-slim\nRUN echo "about to fail: first line" && echo "second line" && exit 3\n')
+  // The namespace in the failing command marks a container of this build, whoever else uses the engine.
+  write('docker/broken/Dockerfile', `FROM debian:bookworm-slim\nRUN echo "about to fail: first line" && echo "second line (${namespace})" && exit 3\n`)
   return dir
 }
 
@@ -77,7 +80,10 @@ images('a changed parent input makes the parent out of date: both are rebuilt, n
 })
 
 images('a failing RUN step shows its output, exits non-zero, tags nothing and leaves no container', async () => {
-  const before = new Set((await docker.listContainers({ all: true })).map((c) => c.Id))
+  // This build's containers only: labelled with the project, or (a builder's step container)
+  // running the broken step, which names this test's namespace. Other jobs' containers are not ours.
+  const ours = async () => (await docker.listContainers({ all: true })).filter((c) => c.Labels?.[LABEL_PROJECT] === project || c.Command.includes(ns)).map((c) => `${c.Names[0]} (${c.Command})`)
+  assert.equal(await ours(), [], 'no container of this test before the build')
   const r = await runCli(['image', 'docker/broken'], { cwd: dir })
   assert.is(r.code, 1, 'a failed build exits 1')
   assert.match(r.stderr, /error: building docker\/broken failed at Step 2\/\d+ : RUN/, `names the failing step:\n${r.stderr}`)
@@ -85,8 +91,7 @@ images('a failing RUN step shows its output, exits non-zero, tags nothing and le
   assert.match(r.stderr, /second line/, 'shows the step\'s last lines')
   assert.match(r.stderr, /hint: /, 'says what to do')
   assert.not.match(r.stderr, /\n\s+at /, 'no stack trace without --verbose')
-  const after = (await docker.listContainers({ all: true })).filter((c) => !before.has(c.Id))
-  assert.equal(after.map((c) => c.Id), [], 'no container is left behind')
+  assert.equal(await ours(), [], 'no container is left behind')
   assert.not.ok(await imageExists(`${project}-broken:latest`), 'nothing is tagged')
 })
 
@@ -111,6 +116,18 @@ for (const host of ['unix:///tmp/pptest-no-such.sock', 'tcp://127.0.0.1:1']) {
     assert.is(lines.length, 2, `exactly an error and a hint:\n${r.stderr}`)
   })
 }
+
+engine('the tests\' imageExists: absent only on a 404; an engine that does not answer is an error, never "absent"', async () => {
+  assert.is(await imageExists(`${ns}/never-built:none`), false, 'a 404 is "absent"')
+  assert.is(await imageExists('debian:bookworm-slim'), true, 'an image the engine holds exists')
+  const nowhere = new Docker({ socketPath: '/tmp/pptest-no-such.sock' })
+  const error = await imageExists('debian:bookworm-slim', nowhere).then(
+    (answer) => `answered ${answer}`,
+    (e: Error) => e,
+  )
+  assert.instance(error, Error, `an engine that does not answer is an error, not an answer: ${error}`)
+  assert.match((error as Error).message, /ENOENT|connect/, 'the error is the failed connection')
+})
 
 engine.after(() => rmSync(dir, { recursive: true, force: true }))
 

@@ -55,6 +55,7 @@ init('init again refuses to overwrite, naming the files; --force replaces them a
   assert.is(again.code, 0, again.stderr)
   assert.is(readFileSync(path.join(dir, 'Makefile'), 'utf8'), makefile, 'a second init adds no second include line')
   const make = await runCommand('make', ['test'], { cwd: dir })
+  assert.is(make.code, 0, `make test succeeds:\n${make.stdout}\n${make.stderr}`)
   assert.match(make.stdout, /team-test/, 'make test is still the team\'s')
 })
 

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
@@ -5,9 +6,9 @@ import path from 'node:path'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { LABEL_TASK } from '../../lib/docker/labels.js'
-import { bin, repoRoot, runCli, runCommand, startCli } from '../helpers/cli.js'
+import { bin, repoRoot, runCli, runCommand, startCli, stopCli } from '../helpers/cli.js'
 import { containersOf, docker, execIn, imageExists, removeProject } from '../helpers/engine.js'
-import { httpGet, poll } from '../helpers/poll.js'
+import { httpGet, poll, within } from '../helpers/poll.js'
 
 // The example app, copied as a new user's project (no git: tags are content-derived), under a
 // namespace of its own so the test's images never collide with anyone's.
@@ -27,6 +28,23 @@ writeFileSync(path.join(dir, '.pypackagerc.json'), JSON.stringify(config, null, 
 
 const cli = (args: string[]) => runCli(args, { cwd: dir })
 const ref = (image: string) => `${project}-${image}:latest`
+
+/**
+ * The C compilers an image has, each name looked up on its own: dash's `command -v gcc cc c++`
+ * answers for gcc only. `probe-done` proves the loop ran to its end.
+ */
+async function compilersIn(image: string): Promise<string[]> {
+  const probe = await execIn(image, ['sh', '-c', 'for c in gcc cc c++ g++ clang; do command -v "$c" >/dev/null && echo "found $c"; done; echo probe-done'])
+  assert.match(probe.output, /probe-done/, `the compiler probe ran in ${image}:\n${probe.output}`)
+  return [...probe.output.matchAll(/^found (\S+)/gm)].map((m) => m[1])
+}
+
+/** Every Python.h in an image, wherever an install put it (as root, so find's exit code means something). */
+async function pythonHeadersIn(image: string): Promise<string[]> {
+  const found = await execIn(image, ['sh', '-c', 'find / -xdev -name Python.h -print; echo "find-exit=$?"'], { user: '0' })
+  assert.match(found.output, /^find-exit=0\r?$/m, `find searched ${image} without an error:\n${found.output}`)
+  return found.output.split(/\r?\n/).filter((l) => l.startsWith('/'))
+}
 
 const e2e = suite('pipeline on the example app (real engine)')
 
@@ -51,6 +69,9 @@ e2e('image docker/builder: the builder has a compiler', async () => {
   assert.match(r.stdout, /Image docker\/base \[skipped: up to date/, 'the base is reused')
   const gcc = await execIn(ref('builder'), ['gcc', '--version'])
   assert.is(gcc.code, 0, 'gcc runs in the builder')
+  // The probe the release check relies on finds every compiler name, not only the first.
+  assert.equal(await compilersIn(ref('builder')), ['gcc', 'cc', 'c++', 'g++'], 'the compiler probe finds each of the builder\'s compilers')
+  assert.ok((await pythonHeadersIn(ref('builder'))).length > 0, 'the header probe finds the builder\'s Python.h')
 })
 
 e2e('build: wheels for the app, the C extension and every dependency; no container left', async () => {
@@ -71,11 +92,16 @@ e2e('build, Ctrl-C while pip works: exits 130, removes the builder container, le
   writeFileSync(path.join(dir, 'slow.json'), JSON.stringify({ ...config, source: 'slowpkg', localPackages: [] }))
   const before = readdirSync(path.join(dir, 'wheelhouse')).sort()
   const app = startCli(['build', '--config', 'slow.json'], { cwd: dir })
-  await poll('the builder container to start', async () => ((await containersOf(project)).some((c) => c.Labels[LABEL_TASK] === 'build') ? true : undefined), 60_000, 100)
-  app.child.kill('SIGINT')
-  const started = Date.now()
-  assert.is(await app.done, 130, `an interrupted build exits 130:\n${app.output()}`)
-  assert.ok(Date.now() - started < 10_000, 'it stops promptly')
+  try {
+    await poll('the builder container to start', async () => ((await containersOf(project)).some((c) => c.Labels[LABEL_TASK] === 'build') ? true : undefined), 60_000, 100)
+    app.child.kill('SIGINT')
+    const started = Date.now()
+    assert.is(await within(app.done, 30_000, 'the build to exit after SIGINT'), 130, `an interrupted build exits 130:\n${app.output()}`)
+    assert.ok(Date.now() - started < 10_000, 'it stops promptly')
+  } finally {
+    // Whatever failed above, the build must not outlive the test: it holds the project lock.
+    await stopCli(app)
+  }
   assert.equal(await containersOf(project), [], 'the builder container is removed')
   assert.equal(readdirSync(path.join(dir, 'wheelhouse')).sort(), before, 'the wheelhouse is exactly as before')
   assert.not.ok(existsSync(path.join(dir, '.pypackage')), 'no staging folder is left')
@@ -86,9 +112,8 @@ e2e('release: installs only wheels; no compiler, no headers, not root', async ()
   assert.is(r.code, 0, `${r.stdout}\n${r.stderr}`)
   assert.match(r.stdout, /Image docker\/builder \[skipped: up to date/, 'images that exist are not rebuilt')
   assert.match(r.stdout, /✔ Image docker\/release: .*pollsite-release:c[0-9a-f]{12} \(\+ :latest\)\s+\d+ MB/, 'summary names image and size')
-  const tools = await execIn(ref('release'), ['sh', '-c', 'command -v gcc cc c++ || echo no-compiler; ls /usr/include/python3*/Python.h 2>/dev/null || echo no-headers'])
-  assert.match(tools.output, /no-compiler/, `no compiler in the release: ${tools.output}`)
-  assert.match(tools.output, /no-headers/, `no Python headers in the release: ${tools.output}`)
+  assert.equal(await compilersIn(ref('release')), [], 'no compiler in the release (gcc, cc, c++, g++, clang, each looked up)')
+  assert.equal(await pythonHeadersIn(ref('release')), [], 'no Python headers in the release')
   const info = await docker.getImage(ref('release')).inspect()
   assert.is(info.Config.User, 'app', 'the image runs as the app user')
   const ext = await execIn(ref('release'), ['python', '-c', 'import speedups, speedups._speedups as m; print(m.__file__)'])
@@ -98,14 +123,23 @@ e2e('release: installs only wheels; no compiler, no headers, not root', async ()
 e2e('release hardening: OCI labels, a HEALTHCHECK, no .env/.git/wheelhouse leftovers, no secret in history', async () => {
   const info = await docker.getImage(ref('release')).inspect()
   const labels = info.Config.Labels ?? {}
-  for (const key of ['source', 'revision', 'created', 'version']) {
-    assert.ok(labels[`org.opencontainers.image.${key}`] !== undefined || key === 'revision', `org.opencontainers.image.${key} is set`)
-  }
+  // A copy outside git: the source is the folder, and there is no revision to claim (the labels
+  // of a git checkout: the last test of this suite).
+  assert.is(labels['org.opencontainers.image.source'], `file://${dir}`, 'outside git, the source is the project folder')
+  assert.is(labels['org.opencontainers.image.revision'], undefined, 'outside git, no revision is claimed')
   assert.is(labels['org.opencontainers.image.version'], '0.1.0', 'the version comes from pyproject.toml')
-  assert.ok(!Number.isNaN(Date.parse(labels['org.opencontainers.image.created'])), 'created is a timestamp')
+  const epoch = Number(process.env.SOURCE_DATE_EPOCH) || 315532800
+  assert.is(labels['org.opencontainers.image.created'], new Date(epoch * 1000).toISOString(), 'outside git, created is SOURCE_DATE_EPOCH or 1980-01-01 (never the clock)')
   assert.ok((info.Config as { Healthcheck?: { Test?: string[] } }).Healthcheck?.Test?.length, 'the image has a HEALTHCHECK')
-  const leftovers = await execIn(ref('release'), ['sh', '-c', 'find / -xdev \\( -name .env -o -name .git -o -name "*.whl" -o -name wheelhouse -o -name node_modules \\) -print 2>/dev/null | grep -v "^/usr/share/python-wheels/" || true'])
-  assert.not.match(leftovers.output, /\.env|\/\.git|\.whl|wheelhouse|node_modules/, `nothing of the kind in the image:\n${leftovers.output}`)
+  // As root, so find reads everywhere and its exit code means something; /start.sh (ours, always
+  // there) proves the search reached the files.
+  const found = await execIn(ref('release'), ['sh', '-c', 'find / -xdev \\( -name .env -o -name .git -o -name "*.whl" -o -name wheelhouse -o -name node_modules -o -name start.sh \\) -print; echo "find-exit=$?"'], { user: '0' })
+  assert.match(found.output, /^find-exit=0\r?$/m, `find searched the whole image without an error:\n${found.output}`)
+  const paths = found.output.split(/\r?\n/).filter((l) => l.startsWith('/'))
+  assert.ok(paths.includes('/start.sh'), `find reached the image's files (/start.sh):\n${found.output}`)
+  // Debian's python3-pip keeps its own pip and setuptools wheels there: not ours, not leftovers.
+  const leftovers = paths.filter((l) => l !== '/start.sh' && !l.startsWith('/usr/share/python-wheels/'))
+  assert.equal(leftovers, [], 'no .env, .git, wheel, wheelhouse or node_modules in the image')
   const history = await docker.getImage(ref('release')).history()
   assert.not.match(JSON.stringify(history), /planted-secret|SECRET_KEY=|TOKEN|PASSWORD/, 'docker history shows no secret')
 })
@@ -170,10 +204,11 @@ e2e('run: serves / (reads the database) and /static on a free port, then removes
     const top = await docker.getContainer(running.Id).top({ ps_args: '-o user,pid,comm' } as object)
     const users = (top.Processes as string[][]).map((p) => p[0])
     assert.ok(users.length > 0 && users.every((u) => u !== 'root' && u !== '0'), `no process runs as root: ${users.join(', ')}`)
-  } finally {
     app.child.kill('SIGINT')
+    assert.is(await within(app.done, 30_000, 'run to exit after SIGINT'), 130, 'Ctrl-C stops the run with 130')
+  } finally {
+    await stopCli(app, 'SIGINT')
   }
-  assert.is(await app.done, 130, 'Ctrl-C stops the run with 130')
   assert.equal(await containersOf(project), [], 'the container is removed')
 })
 
@@ -249,6 +284,35 @@ e2e('make release: the Makefile delegates to the same pipeline', async () => {
   assert.is(r.code, 0, `${r.stdout}\n${r.stderr}`)
   assert.match(r.stdout, /✔ Wheels → wheelhouse/)
   assert.match(r.stdout, /✔ Image docker\/release/)
+})
+
+// Last: from here on the project is a git checkout (its tags become commit-based).
+e2e('in a git checkout: the release labels name the full commit, the remote and the commit time; -dirty with changes', async () => {
+  const remote = 'https://example.com/team/pollsite.git'
+  const time = '2001-02-03T04:05:06.000Z'
+  // No global or system git config: the checkout is exactly what this test made.
+  const git = (...args: string[]) =>
+    execFileSync('git', ['-C', dir, '-c', 'user.email=t@example.com', '-c', 'user.name=t', ...args], {
+      env: { ...process.env, GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1', GIT_COMMITTER_DATE: time, GIT_AUTHOR_DATE: time },
+    }).toString().trim()
+  git('init', '-q')
+  git('remote', 'add', 'origin', remote)
+  git('add', '-A')
+  git('commit', '-q', '-m', 'the example')
+  const head = git('rev-parse', 'HEAD')
+  assert.match(head, /^[0-9a-f]{40}$/, 'the commit exists')
+  const oci = async () => {
+    const labels = (await docker.getImage(ref('release')).inspect()).Config.Labels ?? {}
+    return Object.fromEntries(['revision', 'source', 'created'].map((k) => [k, labels[`org.opencontainers.image.${k}`]]))
+  }
+  // image <release> packs the wheelhouse as it is; --force: the labels are not build inputs.
+  const clean = await cli(['image', 'docker/release', '--force'])
+  assert.is(clean.code, 0, `${clean.stdout}\n${clean.stderr}`)
+  assert.equal(await oci(), { revision: head, source: remote, created: time }, 'a clean checkout: the commit, the remote, the commit time')
+  writeFileSync(path.join(dir, 'example/polls/views.py'), readFileSync(path.join(dir, 'example/polls/views.py'), 'utf8') + '\n# not committed\n')
+  const dirty = await cli(['image', 'docker/release', '--force'])
+  assert.is(dirty.code, 0, `${dirty.stdout}\n${dirty.stderr}`)
+  assert.equal(await oci(), { revision: `${head}-dirty`, source: remote, created: time }, 'uncommitted changes: the same commit, marked -dirty')
 })
 
 e2e.run()

@@ -1,9 +1,10 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, watch, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { UserError } from '../../lib/errors.js'
 import { withProjectLock } from '../../lib/lock.js'
+import { poll } from '../helpers/poll.js'
 import { makeTemp, removeTemp } from './helpers/tmp.js'
 
 const WithProjectLock = suite('withProjectLock')
@@ -34,13 +35,24 @@ WithProjectLock('a second holder waits, says what for, and runs after the first'
     order.push('first:start')
     return new Promise<void>((r) => (release = () => { order.push('first:end'); r() }))
   })
-  await new Promise((r) => setTimeout(r, 20))
+  await poll('the first run to hold the lock', async () => (order.includes('first:start') ? true : undefined), 5000, 5)
+  // Every attempt to take the lock writes its temp file (lock.<pid>.<random>) beside it: counted
+  // here, the writes prove the second run tried again after it said it waits, without guessing a delay.
+  let attempts = 0
+  const watcher = watch(path.join(dir, '.pypackage'), (event, name) => {
+    if (event === 'change' && name && /^lock\.\d+\.\w+$/.test(name)) attempts++
+  })
   const second = withProjectLock(dir, 'build', { signal: never, onWait: (m) => waits.push(m), pollMs: 10 }, async () => {
     order.push('second')
   })
-  await new Promise((r) => setTimeout(r, 60))
+  try {
+    await poll('the second run to say it waits', async () => (waits.length > 0 ? true : undefined), 5000, 5)
+    await poll('the second run to try the lock again, three more times', async () => (attempts >= 4 ? true : undefined), 5000, 5)
+  } finally {
+    watcher.close()
+  }
   assert.equal(order, ['first:start'], 'the second run does not start while the first holds the lock')
-  assert.is(waits.length, 1, 'it says once that it waits')
+  assert.is(waits.length, 1, 'it says once that it waits, however often it tries again')
   assert.match(waits[0], new RegExp(`waiting for release \\(pid ${process.pid}`), 'naming the task and pid it waits for')
   release()
   await Promise.all([first, second])
@@ -60,9 +72,9 @@ WithProjectLock('waiting ends with an interrupt when the signal fires', async ()
   mkdirSync(path.join(dir, '.pypackage'))
   writeFileSync(path.join(dir, '.pypackage/lock'), JSON.stringify({ pid: process.pid, task: 'release', since: 'now' }))
   const controller = new AbortController()
-  setTimeout(() => controller.abort('SIGTERM'), 30)
   try {
-    await withProjectLock(dir, 'build', { signal: controller.signal, onWait: () => {}, pollMs: 5 }, async () => 'ran')
+    // The signal fires once the run waits (its onWait), the moment the test is about.
+    await withProjectLock(dir, 'build', { signal: controller.signal, onWait: () => controller.abort('SIGTERM'), pollMs: 5 }, async () => 'ran')
     assert.unreachable('an aborted wait must reject')
   } catch (e) {
     assert.instance(e, UserError, 'the interrupt is a UserError')

@@ -22,7 +22,7 @@ ExitedError('the cause found in evidence kept from before the tail', () => {
   const tail = Array.from({ length: 30 }, (_, i) => `  File "gunicorn/arbiter.py", line ${i}`)
   const e = exitedError(3, tail, { task: 'start', hardened: app, evidence: [erofs[1]] })
   assert.match(e.message, /read-only root filesystem/, 'a long traceback after the cause should not hide it')
-  assert.equal(e.details, tail, 'the details stay the tail')
+  assert.equal(e.details, [erofs[1], '…', ...tail], 'the line that says why comes first, then the tail')
 })
 
 ExitedError('unhardened, or another cause: no hardening named', () => {

@@ -14,7 +14,7 @@ import { normalizeName, readPyproject, requirementName } from '../shape/pyprojec
 import { formatMs } from '../render/events.js'
 import { declaredBuildArgs, imageLabel, type NodeResult } from './images.js'
 import { releaseBuildArgs } from './release.js'
-import { findLinksMounts, hostOwner, makeStaging, pipEnv, readManifest, removeStaging } from './wheels.js'
+import { findLinksMounts, hostOwner, makeStaging, pipEnv, readManifest, removeStaging, shellQuote } from './wheels.js'
 
 /**
  * The release Dockerfile up to the first instruction that reads our own wheels (`wheels/app`):
@@ -122,7 +122,7 @@ async function download(c: Context, image: string, staging: string, requirements
   const { project } = c
   const findLinks = findLinksMounts(project)
   const owner = hostOwner()
-  const quoted = requirements.map((r) => `'${r.replace(/'/g, `'\\''`)}'`).join(' ')
+  const quoted = requirements.map(shellQuote).join(' ')
   const tail: string[] = []
   const code = await runContainer(
     await c.docker(),

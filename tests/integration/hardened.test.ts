@@ -3,6 +3,7 @@ import path from 'node:path'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { LABEL_PROJECT, LABEL_TASK } from '../../lib/docker/labels.js'
+import { demuxFrames } from '../../lib/docker/run.js'
 import { startCli, type CliResult } from '../helpers/cli.js'
 import { containersOf, docker } from '../helpers/engine.js'
 import { httpGet, poll } from '../helpers/poll.js'
@@ -20,12 +21,15 @@ const volumesOf = async (project: string) => (await docker.listVolumes({ filters
 
 /** Run `cmd` in a running container as its own user: exit code and output. */
 async function execIn(id: string, cmd: string[]): Promise<{ code: number; output: string }> {
-  const exec = await docker.getContainer(id).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true, Tty: true })
-  const stream = await exec.start({ hijack: true, stdin: false })
-  let output = ''
-  stream.on('data', (d: Buffer) => (output += d.toString()))
+  // No TTY: the engine frames stdout and stderr (8-byte headers per write), demuxed here. With
+  // Tty in create only, engines differ on whether start frames the stream (it leaked headers into
+  // the text on CI's engine), so the test asks for frames and always removes them.
+  const exec = await docker.getContainer(id).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true, Tty: false })
+  const stream = await exec.start({ hijack: true, stdin: false, Tty: false })
+  const chunks: Buffer[] = []
+  stream.on('data', (d: Buffer) => chunks.push(d))
   await new Promise((r) => stream.on('end', r))
-  return { code: (await exec.inspect()).ExitCode ?? -1, output }
+  return { code: (await exec.inspect()).ExitCode ?? -1, output: demuxFrames(Buffer.concat(chunks)) }
 }
 
 /** Serve with `run --port 0` until the app answers; `check` gets the URL and the container id. */

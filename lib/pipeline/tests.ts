@@ -6,7 +6,8 @@ import { UserError } from '../errors.js'
 import { appEnv } from '../project.js'
 import { lockConstraints } from '../shape/locks.js'
 import { describeTools, type TestPlan } from '../shape/tests.js'
-import { findLinksMounts, MOUNT, pipEnv, pipHint, readManifest, shellQuote, tarExcludes } from './wheels.js'
+import { tarExcludes } from './sources.js'
+import { findLinksMounts, MOUNT, pipEnv, pipHint, readManifest, shellQuote } from './wheels.js'
 
 const SHADOWED_PY = String.raw`
 import os, shutil, sys, zipfile

@@ -1,7 +1,6 @@
 import { existsSync, readdirSync } from 'node:fs'
 import { mkdir, readdir, readFile, rename, rm, rmdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import fg from 'fast-glob'
 import type { Context } from '../context.js'
 import type { PipConfig } from '../config/schema.js'
 import { LABEL_PROJECT, labelsFor } from '../docker/labels.js'
@@ -10,6 +9,7 @@ import { UserError } from '../errors.js'
 import type { Project } from '../project.js'
 import { formatMs, type StageEvent } from '../render/events.js'
 import { hashFile, sha256, type Inputs } from './inputs.js'
+import { ignoreTop, sourceFiles } from './sources.js'
 import { BUILD_WHEEL_PY } from './pep517.js'
 import { PACK_APP_PY } from './pack-app.js'
 import { checkWheelsAgainstLock, lockConstraints, type Lock } from '../shape/locks.js'
@@ -32,13 +32,6 @@ export interface WheelManifest {
 export const MOUNT = { source: '/application', wheelhouse: '/wheelhouse', packages: '/packages', findLinks: '/find-links', previous: '/previous', pipCache: '/pip-cache' }
 /** A named volume for pip's cache: downloads from an index survive between builds. */
 export const PIP_CACHE_VOLUME = 'pypackage-tasks-pip-cache'
-
-/** Never part of a source's inputs, nor copied for the build: caches, VCS, build leftovers. */
-// .env files hold secrets; sqlite databases, logs and editor swap files change while the app runs
-// locally: none is source, none may trigger a rebuild or reach a wheel.
-export const EXCLUDE_ANYWHERE = ['.git', 'node_modules', '__pycache__', '*.pyc', '*.egg-info', '.pytest_cache', '.mypy_cache', '.tox', '.env', '.env.*', '*.sqlite3', '*.log', '*.swp']
-/** The same, at a package's top level only (a Python package may well be called `build`). */
-export const EXCLUDE_TOP = ['build', 'dist', '.pypackage', '.venv', 'venv', '.cache']
 
 /** A Python project we build from source: the app, or one of `localPackages`. */
 export interface LocalPackage {
@@ -93,14 +86,9 @@ export function pipEnv(pip: PipConfig, findLinksMounts: string[]): Record<string
   return env
 }
 
-/** The files of one package that make its wheel: excludes, the wheelhouse and nested packages left out. */
-export async function packageFiles(pkg: LocalPackage, others: LocalPackage[], wheelhouse: string, alsoSkip: string[] = []): Promise<string[]> {
-  const nested = [...others.map((o) => o.dir), wheelhouse, ...alsoSkip]
-    .map((d) => path.relative(pkg.dir, d))
-    .filter((rel) => rel && !rel.startsWith('..') && !path.isAbsolute(rel))
-  const ignore = [...EXCLUDE_ANYWHERE.flatMap((e) => [`**/${e}`, `**/${e}/**`]), ...EXCLUDE_TOP.map((e) => `${e}/**`), ...nested.flatMap((e) => [e, `${e}/**`])]
-  const files = await fg('**/*', { cwd: pkg.dir, dot: true, onlyFiles: true, followSymbolicLinks: false, ignore })
-  return files.sort().map((f) => path.join(pkg.dir, f))
+/** The files of one package that make its wheel (see sources.ts): nested packages, the wheelhouse and `alsoSkip` left out. */
+export async function packageFiles(pkg: LocalPackage, others: LocalPackage[], wheelhouse: string, alsoSkip: string[] = [], top = pkg.dir): Promise<string[]> {
+  return sourceFiles(pkg.dir, top, [...others.map((o) => o.dir), wheelhouse, ...alsoSkip])
 }
 
 /** Inputs that decide the dependency set beyond Requires-Dist: requirement files, locks, the server. */
@@ -117,7 +105,7 @@ export async function wheelInputs(project: Project, builderId: string): Promise<
     // The config, the npm files that install the tool and the Makefiles forwarding to it are not the app either.
     const tooling = [`${project.wheelhouse}-manifest.json`, `${project.wheelhouse}-sbom.cdx.json`, project.dockerDir, path.join(project.root, '.pypackage'), ...(project.configFile ? [project.configFile] : []),
       ...['package.json', 'package-lock.json', 'pypackage.mk'].map((f) => path.join(project.root, f))]
-    for (const f of await packageFiles(pkg, pkgs.filter((o) => o !== pkg), project.wheelhouse, tooling)) {
+    for (const f of await packageFiles(pkg, pkgs.filter((o) => o !== pkg), project.wheelhouse, tooling, ignoreTop(pkg.dir, project.root))) {
       inputs[`file:${path.relative(project.root, f)}`] = await hashFile(f)
     }
   }
@@ -147,9 +135,20 @@ export function packagesToBuild(previous: WheelManifest | undefined, inputs: Inp
   return pkgs.filter((p) => changed.has(p.key) || !previous.packages[p.key]).map((p) => p.key)
 }
 
-/** `tar --exclude` flags for copying a package's source in the builder (the same rules as its inputs). */
-export const tarExcludes = (wheelhouseRel?: string) =>
-  [...EXCLUDE_ANYWHERE.map((e) => `--exclude='${e}'`), ...[...EXCLUDE_TOP, ...(wheelhouseRel ? [wheelhouseRel] : [])].map((e) => `--exclude='./${e}'`)].join(' ')
+/** Where the builder finds the list of a package's source files (written into the staging folder before the run). */
+export const sourceList = (key: string) => `${MOUNT.wheelhouse}/sources/${key}.list`
+
+/** Each package's source files, relative to its folder: the `file:` inputs it owns. Pure. */
+export function sourceLists(inputs: Inputs, pkgs: { key: string; rel: string }[]): Record<string, string[]> {
+  const lists: Record<string, string[]> = Object.fromEntries(pkgs.map((p) => [p.key, []]))
+  for (const key of Object.keys(inputs).sort()) {
+    if (!key.startsWith('file:')) continue
+    const rel = key.slice(5)
+    const owner = pkgs.find((p) => p.key === ownerOf(rel, pkgs))
+    if (owner) lists[owner.key].push(owner.rel ? path.posix.relative(owner.rel, rel) : rel)
+  }
+  return lists
+}
 
 /** Where the builder script writes the PEP 517 frontend (BUILD_WHEEL_PY) before using it. */
 export const FRONTEND = '/tmp/build_wheel.py'
@@ -174,7 +173,6 @@ export function builderScript(opts: {
   hasPrevious: boolean
   /** The previous build's wheels of the packages being rebuilt, and its dependency wheels. */
   previous?: { wheels: Record<string, string>; dependencies: string[] }
-  wheelhouseRel?: string
   owner?: string
   /** An application without packaging metadata: the tool packs its code into this wheel. */
   app?: { name: string; version: string; requires: string[] }
@@ -199,7 +197,8 @@ export function builderScript(opts: {
   opts.build.forEach((p, i) => {
     lines.push(
       `mkdir -p /tmp/src/${p.key} /tmp/local/${p.key}`,
-      `tar -C ${p.mount} ${tarExcludes(p.key === 'app' ? opts.wheelhouseRel : undefined)} -cf - . | tar -C /tmp/src/${p.key} -xf -`,
+      // Exactly the files the inputs hashed (sourceList), NUL-separated: what is ignored never reaches a wheel.
+      `tar -C ${p.mount} --null --no-recursion -T ${sourceList(p.key)} -cf - | tar -C /tmp/src/${p.key} -xf -`,
       p.key === 'app' && opts.app
         ? [`python ${PACKER} /tmp/src/app /tmp/local/app`, ...[opts.app.name, opts.app.version, JSON.stringify(opts.app.requires)].map(shellQuote)].join(' ')
         : opts.buildIsolation
@@ -343,6 +342,10 @@ export async function buildWheels(ctx: Context, builderRef: string, inputs: Inpu
   const toBuild = new Set(planned.length ? planned : pkgs.map((p) => p.key))
   const reuse = pkgs.filter((p) => !toBuild.has(p.key)).map((p) => ({ key: p.key, wheel: previous!.packages[p.key] }))
   const staging = await makeStaging(project, 'wheels', ctx.runId)
+  await mkdir(path.join(staging, 'sources'))
+  for (const [key, files] of Object.entries(sourceLists(inputs, rels))) {
+    await writeFile(path.join(staging, 'sources', `${key}.list`), files.map((f) => `${f}\0`).join(''))
+  }
   const findLinks = findLinksMounts(project)
   const docker = await ctx.docker()
   await docker.createVolume({ Name: PIP_CACHE_VOLUME, Labels: { [LABEL_PROJECT]: 'shared' } })
@@ -354,7 +357,6 @@ export async function buildWheels(ctx: Context, builderRef: string, inputs: Inpu
     `${staging}:${MOUNT.wheelhouse}`,
   ]
   const owner = hostOwner()
-  const wheelhouseRel = path.relative(project.source, project.wheelhouse)
   const shape = await project.shape()
   // Requirement files, the lock or the server changed: the previous dependency set says nothing.
   const depsChanged = previous !== undefined && Object.keys({ ...previous.inputs, ...inputs }).some((k) => isDependencyInput(k) && previous.inputs[k] !== inputs[k])
@@ -366,7 +368,6 @@ export async function buildWheels(ctx: Context, builderRef: string, inputs: Inpu
     // Dependency wheels are reused only from a build by the same builder and pip settings: a new
     // builder (another Python, another platform) needs its own.
     previous: previous && !depsChanged && previous.inputs.builder === inputs.builder && previous.inputs.pip === inputs.pip ? { wheels: previous.packages, dependencies: previous.dependencies } : undefined,
-    wheelhouseRel: wheelhouseRel.startsWith('..') ? undefined : wheelhouseRel,
     owner,
     app: shape.kind === 'application' ? { name: project.config.app ?? shape.pyproject?.name ?? project.app, version: shape.pyproject?.version ?? '0', requires: shape.declared } : undefined,
     requirements: shape.requirements.map((f) => `${MOUNT.source}/${f}`),

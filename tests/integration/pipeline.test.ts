@@ -154,6 +154,23 @@ e2e('release again, nothing changed: every stage skipped without building', asyn
   assert.is((await docker.getImage(ref('release')).inspect()).Id, before, 'the release image is the same')
 })
 
+e2e('files the project ignores never start a build: gitignored output, a log, editor swap files (and none reaches a wheel)', async () => {
+  // example/.gitignore lists staticfiles/ (collectstatic's output when run locally).
+  for (const [rel, text] of Object.entries({ 'example/staticfiles/admin/base.css': 'body {}', 'example/.test2.log': 'x', 'example/polls/.views.py.swp': 'x', 'example/polls/views.py~': 'x' })) {
+    mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true })
+    writeFileSync(path.join(dir, rel), text)
+  }
+  const plan = await cli(['plan'])
+  assert.is(plan.code, 0, plan.stderr)
+  assert.match(plan.stdout, /would skip\s+Wheels → wheelhouse/, `the wheels stay up to date:\n${plan.stdout}`)
+  const r = await cli(['build', '--force'])
+  assert.is(r.code, 0, r.stderr)
+  const app = readdirSync(path.join(dir, 'wheelhouse')).find((w) => w.startsWith('pollsite-'))!
+  const names = execFileSync('python3', ['-c', 'import sys, zipfile; print("\\n".join(zipfile.ZipFile(sys.argv[1]).namelist()))', path.join(dir, 'wheelhouse', app)], { encoding: 'utf8' })
+  assert.not.match(names, /staticfiles|\.swp|\.log|~$/m, `the wheel holds none of them:\n${names}`)
+  rmSync(path.join(dir, 'example/staticfiles'), { recursive: true })
+})
+
 e2e('one-line change in the app: plan says which file; only the app wheel is rebuilt; dependency layer cached', async () => {
   const views = path.join(dir, 'example/polls/views.py')
   writeFileSync(views, readFileSync(views, 'utf8') + '\n# a one-line change\n')

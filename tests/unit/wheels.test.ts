@@ -9,8 +9,6 @@ import type { Project } from '../../lib/project.js'
 import {
   builderScript,
   FRONTEND,
-  EXCLUDE_ANYWHERE,
-  EXCLUDE_TOP,
   localPackages,
   MANIFEST,
   MOUNT,
@@ -21,6 +19,8 @@ import {
   explainPip,
   pipHint,
   readManifest,
+  sourceList,
+  sourceLists,
   type LocalPackage,
   type WheelManifest,
 } from '../../lib/pipeline/wheels.js'
@@ -115,17 +115,28 @@ for (const pkg of [app, speedups]) {
   })
 }
 
-BuilderScript('the copy leaves out caches and VCS anywhere, build folders at the top only', () => {
-  const copy = scriptLines().find((l) => l.startsWith(`tar -C ${MOUNT.source} `))!
-  for (const ex of EXCLUDE_ANYWHERE) assert.match(copy, ` --exclude='${ex}' `, `${ex} should be left out at any depth`)
-  for (const ex of EXCLUDE_TOP) assert.match(copy, ` --exclude='./${ex}' `, `${ex} should be left out at the top only (./${ex})`)
+BuilderScript('each copy takes exactly the listed files (NUL-separated, no recursion): the list is the inputs', () => {
+  const lines = scriptLines({ build: [app, speedups] })
+  for (const p of [app, speedups]) {
+    const copy = lines.find((l) => l.startsWith(`tar -C ${p.mount} `))!
+    assert.match(copy, ` --null --no-recursion -T ${sourceList(p.key)} -cf - `, `${p.key} should be copied from its list only`)
+    assert.not.match(copy, /--exclude|-cf - \./, 'no tree walk of its own: what the list leaves out never reaches the builder')
+  }
 })
 
-BuilderScript('the app copy leaves out the wheelhouse inside it; a local package copy does not', () => {
-  const lines = scriptLines({ build: [app, speedups], wheelhouseRel: 'wheelhouse' })
-  assert.match(lines.find((l) => l.startsWith(`tar -C ${MOUNT.source} `))!, ` --exclude='./wheelhouse' `, 'the app copy should leave out ./wheelhouse')
-  assert.not.match(lines.find((l) => l.startsWith(`tar -C ${speedups.mount} `))!, 'wheelhouse', 'a package copy should not mention the wheelhouse')
+const SourceLists = suite('sourceLists')
+
+SourceLists('each file input goes to the deepest package holding it, relative to that package', () => {
+  const inputs: Inputs = { builder: 'b', 'file:manage.py': '1', 'file:site/views.py': '2', 'file:libs/speedups/setup.py': '3', 'file:libs/speedups/s.c': '4', 'file:libs/other.txt': '5' }
+  const lists = sourceLists(inputs, [{ key: 'app', rel: '' }, { key: 'speedups', rel: 'libs/speedups' }])
+  assert.equal(lists, { app: ['libs/other.txt', 'manage.py', 'site/views.py'], speedups: ['s.c', 'setup.py'] })
 })
+
+SourceLists('a package with no file input gets an empty list (tar then copies nothing)', () => {
+  assert.equal(sourceLists({ builder: 'b' }, [{ key: 'app', rel: '' }]), { app: [] })
+})
+
+SourceLists.run()
 
 BuilderScript('a reused package is copied from the previous wheelhouse, not built', () => {
   const lines = scriptLines({ build: [app], reuse: [{ key: 'speedups', wheel: 'speedups-1.0-cp312-linux_x86_64.whl' }], hasPrevious: true })
@@ -396,7 +407,7 @@ PackageFiles.before(() => {
   tmp = makeTemp('package-files')
   writeTree(tmp, {
     'pyproject.toml': '[project]\nname = "app"\n',
-    '.gitignore': 'build/\n',
+    '.gitignore': '/coverage/\n',
     'pollsite/__init__.py': '',
     'pollsite/settings.py': 'DEBUG = False\n',
     // build, dist and .venv are leftovers at the top, but ordinary folders deeper down

@@ -53,7 +53,7 @@ async function execute(def: TaskDef, p: ParsedArgv, signal: AbortSignal, write: 
   const project = needsProject
     ? await openProject(await loadConfig({ cwd: process.cwd(), file: p.config }))
     : (undefined as never)
-  const ctx = createContext({ project, emit: plain, signal, verbose: p.verbose, docker: () => engine ?? connect({ signal }) })
+  const ctx = createContext({ project, emit: plain, signal, verbose: p.verbose, engine: () => engine ?? connect({ signal }) })
   if (def.run) {
     const code = await def.run(ctx, p.args)
     if (code === 0) await metadata?.write(p.metadataFile!)
@@ -71,7 +71,7 @@ async function execute(def: TaskDef, p: ParsedArgv, signal: AbortSignal, write: 
   }
   // Builds share the wheelhouse and the tags: one run per project at a time.
   const { withProjectLock } = await import('./lock.js')
-  await withProjectLock(project.root, def.name, { signal, onWait: (message) => plain({ type: 'info', message }) }, async () => {
+  await withProjectLock(project.root, def.name, { signal, onWait: (wait) => plain({ type: 'lock:wait', ...wait }) }, async () => {
     let results
     if (useListr(p)) {
       const { showWithListr } = await import('./render/listr.js')
@@ -131,7 +131,8 @@ export async function dispatch(argv: string[], deps: CliDeps = {}): Promise<numb
     const exitCode = u?.exitCode ?? exitCodes.bug
     if (json) {
       const usage = isUsageError(e) ? (e.usage ?? synopsis(def)) : undefined
-      out(JSON.stringify({ time: new Date().toISOString(), type: 'error', message: (e as Error).message, hint: u?.hint, details: u?.details, usage, exitCode }), 'stdout')
+      const { jsonLine } = await import('./render/json.js')
+      out(jsonLine({ type: 'error', message: (e as Error).message, hint: u?.hint, details: u?.details, usage, exitCode }), 'stdout')
     }
     for (const line of formatError(e, verbose, synopsis(def))) out(line, 'stderr')
     return exitCode
@@ -139,14 +140,32 @@ export async function dispatch(argv: string[], deps: CliDeps = {}): Promise<numb
 }
 
 /**
- * The bin's entry: dispatch with the real tasks, then the exit code. The only place that sets
- * process.exitCode; Ctrl-C and SIGTERM abort one signal that every engine call listens to.
+ * Exit with `code` once stdout and stderr have taken what was written (a pipe is asynchronous on
+ * macOS). Explicitly, not by letting the event loop end: Node's teardown then closes the signal
+ * handles before the process is gone, and a Ctrl-C in those last milliseconds (pressed again after
+ * the cleanup) kills it — the shell sees a death by SIGINT instead of 130. process.exit keeps them.
+ */
+async function exitWith(code: number): Promise<never> {
+  await Promise.all([process.stdout, process.stderr].map((s) => new Promise((resolve) => s.write('', resolve))))
+  process.exit(code)
+}
+
+/**
+ * The bin's entry: dispatch with the real tasks, then exit with its code. The only place that sets
+ * the exit code; Ctrl-C and SIGTERM abort one signal that every engine call listens to.
  */
 export async function main(argv: string[]): Promise<number> {
   const controller = new AbortController()
+  // Set once dispatch has returned: its exit code is the answer (130/143 when a signal stopped the
+  // run), and a signal in the moments before the process exits has nothing left to stop.
+  let settled = false
+  let signals = 0
   const onSignal = (sig: NodeJS.Signals) => {
-    if (controller.signal.aborted) write(`${sig} again: still removing what this run created…`, 'stderr')
-    else write(`${sig}: stopping, removing what this run created…`, 'stderr')
+    if (settled) return
+    // Said on the first signal and the second; more (a key held down) add nothing to read.
+    signals++
+    if (signals === 1) write(`${sig}: stopping, removing what this run created…`, 'stderr')
+    else if (signals === 2) write(`${sig} again: still removing what this run created…`, 'stderr')
     controller.abort(sig)
   }
   // The reader went away (`list | head -3`, `logs --follow | grep -m1`): stop as a Unix tool does on
@@ -160,14 +179,13 @@ export async function main(argv: string[]): Promise<number> {
   process.on('SIGINT', onSignal)
   process.on('SIGTERM', onSignal)
   process.stdout.on('error', onPipeError)
+  // The handlers are never removed: without a listener Node restores the default action, and a
+  // Ctrl-C pressed again after the cleanup, before the process is gone, would kill it.
   let code: number
   try {
     code = await dispatch(argv, { signal: controller.signal, write: (line, stream) => pipeClosed || write(line, stream) })
   } finally {
-    process.off('SIGINT', onSignal)
-    process.off('SIGTERM', onSignal)
+    settled = true
   }
-  if (pipeClosed) code = 0
-  process.exitCode = code
-  return code
+  return exitWith(pipeClosed ? 0 : code)
 }

@@ -1,13 +1,17 @@
 import { randomBytes } from 'node:crypto'
-import type { Docker } from './docker/client.js'
+import type { Engine } from './docker/engine.js'
+import { interrupted } from './errors.js'
 import type { Project } from './project.js'
-import type { Emit } from './render/events.js'
+import type { Emit } from './events.js'
 
 /** The services every task receives (release-it style), so tests can pass fakes. */
 export interface Context {
   project: Project
-  /** Connects on first use and reuses the connection: tasks that need no engine never dial it. */
-  docker(): Promise<Docker>
+  /**
+   * The Docker engine. Connects on first use and reuses the connection: tasks that need no engine
+   * never dial it. After an abort it answers `interrupted`, so nothing new starts on the engine.
+   */
+  engine(): Promise<Engine>
   emit: Emit
   signal: AbortSignal
   /** Short id labelled on everything this run creates. */
@@ -17,15 +21,16 @@ export interface Context {
 
 export function createContext(opts: {
   project: Project
-  docker: () => Promise<Docker>
+  /** How to reach the engine: cli.ts connects (docker/client.ts), tests pass a fake. */
+  engine: () => Promise<Engine>
   emit: Emit
   signal: AbortSignal
   verbose?: boolean
 }): Context {
-  let conn: Promise<Docker> | undefined
+  let conn: Promise<Engine> | undefined
   return {
     project: opts.project,
-    docker: () => (conn ??= opts.docker()),
+    engine: () => (opts.signal.aborted ? Promise.reject(interrupted(opts.signal)) : (conn ??= opts.engine())),
     emit: opts.emit,
     signal: opts.signal,
     runId: randomBytes(4).toString('hex'),

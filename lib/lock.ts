@@ -1,3 +1,4 @@
+import type { Event } from './events.js'
 import { link, mkdir, readFile, rm, rmdir, stat, unlink, writeFile, open } from 'node:fs/promises'
 import path from 'node:path'
 import { interrupted } from './errors.js'
@@ -7,6 +8,9 @@ interface Holder {
   task: string
   since: string
 }
+
+/** What a run that waits for the lock knows: the lock-wait event's payload. */
+export type LockWait = Omit<Extract<Event, { type: 'lock:wait' }>, 'type'>
 
 function alive(pid: number): boolean {
   try {
@@ -78,7 +82,7 @@ async function takeOver(file: string): Promise<void> {
 export async function withProjectLock<T>(
   root: string,
   task: string,
-  opts: { signal: AbortSignal; onWait: (message: string) => void; pollMs?: number },
+  opts: { signal: AbortSignal; onWait: (wait: LockWait) => void; pollMs?: number },
   fn: () => Promise<T>,
 ): Promise<T> {
   const dir = path.join(root, '.pypackage')
@@ -109,7 +113,7 @@ export async function withProjectLock<T>(
       continue
     }
     if (!told) {
-      opts.onWait(`waiting for ${holder.task}${holder.pid ? ` (pid ${holder.pid}, since ${holder.since})` : ''} to finish: another pypackage-tasks run holds ${path.relative(root, file)}`)
+      opts.onWait({ task, holder: { task: holder.task, pid: holder.pid, since: holder.since }, file: path.relative(root, file) })
       told = true
     }
     await sleep(opts.pollMs ?? 200)

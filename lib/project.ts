@@ -24,15 +24,13 @@ export interface Project {
   dockerDir: string
   git?: GitState
   /** Why git would not read the project's checkout (another user owns it), with the fix: said once per run. */
-  gitWarning?: string
+  gitUntrusted?: { repo: string; fix: string }
   /** The project's shape (package or application, entry point, tests, lock), found once on first use. */
   shape(): Promise<Shape>
 }
 
 /** The Dockerfiles the tool ships: used when a project has no docker/ folder of its own. */
 export const builtinDockerDir = fileURLToPath(new URL('../../docker', import.meta.url))
-
-export { normalizeName } from './shape/pyproject.js'
 
 export function isInside(root: string, p: string): boolean {
   const rel = path.relative(root, p)
@@ -71,7 +69,7 @@ export async function openProject(loaded: LoadedConfig): Promise<Project> {
     // No docker/ folder and none configured: the tool's own Dockerfiles (zero-config release).
     dockerDir: !existsSync(abs(config.dockerDir)) && config.dockerDir === 'docker' ? builtinDockerDir : abs(config.dockerDir),
     git: git.state,
-    gitWarning: git.warning,
+    gitUntrusted: git.untrusted,
     shape: () => (shape ??= detectShape(source, config)),
   }
 }
@@ -80,7 +78,7 @@ export async function openProject(loaded: LoadedConfig): Promise<Project> {
 export const appEnv = (config: Config): Record<string, string> => ({ ...config.release.env, ...config.run.env })
 
 /** Names that look like credentials: a build arg's value is kept in the image's history. */
-export const SECRET_NAME = /PASSWORD|PASSWD|TOKEN|SECRET|KEY/i
+const SECRET_NAME = /PASSWORD|PASSWD|TOKEN|SECRET|KEY/i
 
 export function refuseSecretBuildArgs(buildArgs: Record<string, string>, where: string): void {
   const secret = Object.keys(buildArgs).find((k) => SECRET_NAME.test(k))

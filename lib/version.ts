@@ -12,8 +12,8 @@ export interface GitState {
 export interface GitRead {
   /** The short commit and whether tracked files differ from it; absent outside a readable work tree. */
   state?: GitState
-  /** Why a git work tree could not be read, with the fix: for the user, once per run. */
-  warning?: string
+  /** git refuses the checkout (another user owns it): the folder, and the command that trusts it. */
+  untrusted?: { repo: string; fix: string }
 }
 
 /**
@@ -34,9 +34,7 @@ export async function readGit(root: string): Promise<GitRead> {
     const repo = refused[1]
     // A path as one shell word, so the fix can be pasted as it is.
     const word = /^[\w@%+=:,./-]+$/.test(repo) ? repo : `'${repo.replace(/'/g, `'\\''`)}'`
-    return {
-      warning: `git refuses to read ${repo}: another user owns it ("detected dubious ownership"), so images are tagged by content hash, not by commit; to trust it: git config --global --add safe.directory ${word}`,
-    }
+    return { untrusted: { repo, fix: `git config --global --add safe.directory ${word}` } }
   }
 }
 

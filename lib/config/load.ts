@@ -5,10 +5,10 @@ import { UserError } from '../errors.js'
 import { loadSchema, type Config } from './schema.js'
 import { validate } from './validate.js'
 
-export const MODULE = 'pypackage'
+const MODULE = 'pypackage'
 
 /** Every place cosmiconfig looks, in order, inside the project root (never above it). */
-export const searchPlaces = [
+const searchPlaces = [
   'package.json',
   `.${MODULE}rc`,
   `.${MODULE}rc.json`,
@@ -85,6 +85,7 @@ export async function loadConfig(opts: { cwd: string; file?: string }): Promise<
     }
     // cosmiconfig's first line only names the file; the parser's own line says what and where.
     const detail = err.message
+      // eslint-disable-next-line no-control-regex -- ESC starts a terminal colour code
       .replace(/\x1b\[[0-9;]*m/g, '') // the code frame may be coloured
       .split('\n')
       .map((l) => l.trim())

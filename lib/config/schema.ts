@@ -18,7 +18,7 @@ export interface SchemaNode {
 }
 
 /** Path of the schema file shipped with the package (what `$schema` in .pypackagerc.json points at). */
-export const schemaPath = fileURLToPath(new URL('../../../schema/pypackagerc.schema.json', import.meta.url))
+const schemaPath = fileURLToPath(new URL('../../../schema/pypackagerc.schema.json', import.meta.url))
 
 let cached: SchemaNode | undefined
 /** The schema is data (defaults + descriptions); the types below mirror it for the compiler. */

@@ -51,7 +51,7 @@ export async function* jsonLines(stream: AsyncIterable<Buffer | string>): AsyncG
 const TAIL = 25
 
 /** The `pypackage-tasks error:` / `hint:` lines a step of the tool's own Dockerfiles prints when it fails. */
-export function explainedFailure(lines: string[]): { message: string; hint?: string } | undefined {
+function explainedFailure(lines: string[]): { message: string; hint?: string } | undefined {
   const pick = (key: string) => lines.map((l) => l.match(new RegExp(`pypackage-tasks ${key}: (.*)$`))?.[1]).filter(Boolean).pop()
   const message = pick('error')
   return message ? { message, hint: pick('hint') } : undefined
@@ -75,7 +75,7 @@ export function chooseBuilder(docker: Docker, setting: 'auto' | Builder, env: No
 }
 
 /** Compare dotted API versions: "1.41" ≥ "1.39". */
-export function apiAtLeast(version: string, min: string): boolean {
+function apiAtLeast(version: string, min: string): boolean {
   const [a, b] = [version.split('.').map(Number), min.split('.').map(Number)]
   for (let i = 0; i < Math.max(a.length, b.length); i++) {
     if ((a[i] ?? 0) !== (b[i] ?? 0)) return (a[i] ?? 0) > (b[i] ?? 0)
@@ -84,7 +84,7 @@ export function apiAtLeast(version: string, min: string): boolean {
 }
 
 /** What to tell the user to do about a failed build, from the step and the engine's message. */
-export function buildHint(step: string, message: string): string {
+function buildHint(step: string, message: string): string {
   if (/ RUN /.test(step) || /executor failed running|did not complete successfully/.test(message)) {
     return 'the RUN step exited non-zero: its last output lines are above; fix the step in its Dockerfile and retry'
   }

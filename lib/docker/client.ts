@@ -1,11 +1,18 @@
 import { createRequire, Module } from 'node:module'
 import type Dockerode from 'dockerode'
 import { UserError } from '../errors.js'
+import { buildImage, chooseBuilder } from './build.js'
+import { createContainers } from './containers.js'
+import type { Engine } from './engine.js'
+import { createImages } from './images.js'
+import { createNetworks } from './networks.js'
+import { pushImage } from './push.js'
+import { createVolumes } from './volumes.js'
 
 export type Docker = Dockerode
 
 /** Where the engine is expected, for messages: DOCKER_HOST or the default socket. */
-export function engineAddress(env: NodeJS.ProcessEnv = process.env): string {
+function engineAddress(env: NodeJS.ProcessEnv = process.env): string {
   return env.DOCKER_HOST || 'unix:///var/run/docker.sock'
 }
 
@@ -13,7 +20,7 @@ export function engineAddress(env: NodeJS.ProcessEnv = process.env): string {
  * The one place dockerode is loaded (lazily, so `--help` and `list` never pay for it).
  * dockerode reads DOCKER_HOST itself: unix://, tcp:// (DOCKER_TLS_VERIFY/DOCKER_CERT_PATH) and ssh://.
  */
-export async function connect(opts: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<Docker> {
+export async function connect(opts: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<Engine> {
   deferHeavyParts()
   const { default: Docker } = await import('dockerode')
   const docker = new Docker()
@@ -28,7 +35,20 @@ export async function connect(opts: { signal?: AbortSignal; timeoutMs?: number }
       cause: e,
     })
   }
-  return docker
+  return createEngine(docker)
+}
+
+/** The Engine over one dockerode connection. */
+export function createEngine(docker: Docker): Engine {
+  return {
+    images: createImages(docker),
+    containers: createContainers(docker),
+    networks: createNetworks(docker),
+    volumes: createVolumes(docker),
+    build: (req) => buildImage(docker, req),
+    builder: (setting) => chooseBuilder(docker, setting),
+    push: (repo, tag, opts) => pushImage(docker, repo, tag, opts),
+  }
 }
 
 /**
@@ -69,19 +89,4 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
     timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms)
   })
   return Promise.race([p, timeout]).finally(() => clearTimeout(timer))
-}
-
-/** The image's id and size, or undefined when the engine does not have it. */
-export async function findImage(docker: Docker, ref: string): Promise<{ id: string; size: number; created: string; labels: Record<string, string> } | undefined> {
-  try {
-    const info = await docker.getImage(ref).inspect()
-    return { id: info.Id, size: info.Size, created: info.Created, labels: info.Config?.Labels ?? {} }
-  } catch (e) {
-    const status = (e as { statusCode?: number }).statusCode
-    if (status === 404) return undefined
-    if (status === 400) {
-      throw new UserError(`"${ref}" is not a valid image reference`, { hint: 'use [registry/]name[:tag] in lower case, e.g. myteam/app-release:1.2', cause: e })
-    }
-    throw new UserError(`the engine failed to look up ${ref}: ${(e as Error).message.split('\n')[0]}`, { hint: 'check that the Docker engine is running, then retry', cause: e })
-  }
 }

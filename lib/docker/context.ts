@@ -15,9 +15,9 @@ export interface ContextEntry {
 }
 
 /** Not sent to the engine unless .dockerignore brings one back (`!rule`): JavaScript dependencies, wheelhouses, Python caches. */
-export const DEFAULT_IGNORE = ['node_modules', '**/node_modules', 'wheelhouse', '**/__pycache__', '**/*.pyc']
+const DEFAULT_IGNORE = ['node_modules', '**/node_modules', 'wheelhouse', '**/__pycache__', '**/*.pyc']
 /** Never sent, whatever .dockerignore says: VCS data and local secrets (a `!.env` cannot bring them back). */
-export const NEVER_SENT = ['.git', '**/.git', '**/.git/**', '.env', '**/.env', '.env.*', '**/.env.*']
+const NEVER_SENT = ['.git', '**/.git', '**/.git/**', '.env', '**/.env', '.env.*', '**/.env.*']
 
 /** The files we send for `dir`: everything the default rules and .dockerignore keep (Dockerfile always). */
 export async function listContext(dir: string): Promise<ContextEntry[]> {

@@ -2,11 +2,7 @@ import tar from 'tar-stream'
 import type { Container } from 'dockerode'
 import type { Docker } from './client.js'
 import { UserError } from '../errors.js'
-
-/** One file out of an image (see readFilesFromImage): its text, or undefined when absent. */
-export async function readFileFromImage(docker: Docker, image: string, file: string, labels: Record<string, string>): Promise<string | undefined> {
-  return (await readFilesFromImage(docker, image, [file], labels))[0]
-}
+import { notFound } from './engine.js'
 
 /**
  * Read files out of an image without running it: create a container (never started), fetch each
@@ -18,9 +14,8 @@ export async function readFilesFromImage(docker: Docker, image: string, files: s
   try {
     container = await docker.createContainer({ Image: image, Labels: labels, Entrypoint: ['/bin/true'] })
   } catch (e) {
-    const status = (e as { statusCode?: number }).statusCode
     throw new UserError(`cannot open image ${image}: ${(e as Error).message.split('\n')[0]}`, {
-      hint: status === 404 ? 'build it first (pypackage-tasks release), or name an existing image' : undefined,
+      hint: notFound(e) ? 'build it first (pypackage-tasks release), or name an existing image' : undefined,
       cause: e,
     })
   }
@@ -38,7 +33,7 @@ async function readArchivedFile(container: Container, file: string): Promise<str
   try {
     archive = await container.getArchive({ path: file })
   } catch (e) {
-    if ((e as { statusCode?: number }).statusCode === 404) return undefined
+    if (notFound(e)) return undefined
     throw e
   }
   const extract = tar.extract()

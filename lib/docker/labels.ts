@@ -1,7 +1,7 @@
 /** Labels on everything we create, so cleanup and tests select by label, never by a global prune. */
 export const LABEL_PROJECT = 'pypackage-tasks.project'
 export const LABEL_TASK = 'pypackage-tasks.task'
-export const LABEL_RUN = 'pypackage-tasks.run'
+const LABEL_RUN = 'pypackage-tasks.run'
 /** On images: sha256 of the build inputs (context, build args, parents' inputs). */
 export const LABEL_INPUTS = 'pypackage-tasks.inputs'
 /** On images: the inputs themselves (key → short hash), so the next build can say what changed. */
@@ -9,4 +9,9 @@ export const LABEL_INPUTS_DETAIL = 'pypackage-tasks.inputs-detail'
 
 export function labelsFor(project: string, task: string, runId: string): Record<string, string> {
   return { [LABEL_PROJECT]: project, [LABEL_TASK]: task, [LABEL_RUN]: runId }
+}
+
+/** The engine's list filter for resources carrying every one of `labels`. */
+export function labelFilters(labels: Record<string, string>): { label: string[] } {
+  return { label: Object.entries(labels).map(([k, v]) => `${k}=${v}`) }
 }

@@ -110,13 +110,18 @@ function pushFailure(repo: string, tag: string, attempt: number, message: string
   })
 }
 
+/** Wait `ms`, or until `signal` aborts; the listener goes with the wait (a run may retry many tags). */
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(resolve, ms)
-    signal?.addEventListener('abort', () => {
+    const onAbort = () => {
       clearTimeout(timer)
-      reject(interrupted(signal))
-    }, { once: true })
+      reject(interrupted(signal!))
+    }
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort)
+      resolve()
+    }, ms)
+    signal?.addEventListener('abort', onAbort, { once: true })
   })
 }
 

@@ -2,6 +2,7 @@ import { PassThrough } from 'node:stream'
 import type Dockerode from 'dockerode'
 import { UserError, interrupted } from '../errors.js'
 import type { Docker } from './client.js'
+import { ignoreNotFound, notFound } from './engine.js'
 
 export interface ContainerSpec {
   image: string
@@ -9,6 +10,8 @@ export interface ContainerSpec {
   name?: string
   /** A user-defined network to join (the release environment's). */
   network?: string
+  /** Other names it answers to on that network (the database's `db`). */
+  aliases?: string[]
   /** Start and let go: no attach, no wait, so this process can exit while the container runs. */
   detached?: boolean
   cmd?: string[]
@@ -34,7 +37,6 @@ export interface ContainerSpec {
 /** A started container we own: remove() is always called by whoever started it (in `finally`). */
 export interface Running {
   id: string
-  container: Dockerode.Container
   /** The host port bound to spec.publish.containerPort, if any. */
   hostPort?: number
   /** The user the container runs as (the image's USER unless the spec set one); '' = root. */
@@ -43,6 +45,12 @@ export interface Running {
   workdir: string
   /** Resolves with the exit code when the container stops. */
   exited: Promise<number>
+  /** Ask it to stop (SIGTERM), killing it after `seconds`. */
+  stop(seconds: number): Promise<void>
+  kill(): Promise<void>
+  /** Its last `lines` lines, stdout and stderr interleaved. */
+  logs(lines: number): Promise<string[]>
+  /** Stop and remove it with its anonymous volumes; already gone counts as removed. */
   remove(): Promise<void>
 }
 
@@ -86,6 +94,7 @@ export function createOptions(spec: ContainerSpec): Dockerode.ContainerCreateOpt
     User: spec.user,
     WorkingDir: spec.workdir,
     ExposedPorts: port ? { [port]: {} } : undefined,
+    NetworkingConfig: spec.network && spec.aliases ? { EndpointsConfig: { [spec.network]: { Aliases: spec.aliases } } } : undefined,
     HostConfig: {
       // A real init as PID 1: signals reach the app even while a shell script runs first.
       Init: true,
@@ -124,12 +133,6 @@ function hardenedHostConfig(writable: string[], labels: Record<string, string> =
   }
 }
 
-/** The user an image's containers run as (its USER; '' = root), and where (its WORKDIR). */
-export async function imageRunAs(docker: Docker, ref: string): Promise<{ user: string; workdir: string }> {
-  const { Config } = await docker.getImage(ref).inspect()
-  return { user: Config?.User ?? '', workdir: Config?.WorkingDir ?? '' }
-}
-
 /** The last `lines` lines a (stopped or running) container wrote, stdout and stderr interleaved. */
 export async function logTail(container: Dockerode.Container, lines = 30): Promise<string[]> {
   const buf = (await container.logs({ stdout: true, stderr: true, tail: lines, follow: false })) as unknown as Buffer
@@ -157,26 +160,26 @@ export async function startContainer(docker: Docker, spec: ContainerSpec, signal
   try {
     container = await docker.createContainer(createOptions(spec))
   } catch (e) {
-    const status = (e as { statusCode?: number }).statusCode
     throw new UserError(`cannot create a container from ${spec.image}: ${(e as Error).message.split('\n')[0]}`, {
-      hint: status === 404 ? `the image is missing: build it first (pypackage-tasks image …)` : undefined,
+      hint: notFound(e) ? `the image is missing: build it first (pypackage-tasks image …)` : undefined,
       cause: e,
     })
   }
-  const remove = async () => {
-    try {
-      await container.remove({ force: true, v: true })
-    } catch (e) {
-      // Already gone (removed by hand, or the engine cleaned it up) is the state we want.
-      if ((e as { statusCode?: number }).statusCode !== 404) throw e
-    }
+  // Already gone (removed by hand, or the engine cleaned it up) is the state we want.
+  const remove = () => ignoreNotFound(`remove container ${container.id.slice(0, 12)}`, container.remove({ force: true, v: true }))
+  const handle = {
+    id: container.id,
+    stop: async (seconds: number) => void (await container.stop({ t: seconds })),
+    kill: async () => void (await container.kill()),
+    logs: (lines: number) => logTail(container, lines),
+    remove,
   }
   if (spec.detached) {
     try {
       await container.start()
       const info = await container.inspect()
       const hostPort = port ? Number(info.NetworkSettings.Ports?.[port]?.[0]?.HostPort) || undefined : undefined
-      return { id: container.id, container, hostPort, user: info.Config.User ?? '', workdir: info.Config.WorkingDir ?? '', exited: new Promise<number>(() => {}), remove }
+      return { ...handle, hostPort, user: info.Config.User ?? '', workdir: info.Config.WorkingDir ?? '', exited: new Promise<number>(() => {}) }
     } catch (e) {
       await remove()
       throw startError(e, spec)
@@ -222,7 +225,7 @@ export async function startContainer(docker: Docker, spec: ContainerSpec, signal
     }
     const info = await container.inspect()
     const hostPort = port ? Number(info.NetworkSettings.Ports?.[port]?.[0]?.HostPort) || undefined : undefined
-    return { id: container.id, container, hostPort, user: info.Config.User ?? '', workdir: info.Config.WorkingDir ?? '', exited, remove }
+    return { ...handle, hostPort, user: info.Config.User ?? '', workdir: info.Config.WorkingDir ?? '', exited }
   } catch (e) {
     await remove()
     throw e
@@ -233,7 +236,7 @@ export async function startContainer(docker: Docker, spec: ContainerSpec, signal
 export async function runContainer(docker: Docker, spec: ContainerSpec, signal?: AbortSignal): Promise<number> {
   const running = await startContainer(docker, spec, signal)
   // Already stopped is fine: remove() below forces it either way.
-  const onAbort = () => void running.container.kill().catch(() => undefined)
+  const onAbort = () => void running.kill().catch(() => undefined)
   signal?.addEventListener('abort', onAbort, { once: true })
   // The signal may have fired while the container was being created and started.
   if (signal?.aborted) onAbort()

@@ -15,7 +15,7 @@ export interface FromLine {
 }
 
 /** A here-document of RUN, COPY or ADD (`<<EOF`): its lines follow the instruction's line. */
-export interface Heredoc {
+interface Heredoc {
   /** The terminator word, quotes removed. */
   name: string
   /** The lines between the instruction and the terminator, each ending in a newline. */
@@ -52,7 +52,7 @@ const trimNewline = (s: string) => s.replace(/[\r\n]+$/, '')
 const isComment = (s: string) => s.trimStart().startsWith('#')
 
 /** The whole Dockerfile: its escape token (`\`, or what `# escape=` chose) and its instructions. */
-export function parseDockerfile(text: string): { escape: string; instructions: Instruction[] } {
+function parseDockerfile(text: string): { escape: string; instructions: Instruction[] } {
   const lines = text.replace(/^\uFEFF/, '').split('\n')
   let escape = '\\'
   let continuation = continuationRegex(escape)

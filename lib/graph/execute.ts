@@ -1,5 +1,5 @@
 import { UserError, interrupted } from '../errors.js'
-import type { Emit, StageEvent } from '../render/events.js'
+import type { Emit, StageEvent } from '../events.js'
 
 /** One node of the build graph (an image, the wheels): what it needs, how to check and run it. */
 export interface Node<C, R> {

@@ -1,11 +1,8 @@
 import { appEnv } from '../project.js'
 import { randomBytes } from 'node:crypto'
-import type Dockerode from 'dockerode'
 import type { Context } from '../context.js'
-import type { Docker } from '../docker/client.js'
-import { findImage } from '../docker/client.js'
+import type { Engine } from '../docker/engine.js'
 import { LABEL_PROJECT, LABEL_TASK } from '../docker/labels.js'
-import { logTail, runContainer, startContainer } from '../docker/run.js'
 import { UserError, interrupted } from '../errors.js'
 import { hardeningFor, isHardeningSign } from './hardening.js'
 import { releaseRepo } from './release.js'
@@ -26,8 +23,8 @@ export interface Environment {
 
 /** Label on the data volume: the database password chosen when the volume was created. */
 const LABEL_DB_PASSWORD = 'pypackage-tasks.db-password'
-export const DB_USER = 'app'
-export const DB_NAME = 'app'
+const DB_USER = 'app'
+const DB_NAME = 'app'
 
 export function environment(ctx: Context): Environment {
   const stem = ctx.project.prefix.replace(/[^a-zA-Z0-9_.-]+/g, '-')
@@ -44,75 +41,60 @@ export function environment(ctx: Context): Environment {
   }
 }
 
-async function statusCode<T>(p: Promise<T>): Promise<T | undefined> {
-  try {
-    return await p
-  } catch (e) {
-    if ((e as { statusCode?: number }).statusCode === 404) return undefined
-    throw e
-  }
-}
-
 /** The data volume (created once, with its password) and the network. */
-export async function ensureInfrastructure(docker: Docker, env: Environment): Promise<{ password: string }> {
-  if (!(await statusCode(docker.getNetwork(env.network).inspect()))) {
-    await docker.createNetwork({ Name: env.network, Labels: env.labels, CheckDuplicate: true })
-  }
-  const volume = await statusCode(docker.getVolume(env.volume).inspect())
-  if (volume) return { password: volume.Labels?.[LABEL_DB_PASSWORD] ?? '' }
+export async function ensureInfrastructure(engine: Engine, env: Environment): Promise<{ password: string }> {
+  if (!(await engine.networks.inspect(env.network))) await engine.networks.create(env.network, env.labels)
+  const volume = await engine.volumes.inspect(env.volume)
+  if (volume) return { password: volume.labels[LABEL_DB_PASSWORD] ?? '' }
   const password = randomBytes(18).toString('base64url')
-  await docker.createVolume({ Name: env.volume, Labels: { ...env.labels, [LABEL_DB_PASSWORD]: password } })
+  await engine.volumes.create(env.volume, { ...env.labels, [LABEL_DB_PASSWORD]: password })
   return { password }
 }
 
-export function databaseUrl(env: Environment, password: string): string {
+function databaseUrl(env: Environment, password: string): string {
   return `postgres://${DB_USER}:${encodeURIComponent(password)}@${env.db}:5432/${DB_NAME}`
-}
-
-/** A running container by name, or undefined. */
-export async function running(docker: Docker, name: string): Promise<Dockerode.ContainerInspectInfo | undefined> {
-  return statusCode(docker.getContainer(name).inspect())
 }
 
 /** Start the database container if it is not running, then wait until it accepts connections. */
 export async function startDatabase(ctx: Context, env: Environment, password: string, timeoutMs = 90_000): Promise<void> {
-  const docker = await ctx.docker()
-  if (!(await findImage(docker, env.dbImage))) {
+  const engine = await ctx.engine()
+  if (!(await engine.images.inspect(env.dbImage))) {
     throw new UserError(`image ${env.dbImage} does not exist`, { hint: `build it: pypackage-tasks image docker/${ctx.project.config.environment.database}` })
   }
-  const existing = await running(docker, env.db)
-  if (!existing?.State.Running) {
-    if (existing) await docker.getContainer(env.db).remove({ force: true })
-    const c = await docker.createContainer({
-      name: env.db,
-      Image: env.dbImage,
-      Env: [`POSTGRES_USER=${DB_USER}`, `POSTGRES_DB=${DB_NAME}`, `POSTGRES_PASSWORD=${password}`],
-      Labels: { ...env.labels, [LABEL_TASK]: 'environment-db' },
-      HostConfig: { Binds: [`${env.volume}:/var/lib/postgresql/data`], NetworkMode: env.network, Init: true },
-      NetworkingConfig: { EndpointsConfig: { [env.network]: { Aliases: ['db'] } } },
-    })
-    await c.start()
+  const existing = await engine.containers.inspect(env.db)
+  if (!existing?.running) {
+    if (existing) await engine.containers.remove(env.db)
+    await engine.containers.start(
+      {
+        image: env.dbImage,
+        name: env.db,
+        env: { POSTGRES_USER: DB_USER, POSTGRES_DB: DB_NAME, POSTGRES_PASSWORD: password },
+        labels: { ...env.labels, [LABEL_TASK]: 'environment-db' },
+        binds: [`${env.volume}:/var/lib/postgresql/data`],
+        network: env.network,
+        aliases: ['db'],
+        // It outlives this run: `stop` removes it, the volume keeps the data.
+        detached: true,
+      },
+      ctx.signal,
+    )
   }
   await waitForDatabase(ctx, env, timeoutMs)
 }
 
 /** Poll `pg_isready` inside the database container until it says yes (bounded). */
-export async function waitForDatabase(ctx: Context, env: Environment, timeoutMs: number): Promise<void> {
-  const docker = await ctx.docker()
+async function waitForDatabase(ctx: Context, env: Environment, timeoutMs: number): Promise<void> {
+  const engine = await ctx.engine()
   const deadline = Date.now() + timeoutMs
   for (;;) {
     if (ctx.signal.aborted) throw interrupted(ctx.signal)
-    const info = await running(docker, env.db)
-    if (!info?.State.Running) {
-      const logs = (await docker.getContainer(env.db).logs({ stdout: true, stderr: true, tail: 20 }).catch(() => Buffer.from(''))).toString()
-      throw new UserError('the database container stopped', { details: logs.split('\n').filter(Boolean), hint: 'its log is above; `pypackage-tasks clean` starts over from an empty database' })
+    const info = await engine.containers.inspect(env.db)
+    if (!info?.running) {
+      // The log only adds detail: without it (the container is gone) the error still stands.
+      const logs = await engine.containers.logs(env.db, 20).catch(() => [])
+      throw new UserError('the database container stopped', { details: logs, hint: 'its log is above; `pypackage-tasks clean` starts over from an empty database' })
     }
-    const exec = await docker.getContainer(env.db).exec({ Cmd: ['pg_isready', '-q', '-h', '127.0.0.1', '-U', DB_USER, '-d', DB_NAME], AttachStdout: true, AttachStderr: true })
-    const stream = await exec.start({ hijack: true, stdin: false })
-    stream.resume()
-    await new Promise((r) => stream.on('end', r))
-    const { ExitCode } = await exec.inspect()
-    if (ExitCode === 0) return
+    if ((await engine.containers.exec(env.db, ['pg_isready', '-q', '-h', '127.0.0.1', '-U', DB_USER, '-d', DB_NAME])) === 0) return
     if (Date.now() > deadline) throw new UserError(`the database did not accept connections within ${timeoutMs / 1000} s`, { hint: 'see `pypackage-tasks logs db`' })
     await new Promise((r) => setTimeout(r, 300))
   }
@@ -120,7 +102,7 @@ export async function waitForDatabase(ctx: Context, env: Environment, timeoutMs:
 
 /** Run a one-off command in the release image on the environment's network, with DATABASE_URL. */
 export async function runOnce(ctx: Context, env: Environment, password: string, cmd: string[], opts: { user?: string; env?: Record<string, string> } = {}): Promise<number> {
-  const docker = await ctx.docker()
+  const engine = await ctx.engine()
   const spec = {
     image: env.webImage,
     cmd,
@@ -130,7 +112,7 @@ export async function runOnce(ctx: Context, env: Environment, password: string, 
     network: env.network,
     onOutput: (line: string, stream: 'stdout' | 'stderr') => ctx.emit({ type: 'output', stream, line }),
   }
-  return runContainer(docker, spec, ctx.signal)
+  return engine.containers.run(spec, ctx.signal)
 }
 
 /**
@@ -139,16 +121,13 @@ export async function runOnce(ctx: Context, env: Environment, password: string, 
  * when it is the hardening); its container stays, for `logs`, until the next start or stop.
  */
 export async function startWeb(ctx: Context, env: Environment, password: string, hostPort: number, timeoutMs = 90_000): Promise<number> {
-  const docker = await ctx.docker()
-  const existing = await running(docker, env.web)
-  if (existing?.State.Running) {
-    return Number(existing.NetworkSettings.Ports?.[`${ctx.project.config.release.port}/tcp`]?.[0]?.HostPort)
-  }
-  // v: the data volumes of a hardened container go with it, as its writable layer did.
-  if (existing) await docker.getContainer(env.web).remove({ force: true, v: true })
+  const engine = await ctx.engine()
+  const existing = await engine.containers.inspect(env.web)
+  if (existing?.running) return Number(existing.hostPorts[ctx.project.config.release.port])
+  // volumes: the data volumes of a hardened container go with it, as its writable layer did.
+  if (existing) await engine.containers.remove(env.web, { volumes: true })
   const hardened = hardeningFor(ctx.project.config, 'start')
-  const started = await startContainer(
-    docker,
+  const started = await engine.containers.start(
     {
       image: env.webImage,
       name: env.web,
@@ -163,12 +142,12 @@ export async function startWeb(ctx: Context, env: Environment, password: string,
   )
   const url = `http://127.0.0.1:${started.hostPort}`
   const stopped = async () => {
-    const info = await running(docker, env.web)
-    return info?.State.Running ? undefined : (info?.State.ExitCode ?? -1)
+    const info = await engine.containers.inspect(env.web)
+    return info?.running ? undefined : (info?.exitCode ?? -1)
   }
   const answer = await waitForAnswer(url, stopped, ctx.signal, timeoutMs)
   if ('exited' in answer) {
-    const logs = await logTail(started.container, 300).catch(() => [])
+    const logs = await started.logs(300).catch(() => [])
     throw exitedError(answer.exited, logs.slice(-30), {
       task: 'start',
       hardened: hardened && { ...hardened, user: started.user, workdir: started.workdir },
@@ -182,11 +161,11 @@ export async function startWeb(ctx: Context, env: Environment, password: string,
 }
 
 /** Stop and remove the environment's containers (the data volume stays). */
-export async function stopEnvironment(docker: Docker, env: Environment): Promise<string[]> {
+export async function stopEnvironment(engine: Engine, env: Environment): Promise<string[]> {
   const stopped: string[] = []
   for (const name of [env.web, env.db]) {
-    if (await running(docker, name)) {
-      await docker.getContainer(name).remove({ force: true, v: true })
+    if (await engine.containers.inspect(name)) {
+      await engine.containers.remove(name, { volumes: true })
       stopped.push(name)
     }
   }

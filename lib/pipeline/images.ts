@@ -1,7 +1,5 @@
 import path from 'node:path'
 import type { Context } from '../context.js'
-import { buildImage, chooseBuilder } from '../docker/build.js'
-import { findImage } from '../docker/client.js'
 import { listContext, packContext, type ContextEntry } from '../docker/context.js'
 import { LABEL_INPUTS, LABEL_INPUTS_DETAIL, LABEL_PROJECT } from '../docker/labels.js'
 import { UserError } from '../errors.js'
@@ -9,9 +7,10 @@ import { discoverImages } from '../graph/discover.js'
 import type { Node } from '../graph/execute.js'
 import { resolveGraph, type ImageGraph, type ImageNode } from '../graph/resolve.js'
 import { builtinDockerDir } from '../project.js'
-import { formatBytes, formatMs } from '../render/events.js'
+import { formatBytes, formatMs } from '../render/format.js'
 import { createdTime, ociLabels, readGitDetails, versionTag } from '../version.js'
 import { explainChanges, hashFile, hashInputs, sha256, type Inputs } from './inputs.js'
+import { imageNodeId } from '../graph/ids.js'
 
 /** What a graph node hands to the nodes that need it. */
 export interface NodeResult {
@@ -24,7 +23,7 @@ export interface NodeResult {
 }
 
 /** Build args every image gets: FROM lines use IMAGE_PREFIX to name their parents. */
-export function baseBuildArgs(ctx: Context): Record<string, string> {
+function baseBuildArgs(ctx: Context): Record<string, string> {
   return { IMAGE_PREFIX: ctx.project.prefix, ...ctx.project.config.buildArgs }
 }
 
@@ -61,9 +60,9 @@ const toldAboutGit = new WeakSet<Context>()
  * never drawn over by the task view.
  */
 export function warnAboutGit(ctx: Context): void {
-  if (!ctx.project.gitWarning || toldAboutGit.has(ctx)) return
+  if (!ctx.project.gitUntrusted || toldAboutGit.has(ctx)) return
   toldAboutGit.add(ctx)
-  ctx.emit({ type: 'info', message: ctx.project.gitWarning })
+  ctx.emit({ type: 'git:untrusted', ...ctx.project.gitUntrusted })
 }
 
 /** Names the image folder for a user: "docker/base". */
@@ -75,11 +74,11 @@ export function imageLabel(ctx: Context, node: ImageNode): string {
 
 /** Make sure every external FROM image is on the engine: there may be no registry to pull from. */
 export async function checkExternal(ctx: Context, graph: ImageGraph, names: string[]): Promise<void> {
-  const docker = await ctx.docker()
+  const engine = await ctx.engine()
   for (const name of names) {
     const node = graph.get(name)!
     for (const ref of node.external) {
-      if (!(await findImage(docker, ref))) {
+      if (!(await engine.images.inspect(ref))) {
         throw new UserError(`${imageLabel(ctx, node)}/Dockerfile is FROM ${ref}, which the engine does not have`, {
           hint: `pull it (\`docker pull ${ref}\`) or, with no registry, create it (see .ci/os-image.sh); then retry`,
         })
@@ -116,13 +115,11 @@ interface ImagePlan {
  */
 async function removeSuperseded(c: Context, previousId: string | undefined, newId: string): Promise<void> {
   if (!previousId || previousId === newId) return
-  const docker = await c.docker()
-  const previous = await docker.getImage(previousId).inspect().catch(() => undefined)
-  if (!previous || previous.Config?.Labels?.[LABEL_PROJECT] !== c.project.prefix) return
-  if ((previous.RepoTags ?? []).some((t) => t !== '<none>:<none>')) return // still named: someone's
-  await docker.getImage(previousId).remove({ noprune: false }).catch((e: { statusCode?: number }) => {
-    if (e.statusCode !== 409 && e.statusCode !== 404) throw e // 409: a container (or a child) still uses it
-  })
+  const engine = await c.engine()
+  const previous = await engine.images.inspect(previousId)
+  if (!previous || previous.labels[LABEL_PROJECT] !== c.project.prefix) return
+  if (previous.tags.length) return // still named: someone's
+  await engine.images.removeUnused(previousId)
 }
 
 /**
@@ -133,14 +130,14 @@ async function removeSuperseded(c: Context, previousId: string | undefined, newI
 export function imageNode(ctx: Context, graph: ImageGraph, name: string, extras?: { needs: string[]; get: ImageExtras; afterBuild?: AfterBuild }): Node<Context, NodeResult> {
   const node = graph.get(name)!
   const label = imageLabel(ctx, node)
-  const parentIds = node.parents.map((p) => `image:${p}`)
+  const parentIds = node.parents.map(imageNodeId)
   let plan: ImagePlan | undefined
   return {
-    id: `image:${name}`,
+    id: imageNodeId(name),
     title: `Image ${label}`,
     needs: [...parentIds, ...(extras?.needs ?? [])],
     async check(c, deps) {
-      const unknown = [...node.parents.filter((p) => !deps[`image:${p}`]).map((p) => `parent image ${imageLabel(c, graph.get(p)!)} rebuilt`), ...(extras?.needs ?? []).filter((n) => !deps[n]).map((n) => `${n} rebuilt`)]
+      const unknown = [...node.parents.filter((p) => !deps[imageNodeId(p)]).map((p) => `parent image ${imageLabel(c, graph.get(p)!)} rebuilt`), ...(extras?.needs ?? []).filter((n) => !deps[n]).map((n) => `${n} rebuilt`)]
       if (unknown.length) return { run: true, why: unknown.join(', ') }
       const extra = extras ? await extras.get(c) : { entries: [], buildargs: {} }
       const entries = [...(await listContext(node.dir)), ...extra.entries]
@@ -149,18 +146,18 @@ export function imageNode(ctx: Context, graph: ImageGraph, name: string, extras?
       const inputs: Inputs = {}
       for (const e of entries) inputs[`file:${path.relative(c.project.root, e.abs)}`] = e.hash?.slice(0, 16) ?? (await hashFile(e.abs))
       for (const [k, v] of Object.entries(buildargs)) inputs[`arg:${k}`] = sha256(v).slice(0, 16)
-      for (const p of node.parents) inputs[`parent:${p}`] = deps[`image:${p}`]!.id
-      const docker = await c.docker()
+      for (const p of node.parents) inputs[`parent:${p}`] = deps[imageNodeId(p)]!.id
+      const engine = await c.engine()
       // An external FROM image (debian:bookworm-slim) counts by id: a re-made OS image means a rebuild.
-      for (const ext of node.external) inputs[`from:${ext}`] = (await findImage(docker, ext))?.id ?? 'missing'
+      for (const ext of node.external) inputs[`from:${ext}`] = (await engine.images.inspect(ext))?.id ?? 'missing'
       const hash = hashInputs(inputs)
       const ref = `${node.repo}:${versionTag(c.project.git, hash)}`
       plan = { entries, buildargs: node.args.has('TAG') ? { ...buildargs, TAG: ref.split(':').pop()! } : buildargs, inputs, hash, ref }
       // Built from these inputs already: at this version's tag, or at :latest (a new commit that
       // did not touch this image). Two inspects; no image list, which costs the engine a scan.
-      const atTag = await findImage(docker, ref)
+      const atTag = await engine.images.inspect(ref)
       if (atTag?.labels[LABEL_INPUTS] === hash) return { skip: { id: atTag.id, ref, inputs }, why: `up to date (${ref})` }
-      const previous = await findImage(docker, `${node.repo}:latest`)
+      const previous = await engine.images.inspect(`${node.repo}:latest`)
       plan!.previousId = previous?.id
       if (previous?.labels[LABEL_INPUTS] === hash) return { skip: { id: previous.id, ref, inputs }, why: `up to date (${node.repo}:latest has the same inputs as ${ref})` }
       const recorded = previous?.labels[LABEL_INPUTS_DETAIL]
@@ -171,15 +168,15 @@ export function imageNode(ctx: Context, graph: ImageGraph, name: string, extras?
       // check() always runs first (also under --force): it made the plan.
       const p = plan!
       const started = Date.now()
-      const docker = await c.docker()
+      const engine = await c.engine()
       // OCI labels on the image we ship: on a parent, a new `created` would change its id and so
       // every child's inputs, and rebuild them for nothing.
       const oci = name === c.project.config.images.release ? await releaseLabels(c, node.repo) : {}
-      const { id } = await buildImage(docker, {
+      const { id } = await engine.build({
         name: label,
         context: await packContext(p.entries),
         tags: [p.ref, `${node.repo}:latest`],
-        builder: await chooseBuilder(docker, c.project.config.builder),
+        builder: await engine.builder(c.project.config.builder),
         // The release image installs from its context only: no network, so no index, whatever
         // a Dockerfile asks for; a missing wheel fails the build instead of being fetched.
         ...(name === c.project.config.images.release ? { networkmode: 'none' as const } : {}),
@@ -190,7 +187,7 @@ export function imageNode(ctx: Context, graph: ImageGraph, name: string, extras?
         onStep: (step) => emit({ type: 'build:step', step }),
         onOutput: (line) => emit({ type: 'build:output', line }),
       })
-      const info = await findImage(docker, id)
+      const info = await engine.images.inspect(id)
       await removeSuperseded(c, p.previousId, id)
       await extras?.afterBuild?.(c, id)
       return {
@@ -201,9 +198,9 @@ export function imageNode(ctx: Context, graph: ImageGraph, name: string, extras?
     },
     async reuse(c, result) {
       // Same inputs under another tag (a new commit that did not touch this image): tag, don't build.
-      const docker = await c.docker()
+      const engine = await c.engine()
       const [repo, tag] = [node.repo, result.ref!.split(':').pop()!]
-      for (const t of [tag, 'latest']) await docker.getImage(result.id).tag({ repo, tag: t })
+      for (const t of [tag, 'latest']) await engine.images.tag(result.id, repo, t)
     },
   }
 }

@@ -13,6 +13,7 @@ import { UserError } from '../errors.js'
 import type { Project } from '../project.js'
 import type { Shape } from '../shape/detect.js'
 import { readRequirements, unavailablePins } from '../shape/requirements.js'
+import { imageNodeId, WHEELS } from '../graph/ids.js'
 
 /**
  * Offline, every `==` pin of the requirement files must be in the find-links folders: all the
@@ -34,11 +35,11 @@ function assertPinsAvailable(project: Project, shape: Shape): void {
  * The wheels as a graph node: skipped when the sources, the builder image and the pip settings
  * hash as they did for the wheels the wheelhouse still holds.
  */
-export function wheelsNode(ctx: Context): Node<Context, NodeResult> {
-  const builder = `image:${ctx.project.config.images.builder}`
+function wheelsNode(ctx: Context): Node<Context, NodeResult> {
+  const builder = imageNodeId(ctx.project.config.images.builder)
   let planned: Inputs | undefined
   return {
-    id: 'wheels',
+    id: WHEELS,
     title: `Wheels → ${path.relative(ctx.project.root, ctx.project.wheelhouse) || '.'}`,
     needs: [builder],
     async check(c, deps) {
@@ -85,7 +86,7 @@ export async function pipelineNodes(
   const names = buildOrder(graph, [...(wheels ? [builder] : []), ...targets])
   await checkExternal(ctx, graph, names)
   const releaseExtras = {
-    needs: wheels ? ['wheels'] : [],
+    needs: wheels ? [WHEELS] : [],
     get: async (c: Context) => ({ entries: await wheelEntries(c), buildargs: await releaseBuildArgs(c) }),
     afterBuild: writeReleaseManifest,
   }
@@ -93,5 +94,5 @@ export async function pipelineNodes(
   if (!wheels) return nodes
   // With room for two builds at once, the release image's dependency layers build beside the builder.
   const prewarm = opts.prewarm && targets.includes(release) ? prewarmNode(ctx, graph, release) : undefined
-  return [...nodes.filter((n) => n.id !== `image:${release}`), ...(prewarm ? [prewarm] : []), wheelsNode(ctx), ...nodes.filter((n) => n.id === `image:${release}`)]
+  return [...nodes.filter((n) => n.id !== imageNodeId(release)), ...(prewarm ? [prewarm] : []), wheelsNode(ctx), ...nodes.filter((n) => n.id === imageNodeId(release))]
 }

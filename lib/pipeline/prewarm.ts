@@ -1,20 +1,19 @@
 import { readdir, readFile } from 'node:fs/promises'
 import path from 'node:path'
 import type { Context } from '../context.js'
-import { buildImage, chooseBuilder } from '../docker/build.js'
 import { listContext, packContext, type ContextEntry } from '../docker/context.js'
 import { labelsFor } from '../docker/labels.js'
-import { runContainer } from '../docker/run.js'
 import { isUserError, UserError } from '../errors.js'
 import type { Node } from '../graph/execute.js'
 import { instructions } from '../graph/dockerfile.js'
 import type { ImageGraph } from '../graph/resolve.js'
 import { requires, type Shape } from '../shape/detect.js'
 import { normalizeName, readPyproject, requirementName } from '../shape/pyproject.js'
-import { formatMs } from '../render/events.js'
+import { formatMs } from '../render/format.js'
 import { declaredBuildArgs, imageLabel, type NodeResult } from './images.js'
 import { releaseBuildArgs } from './release.js'
 import { findLinksMounts, hostOwner, makeStaging, pipEnv, readManifest, removeStaging, shellQuote } from './wheels.js'
+import { imageNodeId, PREWARM } from '../graph/ids.js'
 
 /**
  * The release Dockerfile up to the first instruction that reads our own wheels (`wheels/app`):
@@ -55,16 +54,16 @@ export function staticDependencies(shape: Shape, localDirs: string[]): string[] 
 export function prewarmNode(ctx: Context, graph: ImageGraph, release: string): Node<Context, NodeResult> | undefined {
   const node = graph.get(release)
   if (!node || node.parents.length !== 1) return undefined
-  const parent = `image:${node.parents[0]}`
+  const parent = imageNodeId(node.parents[0])
   let plan: { dockerfile: string; wheels: { name: string; abs: string }[] | undefined; requirements: string[] } | undefined
   return {
-    id: 'prewarm',
+    id: PREWARM,
     title: `Release dependencies (ahead of the wheels)`,
     needs: [parent],
     async check(c, deps) {
       const p = deps[parent]
       if (p && !p.built) return { skip: { id: p.id, inputs: {} }, why: `${imageLabel(c, graph.get(node.parents[0])!)} unchanged: the release build finds its dependency layers in the cache` }
-      if ((await chooseBuilder(await c.docker(), c.project.config.builder)) !== 'buildkit') return { skip: { id: '', inputs: {} }, why: 'needs BuildKit (the legacy builder keeps its cache in images)' }
+      if ((await (await c.engine()).builder(c.project.config.builder)) !== 'buildkit') return { skip: { id: '', inputs: {} }, why: 'needs BuildKit (the legacy builder keeps its cache in images)' }
       const dockerfile = dependencyPart(await readFile(node.dockerfile, 'utf8'))
       if (!dockerfile) return { skip: { id: '', inputs: {} }, why: `${imageLabel(c, node)}/Dockerfile has no single-stage COPY wheels/deps … COPY wheels/app order` }
       const previous = await readManifest(c.project.wheelhouse)
@@ -85,13 +84,13 @@ export function prewarmNode(ctx: Context, graph: ImageGraph, release: string): N
           staging = await makeStaging(c.project, 'prewarm', c.runId)
           wheels = await download(c, deps[parent].ref ?? deps[parent].id, staging, plan.requirements, emit)
         }
-        const docker = await c.docker()
+        const engine = await c.engine()
         const entries: ContextEntry[] = [
           ...(await listContext(node.dir)).filter((e) => e.name !== 'Dockerfile'),
           { name: 'Dockerfile', abs: node.dockerfile, content: Buffer.from(plan.dockerfile) },
           ...wheels,
         ]
-        const { id } = await buildImage(docker, {
+        const { id } = await engine.build({
           name: `${imageLabel(c, node)} (dependency layers)`,
           context: await packContext(entries),
           tags: [],
@@ -104,7 +103,8 @@ export function prewarmNode(ctx: Context, graph: ImageGraph, release: string): N
           onOutput: (line) => emit({ type: 'build:output', line }),
         })
         // Only the cache was wanted: the untagged image goes, its layers stay in BuildKit's cache.
-        await docker.getImage(id).remove().catch(() => undefined)
+        // Best effort: one left behind is labelled, and `clean` removes it.
+        await engine.images.remove(id).catch(() => undefined)
         return { result: { id, inputs: {} }, summary: `${wheels.length} dependency wheels installed into cached layers  ${formatMs(Date.now() - started)}` }
       } catch (e) {
         if (c.signal.aborted || !isUserError(e)) throw e
@@ -124,8 +124,7 @@ async function download(c: Context, image: string, staging: string, requirements
   const owner = hostOwner()
   const quoted = requirements.map(shellQuote).join(' ')
   const tail: string[] = []
-  const code = await runContainer(
-    await c.docker(),
+  const code = await (await c.engine()).containers.run(
     {
       image,
       cmd: ['sh', '-c', `set -e; pip download --only-binary=:all: --dest /out ${quoted}${owner ? `; chown -R ${owner} /out` : ''}`],

@@ -1,7 +1,5 @@
 import { rename, rm, writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import { findImage } from '../docker/client.js'
-import { readFilesFromImage } from '../docker/files.js'
 import { labelsFor } from '../docker/labels.js'
 import type { Context } from '../context.js'
 import type { ContextEntry } from '../docker/context.js'
@@ -68,7 +66,7 @@ export function releaseRepo(project: Project): string {
 
 /** An image that must exist (by default the release image's :latest): its id, or an error saying to build it. */
 export async function requireImage(ctx: Context, ref = `${releaseRepo(ctx.project)}:latest`): Promise<{ id: string; ref: string }> {
-  const found = await findImage(await ctx.docker(), ref)
+  const found = await (await ctx.engine()).images.inspect(ref)
   if (!found) throw new UserError(`image ${ref} does not exist`, { hint: 'build it first: pypackage-tasks release' })
   return { id: found.id, ref }
 }
@@ -90,7 +88,7 @@ export async function writeReleaseManifest(ctx: Context, imageId: string): Promi
     { image: IMAGE_MANIFEST, beside: releaseManifestPath(wheelhouse) },
     { image: IMAGE_SBOM, beside: releaseSbomPath(wheelhouse) },
   ]
-  const texts = await readFilesFromImage(await ctx.docker(), imageId, files.map((f) => f.image), labelsFor(ctx.project.prefix, 'release', ctx.runId))
+  const texts = await (await ctx.engine()).images.readFiles(imageId, files.map((f) => f.image), labelsFor(ctx.project.prefix, 'release', ctx.runId))
   for (const [i, { beside }] of files.entries()) {
     const text = texts[i]
     if (text === undefined) {

@@ -16,6 +16,10 @@ export async function get(url: string, signal: AbortSignal, timeoutMs = 5000): P
     const res = await fetch(url, { signal: controller.signal })
     await res.arrayBuffer()
     return { status: res.status, ms: Math.round(performance.now() - started) }
+  } catch (e) {
+    // fetch rejects with the abort reason as it is (the string "SIGINT"): say "interrupted" as every step does.
+    if (signal.aborted) throw interrupted(signal)
+    throw e
   } finally {
     clearTimeout(timer)
     signal.removeEventListener('abort', onAbort)

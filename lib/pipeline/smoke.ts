@@ -2,7 +2,6 @@ import { appEnv } from '../project.js'
 import fg from 'fast-glob'
 import type { Context } from '../context.js'
 import { labelsFor } from '../docker/labels.js'
-import { startContainer } from '../docker/run.js'
 import { UserError } from '../errors.js'
 import { diagnoseHardening, hardeningFor, type HardenedRun } from './hardening.js'
 import { exitedError, get, outputKeeper, waitForAnswer } from './serving.js'
@@ -35,12 +34,11 @@ export async function smokePaths(source: string): Promise<string[]> {
  * status and latency, then stop and remove it. Any status ≥ 400, or no answer in time, fails.
  */
 export async function smoke(ctx: Context, image: string, paths: string[], timeoutMs = 60_000): Promise<SmokeResult[]> {
-  const docker = await ctx.docker()
+  const engine = await ctx.engine()
   const output = outputKeeper()
   const logs = output.tail
   const hardened = hardeningFor(ctx.project.config, 'smoke')
-  const running = await startContainer(
-    docker,
+  const running = await engine.containers.start(
     {
       image,
       env: appEnv(ctx.project.config),
@@ -60,12 +58,16 @@ export async function smoke(ctx: Context, image: string, paths: string[], timeou
     const answer = await waitForAnswer(base, async () => exited, ctx.signal, timeoutMs)
     if ('exited' in answer) throw exitedError(answer.exited, logs, { task: 'smoke', hardened: diagnosis, evidence: output.evidence })
     if ('timedOut' in answer) throw new UserError(`the app did not answer on ${base}/ within ${timeoutMs / 1000} s`, { details: logs, hint: smokeHint([...output.evidence, ...logs], diagnosis) })
-    ctx.emit({ type: 'info', message: `smoke: ${image} answered on ${base}/ after ${((Date.now() - started) / 1000).toFixed(1)} s` })
+    ctx.emit({ type: 'smoke:ready', image, url: base, ms: Date.now() - started })
     const results: SmokeResult[] = []
     for (const p of paths) {
-      const r = await get(`${base}${p}`, ctx.signal)
+      const r = await get(`${base}${p}`, ctx.signal).catch((e: unknown) => {
+        if (ctx.signal.aborted) throw e
+        // The app took the connection and never answered (a hung view, a worker stuck): the app's fault, said as such.
+        throw new UserError(`smoke test failed: GET ${p} did not answer: ${(e as Error).message}`, { details: logs, hint: smokeHint([...output.evidence, ...logs], diagnosis) })
+      })
       results.push({ path: p, ...r })
-      ctx.emit({ type: 'info', message: `smoke: GET ${p} → ${r.status} (${r.ms} ms)` })
+      ctx.emit({ type: 'smoke:response', path: p, status: r.status, ms: r.ms })
     }
     const bad = results.filter((r) => r.status >= 400)
     if (bad.length) {

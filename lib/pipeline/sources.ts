@@ -14,9 +14,9 @@ import ignore, { type Ignore } from 'ignore'
 /** Never part of a source's inputs, nor copied for the build: caches, VCS, build leftovers. */
 // .env files hold secrets; sqlite databases, logs and editor swap files change while the app runs
 // locally: none is source, none may trigger a rebuild or reach a wheel.
-export const EXCLUDE_ANYWHERE = ['.git', 'node_modules', '__pycache__', '*.pyc', '*.egg-info', '.pytest_cache', '.mypy_cache', '.tox', '.env', '.env.*', '*.sqlite3', '*.log', '*.swp', '*.swo', '*~', '.#*', '.DS_Store']
+const EXCLUDE_ANYWHERE = ['.git', 'node_modules', '__pycache__', '*.pyc', '*.egg-info', '.pytest_cache', '.mypy_cache', '.tox', '.env', '.env.*', '*.sqlite3', '*.log', '*.swp', '*.swo', '*~', '.#*', '.DS_Store']
 /** The same, at a package's top level only (a Python package may well be called `build`). */
-export const EXCLUDE_TOP = ['build', 'dist', '.pypackage', '.venv', 'venv', '.cache']
+const EXCLUDE_TOP = ['build', 'dist', '.pypackage', '.venv', 'venv', '.cache']
 
 /** The folder whose ignore files count: the git work tree holding `dir`, else `fallback` when it holds `dir`, else `dir`. */
 export function ignoreTop(dir: string, fallback: string): string {

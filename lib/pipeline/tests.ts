@@ -1,7 +1,6 @@
 import path from 'node:path'
 import type { Context } from '../context.js'
 import { labelsFor } from '../docker/labels.js'
-import { runContainer } from '../docker/run.js'
 import { UserError } from '../errors.js'
 import { appEnv } from '../project.js'
 import { lockConstraints } from '../shape/locks.js'
@@ -26,7 +25,7 @@ for top in sorted(tops):
 `
 
 /** Printed by the test script once the app is installed: after it, the exit code is the tests'. */
-export const TESTS_START = 'pypackage-tasks: running'
+const TESTS_START = 'pypackage-tasks: running'
 /** Exit code of the script when the app wheel declares no such extra. */
 const NO_EXTRA = 97
 /** … and when the command is pytest and nothing installed it. */
@@ -39,7 +38,7 @@ const NO_PYTEST = 96
  * that render templates need them), and the command run in a copy of the source (tests and their
  * config live there; the source stays untouched).
  */
-export function testScript(opts: { wheels: string[]; appWheel: string; tools: TestPlan['tools']; constraints?: string[]; settings?: string; wheelhouseRel?: string; pytest?: boolean }): string {
+function testScript(opts: { wheels: string[]; appWheel: string; tools: TestPlan['tools']; constraints?: string[]; settings?: string; wheelhouseRel?: string; pytest?: boolean }): string {
   const wheel = `${MOUNT.wheelhouse}/${opts.appWheel}`
   const constrain = opts.constraints?.length ? ' -c /tmp/constraints.txt' : ''
   const tools = opts.tools
@@ -103,11 +102,10 @@ export async function runTests(ctx: Context, builderRef: string, args: string[])
     pytest: command.includes('pytest'),
     wheelhouseRel: wheelhouseRel.startsWith('..') ? undefined : wheelhouseRel,
   })
-  ctx.emit({ type: 'info', message: `test: ${command.join(' ')} (test tools: ${describeTools(tools)})` })
+  ctx.emit({ type: 'test:start', command, tools })
   let started = false
   const tail: string[] = []
-  const code = await runContainer(
-    await ctx.docker(),
+  const code = await (await ctx.engine()).containers.run(
     {
       image: builderRef,
       cmd: ['sh', '-c', script, 'test', ...command, ...args],

@@ -4,10 +4,10 @@ import path from 'node:path'
 import type { Context } from '../context.js'
 import type { PipConfig } from '../config/schema.js'
 import { LABEL_PROJECT, labelsFor } from '../docker/labels.js'
-import { runContainer } from '../docker/run.js'
 import { UserError } from '../errors.js'
 import type { Project } from '../project.js'
-import { formatMs, type StageEvent } from '../render/events.js'
+import type { StageEvent } from '../events.js'
+import { formatMs } from '../render/format.js'
 import { hashFile, sha256, type Inputs } from './inputs.js'
 import { ignoreTop, sourceFiles } from './sources.js'
 import { BUILD_WHEEL_PY } from './pep517.js'
@@ -92,7 +92,7 @@ export async function packageFiles(pkg: LocalPackage, others: LocalPackage[], wh
 }
 
 /** Inputs that decide the dependency set beyond Requires-Dist: requirement files, locks, the server. */
-export const isDependencyInput = (key: string) => key === 'server' || /^file:(.*\/)?(requirements[^/]*|[^/]*requirements[^/]*\.txt|constraints[^/]*\.txt|poetry\.lock|uv\.lock|Pipfile(\.lock)?)$/.test(key)
+const isDependencyInput = (key: string) => key === 'server' || /^file:(.*\/)?(requirements[^/]*|[^/]*requirements[^/]*\.txt|constraints[^/]*\.txt|poetry\.lock|uv\.lock|Pipfile(\.lock)?)$/.test(key)
 
 /** Inputs of the wheel build: every source file of every package, the builder image, pip settings, the server. */
 export async function wheelInputs(project: Project, builderId: string): Promise<Inputs> {
@@ -153,7 +153,7 @@ export function sourceLists(inputs: Inputs, pkgs: { key: string; rel: string }[]
 /** Where the builder script writes the PEP 517 frontend (BUILD_WHEEL_PY) before using it. */
 export const FRONTEND = '/tmp/build_wheel.py'
 /** … and the packer of applications without packaging metadata (PACK_APP_PY). */
-export const PACKER = '/tmp/pack_app.py'
+const PACKER = '/tmp/pack_app.py'
 
 /** One word for sh, whatever it holds. */
 export const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`
@@ -347,8 +347,8 @@ export async function buildWheels(ctx: Context, builderRef: string, inputs: Inpu
     await writeFile(path.join(staging, 'sources', `${key}.list`), files.map((f) => `${f}\0`).join(''))
   }
   const findLinks = findLinksMounts(project)
-  const docker = await ctx.docker()
-  await docker.createVolume({ Name: PIP_CACHE_VOLUME, Labels: { [LABEL_PROJECT]: 'shared' } })
+  const engine = await ctx.engine()
+  await engine.volumes.create(PIP_CACHE_VOLUME, { [LABEL_PROJECT]: 'shared' })
   const binds = [
     ...pkgs.map((p) => `${p.dir}:${p.mount}:ro`),
     ...findLinks.map((f) => `${f.host}:${f.mount}:ro`),
@@ -376,8 +376,7 @@ export async function buildWheels(ctx: Context, builderRef: string, inputs: Inpu
   })
   const tail: string[] = []
   try {
-    const code = await runContainer(
-      docker,
+    const code = await engine.containers.run(
       {
         image: builderRef,
         cmd: ['sh', '-c', script],

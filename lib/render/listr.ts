@@ -1,4 +1,4 @@
-import type { Emit, Event } from './events.js'
+import type { Emit, Event } from '../events.js'
 
 interface NodeView {
   id: string

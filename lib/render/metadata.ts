@@ -1,5 +1,6 @@
 import { rename, writeFile } from 'node:fs/promises'
-import type { Emit, Event } from './events.js'
+import type { Emit, Event } from '../events.js'
+import { imageOf } from '../graph/ids.js'
 
 /** What `--metadata-file` records (buildx's idea): what the run built or found, and pushed. */
 export interface RunMetadata {
@@ -35,8 +36,9 @@ export function metadataCollector(next: Emit = () => {}) {
     /** Image results of the executor (node id `image:<name>` → { id, ref, built }). */
     addResults(results: Map<string, { id: string; ref?: string; built?: boolean } | undefined>) {
       for (const [id, r] of results) {
-        if (!id.startsWith('image:') || !r?.id) continue
-        meta.images[id.slice('image:'.length)] = { id: r.id, ref: r.ref, built: Boolean(r.built), ...(sizes.has(id) ? { size: sizes.get(id) } : {}) }
+        const image = imageOf(id)
+        if (!image || !r?.id) continue
+        meta.images[image] = { id: r.id, ref: r.ref, built: Boolean(r.built), ...(sizes.has(id) ? { size: sizes.get(id) } : {}) }
       }
     },
     async write(file: string) {

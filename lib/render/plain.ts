@@ -1,8 +1,19 @@
-import type { Event } from './events.js'
-import { formatMs } from './events.js'
+import type { Event } from '../events.js'
+import { INCLUDE_LINE, MK_FILE } from '../scaffold/makefile.js'
+import { describeTools } from '../shape/tests.js'
+import { formatMs } from './format.js'
+import { describeShape } from './shape.js'
 
-/** One formatter per event kind: line-by-line output for CI logs and pipes. */
-const formatters: { [K in Event['type']]: (e: Extract<Event, { type: K }>, verbose: boolean) => string | undefined } = {
+type Formatters = { [K in Event['type']]: (e: Extract<Event, { type: K }>, verbose: boolean) => string | undefined }
+
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`
+
+/**
+ * The words for every event: one formatter per kind (the compiler checks none is missing), a line
+ * (or a few) for CI logs and pipes. The listr2 view draws the graph's own events itself and prints
+ * the others with these.
+ */
+const formatters: Formatters = {
   'task:start': (e) => `▶ ${e.title}${e.why ? ` (${e.why})` : ''}`,
   plan: (e) => `${e.action === 'run' ? '▶ would build' : '↓ would skip '} ${e.title}: ${e.why}`,
   'task:skip': (e) => `↓ ${e.title} [skipped: ${e.reason}]`,
@@ -10,9 +21,48 @@ const formatters: { [K in Event['type']]: (e: Extract<Event, { type: K }>, verbo
   'task:fail': (e) => `✖ ${e.title} (${formatMs(e.ms)})`,
   'build:step': (e) => `  ${e.step}`,
   'build:output': (e) => `    ${e.line}`,
-  info: (e) => e.message,
-  pushed: (e) => `pushed ${e.ref}${e.digest ? ` ${e.digest}` : ''} (${(e.ms / 1000).toFixed(1)} s)`,
   output: (e) => e.line,
+  'lock:wait': (e) =>
+    `waiting for ${e.holder.task}${e.holder.pid ? ` (pid ${e.holder.pid}, since ${e.holder.since})` : ''} to finish: another pypackage-tasks run holds ${e.file}`,
+  'git:untrusted': (e) =>
+    `git refuses to read ${e.repo}: another user owns it ("detected dubious ownership"), so images are tagged by content hash, not by commit; to trust it: ${e.fix}`,
+  shape: (e) => describeShape(e.shape).join('\n'),
+  'init:done': (e) => {
+    const { action, renamed } = e.makefile
+    const make =
+      action === 'written' ? `Makefile: written, with \`${INCLUDE_LINE}\`` : action === 'included' ? `Makefile: already includes ${MK_FILE}` : `Makefile: your targets kept; \`${INCLUDE_LINE}\` added at the end`
+    const clash = renamed.length ? `; it defines ${renamed.map(([t]) => t).join(', ')}, so the tool's are make ${renamed.map(([, t]) => t).join(', ')}` : ''
+    return [`wrote ${e.files.join(', ')} for ${e.app}`, make + clash].join('\n')
+  },
+  'init:next': (e) =>
+    [
+      ...(e.releaseOnStart ? [`"release.releaseOnStart": the container runs "${e.releaseOnStart}" before serving (a single container with its own sqlite database)`] : []),
+      'next: pypackage-tasks release, then pypackage-tasks run',
+    ].join('\n'),
+  tasks: (e) => {
+    const width = Math.max(0, ...e.tasks.map((t) => t.name.length))
+    return e.tasks.map((t) => `${t.name.padEnd(width)}  ${t.description}`).join('\n')
+  },
+  tagged: (e) => `tagged ${e.repo}: ${e.tags.join(', ')}`,
+  'push:auth': (e) => `push: credentials for ${e.registry} from ${e.from}`,
+  'push:output': (e) => `push ${e.ref}: ${e.line}`,
+  'push:retry': (e) => `push ${e.ref}: ${e.reason}; retrying in ${e.delayMs / 1000} s (attempt ${e.attempt + 1}/${e.attempts})`,
+  pushed: (e) => `pushed ${e.ref}${e.digest ? ` ${e.digest}` : ''} (${seconds(e.ms)})`,
+  'inspect:wheels': (e) => {
+    const width = Math.max(0, ...e.wheels.map((w) => w.name.length))
+    return [`${e.image}: ${e.wheels.length} wheels installed`, ...e.wheels.map((w) => `  ${w.name.padEnd(width)}  ${w.version.padEnd(10)}  sha256:${w.sha256}`)].join('\n')
+  },
+  'inspect:sbom': (e) => `${e.image}: SBOM (CycloneDX 1.5, wheels and Debian packages) at ${e.path}${e.copy ? `, copied to ${e.copy}` : ''}`,
+  serving: (e) => `Serving ${e.url}/ from ${e.image} (Ctrl-C stops and removes the container)`,
+  'hardening:blocked': (e) => (e.exitCode === undefined ? `while serving, ${e.cause}; ${e.hint}` : `the command exited with code ${e.exitCode}: ${e.cause}; ${e.hint}`),
+  'smoke:ready': (e) => `smoke: ${e.image} answered on ${e.url}/ after ${seconds(e.ms)}`,
+  'smoke:response': (e) => `smoke: GET ${e.path} → ${e.status} (${e.ms} ms)`,
+  'test:start': (e) => `test: ${e.command.join(' ')} (test tools: ${describeTools(e.tools)})`,
+  'environment:started': (e) => `started ${e.db} and ${e.web}: ${e.url}/ (pypackage-tasks stop to stop, logs to read)`,
+  'environment:stopped': (e) => (e.containers.length ? `stopped ${e.containers.join(', ')}` : 'nothing was running'),
+  'bootstrap:step': (e) => `bootstrap: ${e.step}`,
+  'bootstrap:no-superuser': () => 'bootstrap: no superuser (set DJANGO_SUPERUSER_USERNAME, _EMAIL and _PASSWORD to create one)',
+  cleaned: (e) => `removed ${e.containers} containers, ${e.networks} networks, ${e.volumes} volumes, ${e.images} images and ${e.wheelhouse}`,
 }
 
 export function formatPlain(e: Event, verbose = false): string | undefined {
@@ -26,3 +76,6 @@ export function plainRenderer(write: (line: string, stream: 'stdout' | 'stderr')
     if (line !== undefined) write(line, e.type === 'output' ? e.stream : 'stdout')
   }
 }
+
+/** Every event kind there is (the formatters' keys: the compiler keeps them complete). */
+export const EVENT_TYPES = Object.keys(formatters) as Event['type'][]

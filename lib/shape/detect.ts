@@ -40,8 +40,14 @@ export interface Shape {
   serverDeclared?: boolean
 }
 
+/** A shape as an event carries it: the facts, without the parsed pyproject. */
+export function shapeFacts(shape: Shape): Omit<Shape, 'pyproject'> {
+  const { pyproject: _, ...facts } = shape
+  return facts
+}
+
 /** Requirement files of an application, in the order tried when "requirements" is not set. */
-export const REQUIREMENT_FILES = ['requirements.txt', 'requirements/production.txt', 'requirements/prod.txt', 'requirements/base.txt', 'requirements/main.txt', 'requirements/common.txt']
+const REQUIREMENT_FILES = ['requirements.txt', 'requirements/production.txt', 'requirements/prod.txt', 'requirements/base.txt', 'requirements/main.txt', 'requirements/common.txt']
 
 /** Servers a Procfile command may start, by the distribution that provides them. */
 const SERVERS: Record<string, string[]> = { gunicorn: ['gunicorn'], uvicorn: ['uvicorn'], 'waitress-serve': ['waitress'], daphne: ['daphne'], hypercorn: ['hypercorn'] }

@@ -3,7 +3,7 @@ import path from 'node:path'
 import fg from 'fast-glob'
 import { UserError } from '../errors.js'
 
-export type Framework = 'django' | 'flask' | 'fastapi' | 'starlette' | 'wsgi' | 'asgi'
+type Framework = 'django' | 'flask' | 'fastapi' | 'starlette' | 'wsgi' | 'asgi'
 
 /** How the release image serves the app. */
 export interface Entry {

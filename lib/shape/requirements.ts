@@ -28,7 +28,7 @@ export function readRequirements(source: string, files: string[]): RequirementLi
       const line = raw.replace(/(^|\s)#.*$/, '').trim()
       const include = line.match(/^(?:-r|--requirement)[\s=]+(\S+)/)
       if (include) return read(path.relative(source, path.resolve(path.dirname(abs), include[1])))
-      if (!line || line.startsWith('-') || line.startsWith('\\') || /^[.\/]|:\/\//.test(line)) return
+      if (!line || line.startsWith('-') || line.startsWith('\\') || /^[./]|:\/\//.test(line)) return
       const text = line.split(/\s+--?\w/)[0].replace(/\\$/, '').trim()
       out.push({ name: requirementName(text), text, at: `${path.relative(source, abs)}:${i + 1}` })
     })

@@ -1,16 +1,13 @@
 import { existsSync } from 'node:fs'
 import { rm } from 'node:fs/promises'
 import path from 'node:path'
-import { Readable } from 'node:stream'
 import { parsePort } from '../args.js'
 import type { Context } from '../context.js'
-import { findImage } from '../docker/client.js'
 import { LABEL_PROJECT } from '../docker/labels.js'
-import { lineSplitter } from '../docker/run.js'
 import { UserError } from '../errors.js'
 import { execute } from '../graph/execute.js'
 import { withProjectLock } from '../lock.js'
-import { environment, ensureInfrastructure, running, runOnce, startDatabase, startWeb, stopEnvironment } from '../pipeline/environment.js'
+import { environment, ensureInfrastructure, runOnce, startDatabase, startWeb, stopEnvironment } from '../pipeline/environment.js'
 import { loadGraph } from '../pipeline/images.js'
 import { pipelineNodes } from '../pipeline/plan.js'
 import { releaseManifestPath, releaseSbomPath, requireImage } from '../pipeline/release.js'
@@ -23,10 +20,10 @@ async function prepare(ctx: Context) {
   await requireImage(ctx, env.webImage)
   const database = ctx.project.config.environment.database
   const nodes = await pipelineNodes(ctx, await loadGraph(ctx, [database]), [database], { releaseBuildsWheels: false })
-  await withProjectLock(ctx.project.root, 'start', { signal: ctx.signal, onWait: (message) => ctx.emit({ type: 'info', message }) }, () =>
+  await withProjectLock(ctx.project.root, 'start', { signal: ctx.signal, onWait: (wait) => ctx.emit({ type: 'lock:wait', ...wait }) }, () =>
     execute(nodes, ctx, { emit: ctx.emit, concurrency: parseConcurrency(undefined) }),
   )
-  const { password } = await ensureInfrastructure(await ctx.docker(), env)
+  const { password } = await ensureInfrastructure(await ctx.engine(), env)
   return { env, password }
 }
 
@@ -39,7 +36,7 @@ export const start: TaskDef = {
     const { env, password } = await prepare(ctx)
     await startDatabase(ctx, env, password)
     const port = await startWeb(ctx, env, password, parsePort(args.options.port, ctx.project.config.run.hostPort))
-    ctx.emit({ type: 'info', message: `started ${env.db} and ${env.web}: http://127.0.0.1:${port}/ (pypackage-tasks stop to stop, logs to read)` })
+    ctx.emit({ type: 'environment:started', db: env.db, web: env.web, url: `http://127.0.0.1:${port}` })
     return 0
   },
 }
@@ -65,10 +62,10 @@ export const bootstrap: TaskDef = {
       const script = 'import django, os; django.setup(); from django.contrib.auth import get_user_model as g; U = g(); n = os.environ["DJANGO_SUPERUSER_USERNAME"]; U.objects.filter(username=n).exists() or U.objects.create_superuser(n, os.environ["DJANGO_SUPERUSER_EMAIL"], os.environ["DJANGO_SUPERUSER_PASSWORD"]); print("superuser", n)'
       steps.push(['superuser', ['python', '-c', script], { env: { DJANGO_SUPERUSER_USERNAME: su[0]!, DJANGO_SUPERUSER_EMAIL: su[1]!, DJANGO_SUPERUSER_PASSWORD: su[2]! } }])
     } else {
-      ctx.emit({ type: 'info', message: 'bootstrap: no superuser (set DJANGO_SUPERUSER_USERNAME, _EMAIL and _PASSWORD to create one)' })
+      ctx.emit({ type: 'bootstrap:no-superuser' })
     }
     for (const [name, cmd, opts] of steps) {
-      ctx.emit({ type: 'info', message: `bootstrap: ${name}` })
+      ctx.emit({ type: 'bootstrap:step', step: name })
       const code = await runOnce(ctx, env, password, cmd, opts)
       if (code !== 0) throw new UserError(`bootstrap: ${name} exited with code ${code}`, { hint: 'its output is above' })
     }
@@ -98,8 +95,8 @@ export const stop: TaskDef = {
   args: [],
   options: [],
   async run(ctx) {
-    const stopped = await stopEnvironment(await ctx.docker(), environment(ctx))
-    ctx.emit({ type: 'info', message: stopped.length ? `stopped ${stopped.join(', ')}` : 'nothing was running' })
+    const stopped = await stopEnvironment(await ctx.engine(), environment(ctx))
+    ctx.emit({ type: 'environment:stopped', containers: stopped })
     return 0
   },
 }
@@ -114,25 +111,11 @@ export const logs: TaskDef = {
     const service = args.positional[0] ?? 'web'
     if (service !== 'web' && service !== 'db') throw new UserError(`no service "${service}"`, { hint: 'logs web, or logs db' })
     const name = service === 'web' ? env.web : env.db
-    const docker = await ctx.docker()
-    if (!(await running(docker, name))) throw new UserError(`${name} is not running`, { hint: 'start it: pypackage-tasks start' })
+    const engine = await ctx.engine()
+    if (!(await engine.containers.inspect(name))) throw new UserError(`${name} is not running`, { hint: 'start it: pypackage-tasks start' })
     const follow = args.options.follow === true
     const tail = typeof args.options.tail === 'string' ? Number(args.options.tail) : 100
-    const container = docker.getContainer(name)
-    const source = follow
-      ? ((await container.logs({ stdout: true, stderr: true, tail, follow: true, abortSignal: ctx.signal } as never)) as unknown as NodeJS.ReadableStream)
-      : Readable.from([(await container.logs({ stdout: true, stderr: true, tail, follow: false })) as unknown as Buffer])
-    // demuxStream writes each stream's chunks to its splitter; lines become output events.
-    const out = lineSplitter((line) => ctx.emit({ type: 'output', stream: 'stdout', line }))
-    const err = lineSplitter((line) => ctx.emit({ type: 'output', stream: 'stderr', line }))
-    docker.modem.demuxStream(source, out, err)
-    await new Promise<void>((resolve) => {
-      source.on('end', resolve)
-      source.on('error', () => resolve())
-      ctx.signal.addEventListener('abort', () => resolve(), { once: true })
-    })
-    out.end()
-    err.end()
+    await engine.containers.streamLogs(name, { tail, follow, signal: ctx.signal, onOutput: (line, stream) => ctx.emit({ type: 'output', stream, line }) })
     return 0
   },
 }
@@ -143,33 +126,31 @@ export const clean: TaskDef = {
   args: [],
   options: [],
   async run(ctx) {
-    const docker = await ctx.docker()
-    const filters = { label: [`${LABEL_PROJECT}=${ctx.project.prefix}`] }
+    const engine = await ctx.engine()
+    const ours = { [LABEL_PROJECT]: ctx.project.prefix }
     const removed = { containers: 0, networks: 0, volumes: 0, images: 0 }
-    for (const c of await docker.listContainers({ all: true, filters })) {
-      await docker.getContainer(c.Id).remove({ force: true, v: true })
+    for (const c of await engine.containers.list(ours)) {
+      await engine.containers.remove(c.id, { volumes: true })
       removed.containers++
     }
-    for (const n of await docker.listNetworks({ filters })) {
-      await docker.getNetwork(n.Id).remove()
+    for (const n of await engine.networks.list(ours)) {
+      await engine.networks.remove(n.id)
       removed.networks++
     }
-    for (const v of (await docker.listVolumes({ filters })).Volumes ?? []) {
-      await docker.getVolume(v.Name).remove()
+    for (const v of await engine.volumes.list(ours)) {
+      await engine.volumes.remove(v.name)
       removed.volumes++
     }
     // Newest first: children go before the parents they are built FROM.
-    for (const img of (await docker.listImages({ filters })).sort((a, b) => b.Created - a.Created)) {
-      // A superseded build is untagged: the engine lists it as <none>:<none>, which is no reference.
-      for (const tag of (img.RepoTags ?? []).filter((t) => t !== '<none>:<none>')) {
-        await docker.getImage(tag).remove({ noprune: false }).catch((e: { statusCode?: number }) => { if (e.statusCode !== 404) throw e })
-      }
-      if (await findImage(docker, img.Id)) await docker.getImage(img.Id).remove({ force: true })
+    for (const img of (await engine.images.list(ours)).sort((a, b) => b.created - a.created)) {
+      // Its names first (the last one takes the image with it), then the image itself if it is still there.
+      for (const tag of img.tags) await engine.images.remove(tag)
+      await engine.images.remove(img.id, { force: true })
       removed.images++
     }
     const { wheelhouse, root } = ctx.project
     for (const p of [wheelhouse, releaseManifestPath(wheelhouse), releaseSbomPath(wheelhouse)]) if (existsSync(p)) await rm(p, { recursive: true, force: true })
-    ctx.emit({ type: 'info', message: `removed ${removed.containers} containers, ${removed.networks} networks, ${removed.volumes} volumes, ${removed.images} images and ${path.relative(root, wheelhouse)}` })
+    ctx.emit({ type: 'cleaned', ...removed, wheelhouse: path.relative(root, wheelhouse) })
     return 0
   },
 }

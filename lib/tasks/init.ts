@@ -4,14 +4,14 @@ import path from 'node:path'
 import { UserError } from '../errors.js'
 import { loadConfig } from '../config/load.js'
 import { builtinDockerDir } from '../project.js'
-import { INCLUDE_LINE, makeTargets, makeTasksOf, MK_FILE, MK_HEADER, pypackageMk, targetNames, withInclude } from '../scaffold/makefile.js'
-import { detectShape } from '../shape/detect.js'
-import { describeShape } from '../shape/describe.js'
+import { makeTargets, makeTasksOf, MK_FILE, MK_HEADER, pypackageMk, targetNames, withInclude } from '../scaffold/makefile.js'
+import type { Event } from '../events.js'
+import { detectShape, shapeFacts } from '../shape/detect.js'
 import { toImageName } from '../version.js'
 import type { TaskDef } from './types.js'
 
 /** pypackage.mk for this project, and its Makefile with the include line (undefined: left as it is). */
-async function planMakefile(root: string): Promise<{ mk: string; makefile?: string; foreignMk: boolean; said: string }> {
+async function planMakefile(root: string): Promise<{ mk: string; makefile?: string; foreignMk: boolean; said: Extract<Event, { type: 'init:done' }>['makefile'] }> {
   const { tasks } = await import('./registry.js') // the registry lists init itself
   const makefilePath = path.join(root, 'Makefile')
   const mine = existsSync(makefilePath) ? await readFile(makefilePath, 'utf8') : undefined
@@ -22,10 +22,7 @@ async function planMakefile(root: string): Promise<{ mk: string; makefile?: stri
   const names = targetNames([...makeTasks, { name: 'help' }], taken)
   const renamed = [...names].filter(([task, target]) => task !== target)
   const makefile = withInclude(mine)
-  const said = [
-    mine === undefined ? `Makefile: written, with \`${INCLUDE_LINE}\`` : makefile === undefined ? `Makefile: already includes ${MK_FILE}` : `Makefile: your targets kept; \`${INCLUDE_LINE}\` added at the end`,
-    renamed.length ? `; it defines ${renamed.map(([t]) => t).join(', ')}, so the tool's are make ${renamed.map(([, t]) => t).join(', ')}` : '',
-  ].join('')
+  const said = { action: mine === undefined ? 'written' : makefile === undefined ? 'included' : 'added', renamed } as const
   return { mk: pypackageMk(makeTasks, taken), makefile, foreignMk, said }
 }
 
@@ -75,11 +72,9 @@ export const init: TaskDef = {
     await writeFile(path.join(root, MK_FILE), make.mk)
     if (make.makefile !== undefined) await writeFile(path.join(root, 'Makefile'), make.makefile)
     files.push([MK_FILE, async () => undefined])
-    ctx.emit({ type: 'info', message: `wrote ${files.map(([f]) => f).join(', ')} for ${app}` })
-    ctx.emit({ type: 'info', message: make.said })
-    for (const line of describeShape(shape)) ctx.emit({ type: 'info', message: line })
-    if (shape.sqlite.length && shape.releaseCommand) ctx.emit({ type: 'info', message: `"release.releaseOnStart": the container runs "${shape.releaseCommand}" before serving (a single container with its own sqlite database)` })
-    ctx.emit({ type: 'info', message: 'next: pypackage-tasks release, then pypackage-tasks run' })
+    ctx.emit({ type: 'init:done', app, files: files.map(([f]) => f), makefile: make.said })
+    ctx.emit({ type: 'shape', shape: shapeFacts(shape) })
+    ctx.emit({ type: 'init:next', releaseOnStart: shape.sqlite.length && shape.releaseCommand ? shape.releaseCommand : undefined })
     return 0
   },
 }

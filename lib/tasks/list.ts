@@ -9,9 +9,7 @@ export function listTask(all: () => TaskDef[]): TaskDef {
     options: [],
     needsProject: false,
     async run(ctx) {
-      const tasks = all()
-      const width = Math.max(...tasks.map((t) => t.name.length))
-      for (const t of tasks) ctx.emit({ type: 'info', message: `${t.name.padEnd(width)}  ${t.description}` })
+      ctx.emit({ type: 'tasks', tasks: all().map(({ name, description }) => ({ name, description })) })
       return 0
     },
   }

@@ -1,4 +1,4 @@
-import { describeShape } from '../shape/describe.js'
+import { shapeFacts } from '../shape/detect.js'
 import { loadGraph } from '../pipeline/images.js'
 import { pipelineNodes } from '../pipeline/plan.js'
 import { graphWithRoles, imageNameFromArg } from './plan-images.js'
@@ -12,7 +12,7 @@ export const plan: TaskDef = {
   dryRun: true,
   async graph(ctx, args) {
     if (args.positional.length === 0) {
-      for (const line of describeShape(await ctx.project.shape())) ctx.emit({ type: 'info', message: line })
+      ctx.emit({ type: 'shape', shape: shapeFacts(await ctx.project.shape()) })
       return pipelineNodes(ctx, await graphWithRoles(ctx), [ctx.project.config.images.release], { prewarm: true })
     }
     const names = args.positional.map((a) => imageNameFromArg(a, ctx.project.dockerDir, ctx.project.root, ctx.project.config.dockerDir))

@@ -1,5 +1,3 @@
-import { findImage } from '../docker/client.js'
-import { pushImage } from '../docker/push.js'
 import { UserError } from '../errors.js'
 import { readBranch, readDockerConfig, releaseTags, resolveRegistryAuth } from '../publish.js'
 import { releaseImage } from './tag.js'
@@ -18,25 +16,25 @@ export const push: TaskDef = {
     }
     const tags = [...releaseTags(ctx.project.git, await readBranch(ctx.project.root), args.positional), 'latest']
     const { id, repo } = await releaseImage(ctx)
-    const docker = await ctx.docker()
+    const engine = await ctx.engine()
     const remote = `${registry}/${repo}`
     // Before tagging anything: a missing credential helper is one error, with nothing to undo.
     const { auth, from } = await resolveRegistryAuth(registry, process.env, await readDockerConfig(), { signal: ctx.signal })
-    if (auth.username || auth.identitytoken) ctx.emit({ type: 'info', message: `push: credentials for ${registry} from ${from}` })
+    if (from && (auth.username || auth.identitytoken)) ctx.emit({ type: 'push:auth', registry, from })
     for (const tag of [...new Set(tags)]) {
-      const existed = await findImage(docker, `${remote}:${tag}`)
-      await docker.getImage(id).tag({ repo: remote, tag })
+      const existed = await engine.images.inspect(`${remote}:${tag}`)
+      await engine.images.tag(id, remote, tag)
       const started = Date.now()
-      const digest = await pushImage(docker, remote, tag, {
+      const digest = await engine.push(remote, tag, {
         auth,
         authFrom: from,
         signal: ctx.signal,
-        onOutput: (line) => ctx.emit({ type: 'info', message: `push ${remote}:${tag}: ${line}` }),
+        onOutput: (line) => ctx.emit({ type: 'push:output', ref: `${remote}:${tag}`, line }),
         onRetry: (attempt, attempts, delay, reason) =>
-          ctx.emit({ type: 'info', message: `push ${remote}:${tag}: ${reason}; retrying in ${delay / 1000} s (attempt ${attempt + 1}/${attempts})` }),
+          ctx.emit({ type: 'push:retry', ref: `${remote}:${tag}`, reason, attempt, attempts, delayMs: delay }),
       }).catch(async (e) => {
         // A tag that names a registry the image never reached would mislead: take it back.
-        if (!existed) await docker.getImage(`${remote}:${tag}`).remove({ noprune: true })
+        if (!existed) await engine.images.remove(`${remote}:${tag}`, { noprune: true })
         throw e
       })
       ctx.emit({ type: 'pushed', ref: `${remote}:${tag}`, digest: digest || undefined, ms: Date.now() - started })

@@ -1,12 +1,18 @@
 import { appEnv } from '../project.js'
 import { parsePort } from '../args.js'
 import { labelsFor } from '../docker/labels.js'
-import { imageRunAs, runContainer, startContainer } from '../docker/run.js'
+import type { Engine } from '../docker/engine.js'
 import { interrupted } from '../errors.js'
 import { diagnoseHardening, hardeningFor } from '../pipeline/hardening.js'
 import { requireImage } from '../pipeline/release.js'
 import { exitedError, outputKeeper, waitForAnswer } from '../pipeline/serving.js'
 import type { TaskDef } from './types.js'
+
+/** The user an image's containers run as (its USER; '' = root), and where (its WORKDIR). */
+async function runsAs(engine: Engine, image: string): Promise<{ user: string; workdir: string }> {
+  const info = await engine.images.inspect(image)
+  return { user: info?.user ?? '', workdir: info?.workdir ?? '' }
+}
 
 export const run: TaskDef = {
   name: 'run',
@@ -20,7 +26,7 @@ export const run: TaskDef = {
   ],
   notes: 'After `--`, the command runs in the image\'s virtualenv and its exit code is returned, e.g. `run -- python -m django check`.',
   async run(ctx, args) {
-    const docker = await ctx.docker()
+    const engine = await ctx.engine()
     const { ref: image } = await requireImage(ctx, typeof args.options.image === 'string' ? args.options.image : undefined)
     const { project } = ctx
     const hardened = hardeningFor(project.config, 'run')
@@ -35,20 +41,20 @@ export const run: TaskDef = {
       const why = hardened && serving && !named ? diagnoseHardening([line], 'run', { ...hardened, ...serving }) : undefined
       if (why) {
         named = true
-        ctx.emit({ type: 'info', message: `while serving, ${why.cause}; ${why.hint}` })
+        ctx.emit({ type: 'hardening:blocked', cause: why.cause, hint: why.hint })
       }
     }
     const base = { image, env: appEnv(project.config), labels: labelsFor(project.prefix, 'run', ctx.runId), hardened, onOutput: output }
     if (args.rest.length) {
-      const code = await runContainer(docker, { ...base, cmd: args.rest }, ctx.signal)
+      const code = await engine.containers.run({ ...base, cmd: args.rest }, ctx.signal)
       // The command's exit code is the task's: the cause, when it is the hardening, is only said.
-      const why = code !== 0 && hardened ? diagnoseHardening([...kept.evidence, ...kept.tail], 'run', { ...hardened, ...(await imageRunAs(docker, image)) }) : undefined
-      if (why) ctx.emit({ type: 'info', message: `the command exited with code ${code}: ${why.cause}; ${why.hint}` })
+      const why = code !== 0 && hardened ? diagnoseHardening([...kept.evidence, ...kept.tail], 'run', { ...hardened, ...(await runsAs(engine, image)) }) : undefined
+      if (why) ctx.emit({ type: 'hardening:blocked', cause: why.cause, hint: why.hint, exitCode: code })
       return code
     }
 
     const containerPort = project.config.release.port
-    const running = await startContainer(docker, { ...base, publish: { containerPort, hostPort: parsePort(args.options.port, project.config.run.hostPort) } }, ctx.signal)
+    const running = await engine.containers.start({ ...base, publish: { containerPort, hostPort: parsePort(args.options.port, project.config.run.hostPort) } }, ctx.signal)
     try {
       const url = `http://127.0.0.1:${running.hostPort}`
       let exited: number | undefined
@@ -62,14 +68,14 @@ export const run: TaskDef = {
         return 0
       }
       serving = { user: running.user, workdir: running.workdir }
-      ctx.emit({ type: 'info', message: `Serving ${url}/ from ${image} (Ctrl-C stops and removes the container)` })
+      ctx.emit({ type: 'serving', url, image })
       const stopped = new Promise<'aborted'>((resolve) => {
         if (ctx.signal.aborted) resolve('aborted')
         ctx.signal.addEventListener('abort', () => resolve('aborted'), { once: true })
       })
       const result = await Promise.race([running.exited, stopped])
       if (result === 'aborted') {
-        await running.container.stop({ t: 3 }).catch(() => undefined) // already stopping or gone: remove() follows
+        await running.stop(3).catch(() => undefined) // already stopping or gone: remove() follows
         throw interrupted(ctx.signal)
       }
       if (result !== 0) throw exitedError(result, kept.tail, { task: 'run', hardened: diagnosis, answered: 'answered' in answer, evidence: kept.evidence })

@@ -15,9 +15,9 @@ export async function tagRelease(ctx: Context, extra: string[]): Promise<string[
   warnAboutGit(ctx) // no commit tag without git
   const tags = releaseTags(ctx.project.git, await readBranch(ctx.project.root), extra)
   const { id, repo } = await releaseImage(ctx)
-  const image = (await ctx.docker()).getImage(id)
-  for (const tag of tags) await image.tag({ repo, tag })
-  ctx.emit({ type: 'info', message: `tagged ${repo}: ${tags.join(', ')}` })
+  const engine = await ctx.engine()
+  for (const tag of tags) await engine.images.tag(id, repo, tag)
+  ctx.emit({ type: 'tagged', repo, tags })
   return tags
 }
 

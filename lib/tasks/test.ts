@@ -4,6 +4,7 @@ import { pipelineNodes } from '../pipeline/plan.js'
 import { runTests } from '../pipeline/tests.js'
 import { graphWithRoles, parseConcurrency } from './plan-images.js'
 import type { TaskDef } from './types.js'
+import { imageNodeId } from '../graph/ids.js'
 
 export const test: TaskDef = {
   name: 'test',
@@ -15,9 +16,9 @@ export const test: TaskDef = {
   async run(ctx, args) {
     const graph = await graphWithRoles(ctx)
     const nodes = await pipelineNodes(ctx, graph, [], { withWheels: true })
-    return withProjectLock(ctx.project.root, 'test', { signal: ctx.signal, onWait: (message) => ctx.emit({ type: 'info', message }) }, async () => {
+    return withProjectLock(ctx.project.root, 'test', { signal: ctx.signal, onWait: (wait) => ctx.emit({ type: 'lock:wait', ...wait }) }, async () => {
       const results = await execute(nodes, ctx, { emit: ctx.emit, concurrency: parseConcurrency(undefined) })
-      const builder = results.get(`image:${ctx.project.config.images.builder}`)!
+      const builder = results.get(imageNodeId(ctx.project.config.images.builder))!
       return runTests(ctx, builder.ref!, args.rest)
     })
   },

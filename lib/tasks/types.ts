@@ -10,7 +10,7 @@ export interface OptionDef {
   description: string
 }
 
-export interface ArgDef {
+interface ArgDef {
   name: string
   description: string
   variadic?: boolean

@@ -25,7 +25,7 @@ const BCRYPT_ALPHABET = './ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0
  * libcrypt's (libxcrypt on Debian 12 and 13) through perl's crypt(), as perl-base is on every
  * Debian machine (Python 3.13 dropped its crypt module; apache2-utils' htpasswd is not installed).
  */
-export function htpasswdLine(user: string, password: string): string {
+function htpasswdLine(user: string, password: string): string {
   // 22 salt characters; the last carries only 2 bits, so it is one of the four that leave the rest 0.
   const salt = [...randomBytes(21)].map((b) => BCRYPT_ALPHABET[b % 64]).join('') + '.Oeu'[randomBytes(1)[0] % 4]
   const hash = execFileSync('perl', ['-e', 'print crypt($ENV{PPTEST_PW}, $ENV{PPTEST_SALT})'], {

@@ -5,7 +5,7 @@ import * as assert from 'uvu/assert'
 import { containersOf, docker } from './engine.js'
 
 /** Every `<namespace>/…:<tag>` the engine holds, with the id of the image it names, in tag order. */
-export async function namespaceTags(namespace: string): Promise<Record<string, string>> {
+async function namespaceTags(namespace: string): Promise<Record<string, string>> {
   const images = await docker.listImages({ filters: { reference: [`${namespace}/*`] } })
   const pairs = images.flatMap((i) => (i.RepoTags ?? []).filter((t) => t.startsWith(`${namespace}/`)).map((t) => [t, i.Id] as const))
   return Object.fromEntries(pairs.sort(([a], [b]) => a.localeCompare(b)))
@@ -73,5 +73,6 @@ export function assertOneError(stderr: string, want: { message: RegExp; hint?: R
     if (want.hint) assert.match(hint!, want.hint, `${what}: the hint says ${want.hint}:\n${stderr}`)
   }
   assert.not.match(stderr, /^\s+at /m, `${what}: no stack trace without --verbose:\n${stderr}`)
+  // eslint-disable-next-line no-control-regex -- ESC starts a terminal escape code
   assert.not.match(stderr, /\x1b\[/, `${what}: no terminal escape codes in plain output:\n${JSON.stringify(stderr)}`)
 }

@@ -47,10 +47,10 @@ owner.after(async () => {
 owner('plan says once that git refuses the checkout, with the fix', async () => {
   const r = await runCli(['plan', '--json', 'docker/base'], { cwd: dir, env: gitEnv(emptyConfig) })
   assert.is(r.code, 0, `${r.stdout}\n${r.stderr}`)
-  const said = r.stdout.split('\n').filter((l) => l.includes('detected dubious ownership')).map((l) => JSON.parse(l) as { type: string; message: string })
+  const said = r.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { type: string; repo?: string; fix?: string }).filter((e) => e.type === 'git:untrusted')
   assert.is(said.length, 1, `one event:\n${r.stdout}`)
-  assert.is(said[0].type, 'info')
-  assert.match(said[0].message, `git config --global --add safe.directory ${dir}`, 'the fix, ready to paste')
+  assert.is(said[0].repo, dir, 'the folder git refuses')
+  assert.is(said[0].fix, `git config --global --add safe.directory ${dir}`, 'the fix, ready to paste')
 })
 
 owner('image: a content tag and the warning once; with safe.directory set, the commit and no warning', async () => {

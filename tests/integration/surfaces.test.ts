@@ -28,6 +28,7 @@ Surfaces('on a terminal, release draws the listr2 task list (not plain lines) an
   const r = await onTerminal(['release'])
   assert.is(r.code, 0, `release on a terminal succeeds:\n${r.stdout}`)
   const screen = r.stdout
+  // eslint-disable-next-line no-control-regex -- ESC starts a terminal escape code
   assert.match(screen, /\x1b\[/, 'the view draws with terminal escapes')
   assert.match(screen, /✔ Image docker\/release/, `the release row ends checked:\n${screen.slice(-2000)}`)
   assert.not.match(screen, /^▶ /m, 'no plain-mode lines on a terminal')

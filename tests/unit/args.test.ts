@@ -202,9 +202,9 @@ TaskHelp('the tasks that take words after -- show what they are; others do not',
 
 TaskHelp('short flags are shown beside their long names', () => {
   const help = taskHelp(findTask('list')!)
-  assert.match(help, /^  -h, --help +show help/m)
-  assert.match(help, /^  -v, --verbose +show error causes/m)
-  assert.match(help, /^  -V, --version +print the version/m)
+  assert.match(help, /^ {2}-h, --help +show help/m)
+  assert.match(help, /^ {2}-v, --verbose +show error causes/m)
+  assert.match(help, /^ {2}-V, --version +print the version/m)
 })
 
 TaskHelp.run()
@@ -244,8 +244,8 @@ MainHelp('lists every global option', () => {
 
 MainHelp('lists exactly the tasks it is given', () => {
   const help = mainHelp([fake])
-  assert.match(help, /^  fake  a task for tests$/m, 'the given task should be listed')
-  assert.not.match(help, /^  release /m, 'a task not given should not be listed')
+  assert.match(help, /^ {2}fake {2}a task for tests$/m, 'the given task should be listed')
+  assert.not.match(help, /^ {2}release /m, 'a task not given should not be listed')
 })
 
 MainHelp.run()

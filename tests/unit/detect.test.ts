@@ -1,7 +1,7 @@
 import path from 'node:path'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { describeShape } from '../../lib/shape/describe.js'
+import { describeShape } from '../../lib/render/shape.js'
 import { detectShape, moduleFile, packaging, requirementFiles, serverFor, sqliteFiles, type Shape } from '../../lib/shape/detect.js'
 import type { Entry } from '../../lib/shape/entry.js'
 import { parsePyproject } from '../../lib/shape/pyproject.js'

@@ -1,7 +1,7 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { execute, semaphore, topoOrder, type ExecuteOptions, type Node } from '../../lib/graph/execute.js'
-import type { Event } from '../../lib/render/events.js'
+import type { Event } from '../../lib/events.js'
 import { rejected, rejectedUserError, userError } from './helpers/catch.js'
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))

@@ -3,7 +3,7 @@ import path from 'node:path'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { UserError } from '../../lib/errors.js'
-import { withProjectLock } from '../../lib/lock.js'
+import { withProjectLock, type LockWait } from '../../lib/lock.js'
 import { poll } from '../helpers/poll.js'
 import { makeTemp, removeTemp } from './helpers/tmp.js'
 
@@ -29,7 +29,7 @@ WithProjectLock('runs the work and removes the lock (and its empty folder) after
 
 WithProjectLock('a second holder waits, says what for, and runs after the first', async () => {
   const order: string[] = []
-  const waits: string[] = []
+  const waits: LockWait[] = []
   let release!: () => void
   const first = withProjectLock(dir, 'release', { signal: never, onWait: () => {} }, () => {
     order.push('first:start')
@@ -42,7 +42,7 @@ WithProjectLock('a second holder waits, says what for, and runs after the first'
   const watcher = watch(path.join(dir, '.pypackage'), (event, name) => {
     if (event === 'change' && name && /^lock\.\d+\.\w+$/.test(name)) attempts++
   })
-  const second = withProjectLock(dir, 'build', { signal: never, onWait: (m) => waits.push(m), pollMs: 10 }, async () => {
+  const second = withProjectLock(dir, 'build', { signal: never, onWait: (w) => waits.push(w), pollMs: 10 }, async () => {
     order.push('second')
   })
   try {
@@ -53,7 +53,7 @@ WithProjectLock('a second holder waits, says what for, and runs after the first'
   }
   assert.equal(order, ['first:start'], 'the second run does not start while the first holds the lock')
   assert.is(waits.length, 1, 'it says once that it waits, however often it tries again')
-  assert.match(waits[0], new RegExp(`waiting for release \\(pid ${process.pid}`), 'naming the task and pid it waits for')
+  assert.equal(waits[0], { task: 'build', holder: { task: 'release', pid: process.pid, since: waits[0].holder.since }, file: '.pypackage/lock' }, 'naming the task and pid it waits for')
   release()
   await Promise.all([first, second])
   assert.equal(order, ['first:start', 'first:end', 'second'], 'then it runs')
@@ -62,8 +62,8 @@ WithProjectLock('a second holder waits, says what for, and runs after the first'
 WithProjectLock('a lock left by a dead process is taken over', async () => {
   mkdirSync(path.join(dir, '.pypackage'))
   writeFileSync(path.join(dir, '.pypackage/lock'), JSON.stringify({ pid: 2 ** 22 + 12345, task: 'release', since: 'then' }))
-  const waits: string[] = []
-  const out = await withProjectLock(dir, 'build', { signal: never, onWait: (m) => waits.push(m) }, async () => 'ran')
+  const waits: LockWait[] = []
+  const out = await withProjectLock(dir, 'build', { signal: never, onWait: (w) => waits.push(w) }, async () => 'ran')
   assert.is(out, 'ran', 'the stale lock does not block')
   assert.equal(waits, [], 'no waiting message for a stale lock')
 })

@@ -1,6 +1,6 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import type { Event } from '../../lib/render/events.js'
+import type { Event } from '../../lib/events.js'
 import { formatPlain, plainRenderer } from '../../lib/render/plain.js'
 
 // ---------------------------------------------------------------------------------------------
@@ -18,7 +18,12 @@ const cases: { name: string; event: Event; want: string }[] = [
   { name: 'task:fail', event: { type: 'task:fail', id: 'wheels', title: 'Wheels', message: 'pip failed', ms: 12_345 }, want: '✖ Wheels (12.3 s)' },
   { name: 'build:step', event: { type: 'build:step', id: 'image:base', step: 'Step 2/5 : RUN apt-get update' }, want: '  Step 2/5 : RUN apt-get update' },
   { name: 'build:output', event: { type: 'build:output', id: 'image:base', line: 'Get:1 http://deb.debian.org' }, want: '    Get:1 http://deb.debian.org' },
-  { name: 'info', event: { type: 'info', message: 'Serving http://127.0.0.1:8000/' }, want: 'Serving http://127.0.0.1:8000/' },
+  { name: 'serving', event: { type: 'serving', url: 'http://127.0.0.1:8000', image: 'acme/app-release:latest' }, want: 'Serving http://127.0.0.1:8000/ from acme/app-release:latest (Ctrl-C stops and removes the container)' },
+  { name: 'lock:wait', event: { type: 'lock:wait', task: 'build', holder: { task: 'release', pid: 42, since: '10:00' }, file: '.pypackage/lock' }, want: 'waiting for release (pid 42, since 10:00) to finish: another pypackage-tasks run holds .pypackage/lock' },
+  { name: 'push:retry', event: { type: 'push:retry', ref: 'reg/a:v1', reason: 'connection refused', attempt: 1, attempts: 3, delayMs: 500 }, want: 'push reg/a:v1: connection refused; retrying in 0.5 s (attempt 2/3)' },
+  { name: 'smoke:response', event: { type: 'smoke:response', path: '/', status: 200, ms: 12 }, want: 'smoke: GET / → 200 (12 ms)' },
+  { name: 'tasks (names padded to the longest)', event: { type: 'tasks', tasks: [{ name: 'run', description: 'Run it' }, { name: 'release', description: 'Ship it' }] }, want: 'run      Run it\nrelease  Ship it' },
+  { name: 'environment:stopped, nothing', event: { type: 'environment:stopped', containers: [] }, want: 'nothing was running' },
   { name: 'output (stdout)', event: { type: 'output', stream: 'stdout', line: 'System check identified no issues' }, want: 'System check identified no issues' },
   { name: 'output (stderr)', event: { type: 'output', stream: 'stderr', line: '[INFO] Booting worker' }, want: '[INFO] Booting worker' },
 ]

@@ -5,7 +5,7 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { parseArgv } from '../../lib/args.js'
 import { isUserError } from '../../lib/errors.js'
-import type { Event } from '../../lib/render/events.js'
+import type { Event } from '../../lib/events.js'
 import { metadataCollector } from '../../lib/render/metadata.js'
 import { resolveProgress } from '../../lib/render/progress.js'
 import { tasks } from '../../lib/tasks/registry.js'
@@ -66,7 +66,7 @@ Metadata('records images (with their sizes), wheels and pushes, passes every eve
     { type: 'task:done', id: 'image:release', title: 'Image docker/release', summary: '', ms: 5, data: { image: { id: 'sha256:r', tags: ['p/a-release:1'], size: 123 } } },
     { type: 'task:done', id: 'wheels', title: 'Wheels', summary: '', ms: 5, data: { wheels: [{ file: 'a-1-py3-none-any.whl', sha256: 'ab' }] } },
     { type: 'pushed', ref: 'reg/p/a-release:v1', digest: 'sha256:d', ms: 9 },
-    { type: 'info', message: 'hello' },
+    { type: 'tagged', repo: 'p/a-release', tags: ['v1'] },
   ]
   events.forEach(m.emit)
   assert.is(seen.length, events.length, 'every event reaches the renderer')

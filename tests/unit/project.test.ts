@@ -2,9 +2,7 @@ import path from 'node:path'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { UserError } from '../../lib/errors.js'
-import { isInside, normalizeName, refuseSecretBuildArgs } from '../../lib/project.js'
-
-const toml = (...l: string[]) => l.join('\n') + '\n'
+import { isInside, refuseSecretBuildArgs } from '../../lib/project.js'
 
 // ---------------------------------------------------------------------------------------------
 

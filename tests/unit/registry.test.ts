@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import type { Context } from '../../lib/context.js'
-import type { Event } from '../../lib/render/events.js'
+import type { Event } from '../../lib/events.js'
 import { findTask, tasks } from '../../lib/tasks/registry.js'
 
 // ---------------------------------------------------------------------------------------------
@@ -26,7 +26,7 @@ Tasks('list shows every task, itself included, in registry order', async () => {
   const list = findTask('list')
   assert.ok(list?.run, 'the registry should have a list task that runs')
   // list needs only emit from its context.
-  const ctx = { emit: (e: Event) => void lines.push(e.type === 'info' ? e.message : `unexpected ${e.type}`) } as unknown as Context
+  const ctx = { emit: (e: Event) => void lines.push(...(e.type === 'tasks' ? e.tasks.map((t) => t.name) : [`unexpected ${e.type}`])) } as unknown as Context
   await list!.run!(ctx, { positional: [], options: {}, rest: [] })
   assert.equal(
     lines.map((l) => l.split(/\s+/)[0]),

@@ -1,3 +1,4 @@
+import { formatPlain } from '../../lib/render/plain.js'
 import { execFileSync } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
@@ -159,7 +160,7 @@ ReadGit('a clean work tree: the short commit, not dirty, no warning', async () =
   const r = await readGit(dir)
   assert.match(r.state?.sha ?? '', /^[0-9a-f]{7}$/, `a short sha: ${JSON.stringify(r)}`)
   assert.is(r.state?.dirty, false)
-  assert.is(r.warning, undefined)
+  assert.is(r.untrusted, undefined)
 })
 
 ReadGit('a changed tracked file makes it dirty', async () => {
@@ -183,9 +184,10 @@ ReadGit('a checkout owned by another user: git refuses, and the warning says so 
   else process.env.GIT_TEST_ASSUME_DIFFERENT_OWNER = '1'
   const r = await readGit(dir)
   assert.is(r.state, undefined, 'no commit to tag with')
-  assert.match(r.warning ?? '', /detected dubious ownership/, `the warning names git's reason: ${JSON.stringify(r)}`)
-  assert.match(r.warning ?? '', `git config --global --add safe.directory ${dir}`, 'the warning gives the fix')
-  assert.match(r.warning ?? '', /content hash/, 'the warning says what the tags are instead')
+  assert.equal(r.untrusted, { repo: dir, fix: `git config --global --add safe.directory ${dir}` }, `the folder and the fix: ${JSON.stringify(r)}`)
+  const said = formatPlain({ type: 'git:untrusted', ...r.untrusted! })!
+  assert.match(said, /detected dubious ownership/, `the words name git's reason: ${said}`)
+  assert.match(said, /content hash/, 'and say what the tags are instead')
 })
 
 ReadGit.run()

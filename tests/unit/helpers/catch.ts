@@ -24,7 +24,7 @@ export async function rejected(promise: Promise<unknown>, what: string): Promise
 }
 
 /** Asserts `e` is a UserError (the kind cli.ts prints as `error:`/`hint:`) and returns it typed. */
-export function asUserError(e: unknown, what: string): UserError {
+function asUserError(e: unknown, what: string): UserError {
   assert.instance(e, UserError, `${what}: expected a UserError, got ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`)
   return e as UserError
 }

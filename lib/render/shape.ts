@@ -1,6 +1,6 @@
-import type { Shape } from './detect.js'
-import { describeLock } from './locks.js'
-import { describeTools } from './tests.js'
+import type { Shape } from '../shape/detect.js'
+import { describeLock } from '../shape/locks.js'
+import { describeTools } from '../shape/tests.js'
 
 const FRAMEWORK: Record<string, string> = { django: 'Django', flask: 'Flask', fastapi: 'FastAPI', starlette: 'Starlette', wsgi: 'WSGI', asgi: 'ASGI' }
 
@@ -8,7 +8,7 @@ const serverSource = (declared: boolean | undefined) =>
   declared === true ? 'declared by the app' : declared === false ? 'added by the tool: the dependencies declare no server' : 'added by the tool when the dependencies lack it'
 
 /** What the tool found in a project, one line per concern: printed by init and plan. */
-export function describeShape(shape: Shape): string[] {
+export function describeShape(shape: Omit<Shape, 'pyproject'>): string[] {
   const entry = shape.entry
   const framework = entry ? FRAMEWORK[entry.framework] : shape.settings ? 'Django' : 'Python'
   const lines = [

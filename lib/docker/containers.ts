@@ -1,0 +1,68 @@
+import { Readable } from 'node:stream'
+import type { Docker } from './client.js'
+import { ask, ignoreNotFound, unlessNotFound, type ContainerInfo, type Containers } from './engine.js'
+import { labelFilters } from './labels.js'
+import { lineSplitter, logTail, runContainer, startContainer } from './run.js'
+
+/** A container by name or id, running or stopped, or undefined. */
+async function inspectContainer(docker: Docker, name: string): Promise<ContainerInfo | undefined> {
+  const info = await unlessNotFound(`inspect container ${name}`, docker.getContainer(name).inspect())
+  if (!info) return undefined
+  const hostPorts: Record<number, number> = {}
+  for (const [port, bindings] of Object.entries(info.NetworkSettings.Ports ?? {})) {
+    const host = Number(bindings?.[0]?.HostPort)
+    if (port.endsWith('/tcp') && host) hostPorts[parseInt(port, 10)] = host
+  }
+  return { id: info.Id, name: info.Name.replace(/^\//, ''), running: info.State.Running, exitCode: info.State.ExitCode, hostPorts }
+}
+
+/**
+ * A container's log, line by line, to onOutput. A non-TTY container's log is one framed stream
+ * of both outputs: the modem splits it into stdout and stderr.
+ */
+async function streamLogs(docker: Docker, name: string, opts: Parameters<Containers['streamLogs']>[1]): Promise<void> {
+  const container = docker.getContainer(name)
+  const { tail, follow, signal } = opts
+  const what = `read the log of ${name}`
+  const source = follow
+    ? await ask(what, container.logs({ stdout: true, stderr: true, tail, follow: true, abortSignal: signal } as never) as unknown as Promise<NodeJS.ReadableStream>)
+    : Readable.from([(await ask(what, container.logs({ stdout: true, stderr: true, tail, follow: false }))) as unknown as Buffer])
+  const out = lineSplitter((line) => opts.onOutput(line, 'stdout'))
+  const err = lineSplitter((line) => opts.onOutput(line, 'stderr'))
+  docker.modem.demuxStream(source, out, err)
+  await new Promise<void>((resolve) => {
+    source.on('end', resolve)
+    // A stream that fails (an aborted follow does) has said all it will: what it said stands.
+    source.on('error', () => resolve())
+    signal?.addEventListener('abort', () => resolve(), { once: true })
+  })
+  out.end()
+  err.end()
+}
+
+/** Run `cmd` in a running container, its output discarded: its exit code. */
+async function execIn(docker: Docker, name: string, cmd: string[]): Promise<number> {
+  const exec = await docker.getContainer(name).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true })
+  const stream = await exec.start({ hijack: true, stdin: false })
+  stream.resume()
+  await new Promise((r) => stream.on('end', r))
+  const { ExitCode } = await exec.inspect()
+  return ExitCode ?? -1
+}
+
+export function createContainers(docker: Docker): Containers {
+  return {
+    run: (spec, signal) => runContainer(docker, spec, signal),
+    start: (spec, signal) => startContainer(docker, spec, signal),
+    inspect: (name) => inspectContainer(docker, name),
+    async list(labels) {
+      const found = await ask('list containers', docker.listContainers({ all: true, filters: labelFilters(labels) }))
+      return found.map((c) => ({ id: c.Id, name: (c.Names[0] ?? '').replace(/^\//, ''), labels: c.Labels ?? {} }))
+    },
+    // Every caller wants it gone whatever it is doing: forced.
+    remove: (name, { volumes = false } = {}) => ignoreNotFound(`remove container ${name}`, docker.getContainer(name).remove({ force: true, v: volumes })),
+    logs: (name, lines) => ask(`read the log of ${name}`, logTail(docker.getContainer(name), lines)),
+    streamLogs: (name, opts) => streamLogs(docker, name, opts),
+    exec: (name, cmd) => ask(`run ${cmd[0]} in ${name}`, execIn(docker, name, cmd)),
+  }
+}

@@ -1,0 +1,67 @@
+import type { TestPlan } from './shape/tests.js'
+import type { Shape } from './shape/detect.js'
+
+/**
+ * What lib/ reports while it works: the contract between the work and every view. Each event is
+ * data — ids, numbers, names — never a sentence: the words are in render/ (plain lines, the listr2
+ * view), and `--json` prints the events as they are, one per line, with `v` (EVENTS_VERSION) and
+ * a timestamp. schema/events.schema.json documents them for consumers; a unit test keeps the two
+ * in step. Add a kind (or a field) freely; renaming or removing one raises EVENTS_VERSION.
+ */
+export const EVENTS_VERSION = 1
+
+/** A graph node's id (graph/ids.ts): `image:<name>`, `wheels`, `prewarm`. */
+type NodeId = string
+
+export type Event =
+  // --- the graph: one row per node ---
+  | { type: 'task:start'; id: NodeId; title: string; why?: string }
+  /** A dry run's verdict for one node: what would happen and why. */
+  | { type: 'plan'; id: NodeId; title: string; action: 'run' | 'skip'; why: string }
+  | { type: 'task:skip'; id: NodeId; title: string; reason: string }
+  | { type: 'task:done'; id: NodeId; title: string; summary: string; ms: number; data?: Record<string, unknown> }
+  | { type: 'task:fail'; id: NodeId; title: string; message: string; ms: number }
+  | { type: 'build:step'; id: NodeId; step: string }
+  | { type: 'build:output'; id: NodeId; line: string }
+  // --- a container's own output (run, test, manage): printed as is, to the matching stream ---
+  | { type: 'output'; stream: 'stdout' | 'stderr'; line: string }
+  // --- the project and the run ---
+  /** Another run holds the project lock: this one waits (said once). */
+  | { type: 'lock:wait'; task: string; holder: { task: string; pid?: number; since?: string }; file: string }
+  /** git refuses the checkout (another user owns it): tags fall back to content hashes. */
+  | { type: 'git:untrusted'; repo: string; fix: string }
+  /** What the tool found in the project (init, plan). */
+  | { type: 'shape'; shape: Omit<Shape, 'pyproject'> }
+  /** `init` wrote these files; `makefile` says what it did to the project's Makefile (`renamed`: task → make target, where the team's Makefile had the name). */
+  | { type: 'init:done'; app: string; files: string[]; makefile: { action: 'written' | 'included' | 'added'; renamed: [task: string, target: string][] } }
+  /** What to do after init; `releaseOnStart`: the command the container will run before serving. */
+  | { type: 'init:next'; releaseOnStart?: string }
+  /** The tasks, for `list`. */
+  | { type: 'tasks'; tasks: { name: string; description: string }[] }
+  // --- images: tags, pushes, what is inside ---
+  | { type: 'tagged'; repo: string; tags: string[] }
+  | { type: 'push:auth'; registry: string; from: string }
+  /** A line of the engine's push progress (a layer's status). */
+  | { type: 'push:output'; ref: string; line: string }
+  | { type: 'push:retry'; ref: string; reason: string; attempt: number; attempts: number; delayMs: number }
+  /** An image reference pushed to a registry, with the digest the registry gave it. */
+  | { type: 'pushed'; ref: string; digest?: string; ms: number }
+  | { type: 'inspect:wheels'; image: string; wheels: { name: string; version: string; sha256: string }[] }
+  | { type: 'inspect:sbom'; image: string; path: string; copy?: string }
+  // --- serving: run, smoke, start ---
+  | { type: 'serving'; url: string; image: string }
+  /** The hardening got in the app's way: while serving, or as the reason a command failed. */
+  | { type: 'hardening:blocked'; cause: string; hint: string; exitCode?: number }
+  | { type: 'smoke:ready'; image: string; url: string; ms: number }
+  | { type: 'smoke:response'; path: string; status: number; ms: number }
+  | { type: 'test:start'; command: string[]; tools: TestPlan['tools'] }
+  | { type: 'environment:started'; db: string; web: string; url: string }
+  | { type: 'environment:stopped'; containers: string[] }
+  | { type: 'bootstrap:step'; step: string }
+  | { type: 'bootstrap:no-superuser' }
+  | { type: 'cleaned'; containers: number; networks: number; volumes: number; images: number; wheelhouse: string }
+
+export type Emit = (event: Event) => void
+
+/** Events a graph node emits about itself; the executor adds the node id. */
+export type StageEvent = { type: 'build:step'; step: string } | { type: 'build:output'; line: string }

@@ -81,7 +81,11 @@ function removeImages(variant) {
 function freshOsImage(variant, rep) {
   const tag = `bench-os:${variant}-${rep}`
   const nonce = `${Date.now()}-${Math.random()}`
-  const r = spawnSync('docker', ['build', '-q', '-t', tag, '-'], { input: `FROM debian:bookworm-slim\nRUN echo ${nonce} > /etc/bench-nonce\n`, encoding: 'utf8', env: { ...process.env, DOCKER_BUILDKIT: '0' } })
+  const r = spawnSync('docker', ['build', '-q', '-t', tag, '-'], {
+    input: `FROM debian:bookworm-slim\nRUN echo ${nonce} > /etc/bench-nonce\n`,
+    encoding: 'utf8',
+    env: { ...process.env, DOCKER_BUILDKIT: '0' },
+  })
   if (r.status !== 0) throw new Error(`could not make ${tag}: ${r.stderr}`)
   return tag
 }

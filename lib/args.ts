@@ -21,7 +21,6 @@ export const globalOptions: GlobalOptionDef[] = [
   { name: 'config', value: 'FILE', description: 'use this config file instead of searching for .pypackagerc.json' },
 ]
 
-
 export interface ParsedArgv {
   task?: string
   help: boolean
@@ -74,7 +73,8 @@ export function parseArgv(argv: string[], find: (name: string) => TaskDef | unde
     if (def.value) {
       if (eq >= 0) value = tok.slice(eq + 1)
       else if (i + 1 >= head.length) throw fail(`--${name} needs a value (${def.value})`, `e.g. --${name} ${def.value}`)
-      else if (isOptionLike(head[i + 1])) throw fail(`--${name} needs ${article(def.value)} ${def.value}, got ${head[i + 1]}`, `write --${name}=${head[i + 1]} if ${head[i + 1]} is meant as the ${def.value}`)
+      else if (isOptionLike(head[i + 1]))
+        throw fail(`--${name} needs ${article(def.value)} ${def.value}, got ${head[i + 1]}`, `write --${name}=${head[i + 1]} if ${head[i + 1]} is meant as the ${def.value}`)
       else value = head[++i]
     } else if (eq >= 0) {
       throw fail(`--${name} is a flag and takes no value`, `write --${name} alone`)
@@ -178,7 +178,7 @@ export function mainHelp(tasks: TaskDef[]): string {
     'Global options:',
     ...globalOptions.map(optionRow),
     '',
-    'Run `pypackage-tasks <task> --help` for a task\'s arguments.',
+    "Run `pypackage-tasks <task> --help` for a task's arguments.",
   ].join('\n')
 }
 

@@ -50,9 +50,7 @@ async function execute(def: TaskDef, p: ParsedArgv, signal: AbortSignal, write: 
   // waits (handled) until first use, so a config error is still the one reported first.
   const engine = def.graph ? connect({ signal }) : undefined
   engine?.catch(() => undefined)
-  const project = needsProject
-    ? await openProject(await loadConfig({ cwd: process.cwd(), file: p.config }))
-    : (undefined as never)
+  const project = needsProject ? await openProject(await loadConfig({ cwd: process.cwd(), file: p.config })) : (undefined as never)
   const ctx = createContext({ project, emit: plain, signal, verbose: p.verbose, engine: () => engine ?? connect({ signal }) })
   if (def.run) {
     const code = await def.run(ctx, p.args)

@@ -9,7 +9,15 @@ import { tasks } from './tasks/registry.js'
  * the library (Node's own start-up is then most of their cost). Keyed by argv joined with NUL.
  */
 export async function renderHelpCache(): Promise<Record<string, string>> {
-  const argvs = [['--help'], ['-h'], ['list'], ...tasks.flatMap((t) => [[t.name, '--help'], [t.name, '-h']])]
+  const argvs = [
+    ['--help'],
+    ['-h'],
+    ['list'],
+    ...tasks.flatMap((t) => [
+      [t.name, '--help'],
+      [t.name, '-h'],
+    ]),
+  ]
   const cache: Record<string, string> = {}
   for (const argv of argvs) {
     let stdout = ''

@@ -44,7 +44,10 @@ async function inspect(file: string): Promise<Holder | 'stale' | 'gone'> {
   } catch {
     // Every holder writes its file whole (link from a finished temp file): an unreadable one is
     // left by an older version or a crash. Stale once it is not being written any more.
-    const age = await stat(file).then((s) => Date.now() - s.mtimeMs, () => 0)
+    const age = await stat(file).then(
+      (s) => Date.now() - s.mtimeMs,
+      () => 0,
+    )
     return age > UNREADABLE_STALE_MS ? 'stale' : { pid: 0, task: 'another run', since: 'just now' }
   }
 }
@@ -61,7 +64,10 @@ async function takeOver(file: string): Promise<void> {
   } catch (e) {
     if (code(e) === 'ENOENT') return // the folder went away: the caller starts over
     if (code(e) !== 'EEXIST') throw e
-    const age = await stat(mutex).then((s) => Date.now() - s.mtimeMs, () => 0)
+    const age = await stat(mutex).then(
+      (s) => Date.now() - s.mtimeMs,
+      () => 0,
+    )
     if (age > TAKEOVER_STALE_MS) await rm(mutex, { force: true }) // its process died mid-takeover
     await sleep(20)
     return
@@ -79,12 +85,7 @@ async function takeOver(file: string): Promise<void> {
  * to `lock`, which fails when it exists); a lock whose process is gone is stale and taken over
  * (see takeOver). A second run says what it waits for, then waits (Ctrl-C still works).
  */
-export async function withProjectLock<T>(
-  root: string,
-  task: string,
-  opts: { signal: AbortSignal; onWait: (wait: LockWait) => void; pollMs?: number },
-  fn: () => Promise<T>,
-): Promise<T> {
+export async function withProjectLock<T>(root: string, task: string, opts: { signal: AbortSignal; onWait: (wait: LockWait) => void; pollMs?: number }, fn: () => Promise<T>): Promise<T> {
   const dir = path.join(root, '.pypackage')
   const file = path.join(dir, 'lock')
   const mine = path.join(dir, `lock.${process.pid}.${Math.random().toString(36).slice(2)}`)

@@ -43,7 +43,10 @@ export async function openProject(loaded: LoadedConfig): Promise<Project> {
   const source = abs(config.source)
   const wheelhouse = abs(config.wheelhouse)
   const where = loaded.file ? path.basename(loaded.file) : 'the configuration'
-  for (const [key, p] of [['source', source], ['wheelhouse', wheelhouse]] as const) {
+  for (const [key, p] of [
+    ['source', source],
+    ['wheelhouse', wheelhouse],
+  ] as const) {
     if (!isInside(root, p)) {
       throw new UserError(`${where}: "${key}" (${config[key]}) is outside the project folder ${root}`, {
         hint: `use a path inside the project, relative to ${where}`,

@@ -10,7 +10,11 @@ import { isValidTag } from './version.js'
 
 /** A branch name as a Docker tag: `feature/Login` → `feature-login`. */
 export function branchTag(branch: string): string | undefined {
-  const t = branch.toLowerCase().replace(/[^a-z0-9_.-]+/g, '-').replace(/^[-.]+|-+$/g, '').slice(0, 128)
+  const t = branch
+    .toLowerCase()
+    .replace(/[^a-z0-9_.-]+/g, '-')
+    .replace(/^[-.]+|-+$/g, '')
+    .slice(0, 128)
   return t && isValidTag(t) ? t : undefined
 }
 
@@ -128,12 +132,7 @@ export interface ResolvedAuth {
  * and then only the helper; otherwise the `auths` entry. A helper that has nothing for the registry
  * ("credentials not found") means anonymous, as for the CLI; one that is missing or fails is an error.
  */
-export async function resolveRegistryAuth(
-  registry: string,
-  env: NodeJS.ProcessEnv,
-  docker: DockerConfig,
-  opts: { run?: RunHelper; signal?: AbortSignal } = {},
-): Promise<ResolvedAuth> {
+export async function resolveRegistryAuth(registry: string, env: NodeJS.ProcessEnv, docker: DockerConfig, opts: { run?: RunHelper; signal?: AbortSignal } = {}): Promise<ResolvedAuth> {
   const direct = registryAuth(registry, env, docker.config)
   if (env.PYPACKAGE_REGISTRY_USERNAME && env.PYPACKAGE_REGISTRY_PASSWORD) return { auth: direct, from: 'PYPACKAGE_REGISTRY_USERNAME/PYPACKAGE_REGISTRY_PASSWORD' }
   const key = registryKey(registry)
@@ -164,7 +163,10 @@ export async function resolveRegistryAuth(
   try {
     creds = JSON.parse(answer.stdout) as typeof creds
   } catch (e) {
-    throw new UserError(`the credential helper ${program} gave no JSON for ${key}: ${said}`, { hint: `a helper answers \`get\` with {"ServerURL", "Username", "Secret"}: check ${program}, or remove "${helper.name}" from ${where}`, cause: e })
+    throw new UserError(`the credential helper ${program} gave no JSON for ${key}: ${said}`, {
+      hint: `a helper answers \`get\` with {"ServerURL", "Username", "Secret"}: check ${program}, or remove "${helper.name}" from ${where}`,
+      cause: e,
+    })
   }
   const serveraddress = creds.ServerURL || direct.serveraddress
   if (!creds.Secret) return { auth: { serveraddress }, from }

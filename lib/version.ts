@@ -89,5 +89,10 @@ export function isValidTag(tag: string): boolean {
 
 /** Docker repository names: lower case; turn a Python distribution name into one. */
 export function toImageName(name: string): string {
-  return name.toLowerCase().replace(/[^a-z0-9._-]+/g, '-').replace(/^[^a-z0-9]+|[^a-z0-9]+$/g, '') || 'app'
+  return (
+    name
+      .toLowerCase()
+      .replace(/[^a-z0-9._-]+/g, '-')
+      .replace(/^[^a-z0-9]+|[^a-z0-9]+$/g, '') || 'app'
+  )
 }

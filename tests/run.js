@@ -79,12 +79,15 @@ function runFile(file, list = false) {
   if (!list) current = child
   return new Promise((resolve) => {
     let timedOut = false
-    const timer = setTimeout(() => {
-      timedOut = true
-      console.log(`\n${file}: still running after ${list ? 60 : timeoutS} s (PPTEST_FILE_TIMEOUT): stopping its process group`)
-      killGroup(child, 'SIGTERM')
-      setTimeout(() => killGroup(child, 'SIGKILL'), 5000).unref()
-    }, (list ? 60 : timeoutS) * 1000)
+    const timer = setTimeout(
+      () => {
+        timedOut = true
+        console.log(`\n${file}: still running after ${list ? 60 : timeoutS} s (PPTEST_FILE_TIMEOUT): stopping its process group`)
+        killGroup(child, 'SIGTERM')
+        setTimeout(() => killGroup(child, 'SIGKILL'), 5000).unref()
+      },
+      (list ? 60 : timeoutS) * 1000,
+    )
     child.on('close', (code, signal) => {
       clearTimeout(timer)
       current = undefined
@@ -132,7 +135,11 @@ function tally(file, { events, code, signal, timedOut, leftovers }) {
   }
   const ended = events.some((e) => e.kind === 'load-fail')
     ? 'the file failed to load'
-    : timedOut ? `the file timed out after ${timeoutS} s (PPTEST_FILE_TIMEOUT) and was killed` : interrupted ? `interrupted (${interrupted})` : `its process ended (${signal ?? `exit code ${code}`}) before reporting it`
+    : timedOut
+      ? `the file timed out after ${timeoutS} s (PPTEST_FILE_TIMEOUT) and was killed`
+      : interrupted
+        ? `interrupted (${interrupted})`
+        : `its process ended (${signal ?? `exit code ${code}`}) before reporting it`
   for (const [id, name] of tests) {
     const o = outcome.get(id)
     if (o === 'pass' || o === 'fail') continue
@@ -221,7 +228,9 @@ async function main() {
     if (!files[dir].length) continue
     if (dir === 'integration' && !(await engineAnswers())) {
       // One line, then each integration test counted (and listed) as not run.
-      console.log(`\nintegration tests need a Docker engine, and none answers on ${process.env.DOCKER_HOST ?? '/var/run/docker.sock'}: run \`bash .ci/setup.sh\` (starts one, with the OS image and the offline index), or \`npm test\`, which does`)
+      console.log(
+        `\nintegration tests need a Docker engine, and none answers on ${process.env.DOCKER_HOST ?? '/var/run/docker.sock'}: run \`bash .ci/setup.sh\` (starts one, with the OS image and the offline index), or \`npm test\`, which does`,
+      )
       await notRun(files[dir], 'not run: no Docker engine answers')
       continue
     }

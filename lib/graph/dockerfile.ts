@@ -283,7 +283,9 @@ export function parseFrom(text: string, buildArgs: Record<string, string> = {}):
         vars[name] = Object.hasOwn(buildArgs, name) ? buildArgs[name] : eq < 0 ? undefined : expand(decl.slice(eq + 1), vars, escape, ins.line)
       }
     } else if (ins.keyword === 'FROM') {
-      const words = splitFlags(ins.rest, escape).args.split(/[\t\v\f\r ]+/).filter(Boolean)
+      const words = splitFlags(ins.rest, escape)
+        .args.split(/[\t\v\f\r ]+/)
+        .filter(Boolean)
       const ref = expand(words[0] ?? '', vars, escape, ins.line)
       const stage = words.length >= 3 && words[1].toUpperCase() === 'AS' ? words[2] : undefined
       froms.push({ ref, stage, line: ins.line })

@@ -55,10 +55,9 @@ export function resolveGraph(images: ImageDir[], prefix: string, buildArgs: Reco
     const all = readDockerfile(img, () => parseFrom(img.text, buildArgs))
     if (all.length === 0) {
       const first = instructions(img.text).find((i) => i.keyword !== 'ARG')
-      throw new UserError(
-        first ? `${img.dockerfile}:${first.line}: expected FROM, found "${first.keyword}"` : `${img.dockerfile} has no FROM line`,
-        { hint: 'start the Dockerfile with FROM <image> (after any ARG lines)' },
-      )
+      throw new UserError(first ? `${img.dockerfile}:${first.line}: expected FROM, found "${first.keyword}"` : `${img.dockerfile} has no FROM line`, {
+        hint: 'start the Dockerfile with FROM <image> (after any ARG lines)',
+      })
     }
     const parents: string[] = []
     const external: string[] = []

@@ -75,7 +75,11 @@ class Lexer {
   private rawEscapes: boolean
   private readonly esc: string
 
-  constructor(text: string, private vars: Vars, private opts: LexOptions) {
+  constructor(
+    text: string,
+    private vars: Vars,
+    private opts: LexOptions,
+  ) {
     this.chars = Array.from(text)
     this.rawEscapes = opts.rawEscapes ?? false
     this.esc = opts.escape ?? '\\'

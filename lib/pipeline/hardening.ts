@@ -36,7 +36,8 @@ export interface HardeningFailure {
 
 // Python's OSError for EROFS (`[Errno 30] Read-only file system: '/app/x'`), a shell's
 // (`touch: cannot touch '/app/x': Read-only file system`), sqlite's when its file is on it.
-const READ_ONLY = /\[Errno 30\] Read-only file system(?:: '([^']+)')?|cannot (?:touch|create|mkdir|make directory) '([^']+)': Read-only file system|Read-only file system|attempt to write a readonly database/
+const READ_ONLY =
+  /\[Errno 30\] Read-only file system(?:: '([^']+)')?|cannot (?:touch|create|mkdir|make directory) '([^']+)': Read-only file system|Read-only file system|attempt to write a readonly database/
 // EPERM: what a dropped capability allowed (chown, setuid, raw sockets), or a setuid binary
 // that no-new-privileges keeps from gaining root (sudo, su).
 const NOT_PERMITTED = /\[Errno 1\] Operation not permitted(?:: '([^']+)')?|Operation not permitted|effective uid is not 0/
@@ -71,7 +72,7 @@ export interface HardenedRun {
  * cause and a hint naming "hardening.<task>" and "hardening.writable". Pure.
  */
 export function diagnoseHardening(lines: string[], task: HardenedTask, opts: HardenedRun): HardeningFailure | undefined {
-  const off = `or run ${task === 'start' ? 'the environment\'s app' : task === 'smoke' ? 'the smoke test' : 'it'} unhardened: "hardening": { "${task}": false } in .pypackagerc.json`
+  const off = `or run ${task === 'start' ? "the environment's app" : task === 'smoke' ? 'the smoke test' : 'it'} unhardened: "hardening": { "${task}": false } in .pypackagerc.json`
   const writable = ['/tmp', ...opts.writable].join(', ')
   for (const line of lines) {
     const ro = line.match(READ_ONLY)

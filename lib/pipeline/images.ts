@@ -97,7 +97,6 @@ export type ImageExtras = (ctx: Context) => Promise<{ entries: ContextEntry[]; b
 /** Run after the image was built (the release image copies its manifest out). */
 export type AfterBuild = (ctx: Context, imageId: string) => Promise<void>
 
-
 interface ImagePlan {
   entries: ContextEntry[]
   buildargs: Record<string, string>
@@ -137,7 +136,10 @@ export function imageNode(ctx: Context, graph: ImageGraph, name: string, extras?
     title: `Image ${label}`,
     needs: [...parentIds, ...(extras?.needs ?? [])],
     async check(c, deps) {
-      const unknown = [...node.parents.filter((p) => !deps[imageNodeId(p)]).map((p) => `parent image ${imageLabel(c, graph.get(p)!)} rebuilt`), ...(extras?.needs ?? []).filter((n) => !deps[n]).map((n) => `${n} rebuilt`)]
+      const unknown = [
+        ...node.parents.filter((p) => !deps[imageNodeId(p)]).map((p) => `parent image ${imageLabel(c, graph.get(p)!)} rebuilt`),
+        ...(extras?.needs ?? []).filter((n) => !deps[n]).map((n) => `${n} rebuilt`),
+      ]
       if (unknown.length) return { run: true, why: unknown.join(', ') }
       const extra = extras ? await extras.get(c) : { entries: [], buildargs: {} }
       const entries = [...(await listContext(node.dir)), ...extra.entries]

@@ -31,7 +31,13 @@ export async function hashFile(abs: string): Promise<string> {
 
 /** The one hash that stands for all inputs: equal maps give equal hashes, whatever the key order. */
 export function hashInputs(inputs: Inputs): string {
-  return sha256(JSON.stringify(Object.keys(inputs).sort().map((k) => [k, inputs[k]])))
+  return sha256(
+    JSON.stringify(
+      Object.keys(inputs)
+        .sort()
+        .map((k) => [k, inputs[k]]),
+    ),
+  )
 }
 
 /** Human words for one input key. */

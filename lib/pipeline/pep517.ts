@@ -20,9 +20,13 @@ import { REQUIREMENTS_PY } from './pep517-requirements.js'
  * OLD_WHEEL (all pairs) and creates /tmp/requires-unchanged when every pair declares the same:
  * then the dependency set cannot have changed, and the previous dependency wheels are reused.
  */
-export const BUILD_WHEEL_PY = String.raw`
+export const BUILD_WHEEL_PY =
+  String.raw`
 import importlib, os, re, sys, tempfile, traceback
-` + PYPROJECT_PY + REQUIREMENTS_PY + String.raw`
+` +
+  PYPROJECT_PY +
+  REQUIREMENTS_PY +
+  String.raw`
 
 def compare(pairs):
     import glob, zipfile

@@ -25,7 +25,12 @@ export function dependencyPart(dockerfile: string): string | undefined {
   if (ins.filter((i) => i.keyword === 'FROM').length !== 1) return undefined
   const cut = ins.findIndex((i) => /(^|[\s/])wheels\/app\b/.test(i.rest))
   if (cut < 0 || !ins.slice(0, cut).some((i) => /(^|[\s/])wheels\/deps\b/.test(i.rest))) return undefined
-  return dockerfile.split(/\r?\n/).slice(0, ins[cut].line - 1).join('\n') + '\n'
+  return (
+    dockerfile
+      .split(/\r?\n/)
+      .slice(0, ins[cut].line - 1)
+      .join('\n') + '\n'
+  )
 }
 
 /**
@@ -124,11 +129,16 @@ async function download(c: Context, image: string, staging: string, requirements
   const owner = hostOwner()
   const quoted = requirements.map(shellQuote).join(' ')
   const tail: string[] = []
-  const code = await (await c.engine()).containers.run(
+  const code = await (
+    await c.engine()
+  ).containers.run(
     {
       image,
       cmd: ['sh', '-c', `set -e; pip download --only-binary=:all: --dest /out ${quoted}${owner ? `; chown -R ${owner} /out` : ''}`],
-      env: pipEnv(project.config.pip, findLinks.map((f) => f.mount)),
+      env: pipEnv(
+        project.config.pip,
+        findLinks.map((f) => f.mount),
+      ),
       binds: [...findLinks.map((f) => `${f.host}:${f.mount}:ro`), `${staging}:/out`],
       ...(project.config.pip.noIndex ? { network: 'none' } : {}),
       labels: labelsFor(project.prefix, 'prewarm', c.runId),

@@ -88,7 +88,13 @@ export async function writeReleaseManifest(ctx: Context, imageId: string): Promi
     { image: IMAGE_MANIFEST, beside: releaseManifestPath(wheelhouse) },
     { image: IMAGE_SBOM, beside: releaseSbomPath(wheelhouse) },
   ]
-  const texts = await (await ctx.engine()).images.readFiles(imageId, files.map((f) => f.image), labelsFor(ctx.project.prefix, 'release', ctx.runId))
+  const texts = await (
+    await ctx.engine()
+  ).images.readFiles(
+    imageId,
+    files.map((f) => f.image),
+    labelsFor(ctx.project.prefix, 'release', ctx.runId),
+  )
   for (const [i, { beside }] of files.entries()) {
     const text = texts[i]
     if (text === undefined) {

@@ -55,11 +55,7 @@ export async function waitForAnswer(base: string, exited: () => Promise<number |
  * The error for an app that stopped (before it answered, unless `answered`), with its last lines:
  * the hardening named when they, or the `evidence` kept from earlier output, show the cause. Pure.
  */
-export function exitedError(
-  code: number,
-  logs: string[],
-  opts: { task: HardenedTask; hardened?: HardenedRun; answered?: boolean; evidence?: string[] },
-): UserError {
+export function exitedError(code: number, logs: string[], opts: { task: HardenedTask; hardened?: HardenedRun; answered?: boolean; evidence?: string[] }): UserError {
   const why = opts.hardened && diagnoseHardening([...(opts.evidence ?? []), ...logs], opts.task, opts.hardened)
   // The lines that say why come first when the tail (a worker's long traceback, others booting) lost them.
   const evidence = (opts.evidence ?? []).filter((l) => !logs.includes(l))

@@ -53,7 +53,10 @@ export async function smoke(ctx: Context, image: string, paths: string[], timeou
     const base = `http://127.0.0.1:${running.hostPort}`
     const diagnosis = hardened && { ...hardened, user: running.user, workdir: running.workdir }
     let exited: number | undefined
-    running.exited.then((c) => (exited = c), () => undefined)
+    running.exited.then(
+      (c) => (exited = c),
+      () => undefined,
+    )
     const started = Date.now()
     const answer = await waitForAnswer(base, async () => exited, ctx.signal, timeoutMs)
     if ('exited' in answer) throw exitedError(answer.exited, logs, { task: 'smoke', hardened: diagnosis, evidence: output.evidence })

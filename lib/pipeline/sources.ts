@@ -14,7 +14,25 @@ import ignore, { type Ignore } from 'ignore'
 /** Never part of a source's inputs, nor copied for the build: caches, VCS, build leftovers. */
 // .env files hold secrets; sqlite databases, logs and editor swap files change while the app runs
 // locally: none is source, none may trigger a rebuild or reach a wheel.
-const EXCLUDE_ANYWHERE = ['.git', 'node_modules', '__pycache__', '*.pyc', '*.egg-info', '.pytest_cache', '.mypy_cache', '.tox', '.env', '.env.*', '*.sqlite3', '*.log', '*.swp', '*.swo', '*~', '.#*', '.DS_Store']
+const EXCLUDE_ANYWHERE = [
+  '.git',
+  'node_modules',
+  '__pycache__',
+  '*.pyc',
+  '*.egg-info',
+  '.pytest_cache',
+  '.mypy_cache',
+  '.tox',
+  '.env',
+  '.env.*',
+  '*.sqlite3',
+  '*.log',
+  '*.swp',
+  '*.swo',
+  '*~',
+  '.#*',
+  '.DS_Store',
+]
 /** The same, at a package's top level only (a Python package may well be called `build`). */
 const EXCLUDE_TOP = ['build', 'dist', '.pypackage', '.venv', 'venv', '.cache']
 

@@ -105,11 +105,20 @@ export async function runTests(ctx: Context, builderRef: string, args: string[])
   ctx.emit({ type: 'test:start', command, tools })
   let started = false
   const tail: string[] = []
-  const code = await (await ctx.engine()).containers.run(
+  const code = await (
+    await ctx.engine()
+  ).containers.run(
     {
       image: builderRef,
       cmd: ['sh', '-c', script, 'test', ...command, ...args],
-      env: { ...appEnv(project.config), ...pipEnv(project.config.pip, findLinks.map((f) => f.mount)), PIP_NO_INPUT: '1' },
+      env: {
+        ...appEnv(project.config),
+        ...pipEnv(
+          project.config.pip,
+          findLinks.map((f) => f.mount),
+        ),
+        PIP_NO_INPUT: '1',
+      },
       binds: [`${project.source}:${MOUNT.source}:ro`, `${project.wheelhouse}:${MOUNT.wheelhouse}:ro`, ...findLinks.map((f) => `${f.host}:${f.mount}:ro`)],
       labels: labelsFor(project.prefix, 'test', ctx.runId),
       onOutput: (line, stream) => {

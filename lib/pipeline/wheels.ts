@@ -103,9 +103,21 @@ export async function wheelInputs(project: Project, builderId: string): Promise<
     // What the tool itself writes or reads beside the source (the release manifest, the Dockerfiles)
     // is not the package's source: changing it must not rebuild wheels.
     // The config, the npm files that install the tool and the Makefiles forwarding to it are not the app either.
-    const tooling = [`${project.wheelhouse}-manifest.json`, `${project.wheelhouse}-sbom.cdx.json`, project.dockerDir, path.join(project.root, '.pypackage'), ...(project.configFile ? [project.configFile] : []),
-      ...['package.json', 'package-lock.json', 'pypackage.mk'].map((f) => path.join(project.root, f))]
-    for (const f of await packageFiles(pkg, pkgs.filter((o) => o !== pkg), project.wheelhouse, tooling, ignoreTop(pkg.dir, project.root))) {
+    const tooling = [
+      `${project.wheelhouse}-manifest.json`,
+      `${project.wheelhouse}-sbom.cdx.json`,
+      project.dockerDir,
+      path.join(project.root, '.pypackage'),
+      ...(project.configFile ? [project.configFile] : []),
+      ...['package.json', 'package-lock.json', 'pypackage.mk'].map((f) => path.join(project.root, f)),
+    ]
+    for (const f of await packageFiles(
+      pkg,
+      pkgs.filter((o) => o !== pkg),
+      project.wheelhouse,
+      tooling,
+      ignoreTop(pkg.dir, project.root),
+    )) {
       inputs[`file:${path.relative(project.root, f)}`] = await hashFile(f)
     }
   }
@@ -114,9 +126,7 @@ export async function wheelInputs(project: Project, builderId: string): Promise<
 
 /** The package a `file:` input belongs to: the deepest package folder holding it. */
 export function ownerOf(rel: string, pkgs: { key: string; rel: string }[]): string | undefined {
-  return pkgs
-    .filter((p) => p.rel === '' || rel === p.rel || rel.startsWith(`${p.rel}/`))
-    .sort((a, b) => b.rel.length - a.rel.length)[0]?.key
+  return pkgs.filter((p) => p.rel === '' || rel === p.rel || rel.startsWith(`${p.rel}/`)).sort((a, b) => b.rel.length - a.rel.length)[0]?.key
 }
 
 /**
@@ -202,9 +212,9 @@ export function builderScript(opts: {
       p.key === 'app' && opts.app
         ? [`python ${PACKER} /tmp/src/app /tmp/local/app`, ...[opts.app.name, opts.app.version, JSON.stringify(opts.app.requires)].map(shellQuote)].join(' ')
         : opts.buildIsolation
-        ? `pip wheel --no-deps --wheel-dir /tmp/local/${p.key} /tmp/src/${p.key}`
-        : // The last build also compares Requires-Dist: one Python start less.
-          [`python ${FRONTEND} /tmp/src/${p.key} /tmp/local/${p.key}`, ...(i === opts.build.length - 1 && !lastPacked ? pairs : [])].join(' '),
+          ? `pip wheel --no-deps --wheel-dir /tmp/local/${p.key} /tmp/src/${p.key}`
+          : // The last build also compares Requires-Dist: one Python start less.
+            [`python ${FRONTEND} /tmp/src/${p.key} /tmp/local/${p.key}`, ...(i === opts.build.length - 1 && !lastPacked ? pairs : [])].join(' '),
     )
   })
   if ((opts.buildIsolation || lastPacked) && pairs.length) lines.push(`python ${FRONTEND} --compare ${pairs.join(' ')}`)
@@ -235,11 +245,7 @@ export function builderScript(opts: {
     const file = server.replace(/[-_.]+/g, '_')
     lines.push(`ls /tmp/all | grep -qi '^${file}-[0-9]' || pip wheel --wheel-dir /tmp/all ${links.join(' ')} --find-links /tmp/all${constrain} ${server}`)
   }
-  lines.push(
-    `cp -r /tmp/local ${MOUNT.wheelhouse}/local`,
-    `mkdir -p ${MOUNT.wheelhouse}/all`,
-    `cp /tmp/all/*.whl ${MOUNT.wheelhouse}/all/`,
-  )
+  lines.push(`cp -r /tmp/local ${MOUNT.wheelhouse}/local`, `mkdir -p ${MOUNT.wheelhouse}/all`, `cp /tmp/all/*.whl ${MOUNT.wheelhouse}/all/`)
   if (opts.owner) lines.push(`chown -R ${opts.owner} ${MOUNT.wheelhouse}`)
   return lines.join('\n')
 }
@@ -265,7 +271,7 @@ export function pipHint(lines: string[]): string {
 export function versionsInFolders(folders: string[], name: string): string[] {
   const versions = new Set<string>()
   for (const dir of folders) {
-    for (const f of (existsSync(dir) ? readdirSync(dir) : [])) {
+    for (const f of existsSync(dir) ? readdirSync(dir) : []) {
       const m = f.match(/^([^-]+)-([^-]+?)(-.*\.whl|\.tar\.gz|\.zip)$/)
       if (m && normalizeName(m[1]) === name) versions.add(m[2])
     }
@@ -288,17 +294,26 @@ export function describeIndex(project: Project): string {
  */
 export function explainPip(lines: string[], lock?: Lock, index = 'the package index', available: (name: string) => string[] = () => []): { message?: string; hint: string } {
   const text = lines.join('\n')
-  const own = lines.map((l) => l.match(/^error: (.*)$/)?.[1]).filter(Boolean).pop()
+  const own = lines
+    .map((l) => l.match(/^error: (.*)$/)?.[1])
+    .filter(Boolean)
+    .pop()
   if (/error: command '.*(gcc|cc)' failed|fatal error: .*\.h: No such file/.test(text))
     return { message: own, hint: 'a C extension failed to compile: fix the source, or add the missing headers/compiler to docker/builder/Dockerfile' }
   if (own) return { message: own, hint: "the builder's output is above" }
   if (/DO NOT MATCH THE HASHES/.test(text)) {
     const pkg = text.match(/^\s+(\S+==\S+) from /m)?.[1] ?? 'a package'
-    return { message: `${pkg}: the file the index gave does not have the sha256 the requirements' --hash lists`, hint: 'the index serves another file than the one hashed: update the --hash (pip hash FILE), or point pip at the index the hashes were made from' }
+    return {
+      message: `${pkg}: the file the index gave does not have the sha256 the requirements' --hash lists`,
+      hint: 'the index serves another file than the one hashed: update the --hash (pip hash FILE), or point pip at the index the hashes were made from',
+    }
   }
   const invalid = text.match(/Invalid requirement: '([^']*)'.*?\(from line (\d+) of (\S+)\)/)
   if (invalid) {
-    return { message: `${invalid[3].replace(`${MOUNT.source}/`, '')}:${invalid[2]}: pip cannot read the requirement "${invalid[1]}"`, hint: 'fix that line (pip\'s requirement syntax: name, extras, version specifiers, markers, options such as -r and --hash)' }
+    return {
+      message: `${invalid[3].replace(`${MOUNT.source}/`, '')}:${invalid[2]}: pip cannot read the requirement "${invalid[1]}"`,
+      hint: "fix that line (pip's requirement syntax: name, extras, version specifiers, markers, options such as -r and --hash)",
+    }
   }
   const versions = text.match(/Could not find a version that satisfies the requirement (\S+) \(from versions: ([^)]*)\)/)
   if (versions) {
@@ -307,7 +322,10 @@ export function explainPip(lines: string[], lock?: Lock, index = 'the package in
     const listed = versions[2].trim()
     const has = listed && listed !== 'none' ? `only ${listed}` : `no ${name} at all`
     return pinned
-      ? { message: `${lock!.file} pins ${name} ${pinned.version}, but ${index} has ${has}`, hint: `update the lock to what the index serves, or point pip at the index the lock was made from ("pip.indexUrl" / "pip.findLinks" in .pypackagerc.json)` }
+      ? {
+          message: `${lock!.file} pins ${name} ${pinned.version}, but ${index} has ${has}`,
+          hint: `update the lock to what the index serves, or point pip at the index the lock was made from ("pip.indexUrl" / "pip.findLinks" in .pypackagerc.json)`,
+        }
       : { message: `${index} has no ${versions[1]} (it has ${has})`, hint: `add a folder holding it to "pip.findLinks", or set "pip.indexUrl" in .pypackagerc.json` }
   }
   // A lock's pin as a constraint the resolver cannot meet: pip names the conflict, not the index.
@@ -367,7 +385,8 @@ export async function buildWheels(ctx: Context, builderRef: string, inputs: Inpu
     hasPrevious: Boolean(previous),
     // Dependency wheels are reused only from a build by the same builder and pip settings: a new
     // builder (another Python, another platform) needs its own.
-    previous: previous && !depsChanged && previous.inputs.builder === inputs.builder && previous.inputs.pip === inputs.pip ? { wheels: previous.packages, dependencies: previous.dependencies } : undefined,
+    previous:
+      previous && !depsChanged && previous.inputs.builder === inputs.builder && previous.inputs.pip === inputs.pip ? { wheels: previous.packages, dependencies: previous.dependencies } : undefined,
     owner,
     app: shape.kind === 'application' ? { name: project.config.app ?? shape.pyproject?.name ?? project.app, version: shape.pyproject?.version ?? '0', requires: shape.declared } : undefined,
     requirements: shape.requirements.map((f) => `${MOUNT.source}/${f}`),
@@ -381,7 +400,10 @@ export async function buildWheels(ctx: Context, builderRef: string, inputs: Inpu
         image: builderRef,
         cmd: ['sh', '-c', script],
         env: {
-          ...pipEnv(project.config.pip, findLinks.map((f) => f.mount)),
+          ...pipEnv(
+            project.config.pip,
+            findLinks.map((f) => f.mount),
+          ),
           PIP_CACHE_DIR: MOUNT.pipCache,
           // Same sources, same bytes: wheels are byte-identical across builds, so caches keep hitting.
           SOURCE_DATE_EPOCH: '315532800',
@@ -399,7 +421,12 @@ export async function buildWheels(ctx: Context, builderRef: string, inputs: Inpu
       ctx.signal,
     )
     if (code !== 0) {
-      const why = explainPip(tail, shape.lock, describeIndex(project), (name) => versionsInFolders(findLinks.map((f) => f.host), name))
+      const why = explainPip(tail, shape.lock, describeIndex(project), (name) =>
+        versionsInFolders(
+          findLinks.map((f) => f.host),
+          name,
+        ),
+      )
       throw new UserError(`building wheels failed: ${why.message ?? `the builder exited with code ${code}`}`, { details: tail, hint: why.hint })
     }
     const packages: Record<string, string> = {}
@@ -415,7 +442,11 @@ export async function buildWheels(ctx: Context, builderRef: string, inputs: Inpu
     for (const w of all) sums[w] = sha256(await readFile(path.join(next, w)))
     const manifest: WheelManifest = { inputs, packages, dependencies: all.filter((f) => !local.includes(f)), sha256: sums }
     // The locked versions and hashes, checked before the wheelhouse is replaced.
-    if (shape.lock) checkWheelsAgainstLock(shape.lock, manifest.dependencies.map((file) => ({ file, sha256: sums[file] })))
+    if (shape.lock)
+      checkWheelsAgainstLock(
+        shape.lock,
+        manifest.dependencies.map((file) => ({ file, sha256: sums[file] })),
+      )
     await writeFile(path.join(next, MANIFEST), JSON.stringify(manifest, null, 2) + '\n')
     await replaceDir(project.wheelhouse, next, path.join(staging, 'previous'))
     const built = [...toBuild].map((k) => packages[k])

@@ -22,15 +22,17 @@ const formatters: Formatters = {
   'build:step': (e) => `  ${e.step}`,
   'build:output': (e) => `    ${e.line}`,
   output: (e) => e.line,
-  'lock:wait': (e) =>
-    `waiting for ${e.holder.task}${e.holder.pid ? ` (pid ${e.holder.pid}, since ${e.holder.since})` : ''} to finish: another pypackage-tasks run holds ${e.file}`,
-  'git:untrusted': (e) =>
-    `git refuses to read ${e.repo}: another user owns it ("detected dubious ownership"), so images are tagged by content hash, not by commit; to trust it: ${e.fix}`,
+  'lock:wait': (e) => `waiting for ${e.holder.task}${e.holder.pid ? ` (pid ${e.holder.pid}, since ${e.holder.since})` : ''} to finish: another pypackage-tasks run holds ${e.file}`,
+  'git:untrusted': (e) => `git refuses to read ${e.repo}: another user owns it ("detected dubious ownership"), so images are tagged by content hash, not by commit; to trust it: ${e.fix}`,
   shape: (e) => describeShape(e.shape).join('\n'),
   'init:done': (e) => {
     const { action, renamed } = e.makefile
     const make =
-      action === 'written' ? `Makefile: written, with \`${INCLUDE_LINE}\`` : action === 'included' ? `Makefile: already includes ${MK_FILE}` : `Makefile: your targets kept; \`${INCLUDE_LINE}\` added at the end`
+      action === 'written'
+        ? `Makefile: written, with \`${INCLUDE_LINE}\``
+        : action === 'included'
+          ? `Makefile: already includes ${MK_FILE}`
+          : `Makefile: your targets kept; \`${INCLUDE_LINE}\` added at the end`
     const clash = renamed.length ? `; it defines ${renamed.map(([t]) => t).join(', ')}, so the tool's are make ${renamed.map(([, t]) => t).join(', ')}` : ''
     return [`wrote ${e.files.join(', ')} for ${e.app}`, make + clash].join('\n')
   },

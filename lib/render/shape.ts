@@ -24,7 +24,9 @@ export function describeShape(shape: Omit<Shape, 'pyproject'>): string[] {
   if (shape.settings) lines.push(`settings: ${shape.settings}; static files collected at build (STATIC_ROOT, else /app/static) and served at STATIC_URL`)
   if (shape.releaseCommand) lines.push(`release phase: ${shape.releaseCommand} (run by bootstrap; before the server with "release.releaseOnStart")`)
   if (shape.databaseCommand) {
-    lines.push(`release phase: none set; the app has a command that creates its database (${shape.databaseCommand}): if it must run before serving, set "release": { "releaseCommand": "${shape.databaseCommand}", "releaseOnStart": true }`)
+    lines.push(
+      `release phase: none set; the app has a command that creates its database (${shape.databaseCommand}): if it must run before serving, set "release": { "releaseCommand": "${shape.databaseCommand}", "releaseOnStart": true }`,
+    )
   }
   if (shape.sqlite.length) lines.push(`sqlite: ${shape.sqlite.join(', ')} next to the code, kept in /app/data (writable)`)
   lines.push(`tests: ${shape.tests.command.join(' ')} (test tools: ${describeTools(shape.tests.tools)})`)

@@ -69,7 +69,7 @@ export function pypackageMk(tasks: MakeTask[], taken: string[]): string {
     '#   make test -- -k views         make -n release  (prints the command it would run)',
     ...(renamed.length ? [`# Your Makefile already has ${renamed.map((t) => t.name).join(', ')}: here they are ${renamed.map((t) => names.get(t.name)).join(', ')}.`] : []),
     '',
-    '# The project\'s own copy of the tool, without npx\'s start-up; npx when it is installed elsewhere.',
+    "# The project's own copy of the tool, without npx's start-up; npx when it is installed elsewhere.",
     'PYPACKAGE_TASKS ?= $(if $(wildcard node_modules/.bin/pypackage-tasks),node_modules/.bin/pypackage-tasks,npx --no-install pypackage-tasks)',
     `PYPACKAGE_TARGETS := ${[...names.values()].join(' ')}`,
     '',

@@ -137,7 +137,10 @@ export function serverFor(entry: Entry | undefined): string[] {
   if (entry.kind === 'wsgi') return ['gunicorn']
   if (entry.kind === 'asgi') return ['gunicorn', 'uvicorn']
   // `gunicorn …`, `python -m gunicorn …`, `exec uvicorn …`
-  const words = entry.target.trim().split(/\s+/).filter((w) => w !== 'exec')
+  const words = entry.target
+    .trim()
+    .split(/\s+/)
+    .filter((w) => w !== 'exec')
   const first = words[0]?.startsWith('python') && words[1] === '-m' ? words[2] : words[0]
   return SERVERS[first] ?? []
 }

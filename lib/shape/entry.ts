@@ -16,12 +16,35 @@ export interface Entry {
 }
 
 /** Folders never searched for entry points: tests, environments, build output, migrations. */
-const SKIP = ['**/node_modules/**', '**/.git/**', '**/venv/**', '**/.venv/**', '**/env/**', '**/site-packages/**', '**/build/**', '**/dist/**',
-  '**/tests/**', '**/test/**', '**/docs/**', '**/migrations/**', '**/__pycache__/**', '**/.tox/**', '**/conftest.py', '**/test_*.py', '**/*_test.py', 'setup.py', 'noxfile.py']
+const SKIP = [
+  '**/node_modules/**',
+  '**/.git/**',
+  '**/venv/**',
+  '**/.venv/**',
+  '**/env/**',
+  '**/site-packages/**',
+  '**/build/**',
+  '**/dist/**',
+  '**/tests/**',
+  '**/test/**',
+  '**/docs/**',
+  '**/migrations/**',
+  '**/__pycache__/**',
+  '**/.tox/**',
+  '**/conftest.py',
+  '**/test_*.py',
+  '**/*_test.py',
+  'setup.py',
+  'noxfile.py',
+]
 
 /** `src/shop/app.py` → `shop.app`; `flaskr/__init__.py` → `flaskr`. */
 export function moduleOf(rel: string): string {
-  return rel.replace(/^src\//, '').replace(/\.py$/, '').replace(/\/__init__$/, '').replace(/\//g, '.')
+  return rel
+    .replace(/^src\//, '')
+    .replace(/\.py$/, '')
+    .replace(/\/__init__$/, '')
+    .replace(/\//g, '.')
 }
 
 interface Candidate extends Entry {

@@ -110,7 +110,10 @@ export function parsePoetryLock(text: string, file = 'poetry.lock'): LockedPacka
   const doc = parseToml(text, file, 'poetry')
   const legacyFiles = new Map<string, unknown[]>()
   for (const [name, files] of Object.entries(table(table(doc.metadata).files))) {
-    legacyFiles.set(normalizeName(name), tables(files).map((f) => f.hash))
+    legacyFiles.set(
+      normalizeName(name),
+      tables(files).map((f) => f.hash),
+    )
   }
   return tables(doc.package).map((pkg) => {
     const name = normalizeName(requireName(pkg, file, 'poetry'))
@@ -219,7 +222,10 @@ export function parsePipfileLock(text: string, file = 'Pipfile.lock'): LockedPac
   }
   if (!doc || typeof doc !== 'object' || Array.isArray(doc)) throw malformed(file, 'pipenv', new Error('the top level is not a JSON object'))
   const out: LockedPackage[] = []
-  for (const [section, group] of [['default', 'main'], ['develop', 'dev']] as const) {
+  for (const [section, group] of [
+    ['default', 'main'],
+    ['develop', 'dev'],
+  ] as const) {
     for (const [raw, entry] of Object.entries(table((doc as Table)[section]))) {
       const e = table(entry)
       if (e.path === '.') continue // `-e .`: the project itself

@@ -14,7 +14,10 @@ export function parseProcfile(text: string, file = 'Procfile'): Procfile {
   text.split(/\r?\n/).forEach((line, i) => {
     if (!line.trim() || line.trim().startsWith('#')) return
     const m = line.match(/^([A-Za-z0-9_-]+)\s*:\s*(.*\S)\s*$/)
-    if (!m) throw new UserError(`${file}:${i + 1}: "${line.trim()}" is not a "name: command" line`, { hint: 'each line of a Procfile is a process type, a colon and its command, e.g. web: gunicorn mysite.wsgi' })
+    if (!m)
+      throw new UserError(`${file}:${i + 1}: "${line.trim()}" is not a "name: command" line`, {
+        hint: 'each line of a Procfile is a process type, a colon and its command, e.g. web: gunicorn mysite.wsgi',
+      })
     procs[m[1]] = m[2]
   })
   if (!procs.web) {

@@ -63,13 +63,7 @@ export function parsePyproject(text: string, file = 'pyproject.toml'): Pyproject
     hasBuildSystem: buildSystem !== undefined,
     hasProjectTable,
     isPoetry,
-    dependencies: dynamic.includes('dependencies')
-      ? undefined
-      : hasProjectTable
-        ? strings(project.dependencies)
-        : isPoetry
-          ? poetryDeps(poetry.dependencies)
-          : undefined,
+    dependencies: dynamic.includes('dependencies') ? undefined : hasProjectTable ? strings(project.dependencies) : isPoetry ? poetryDeps(poetry.dependencies) : undefined,
     extras: Object.fromEntries(Object.entries(table(project['optional-dependencies'])).map(([k, v]) => [k, strings(v)])),
     groups: dependencyGroups(table(doc['dependency-groups'])),
     poetryGroups,

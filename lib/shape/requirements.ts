@@ -23,15 +23,20 @@ export function readRequirements(source: string, files: string[]): RequirementLi
     const abs = path.resolve(source, rel)
     if (seen.has(abs) || !existsSync(abs)) return
     seen.add(abs)
-    readFileSync(abs, 'utf8').split(/\r?\n/).forEach((raw, i) => {
-      // pip joins lines ending in a backslash; a --hash continuation is an option line here.
-      const line = raw.replace(/(^|\s)#.*$/, '').trim()
-      const include = line.match(/^(?:-r|--requirement)[\s=]+(\S+)/)
-      if (include) return read(path.relative(source, path.resolve(path.dirname(abs), include[1])))
-      if (!line || line.startsWith('-') || line.startsWith('\\') || /^[./]|:\/\//.test(line)) return
-      const text = line.split(/\s+--?\w/)[0].replace(/\\$/, '').trim()
-      out.push({ name: requirementName(text), text, at: `${path.relative(source, abs)}:${i + 1}` })
-    })
+    readFileSync(abs, 'utf8')
+      .split(/\r?\n/)
+      .forEach((raw, i) => {
+        // pip joins lines ending in a backslash; a --hash continuation is an option line here.
+        const line = raw.replace(/(^|\s)#.*$/, '').trim()
+        const include = line.match(/^(?:-r|--requirement)[\s=]+(\S+)/)
+        if (include) return read(path.relative(source, path.resolve(path.dirname(abs), include[1])))
+        if (!line || line.startsWith('-') || line.startsWith('\\') || /^[./]|:\/\//.test(line)) return
+        const text = line
+          .split(/\s+--?\w/)[0]
+          .replace(/\\$/, '')
+          .trim()
+        out.push({ name: requirementName(text), text, at: `${path.relative(source, abs)}:${i + 1}` })
+      })
   }
   for (const f of files) read(f)
   return out

@@ -7,18 +7,24 @@ import type { Pyproject } from './pyproject.js'
 
 /** Where a project keeps its test tools, and the command that runs its tests. */
 export interface TestPlan {
-  tools:
-    | { kind: 'extra'; name: string }
-    | { kind: 'group'; name: string; requirements: string[] }
-    | { kind: 'requirements'; files: string[] }
-    | { kind: 'none' }
+  tools: { kind: 'extra'; name: string } | { kind: 'group'; name: string; requirements: string[] } | { kind: 'requirements'; files: string[] } | { kind: 'none' }
   command: string[]
 }
 
 /** Names tried, in order, for an extra or a dependency group holding the test tools. */
 const GROUP_NAMES = ['test', 'tests', 'testing', 'dev']
 /** Requirement files that hold test tools, as projects name them. */
-const TEST_REQUIREMENTS = ['requirements-test.txt', 'requirements_test.txt', 'test-requirements.txt', 'requirements-dev.txt', 'requirements_dev.txt', 'dev-requirements.txt', 'requirements/test*.txt', 'requirements/dev*.txt', 'requirements/ci.txt']
+const TEST_REQUIREMENTS = [
+  'requirements-test.txt',
+  'requirements_test.txt',
+  'test-requirements.txt',
+  'requirements-dev.txt',
+  'requirements_dev.txt',
+  'dev-requirements.txt',
+  'requirements/test*.txt',
+  'requirements/dev*.txt',
+  'requirements/ci.txt',
+]
 
 export function testPlan(source: string, config: Config, pyproject: Pyproject | undefined, settings: string | undefined): TestPlan {
   const tools = testTools(source, config, pyproject)
@@ -42,7 +48,9 @@ function testTools(source: string, config: Config, pyproject: Pyproject | undefi
   const poetry = pyproject?.poetryGroups ?? {}
   const inPoetry = GROUP_NAMES.find((n) => poetry[n]?.length)
   if (inPoetry) return { kind: 'group', name: `poetry ${inPoetry}`, requirements: poetry[inPoetry] }
-  const files = fg.sync(TEST_REQUIREMENTS, { cwd: source, onlyFiles: true }).sort((a, b) => TEST_REQUIREMENTS.findIndex((p) => a.startsWith(p.replace(/\*.*/, ''))) - TEST_REQUIREMENTS.findIndex((p) => b.startsWith(p.replace(/\*.*/, ''))))
+  const files = fg
+    .sync(TEST_REQUIREMENTS, { cwd: source, onlyFiles: true })
+    .sort((a, b) => TEST_REQUIREMENTS.findIndex((p) => a.startsWith(p.replace(/\*.*/, ''))) - TEST_REQUIREMENTS.findIndex((p) => b.startsWith(p.replace(/\*.*/, ''))))
   if (files.length) return { kind: 'requirements', files: [files[0]] }
   return { kind: 'none' }
 }
@@ -50,7 +58,14 @@ function testTools(source: string, config: Config, pyproject: Pyproject | undefi
 /** pytest when the project uses it, else Django's test runner for a Django project, else pytest. */
 function testCommand(source: string, pyproject: Pyproject | undefined, tools: TestPlan['tools'], settings: string | undefined): string[] {
   const read = (f: string) => (existsSync(path.join(source, f)) ? readFileSync(path.join(source, f), 'utf8') : '')
-  const toolText = tools.kind === 'group' ? tools.requirements.join('\n') : tools.kind === 'requirements' ? tools.files.map(read).join('\n') : tools.kind === 'extra' ? (pyproject?.extras[tools.name] ?? []).join('\n') : ''
+  const toolText =
+    tools.kind === 'group'
+      ? tools.requirements.join('\n')
+      : tools.kind === 'requirements'
+        ? tools.files.map(read).join('\n')
+        : tools.kind === 'extra'
+          ? (pyproject?.extras[tools.name] ?? []).join('\n')
+          : ''
   const usesPytest =
     /\bpytest\b/i.test(toolText) ||
     pyproject?.pytestConfigured ||

@@ -59,7 +59,8 @@ export const bootstrap: TaskDef = {
     ]
     const su = ['USERNAME', 'EMAIL', 'PASSWORD'].map((k) => process.env[`DJANGO_SUPERUSER_${k}`])
     if (su.every(Boolean)) {
-      const script = 'import django, os; django.setup(); from django.contrib.auth import get_user_model as g; U = g(); n = os.environ["DJANGO_SUPERUSER_USERNAME"]; U.objects.filter(username=n).exists() or U.objects.create_superuser(n, os.environ["DJANGO_SUPERUSER_EMAIL"], os.environ["DJANGO_SUPERUSER_PASSWORD"]); print("superuser", n)'
+      const script =
+        'import django, os; django.setup(); from django.contrib.auth import get_user_model as g; U = g(); n = os.environ["DJANGO_SUPERUSER_USERNAME"]; U.objects.filter(username=n).exists() or U.objects.create_superuser(n, os.environ["DJANGO_SUPERUSER_EMAIL"], os.environ["DJANGO_SUPERUSER_PASSWORD"]); print("superuser", n)'
       steps.push(['superuser', ['python', '-c', script], { env: { DJANGO_SUPERUSER_USERNAME: su[0]!, DJANGO_SUPERUSER_EMAIL: su[1]!, DJANGO_SUPERUSER_PASSWORD: su[2]! } }])
     } else {
       ctx.emit({ type: 'bootstrap:no-superuser' })
@@ -76,10 +77,10 @@ export const bootstrap: TaskDef = {
 export const manage: TaskDef = {
   name: 'manage',
   rest: { shown: '<options…>', options: true },
-  description: 'Run a Django management command in the release image against the environment\'s database',
+  description: "Run a Django management command in the release image against the environment's database",
   args: [{ name: 'command', description: 'e.g. migrate, showmigrations, createsuperuser (options after --)', variadic: true, required: true }],
   options: [],
-  notes: 'Options for the command go after `--`: `manage -- createsuperuser --noinput`. The exit code is the command\'s.',
+  notes: "Options for the command go after `--`: `manage -- createsuperuser --noinput`. The exit code is the command's.",
   async run(ctx, args) {
     const argv = [...args.positional, ...args.rest]
     if (!argv.length) throw new UserError('manage needs a management command', { hint: 'e.g. pypackage-tasks manage showmigrations' })
@@ -91,7 +92,7 @@ export const manage: TaskDef = {
 
 export const stop: TaskDef = {
   name: 'stop',
-  description: 'Stop and remove the environment\'s containers (the database volume stays)',
+  description: "Stop and remove the environment's containers (the database volume stays)",
   args: [],
   options: [],
   async run(ctx) {
@@ -103,9 +104,12 @@ export const stop: TaskDef = {
 
 export const logs: TaskDef = {
   name: 'logs',
-  description: 'Print the app\'s (or the database\'s: logs db) output; --follow keeps reading',
+  description: "Print the app's (or the database's: logs db) output; --follow keeps reading",
   args: [{ name: 'service', description: 'web (default) or db' }],
-  options: [{ name: 'follow', description: 'keep printing until Ctrl-C' }, { name: 'tail', value: 'N', description: 'last N lines (default 100)' }],
+  options: [
+    { name: 'follow', description: 'keep printing until Ctrl-C' },
+    { name: 'tail', value: 'N', description: 'last N lines (default 100)' },
+  ],
   async run(ctx, args) {
     const env = environment(ctx)
     const service = args.positional[0] ?? 'web'

@@ -28,7 +28,8 @@ async function planMakefile(root: string): Promise<{ mk: string; makefile?: stri
 
 export const init: TaskDef = {
   name: 'init',
-  description: 'Scaffold docker/{base,builder,release} (+ postgres for Django), .pypackagerc.json and make targets (pypackage.mk, included by your Makefile) into this Python project, and say what was found',
+  description:
+    'Scaffold docker/{base,builder,release} (+ postgres for Django), .pypackagerc.json and make targets (pypackage.mk, included by your Makefile) into this Python project, and say what was found',
   args: [],
   options: [
     { name: 'force', description: 'overwrite files that exist' },
@@ -57,7 +58,9 @@ export const init: TaskDef = {
     }
     const files: [string, () => Promise<void>][] = [
       // docker/postgres serves the release environment's database: a Django project's, not a Flask demo's.
-      ...['base', 'builder', 'release', ...(shape.settings ? ['postgres'] : [])].map((img) => [`docker/${img}`, () => cp(path.join(builtinDockerDir, img), path.join(root, 'docker', img), { recursive: true })] as [string, () => Promise<void>]),
+      ...['base', 'builder', 'release', ...(shape.settings ? ['postgres'] : [])].map(
+        (img) => [`docker/${img}`, () => cp(path.join(builtinDockerDir, img), path.join(root, 'docker', img), { recursive: true })] as [string, () => Promise<void>],
+      ),
       ['.pypackagerc.json', () => writeFile(path.join(root, '.pypackagerc.json'), JSON.stringify(config, null, 2) + '\n')],
     ]
     const existing = files.map(([f]) => f).filter((f) => existsSync(path.join(root, f)))

@@ -21,7 +21,7 @@ export const inspect: TaskDef = {
     const image = args.positional[0] ?? `${releaseRepo(ctx.project)}:latest`
     const [text, sbom] = await (await ctx.engine()).images.readFiles(image, [IMAGE_MANIFEST, IMAGE_SBOM], labelsFor(ctx.project.prefix, 'inspect', ctx.runId))
     if (text === undefined) {
-      throw new UserError(`${image} has no ${IMAGE_MANIFEST}`, { hint: 'it was not built by pypackage-tasks\' release Dockerfile (or predates manifests): rebuild it with pypackage-tasks release' })
+      throw new UserError(`${image} has no ${IMAGE_MANIFEST}`, { hint: "it was not built by pypackage-tasks' release Dockerfile (or predates manifests): rebuild it with pypackage-tasks release" })
     }
     const wheels = JSON.parse(text) as InstalledWheel[]
     ctx.emit({ type: 'inspect:wheels', image, wheels: wheels.map(({ name, version, sha256 }) => ({ name, version, sha256 })) })

@@ -43,7 +43,10 @@ export function imageNameFromArg(arg: string, dockerDir: string, root: string, c
 export async function graphWithRoles(ctx: Context): Promise<ImageGraph> {
   const graph = await loadGraph(ctx)
   const { builder, release } = ctx.project.config.images
-  for (const [role, name] of [['builder', builder], ['release', release]] as const) {
+  for (const [role, name] of [
+    ['builder', builder],
+    ['release', release],
+  ] as const) {
     if (!graph.has(name)) {
       const rel = path.relative(ctx.project.root, ctx.project.dockerDir) || '.'
       throw new UserError(`no ${role} image: ${rel}/${name}/Dockerfile does not exist`, {

@@ -24,7 +24,7 @@ export const run: TaskDef = {
     { name: 'port', value: 'N', description: 'host port to publish (default: run.hostPort, 8000; 0 = any free port)' },
     { name: 'image', value: 'REF', description: 'image to run (default: <namespace>/<app>-release:latest)' },
   ],
-  notes: 'After `--`, the command runs in the image\'s virtualenv and its exit code is returned, e.g. `run -- python -m django check`.',
+  notes: "After `--`, the command runs in the image's virtualenv and its exit code is returned, e.g. `run -- python -m django check`.",
   async run(ctx, args) {
     const engine = await ctx.engine()
     const { ref: image } = await requireImage(ctx, typeof args.options.image === 'string' ? args.options.image : undefined)
@@ -58,7 +58,10 @@ export const run: TaskDef = {
     try {
       const url = `http://127.0.0.1:${running.hostPort}`
       let exited: number | undefined
-      running.exited.then((c) => (exited = c), () => undefined)
+      running.exited.then(
+        (c) => (exited = c),
+        () => undefined,
+      )
       // Say "Serving" once it does: an app that stops first gets its cause instead. One that is
       // slow to start is announced anyway after a minute (it may be migrating a large database).
       const diagnosis = hardened && { ...hardened, user: running.user, workdir: running.workdir }

@@ -41,9 +41,11 @@ export async function execIn(image: string, cmd: string[], opts: { user?: string
 export async function removeProject(project: string): Promise<void> {
   // Gone already (404), or a tag whose image another tag or child still holds (409): the image
   // itself is removed by id below. Anything else (the engine went away) is the test's failure.
-  const tolerate = (...codes: number[]) => (e: unknown) => {
-    if (!codes.includes(statusOf(e) ?? 0)) throw e
-  }
+  const tolerate =
+    (...codes: number[]) =>
+    (e: unknown) => {
+      if (!codes.includes(statusOf(e) ?? 0)) throw e
+    }
   // v: the anonymous volumes of hardened containers (run, smoke, start) go with them.
   for (const c of await containersOf(project)) await docker.getContainer(c.Id).remove({ force: true, v: true }).catch(tolerate(404))
   const images = await docker.listImages({ filters: { label: [`${LABEL_PROJECT}=${project}`] } })

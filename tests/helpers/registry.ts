@@ -47,7 +47,12 @@ export async function startRegistry(opts: { users?: Record<string, string> } = {
   const config = path.join(dir, 'config.yml')
   let auth = ''
   if (opts.users) {
-    writeFileSync(path.join(dir, 'htpasswd'), Object.entries(opts.users).map(([u, p]) => htpasswdLine(u, p)).join('\n') + '\n')
+    writeFileSync(
+      path.join(dir, 'htpasswd'),
+      Object.entries(opts.users)
+        .map(([u, p]) => htpasswdLine(u, p))
+        .join('\n') + '\n',
+    )
     auth = `auth:\n  htpasswd:\n    realm: pptest\n    path: ${dir}/htpasswd\n`
   }
   writeFileSync(config, `version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: ${dir}/data\nhttp:\n  addr: 127.0.0.1:${port}\n${auth}`)

@@ -40,7 +40,9 @@ if (mode === '--list') {
   process.exitCode = failures ? 1 : 0
   setTimeout(() => {
     const resources = process.getActiveResourcesInfo()
-    console.error(`${file}: its tests finished ${LINGER_MS / 1000} s ago, but the process is kept alive by ${resources.join(', ') || 'something'}: a server, socket, timer or child process a test left open`)
+    console.error(
+      `${file}: its tests finished ${LINGER_MS / 1000} s ago, but the process is kept alive by ${resources.join(', ') || 'something'}: a server, socket, timer or child process a test left open`,
+    )
     report({ kind: 'lingering', resources })
     process.exit(1)
   }, LINGER_MS).unref()

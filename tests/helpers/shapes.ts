@@ -50,7 +50,12 @@ export function indexWheels(): Map<string, { file: string; sha256: string }> {
   for (const file of readdirSync(pyindex).filter((f) => f.endsWith('.whl'))) {
     const [name, version] = file.split('-')
     const key = `${name.toLowerCase().replace(/[-_.]+/g, '-')}==${version.replace(/\+.*/, '')}`
-    out.set(key, { file, sha256: createHash('sha256').update(readFileSync(path.join(pyindex, file))).digest('hex') })
+    out.set(key, {
+      file,
+      sha256: createHash('sha256')
+        .update(readFileSync(path.join(pyindex, file)))
+        .digest('hex'),
+    })
   }
   return out
 }

@@ -19,7 +19,10 @@ export function digestDir(dir: string): Record<string, string> | undefined {
     for (const name of readdirSync(path.join(dir, rel)).sort()) {
       const r = rel ? `${rel}/${name}` : name
       if (statSync(path.join(dir, r)).isDirectory()) walk(r)
-      else out[r] = createHash('sha256').update(readFileSync(path.join(dir, r))).digest('hex')
+      else
+        out[r] = createHash('sha256')
+          .update(readFileSync(path.join(dir, r)))
+          .digest('hex')
     }
   }
   walk('')
@@ -42,13 +45,13 @@ export async function snapshot(opts: { namespace: string; wheelhouse: string }):
  * the image it named before (none added, removed or moved), the wheelhouse byte-for-byte as
  * before, no lock or staging folder (`.pypackage/`) in the project.
  */
-export async function assertNothingLeft(
-  before: ProjectState,
-  opts: { namespace: string; project: string; wheelhouse: string; root: string },
-  what: string,
-): Promise<void> {
+export async function assertNothingLeft(before: ProjectState, opts: { namespace: string; project: string; wheelhouse: string; root: string }, what: string): Promise<void> {
   const left = await containersOf(opts.project)
-  assert.equal(left.map((c) => `${c.Names?.[0]} (${c.Labels['pypackage-tasks.task'] ?? '?'}, ${c.State})`), [], `${what}: no container labelled ${opts.project} is left`)
+  assert.equal(
+    left.map((c) => `${c.Names?.[0]} (${c.Labels['pypackage-tasks.task'] ?? '?'}, ${c.State})`),
+    [],
+    `${what}: no container labelled ${opts.project} is left`,
+  )
   assert.equal(await namespaceTags(opts.namespace), before.tags, `${what}: the tags in ${opts.namespace}/ name the same images as before (none added, removed or re-pointed)`)
   assert.equal(digestDir(opts.wheelhouse), before.wheelhouse, `${what}: the wheelhouse is byte-for-byte as before`)
   assert.not.ok(existsSync(path.join(opts.root, '.pypackage')), `${what}: no lock or staging folder (.pypackage/) is left`)

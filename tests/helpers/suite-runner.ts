@@ -78,7 +78,11 @@ function format(where: string, err: unknown): string {
   const details = e.details || (e.name.startsWith('AssertionError') && !e.operator?.includes('not') ? compare(e.actual, e.expected) : '')
   if (details) out += '\n        ' + details.split('\n').join('\n        ') + '\n'
 
-  const stack = (e.stack ?? '').split('\n').slice(1).map((l) => l.trim()).filter((l) => l && !/^at .*(\(|\s)(node:|internal\/)|\/helpers\/(suite-runner|run-file)\.js:/.test(l))
+  const stack = (e.stack ?? '')
+    .split('\n')
+    .slice(1)
+    .map((l) => l.trim())
+    .filter((l) => l && !/^at .*(\(|\s)(node:|internal\/)|\/helpers\/(suite-runner|run-file)\.js:/.test(l))
   return out + stack.map((l) => `    ${l}\n`).join('') + '\n'
 }
 const oneLine = (err: unknown) => (err instanceof Error ? err.message : String(err)).split('\n')[0]

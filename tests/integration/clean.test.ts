@@ -28,10 +28,14 @@ async function build(tag: string, n: number): Promise<string> {
   const stream = await docker.buildImage(await packContext([{ name: 'Dockerfile', content: Buffer.from(dockerfile) } as never]), { t: tag, labels: { [LABEL_PROJECT]: project } })
   let id = ''
   await new Promise((resolve, reject) =>
-    docker.modem.followProgress(stream, (err: Error | null) => (err ? reject(err) : resolve(undefined)), (m: { aux?: { ID?: string }; error?: string }) => {
-      if (m.error) reject(new Error(m.error))
-      if (m.aux?.ID) id = m.aux.ID
-    }),
+    docker.modem.followProgress(
+      stream,
+      (err: Error | null) => (err ? reject(err) : resolve(undefined)),
+      (m: { aux?: { ID?: string }; error?: string }) => {
+        if (m.error) reject(new Error(m.error))
+        if (m.aux?.ID) id = m.aux.ID
+      },
+    ),
   )
   return id
 }
@@ -40,7 +44,10 @@ Clean('superseded (untagged) images are removed with the rest; clean exits 0', a
   const first = await build(`${project}-base:latest`, 1)
   await build(`${project}-base:latest`, 2) // the first is now <none>:<none>
   const before = await docker.listImages({ filters: { label: [`${LABEL_PROJECT}=${project}`] } })
-  assert.ok(before.some((i) => i.Id === first && (i.RepoTags ?? ['<none>:<none>']).every((t) => t === '<none>:<none>')), 'the first build is untagged, as after release --force')
+  assert.ok(
+    before.some((i) => i.Id === first && (i.RepoTags ?? ['<none>:<none>']).every((t) => t === '<none>:<none>')),
+    'the first build is untagged, as after release --force',
+  )
   const r = await runCli(['clean'], { cwd: dir })
   assert.is(r.code, 0, `clean finishes:\n${r.stdout}\n${r.stderr}`)
   const after = await docker.listImages({ filters: { label: [`${LABEL_PROJECT}=${project}`] } })
@@ -76,7 +83,10 @@ Superseded('an edit in a dirty tree, built twice: the first image is gone, the s
     ids.push((await docker.getImage(`${repoProject}-base:latest`).inspect()).Id)
   }
   assert.is.not(ids[0], ids[1], 'the edit made a new image')
-  const first = await docker.getImage(ids[0]).inspect().catch(() => undefined)
+  const first = await docker
+    .getImage(ids[0])
+    .inspect()
+    .catch(() => undefined)
   assert.is(first, undefined, 'the superseded image (untagged by the rebuild) was removed')
 })
 

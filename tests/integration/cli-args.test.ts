@@ -15,7 +15,11 @@ const { version } = JSON.parse(readFileSync(path.join(repoRoot, 'package.json'),
 const Args = suite('command line: arguments and exit codes')
 
 const cases: { argv: string[]; code: number; stdout?: RegExp | string; stderr?: RegExp }[] = [
-  { argv: ['plan', '--config', '--json'], code: 2, stderr: /^error: --config needs a FILE, got --json\nhint: write --config=--json if --json is meant as the FILE\nUsage: pypackage-tasks plan \[folder…\]\n$/ },
+  {
+    argv: ['plan', '--config', '--json'],
+    code: 2,
+    stderr: /^error: --config needs a FILE, got --json\nhint: write --config=--json if --json is meant as the FILE\nUsage: pypackage-tasks plan \[folder…\]\n$/,
+  },
   { argv: ['-v', 'list'], code: 0, stdout: /^init +Scaffold/ },
   { argv: ['-x', 'list'], code: 2, stderr: /^error: unknown option -x\n/ },
   { argv: ['-V'], code: 0, stdout: `${version}\n` },

@@ -108,17 +108,38 @@ async function assertNothingLeft(day: number, seen: { images: Set<string>; volum
   const images = await docker.listImages({ all: true, filters: byLabel })
   assert.is(images.map((i) => `${i.Id.slice(7, 19)} [${(i.RepoTags ?? []).join(' ')}]`).join(', '), '', `day ${day}: images of the project are left (id [tags])`)
   const stillThere: string[] = []
-  for (const id of seen.images) if (await docker.getImage(id).inspect().catch(() => undefined)) stillThere.push(id.slice(7, 19))
+  for (const id of seen.images)
+    if (
+      await docker
+        .getImage(id)
+        .inspect()
+        .catch(() => undefined)
+    )
+      stillThere.push(id.slice(7, 19))
   assert.is(stillThere.join(', '), '', `day ${day}: images the day built are left (label or not)`)
   const volumes = (await docker.listVolumes({ filters: byLabel })).Volumes ?? []
   assert.is(volumes.map((v) => v.Name).join(', '), '', `day ${day}: volumes of the project are left`)
   const namedLeft: string[] = []
-  for (const name of seen.volumes) if (await docker.getVolume(name).inspect().catch(() => undefined)) namedLeft.push(name)
+  for (const name of seen.volumes)
+    if (
+      await docker
+        .getVolume(name)
+        .inspect()
+        .catch(() => undefined)
+    )
+      namedLeft.push(name)
   assert.is(namedLeft.join(', '), '', `day ${day}: volumes the environment's containers mounted are left (anonymous ones included)`)
   const networks = await docker.listNetworks({ filters: byLabel })
   assert.is(networks.map((n) => n.Name).join(', '), '', `day ${day}: networks of the project are left`)
   const netLeft: string[] = []
-  for (const name of seen.networks) if (await docker.getNetwork(name).inspect().catch(() => undefined)) netLeft.push(name)
+  for (const name of seen.networks)
+    if (
+      await docker
+        .getNetwork(name)
+        .inspect()
+        .catch(() => undefined)
+    )
+      netLeft.push(name)
   assert.is(netLeft.join(', '), '', `day ${day}: networks the environment used are left`)
   const leftFiles = ['wheelhouse', 'wheelhouse-manifest.json', 'wheelhouse-sbom.cdx.json', '.pypackage/lock'].filter((f) => existsSync(p.at(f)))
   assert.is(leftFiles.join(', '), '', `day ${day}: files of the tool are left in the project`)
@@ -126,10 +147,16 @@ async function assertNothingLeft(day: number, seen: { images: Set<string>; volum
 
 /** What is shared, not the project's: it must outlive clean. */
 async function assertSharedStays(day: number, osImageId: string) {
-  const os = await docker.getImage(OS_IMAGE).inspect().catch(() => undefined)
+  const os = await docker
+    .getImage(OS_IMAGE)
+    .inspect()
+    .catch(() => undefined)
   assert.ok(os, `day ${day}: the OS image ${OS_IMAGE} is still there`)
   assert.is(os!.Id, osImageId, `day ${day}: ${OS_IMAGE} is the same image as before the day`)
-  const cache = await docker.getVolume(PIP_CACHE_VOLUME).inspect().catch(() => undefined)
+  const cache = await docker
+    .getVolume(PIP_CACHE_VOLUME)
+    .inspect()
+    .catch(() => undefined)
   assert.ok(cache, `day ${day}: the shared pip cache volume ${PIP_CACHE_VOLUME} is still there`)
   assert.is.not(cache!.Labels?.[LABEL_PROJECT], p.project, `day ${day}: the pip cache is not labelled as the project's (clean would take it)`)
 }
@@ -138,13 +165,16 @@ const Day = suite('a day of use leaves nothing behind (release, edit, release, -
 
 let osImageId = ''
 Day.before(async () => {
-  const os = await docker.getImage(OS_IMAGE).inspect().catch(() => undefined)
+  const os = await docker
+    .getImage(OS_IMAGE)
+    .inspect()
+    .catch(() => undefined)
   assert.ok(os, `${OS_IMAGE} is on the engine (bash .ci/setup.sh makes it)`)
   osImageId = os!.Id
   p.write('.gitignore', 'wheelhouse/\nwheelhouse-*.json\n.pypackage/\n')
   await git('init', '-q')
   await git('add', '.')
-  await git('commit', '-qm', 'the team\'s project')
+  await git('commit', '-qm', "the team's project")
 })
 
 Day.after(async () => {
@@ -166,7 +196,10 @@ async function day(n: number) {
   const firstEvents = events(first)
   const firstId = releaseId(firstEvents, first)
   const firstTags = firstEvents.find((e) => e.id === 'image:release' && e.type === 'task:done')!.data!.image!.tags
-  assert.ok(firstTags.some((t) => t.endsWith(`:${tag}`)), `day ${n}: the release image is tagged ${tag}: ${firstTags.join(', ')}`)
+  assert.ok(
+    firstTags.some((t) => t.endsWith(`:${tag}`)),
+    `day ${n}: the release image is tagged ${tag}: ${firstTags.join(', ')}`,
+  )
   builtIds(firstEvents).forEach((id) => seen.images.add(id))
   assert.is(await containersLeft(), '', `day ${n}: release leaves no container`)
   assert.is(await danglingOfOurs(), '', `day ${n}: release leaves no untagged image of ours`)
@@ -190,11 +223,20 @@ async function day(n: number) {
   }
   assert.is.not(editedId, firstId, `day ${n}: the edit gives a new release image`)
   const editedTags = editedEvents.find((e) => e.id === 'image:release' && e.type === 'task:done')!.data!.image!.tags
-  assert.ok(editedTags.some((t) => t.endsWith(`:${sha}-dirty`)), `day ${n}: the edited release is tagged ${sha}-dirty: ${editedTags.join(', ')}`)
-  const firstNow = await docker.getImage(firstId).inspect().catch(() => undefined)
+  assert.ok(
+    editedTags.some((t) => t.endsWith(`:${sha}-dirty`)),
+    `day ${n}: the edited release is tagged ${sha}-dirty: ${editedTags.join(', ')}`,
+  )
+  const firstNow = await docker
+    .getImage(firstId)
+    .inspect()
+    .catch(() => undefined)
   if (n === 1) {
     // Built under another tag (<sha>): still named by it, not superseded.
-    assert.ok(firstNow?.RepoTags?.some((t) => t.endsWith(`:${sha}`)), `day ${n}: the morning's release keeps its tag ${sha}: ${firstNow?.RepoTags?.join(', ') ?? 'gone'}`)
+    assert.ok(
+      firstNow?.RepoTags?.some((t) => t.endsWith(`:${sha}`)),
+      `day ${n}: the morning's release keeps its tag ${sha}: ${firstNow?.RepoTags?.join(', ') ?? 'gone'}`,
+    )
   } else {
     // Rebuilt under the same <sha>-dirty tag: the morning's image is superseded, and removed.
     assert.is(firstNow && `${firstId.slice(7, 19)} [${(firstNow.RepoTags ?? []).join(' ')}]`, undefined, `day ${n}: the release image the edit superseded under ${sha}-dirty is left`)
@@ -217,15 +259,23 @@ async function day(n: number) {
   const started = await step(n, ['start', '--port', '0'])
   const url = started.stdout.match(/(http:\/\/127\.0\.0\.1:\d+)\//)?.[1]
   assert.ok(url, `day ${n}: start prints the app's URL\n${show(started)}`)
-  const health = await poll(`day ${n}: the app's /healthz to answer 200`, async () => {
-    const r = await httpGet(`${url}/healthz`)
-    return r.status === 200 ? r : undefined
-  }, 60_000, 300)
+  const health = await poll(
+    `day ${n}: the app's /healthz to answer 200`,
+    async () => {
+      const r = await httpGet(`${url}/healthz`)
+      return r.status === 200 ? r : undefined
+    },
+    60_000,
+    300,
+  )
   assert.is(health.body, text, `day ${n}: the app serves the edited view`)
   const home = await httpGet(`${url}/`, 30_000)
   assert.is(home.status, 200, `day ${n}: / (which reads PostgreSQL) answers 200:\n${home.body.slice(0, 2000)}`)
   for (const name of [`${stem}-web`, `${stem}-db`]) {
-    const info = await docker.getContainer(name).inspect().catch(() => undefined)
+    const info = await docker
+      .getContainer(name)
+      .inspect()
+      .catch(() => undefined)
     assert.ok(info?.State.Running, `day ${n}: ${name} runs after start`)
     for (const m of info!.Mounts) if (m.Type === 'volume' && m.Name) seen.volumes.add(m.Name)
     for (const net of Object.keys(info!.NetworkSettings.Networks)) seen.networks.add(net)
@@ -236,7 +286,13 @@ async function day(n: number) {
   // 5. stop: the containers go (the data volume stays, as documented, until clean).
   await step(n, ['stop'])
   assert.is(await containersLeft(), '', `day ${n}: stop leaves containers of the project`)
-  assert.ok(await docker.getVolume(`${stem}-pgdata`).inspect().catch(() => undefined), `day ${n}: the database volume ${stem}-pgdata stays after stop (until clean)`)
+  assert.ok(
+    await docker
+      .getVolume(`${stem}-pgdata`)
+      .inspect()
+      .catch(() => undefined),
+    `day ${n}: the database volume ${stem}-pgdata stays after stop (until clean)`,
+  )
 
   // 6. clean: everything of the project's, and no error on the way.
   const cleaned = await step(n, ['clean'])

@@ -61,12 +61,12 @@ env('bootstrap: waits for the database, migrates, collects static files, creates
   assert.match(count.stdout, /^1$/m, 'exactly one superuser, in PostgreSQL')
 })
 
-env('manage passes the exit code; logs shows the app\'s requests', async () => {
+env("manage passes the exit code; logs shows the app's requests", async () => {
   const bad = await cli(['manage', 'no_such_command'])
   assert.ok(bad.code !== 0, 'an unknown management command fails')
   const logs = await cli(['logs'])
   assert.is(logs.code, 0, logs.stderr)
-  assert.match(logs.stdout + logs.stderr, /GET \/visits/, 'the app\'s access log')
+  assert.match(logs.stdout + logs.stderr, /GET \/visits/, "the app's access log")
 })
 
 env('stop, then start again: the data survives in the volume', async () => {

@@ -21,8 +21,7 @@ const wheelhouse = p.at('wheelhouse')
 const where = { namespace: ns, project: p.project, wheelhouse, root: p.dir }
 // A CI job as users run it: CI=true, not a terminal, and no NO_COLOR (the test runner sets one).
 const asUser: NodeJS.ProcessEnv = { NO_COLOR: undefined, FORCE_COLOR: undefined }
-const cli = (args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) =>
-  runCli(args, { cwd: opts.cwd ?? p.dir, env: { ...asUser, ...opts.env }, timeoutMs: 180_000 })
+const cli = (args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) => runCli(args, { cwd: opts.cwd ?? p.dir, env: { ...asUser, ...opts.env }, timeoutMs: 180_000 })
 const start = (args: string[], env: NodeJS.ProcessEnv = {}) => startCli(args, { cwd: p.dir, env: { ...asUser, ...env } })
 type Started = ReturnType<typeof start>
 
@@ -223,7 +222,7 @@ for (const c of badInputs) {
   })
 }
 
-bad('bad input: a C compile error in a dependency: the compiler\'s output in the details, a hint about the C extension, the wheelhouse unchanged', async () => {
+bad("bad input: a C compile error in a dependency: the compiler's output in the details, a hint about the C extension, the wheelhouse unchanged", async () => {
   await ready()
   const file = p.at('example/speedups/src/speedups/_speedups.c')
   const original = readFileSync(file, 'utf8')
@@ -276,7 +275,7 @@ bad('bad input: an empty wheelhouse at release time (image docker/release): refu
 // tagged. Proved against a server that answers (in a container on the engine's default network):
 // the same step reaches it from a container and from any other image's build, so only the cut
 // network can make the release build fail (an offline machine alone would not).
-bad('offline release enforced: a step that reaches a server on the engine\'s network elsewhere fails in the release build, tags nothing', async () => {
+bad("offline release enforced: a step that reaches a server on the engine's network elsewhere fails in the release build, tags nothing", async () => {
   await ready()
   const base = `${p.project}-base:latest`
   const server = await startHttpProbe(base)
@@ -288,7 +287,7 @@ bad('offline release enforced: a step that reaches a server on the engine\'s net
     p.write('docker/netprobe/Dockerfile', `ARG IMAGE_PREFIX=none\nFROM \${IMAGE_PREFIX}-base\nRUN python -c "${fetchStep('image-build')}"\n`)
     const image = await cli(['image', 'docker/netprobe'])
     assert.is(image.code, 0, `the same step in an image that is not the release reaches the server:\n${tail(image.stdout)}\n${image.stderr}`)
-    assert.match(await server.log(), new RegExp(`GET /\\?image-build-${nonce} `), 'the server saw that build\'s request')
+    assert.match(await server.log(), new RegExp(`GET /\\?image-build-${nonce} `), "the server saw that build's request")
 
     rmSync(p.at('docker/onlinerelease'), { recursive: true, force: true })
     cpSync(p.at('docker/release'), p.at('docker/onlinerelease'), { recursive: true })
@@ -440,7 +439,10 @@ const phases: Phase[] = [
 ]
 
 for (const phase of phases) {
-  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+  for (const [signal, code] of [
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const) {
     interrupts(`${signal} during ${phase.name}: exits ${code} within 5 s, nothing left behind`, async () => {
       await ready()
       phase.prepare?.()
@@ -454,7 +456,11 @@ for (const phase of phases) {
         const took = Date.now() - sent
         assert.is(exit, code, `${signal} exits ${code}:\n${tail(app.output())}`)
         assert.ok(took < 5000, `it stops within 5 s of ${signal} (took ${took} ms)`)
-        assertOneError(app.stderr(), { message: new RegExp(`interrupted \\(${signal}\\)`), hint: false, preamble: new RegExp(`^${signal}\\b${phase.preamble ? `|${phase.preamble.source}` : ''}`) }, `${signal} during ${phase.name}`)
+        assertOneError(
+          app.stderr(),
+          { message: new RegExp(`interrupted \\(${signal}\\)`), hint: false, preamble: new RegExp(`^${signal}\\b${phase.preamble ? `|${phase.preamble.source}` : ''}`) },
+          `${signal} during ${phase.name}`,
+        )
         await assertNothingLeft(before, where, `${signal} during ${phase.name}`)
       } finally {
         await stopCli(app)
@@ -518,7 +524,13 @@ concurrency('two build --force at once: the second says it is "waiting for" the 
     const present = readdirSync(wheelhouse)
     for (const w of listed) {
       assert.ok(present.includes(w), `${w} (in the manifest) exists in the wheelhouse`)
-      assert.is(createHash('sha256').update(readFileSync(path.join(wheelhouse, w))).digest('hex'), manifest.sha256[w], `${w} has the bytes the manifest records`)
+      assert.is(
+        createHash('sha256')
+          .update(readFileSync(path.join(wheelhouse, w)))
+          .digest('hex'),
+        manifest.sha256[w],
+        `${w} has the bytes the manifest records`,
+      )
     }
     // Both succeeded: the wheels may be rewritten and --force tags new images (their inputs
     // include the parent's id, which a forced rebuild changes); nothing else may remain.

@@ -26,7 +26,8 @@ const trustingConfig = path.join(os.tmpdir(), `${ns}-gitconfig-trusting`)
 writeFileSync(emptyConfig, '')
 writeFileSync(trustingConfig, `[safe]\n\tdirectory = ${dir}\n`)
 const gitEnv = (config: string) => ({ GIT_CONFIG_GLOBAL: config, GIT_CONFIG_NOSYSTEM: '1', ...(process.getuid?.() === 0 ? {} : { GIT_TEST_ASSUME_DIFFERENT_OWNER: '1' }) })
-const git = (...args: string[]) => execFileSync('git', ['-C', dir, '-c', 'user.email=t@example.com', '-c', 'user.name=t', ...args], { env: { ...process.env, ...gitEnv(emptyConfig), GIT_TEST_ASSUME_DIFFERENT_OWNER: '0' } }).toString()
+const git = (...args: string[]) =>
+  execFileSync('git', ['-C', dir, '-c', 'user.email=t@example.com', '-c', 'user.name=t', ...args], { env: { ...process.env, ...gitEnv(emptyConfig), GIT_TEST_ASSUME_DIFFERENT_OWNER: '0' } }).toString()
 git('init', '-q')
 git('add', '-A')
 git('commit', '-q', '-m', 'one')
@@ -36,7 +37,7 @@ if (process.getuid?.() === 0) execFileSync('chown', ['-R', 'nobody', dir])
 
 const tags = async () => (await docker.listImages({ filters: { reference: [`${project}-base`] } })).flatMap((i) => i.RepoTags ?? []).map((t) => t.split(':').pop()!)
 
-const owner = suite("a checkout another user owns (real engine)")
+const owner = suite('a checkout another user owns (real engine)')
 
 owner.after(async () => {
   await removeProject(project)
@@ -47,7 +48,11 @@ owner.after(async () => {
 owner('plan says once that git refuses the checkout, with the fix', async () => {
   const r = await runCli(['plan', '--json', 'docker/base'], { cwd: dir, env: gitEnv(emptyConfig) })
   assert.is(r.code, 0, `${r.stdout}\n${r.stderr}`)
-  const said = r.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { type: string; repo?: string; fix?: string }).filter((e) => e.type === 'git:untrusted')
+  const said = r.stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as { type: string; repo?: string; fix?: string })
+    .filter((e) => e.type === 'git:untrusted')
   assert.is(said.length, 1, `one event:\n${r.stdout}`)
   assert.is(said[0].repo, dir, 'the folder git refuses')
   assert.is(said[0].fix, `git config --global --add safe.directory ${dir}`, 'the fix, ready to paste')
@@ -57,7 +62,10 @@ owner('image: a content tag and the warning once; with safe.directory set, the c
   const refused = await runCli(['image', 'docker/base'], { cwd: dir, env: gitEnv(emptyConfig) })
   assert.is(refused.code, 0, `${refused.stdout}\n${refused.stderr}`)
   assert.is(refused.stdout.split('detected dubious ownership').length - 1, 1, `said once:\n${refused.stdout}`)
-  assert.ok((await tags()).some((t) => /^c[0-9a-f]{12}$/.test(t)), `a content tag: ${await tags()}`)
+  assert.ok(
+    (await tags()).some((t) => /^c[0-9a-f]{12}$/.test(t)),
+    `a content tag: ${await tags()}`,
+  )
   assert.not.ok((await tags()).includes(sha), 'no commit tag while git refuses')
 
   const trusted = await runCli(['image', 'docker/base'], { cwd: dir, env: gitEnv(trustingConfig) })

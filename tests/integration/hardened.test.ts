@@ -36,10 +36,14 @@ async function execIn(id: string, cmd: string[]): Promise<{ code: number; output
 async function serve(check: (url: string, id: string) => Promise<void>): Promise<void> {
   const app = startCli(['run', '--port', '0'], { cwd: p.dir })
   try {
-    const url = await poll('the run task to print its URL', async () => {
-      if (app.child.exitCode !== null) throw new Error(`run exited with ${app.child.exitCode}:\n${app.output()}`)
-      return app.output().match(/Serving (http:\/\/127\.0\.0\.1:\d+)\//)?.[1]
-    }, 60_000)
+    const url = await poll(
+      'the run task to print its URL',
+      async () => {
+        if (app.child.exitCode !== null) throw new Error(`run exited with ${app.child.exitCode}:\n${app.output()}`)
+        return app.output().match(/Serving (http:\/\/127\.0\.0\.1:\d+)\//)?.[1]
+      },
+      60_000,
+    )
     const [c] = (await containersOf(p.project)).filter((x) => x.Labels[LABEL_TASK] === 'run')
     assert.ok(c, 'the run container is there')
     await check(url, c.Id)
@@ -52,7 +56,11 @@ async function serve(check: (url: string, id: string) => Promise<void>): Promise
 /** No container, and no volume but the release environment's database (start keeps it, by design). */
 async function nothingLeft(what: string) {
   assert.equal(await containersOf(p.project), [], `${what} leaves no container`)
-  assert.equal((await volumesOf(p.project)).filter((v) => v.Labels?.[LABEL_TASK] !== 'environment'), [], `${what} leaves no volume`)
+  assert.equal(
+    (await volumesOf(p.project)).filter((v) => v.Labels?.[LABEL_TASK] !== 'environment'),
+    [],
+    `${what} leaves no volume`,
+  )
 }
 
 const hardened = suite('hardened run, smoke and start (real engine)')
@@ -78,9 +86,11 @@ hardened('run: the container is read-only, without capabilities or privilege esc
     assert.equal(info.HostConfig.CapDrop, ['ALL'], 'every capability dropped')
     assert.equal(info.HostConfig.SecurityOpt, ['no-new-privileges'], 'no privilege escalation')
     assert.ok(info.HostConfig.Tmpfs && '/tmp' in info.HostConfig.Tmpfs, 'a tmpfs at /tmp')
-    const volumes = info.Mounts.filter((m) => m.Type === 'volume').map((m) => m.Destination).sort()
+    const volumes = info.Mounts.filter((m) => m.Type === 'volume')
+      .map((m) => m.Destination)
+      .sort()
     assert.equal(volumes, ['/app/data', '/appenv/var'], 'a volume at each data folder')
-    assert.is(info.Config.User, 'app', 'the image\'s non-root user')
+    assert.is(info.Config.User, 'app', "the image's non-root user")
     const writes = await execIn(id, ['sh', '-c', 'touch /app/data/x /appenv/var/x /tmp/x && echo data-ok; touch /app/x; grep -E "^(CapEff|NoNewPrivs)" /proc/self/status'])
     assert.match(writes.output, /data-ok/, `the data folders and /tmp are writable:\n${writes.output}`)
     assert.match(writes.output, /cannot touch '\/app\/x': Read-only file system/, `the rest is not:\n${writes.output}`)
@@ -92,20 +102,31 @@ hardened('run: the container is read-only, without capabilities or privilege esc
 
 hardened('an app that writes outside its data folders: smoke, run and start fail naming the cause and the key', async () => {
   const wsgi = path.join(p.dir, 'greeter/wsgi.py')
-  writeFileSync(wsgi, `${readFileSync(wsgi, 'utf8')}\n# At import, in the working directory (/app in the image): not a data folder.\nfrom pathlib import Path\nPath("greeter-started.txt").write_text("started\\n")\n`)
+  writeFileSync(
+    wsgi,
+    `${readFileSync(wsgi, 'utf8')}\n# At import, in the working directory (/app in the image): not a data folder.\nfrom pathlib import Path\nPath("greeter-started.txt").write_text("started\\n")\n`,
+  )
   const release = await p.cli(['release'])
   assert.is(release.code, 0, `release succeeds (the image is fine, running it is not):\n${all(release)}`)
 
   const smoke = await p.cli(['smoke'])
   assert.is(smoke.code, 1, `smoke fails:\n${all(smoke)}`)
-  assert.match(smoke.stderr, /error: the app exited with code \d+ before answering: it wrote to \/app\/greeter-started\.txt on the read-only root filesystem/, `smoke's error names the cause:\n${all(smoke)}`)
+  assert.match(
+    smoke.stderr,
+    /error: the app exited with code \d+ before answering: it wrote to \/app\/greeter-started\.txt on the read-only root filesystem/,
+    `smoke's error names the cause:\n${all(smoke)}`,
+  )
   assert.match(smoke.stderr, /hint: .*"\/app" in "hardening\.writable".*"hardening": \{ "smoke": false \}/, `and the keys:\n${smoke.stderr}`)
-  assert.match(smoke.stderr, /OSError: \[Errno 30\] Read-only file system: 'greeter-started\.txt'/, 'the app\'s own traceback is shown')
+  assert.match(smoke.stderr, /OSError: \[Errno 30\] Read-only file system: 'greeter-started\.txt'/, "the app's own traceback is shown")
   await nothingLeft('a failed smoke')
 
   const run = await p.cli(['run', '--port', '0'])
   assert.is(run.code, 1, `run fails:\n${all(run)}`)
-  assert.match(run.stderr, /error: the app exited with code \d+ before answering: it wrote to \/app\/greeter-started\.txt on the read-only root filesystem/, `run's error names the cause:\n${all(run)}`)
+  assert.match(
+    run.stderr,
+    /error: the app exited with code \d+ before answering: it wrote to \/app\/greeter-started\.txt on the read-only root filesystem/,
+    `run's error names the cause:\n${all(run)}`,
+  )
   assert.match(run.stderr, /"hardening": \{ "run": false \}/, `and run's key:\n${run.stderr}`)
   assert.not.match(run.stdout, /Serving/, 'run does not claim to serve an app that stopped')
   await nothingLeft('a failed run')
@@ -115,7 +136,11 @@ hardened('an app that writes outside its data folders: smoke, run and start fail
   try {
     const start = await p.cli(['start', '--port', '0'])
     assert.is(start.code, 1, `start fails:\n${all(start)}`)
-    assert.match(start.stderr, /error: the app exited with code \d+ before answering: it wrote to \/app\/greeter-started\.txt on the read-only root filesystem/, `start's error names the cause:\n${all(start)}`)
+    assert.match(
+      start.stderr,
+      /error: the app exited with code \d+ before answering: it wrote to \/app\/greeter-started\.txt on the read-only root filesystem/,
+      `start's error names the cause:\n${all(start)}`,
+    )
     assert.match(start.stderr, /"hardening": \{ "start": false \}/, `and start's key:\n${start.stderr}`)
   } finally {
     const stop = await p.cli(['stop'])
@@ -132,7 +157,7 @@ hardened('the same app with the opt-out, or with its folder declared writable, s
     assert.is((await httpGet(`${url}/`)).status, 200, 'run serves unhardened')
     const info = await docker.getContainer(id).inspect()
     assert.not.ok(info.HostConfig.ReadonlyRootfs, 'a writable root filesystem')
-    assert.not.ok(info.HostConfig.CapDrop?.length, 'Docker\'s default capabilities')
+    assert.not.ok(info.HostConfig.CapDrop?.length, "Docker's default capabilities")
   })
   await nothingLeft('run unhardened')
 

@@ -46,7 +46,7 @@ images('builds a missing parent first, then the image, each tagged :<content tag
   for (const ref of [`${project}-child:${tag}`, `${project}-child:latest`, `${project}-base:latest`]) {
     assert.ok(await imageExists(ref), `${ref} should exist on the engine`)
   }
-  assert.match(r.stdout, /Step \d+\/\d+ : RUN cat \/hello.txt/, 'the engine\'s build steps are shown as they stream')
+  assert.match(r.stdout, /Step \d+\/\d+ : RUN cat \/hello.txt/, "the engine's build steps are shown as they stream")
 })
 
 images('a second run skips both images, naming the tag that is up to date; --force rebuilds', async () => {
@@ -87,8 +87,8 @@ images('a failing RUN step shows its output, exits non-zero, tags nothing and le
   const r = await runCli(['image', 'docker/broken'], { cwd: dir })
   assert.is(r.code, 1, 'a failed build exits 1')
   assert.match(r.stderr, /error: building docker\/broken failed at Step 2\/\d+ : RUN/, `names the failing step:\n${r.stderr}`)
-  assert.match(r.stderr, /about to fail: first line/, 'shows the step\'s own output')
-  assert.match(r.stderr, /second line/, 'shows the step\'s last lines')
+  assert.match(r.stderr, /about to fail: first line/, "shows the step's own output")
+  assert.match(r.stderr, /second line/, "shows the step's last lines")
   assert.match(r.stderr, /hint: /, 'says what to do')
   assert.not.match(r.stderr, /\n\s+at /, 'no stack trace without --verbose')
   assert.equal(await ours(), [], 'no container is left behind')

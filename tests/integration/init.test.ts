@@ -25,7 +25,16 @@ init.after(async () => {
 init('init scaffolds docker/, .pypackagerc.json and a Makefile, finding the Django modules', async () => {
   const r = await cli(['init', '--no-index', '--find-links', path.join(repoRoot, '.cache/pyindex')])
   assert.is(r.code, 0, r.stderr)
-  for (const f of ['docker/base/Dockerfile', 'docker/base/entrypoint.sh', 'docker/builder/Dockerfile', 'docker/release/Dockerfile', 'docker/postgres/Dockerfile', '.pypackagerc.json', 'Makefile', 'pypackage.mk']) {
+  for (const f of [
+    'docker/base/Dockerfile',
+    'docker/base/entrypoint.sh',
+    'docker/builder/Dockerfile',
+    'docker/release/Dockerfile',
+    'docker/postgres/Dockerfile',
+    '.pypackagerc.json',
+    'Makefile',
+    'pypackage.mk',
+  ]) {
     assert.ok(existsSync(path.join(dir, f)), `${f} is written`)
   }
   const config = JSON.parse(readFileSync(path.join(dir, '.pypackagerc.json'), 'utf8'))
@@ -35,7 +44,7 @@ init('init scaffolds docker/, .pypackagerc.json and a Makefile, finding the Djan
   assert.is(config.app, app, 'the app name comes from pyproject.toml')
 })
 
-init('init again refuses to overwrite, naming the files; --force replaces them and never the team\'s Makefile', async () => {
+init("init again refuses to overwrite, naming the files; --force replaces them and never the team's Makefile", async () => {
   // The team's Makefile, with a test target of its own.
   const mine = '# mine\ntest:\n\techo team-test\n'
   writeFileSync(path.join(dir, 'Makefile'), mine)
@@ -48,7 +57,7 @@ init('init again refuses to overwrite, naming the files; --force replaces them a
   const forced = await cli(['init', '--force', '--no-index', '--find-links', path.join(repoRoot, '.cache/pyindex')])
   assert.is(forced.code, 0, forced.stderr)
   const makefile = readFileSync(path.join(dir, 'Makefile'), 'utf8')
-  assert.ok(makefile.startsWith(mine), 'the team\'s Makefile is kept byte for byte')
+  assert.ok(makefile.startsWith(mine), "the team's Makefile is kept byte for byte")
   assert.match(makefile, /^include pypackage\.mk$/m, 'one include line is added')
   assert.match(forced.stdout, /it defines test, so the tool's are make pp-test/, `init says which targets were renamed:\n${forced.stdout}`)
   const again = await cli(['init', '--force', '--no-index', '--find-links', path.join(repoRoot, '.cache/pyindex')])
@@ -56,7 +65,7 @@ init('init again refuses to overwrite, naming the files; --force replaces them a
   assert.is(readFileSync(path.join(dir, 'Makefile'), 'utf8'), makefile, 'a second init adds no second include line')
   const make = await runCommand('make', ['test'], { cwd: dir })
   assert.is(make.code, 0, `make test succeeds:\n${make.stdout}\n${make.stderr}`)
-  assert.match(make.stdout, /team-test/, 'make test is still the team\'s')
+  assert.match(make.stdout, /team-test/, "make test is still the team's")
 })
 
 init('release --smoke with no further edits: the app answers / and its static file', async () => {

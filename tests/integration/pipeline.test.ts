@@ -70,8 +70,8 @@ e2e('image docker/builder: the builder has a compiler', async () => {
   const gcc = await execIn(ref('builder'), ['gcc', '--version'])
   assert.is(gcc.code, 0, 'gcc runs in the builder')
   // The probe the release check relies on finds every compiler name, not only the first.
-  assert.equal(await compilersIn(ref('builder')), ['gcc', 'cc', 'c++', 'g++'], 'the compiler probe finds each of the builder\'s compilers')
-  assert.ok((await pythonHeadersIn(ref('builder'))).length > 0, 'the header probe finds the builder\'s Python.h')
+  assert.equal(await compilersIn(ref('builder')), ['gcc', 'cc', 'c++', 'g++'], "the compiler probe finds each of the builder's compilers")
+  assert.ok((await pythonHeadersIn(ref('builder'))).length > 0, "the header probe finds the builder's Python.h")
 })
 
 e2e('build: wheels for the app, the C extension and every dependency; no container left', async () => {
@@ -79,7 +79,10 @@ e2e('build: wheels for the app, the C extension and every dependency; no contain
   assert.is(r.code, 0, `${r.stdout}\n${r.stderr}`)
   const wheels = readdirSync(path.join(dir, 'wheelhouse'))
   for (const want of [/^pollsite-0\.1\.0-py3-none-any\.whl$/, /^speedups-0\.1\.0-cp311-cp311-linux_x86_64\.whl$/, /^django-3\.2/i, /^gunicorn-/, /^whitenoise-/, /^asgiref-/, /^pytz-/, /^sqlparse-/]) {
-    assert.ok(wheels.some((w) => want.test(w)), `wheelhouse should hold ${want}: ${wheels.join(', ')}`)
+    assert.ok(
+      wheels.some((w) => want.test(w)),
+      `wheelhouse should hold ${want}: ${wheels.join(', ')}`,
+    )
   }
   assert.equal(await containersOf(project), [], 'the builder container is removed')
   assert.not.ok(existsSync(path.join(dir, 'example/build')) || readdirSync(path.join(dir, 'example')).some((f) => f.endsWith('.egg-info')), 'the source folder stays clean')
@@ -133,7 +136,11 @@ e2e('release hardening: OCI labels, a HEALTHCHECK, no .env/.git/wheelhouse lefto
   assert.ok((info.Config as { Healthcheck?: { Test?: string[] } }).Healthcheck?.Test?.length, 'the image has a HEALTHCHECK')
   // As root, so find reads everywhere and its exit code means something; /start.sh (ours, always
   // there) proves the search reached the files.
-  const found = await execIn(ref('release'), ['sh', '-c', 'find / -xdev \\( -name .env -o -name .git -o -name "*.whl" -o -name wheelhouse -o -name node_modules -o -name start.sh \\) -print; echo "find-exit=$?"'], { user: '0' })
+  const found = await execIn(
+    ref('release'),
+    ['sh', '-c', 'find / -xdev \\( -name .env -o -name .git -o -name "*.whl" -o -name wheelhouse -o -name node_modules -o -name start.sh \\) -print; echo "find-exit=$?"'],
+    { user: '0' },
+  )
   assert.match(found.output, /^find-exit=0\r?$/m, `find searched the whole image without an error:\n${found.output}`)
   const paths = found.output.split(/\r?\n/).filter((l) => l.startsWith('/'))
   assert.ok(paths.includes('/start.sh'), `find reached the image's files (/start.sh):\n${found.output}`)
@@ -186,12 +193,28 @@ e2e('one-line change in the app: plan says which file; only the app wheel is reb
   assert.ok(readFileSync(path.join(dir, 'wheelhouse', speedups)).equals(speedupsBytes), 'the C extension wheel is reused as is')
   const deps = r.stdout.split('\n').findIndex((l) => /RUN pip install --no-index --no-deps \/tmp\/wheels\/deps/.test(l))
   assert.ok(deps >= 0, 'the release build shows the dependency step')
-  assert.match(r.stdout.split('\n').slice(deps + 1, deps + 3).join('\n'), /Using cache/, 'the dependency layer comes from the cache')
+  assert.match(
+    r.stdout
+      .split('\n')
+      .slice(deps + 1, deps + 3)
+      .join('\n'),
+    /Using cache/,
+    'the dependency layer comes from the cache',
+  )
 })
 
 e2e('wheels are reproducible: a forced rebuild gives byte-identical files', async () => {
   const wheelhouse = path.join(dir, 'wheelhouse')
-  const digest = () => readdirSync(wheelhouse).filter((w) => w.endsWith('.whl')).sort().map((w) => [w, createHash('sha256').update(readFileSync(path.join(wheelhouse, w))).digest('hex')])
+  const digest = () =>
+    readdirSync(wheelhouse)
+      .filter((w) => w.endsWith('.whl'))
+      .sort()
+      .map((w) => [
+        w,
+        createHash('sha256')
+          .update(readFileSync(path.join(wheelhouse, w)))
+          .digest('hex'),
+      ])
   const before = digest()
   const r = await cli(['build', '--force'])
   assert.is(r.code, 0, r.stderr)
@@ -202,10 +225,14 @@ e2e('run: serves / (reads the database) and /static on a free port, then removes
   const app = startCli(['run', '--port', '0'], { cwd: dir })
   try {
     const url = await poll('the run task to print its URL', async () => app.output().match(/Serving (http:\/\/127\.0\.0\.1:\d+)\//)?.[1], 60_000)
-    const page = await poll('the app to answer', async () => {
-      const res = await httpGet(`${url}/`)
-      return res.status === 200 ? res : undefined
-    }, 60_000)
+    const page = await poll(
+      'the app to answer',
+      async () => {
+        const res = await httpGet(`${url}/`)
+        return res.status === 200 ? res : undefined
+      },
+      60_000,
+    )
     assert.match(page.body, /What is your favourite Python packaging tool\?/, 'the page shows the question read from the database')
     assert.match(page.body, /260637549/, 'the page shows the value computed by the C extension')
     const css = await httpGet(`${url}/static/polls/style.css`)
@@ -213,10 +240,15 @@ e2e('run: serves / (reads the database) and /static on a free port, then removes
     assert.match(css.type, /text\/css/)
     const [running] = (await containersOf(project)).filter((c) => c.Labels[LABEL_TASK] === 'run')
     assert.ok(running, 'the run container carries our labels')
-    const health = await poll('the HEALTHCHECK to report healthy', async () => {
-      const s = (await docker.getContainer(running.Id).inspect()).State.Health?.Status
-      return s === 'healthy' || s === 'unhealthy' ? s : undefined
-    }, 60_000, 500)
+    const health = await poll(
+      'the HEALTHCHECK to report healthy',
+      async () => {
+        const s = (await docker.getContainer(running.Id).inspect()).State.Health?.Status
+        return s === 'healthy' || s === 'unhealthy' ? s : undefined
+      },
+      60_000,
+      500,
+    )
     assert.is(health, 'healthy', 'the container becomes healthy')
     const top = await docker.getContainer(running.Id).top({ ps_args: '-o user,pid,comm' } as object)
     const users = (top.Processes as string[][]).map((p) => p[0])
@@ -234,18 +266,18 @@ e2e('run -- <cmd>: a one-off command in the virtualenv, exit code passed through
   assert.is(ok.code, 0, ok.stderr)
   assert.match(ok.stdout, /System check identified no issues/)
   const fail = await cli(['run', '--', 'sh', '-c', 'exit 7'])
-  assert.is(fail.code, 7, 'the command\'s exit code is the task\'s')
+  assert.is(fail.code, 7, "the command's exit code is the task's")
   assert.equal(await containersOf(project), [], 'one-off containers are removed')
 })
 
-e2e('test: the app\'s tests run in the builder with the test extra; args after -- reach pytest; failures exit non-zero', async () => {
+e2e("test: the app's tests run in the builder with the test extra; args after -- reach pytest; failures exit non-zero", async () => {
   const ok = await cli(['test', '--', '-q', '-k', 'index'])
   assert.is(ok.code, 0, `${ok.stdout}\n${ok.stderr}`)
   assert.match(ok.stdout, /passed, \d+ deselected/, `the -k argument reached pytest:\n${ok.stdout}`)
   writeFileSync(path.join(dir, 'example/polls/test_broken.py'), 'def test_broken():\n    assert 1 + 1 == 3\n')
   try {
     const bad = await cli(['test'])
-    assert.is(bad.code, 1, 'a failing test gives pytest\'s exit code 1')
+    assert.is(bad.code, 1, "a failing test gives pytest's exit code 1")
     assert.match(bad.stdout, /1 failed/, 'the failure is reported in the streamed output')
     assert.match(bad.stdout, /test_broken/)
   } finally {
@@ -257,13 +289,22 @@ e2e('test: the app\'s tests run in the builder with the test extra; args after -
 e2e('--json: one JSON event per line, with durations, images and wheels; errors as events too', async () => {
   const r = await cli(['release', '--force', '--json'])
   assert.is(r.code, 0, r.stderr)
-  const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; id?: string; ms?: number; data?: { image?: { id: string; tags: string[]; size: number }; wheels?: { file: string; sha256: string }[] } })
+  const events = r.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { type: string; id?: string; ms?: number; data?: { image?: { id: string; tags: string[]; size: number }; wheels?: { file: string; sha256: string }[] } })
   const release = events.find((e) => e.type === 'task:done' && e.id === 'image:release')
   assert.ok(release?.data?.image?.id.startsWith('sha256:') && release.data.image.size > 0, 'the release image: id and size')
-  assert.ok(release!.data!.image!.tags.some((t) => t.endsWith(':latest')), 'and its tags')
+  assert.ok(
+    release!.data!.image!.tags.some((t) => t.endsWith(':latest')),
+    'and its tags',
+  )
   assert.ok(typeof release!.ms === 'number', 'with a duration')
   const wheels = events.find((e) => e.type === 'task:done' && e.id === 'wheels')
-  assert.ok(wheels?.data?.wheels?.some((w) => w.file.startsWith('pollsite-') && /^[0-9a-f]{64}$/.test(w.sha256)), 'the wheels, with sha256')
+  assert.ok(
+    wheels?.data?.wheels?.some((w) => w.file.startsWith('pollsite-') && /^[0-9a-f]{64}$/.test(w.sha256)),
+    'the wheels, with sha256',
+  )
   const bad = await cli(['image', 'docker/nope', '--json'])
   assert.is(bad.code, 1)
   const err = JSON.parse(bad.stdout.trim().split('\n').pop()!)
@@ -311,7 +352,9 @@ e2e('in a git checkout: the release labels name the full commit, the remote and 
   const git = (...args: string[]) =>
     execFileSync('git', ['-C', dir, '-c', 'user.email=t@example.com', '-c', 'user.name=t', ...args], {
       env: { ...process.env, GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1', GIT_COMMITTER_DATE: time, GIT_AUTHOR_DATE: time },
-    }).toString().trim()
+    })
+      .toString()
+      .trim()
   git('init', '-q')
   git('remote', 'add', 'origin', remote)
   git('add', '-A')

@@ -27,7 +27,11 @@ interface Event {
   step?: string
   line?: string
 }
-const events = (stdout: string): Event[] => stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Event)
+const events = (stdout: string): Event[] =>
+  stdout
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as Event)
 const at = (evs: Event[], type: string, id: string) => evs.find((e) => e.type === type && e.id === id)
 
 const prewarm = suite('release dependencies built ahead of the wheels (real engine, BuildKit)')
@@ -68,7 +72,10 @@ prewarm('nothing changed: the prewarm is skipped, saying why', async () => {
 prewarm('--concurrency 1: no room beside the builder, so no prewarm at all', async () => {
   const r = await runCli(['release', '--json', '--concurrency', '1'], { cwd: dir })
   assert.is(r.code, 0, `${r.stdout}\n${r.stderr}`)
-  assert.not.ok(events(r.stdout).some((e) => e.id === 'prewarm'), 'no prewarm node')
+  assert.not.ok(
+    events(r.stdout).some((e) => e.id === 'prewarm'),
+    'no prewarm node',
+  )
 })
 
 prewarm.run()

@@ -25,7 +25,13 @@ publish.before(async () => {
 /** Every tag of ours (local and registry-qualified): the tests tag nothing else. */
 async function removeOurTags(): Promise<void> {
   const mine = await docker.listImages({ filters: { reference: [`${repo}`, `*/${repo}`, `${repo}:*`] } })
-  for (const img of mine) for (const t of img.RepoTags ?? []) if (t.includes(repo)) await docker.getImage(t).remove({ noprune: true }).catch(() => undefined)
+  for (const img of mine)
+    for (const t of img.RepoTags ?? [])
+      if (t.includes(repo))
+        await docker
+          .getImage(t)
+          .remove({ noprune: true })
+          .catch(() => undefined)
 }
 
 publish.after(async () => {
@@ -36,7 +42,7 @@ publish.after(async () => {
 publish('tag: extra tags on the release image; an invalid tag is one clear error', async () => {
   const r = await runCli(['tag', 'v1', 'stable'], { cwd: dir })
   assert.is(r.code, 0, r.stderr)
-  assert.ok(await imageExists(`${repo}:v1`) && (await imageExists(`${repo}:stable`)), 'both tags exist')
+  assert.ok((await imageExists(`${repo}:v1`)) && (await imageExists(`${repo}:stable`)), 'both tags exist')
   const bad = await runCli(['tag', '.bad'], { cwd: dir })
   assert.is(bad.code, 1)
   assert.match(bad.stderr, /error: "\.bad" is not a valid image tag/)
@@ -147,7 +153,7 @@ creds('credsStore: the default helper is asked for the registry (host on stdin) 
   assert.match(r.stdout, /credentials for .* from docker-credential-pptest \(credsStore/, 'says where the credentials came from')
 })
 
-creds('credHelpers: the registry\'s own helper wins over credsStore', async () => {
+creds("credHelpers: the registry's own helper wins over credsStore", async () => {
   writeHelper({ [secure.host]: { Username: user, Secret: password } })
   writeDockerConfig({ credsStore: 'pptest-not-installed', credHelpers: { [secure.host]: 'pptest' } })
   const r = await runCli(['push', 'c2', '--registry', secure.host], { cwd: dir, env: credEnv() })
@@ -183,7 +189,10 @@ creds('anonymous (the helper has nothing for this registry; no Docker config at 
   assert.is(r.code, 1, `${r.stdout}\n${r.stderr}`)
   assert.match(readFileSync(helperLog, 'utf8'), new RegExp(`get ${secure.host}`), 'the helper was asked, and said "not found"')
   assert.is(errorLines(r.stderr).length, 1, `one error:\n${r.stderr}`)
-  assert.match(r.stderr, new RegExp(`error: pushing ${secure.host}/${repo}:c5 failed: ${secure.host} requires authentication, and docker-credential-pptest \\(credsStore in [^)]*\\) has no credentials for it`))
+  assert.match(
+    r.stderr,
+    new RegExp(`error: pushing ${secure.host}/${repo}:c5 failed: ${secure.host} requires authentication, and docker-credential-pptest \\(credsStore in [^)]*\\) has no credentials for it`),
+  )
   assert.match(r.stderr, new RegExp(`hint: .*docker login ${secure.host}.*PYPACKAGE_REGISTRY_USERNAME and PYPACKAGE_REGISTRY_PASSWORD`))
   rmSync(configFile)
   const bare = await runCli(['push', 'c5', '--registry', secure.host], { cwd: dir, env: credEnv() })

@@ -28,7 +28,7 @@ interface Bom {
 const readBom = () => JSON.parse(readFileSync(p.at('wheelhouse-sbom.cdx.json'), 'utf8')) as Bom
 const sha256Of = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex')
 
-const sbom = suite('SBOM of the example\'s release image (real engine)')
+const sbom = suite("SBOM of the example's release image (real engine)")
 
 sbom.after(async () => {
   await p.remove()
@@ -40,7 +40,7 @@ sbom('release: <wheelhouse>-sbom.cdx.json is valid CycloneDX 1.5 and the same by
   const errors = cyclonedxErrors(readBom())
   assert.equal(errors, [], `the schema finds no error:\n${errors.join('\n')}`)
   const inImage = await execIn(releaseRef, ['sha256sum', '/app/sbom.cdx.json'])
-  assert.is(inImage.output.split(/\s+/)[0], sha256Of(p.at('wheelhouse-sbom.cdx.json')), 'the copy is the image\'s file')
+  assert.is(inImage.output.split(/\s+/)[0], sha256Of(p.at('wheelhouse-sbom.cdx.json')), "the copy is the image's file")
 })
 
 sbom('the wheels: Django with the sha256 of the wheel installed; the app as the subject and an application', () => {
@@ -50,14 +50,18 @@ sbom('the wheels: Django with the sha256 of the wheel installed; the app as the 
   assert.is(django!.purl, 'pkg:pypi/django@3.2.25')
   const wheel = django!.properties?.find((x) => x.name === 'pypackage-tasks:wheel')?.value
   assert.ok(wheel, 'Django names its wheel')
-  assert.equal(django!.hashes, [{ alg: 'SHA-256', content: sha256Of(p.at(`wheelhouse/${wheel!}`)) }], 'the sha256 of the wheelhouse\'s Django wheel')
+  assert.equal(django!.hashes, [{ alg: 'SHA-256', content: sha256Of(p.at(`wheelhouse/${wheel!}`)) }], "the sha256 of the wheelhouse's Django wheel")
   assert.equal(bom.metadata.component && { name: bom.metadata.component.name, version: bom.metadata.component.version }, { name: 'pollsite', version: '0.1.0' })
   assert.is(bom.components.find((c) => c.name === 'pollsite')?.type, 'application')
   const speedups = bom.components.find((c) => c.name === 'speedups')
   assert.is(speedups?.type, 'library', 'a local package is a library')
   assert.ok(speedups?.hashes?.length, 'with its hash')
   const manifest = JSON.parse(readFileSync(p.at('wheelhouse-manifest.json'), 'utf8')) as { name: string }[]
-  for (const m of manifest) assert.ok(bom.components.some((c) => c.name === m.name && c.hashes), `${m.name} (from the manifest) is listed with a hash`)
+  for (const m of manifest)
+    assert.ok(
+      bom.components.some((c) => c.name === m.name && c.hashes),
+      `${m.name} (from the manifest) is listed with a hash`,
+    )
 })
 
 sbom('the Debian packages: python3 with a deb purl naming the arch and the release', () => {

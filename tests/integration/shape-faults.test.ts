@@ -35,7 +35,8 @@ const write = (p: ShapeProject, rel: string, text: string) => {
   writeFileSync(path.join(p.dir, rel), text)
 }
 const hashed = (name: string, version: string, hex = sha(name, version)) => `${name}==${version} --hash=sha256:${hex}`
-const unzipList = async (wheel: string) => (await runCommand('python3', ['-c', 'import sys, zipfile; print("\\n".join(zipfile.ZipFile(sys.argv[1]).namelist()))', wheel], { cwd: '/' })).stdout.split('\n')
+const unzipList = async (wheel: string) =>
+  (await runCommand('python3', ['-c', 'import sys, zipfile; print("\\n".join(zipfile.ZipFile(sys.argv[1]).namelist()))', wheel], { cwd: '/' })).stdout.split('\n')
 
 // ---------------------------------------------------------------------------------------------
 const variants = suite('shape variants: requirement files, Pipfile, build isolation')
@@ -49,7 +50,14 @@ variants('requirements/production.txt with -r, -c and --hash lines: hash-checked
     // What must never reach the app's wheel, planted where a careless packer would take it.
     write(p, '.env', 'SECRET_KEY=planted\n')
     write(p, 'db.sqlite3', 'not a database')
-    for (const [rel, text] of [['venv/pyvenv.cfg', 'home = /usr/bin\n'], ['venv/lib/leak.py', ''], ['media/upload.txt', 'user upload'], ['node_modules/x/index.js', ''], ['notes/debug.log', 'x']]) write(p, rel, text)
+    for (const [rel, text] of [
+      ['venv/pyvenv.cfg', 'home = /usr/bin\n'],
+      ['venv/lib/leak.py', ''],
+      ['media/upload.txt', 'user upload'],
+      ['node_modules/x/index.js', ''],
+      ['notes/debug.log', 'x'],
+    ])
+      write(p, rel, text)
   })
   try {
     const r = await p.cli(['build'])
@@ -58,7 +66,8 @@ variants('requirements/production.txt with -r, -c and --hash lines: hash-checked
     assert.ok(manifest.dependencies.includes('django-3.2.25-py3-none-any.whl'), 'Django comes from the hashed requirements')
     const names = await unzipList(path.join(p.dir, 'wheelhouse', manifest.packages.app))
     for (const must of ['manage.py', 'mysite/settings.py', 'notes/models.py', 'templates/notes/index.html', 'static/css/site.css']) assert.ok(names.includes(must), `the app wheel holds ${must}`)
-    for (const never of ['.env', 'db.sqlite3', 'venv/lib/leak.py', 'media/upload.txt', 'node_modules/x/index.js', 'notes/debug.log']) assert.not.ok(names.includes(never), `the app wheel never holds ${never}`)
+    for (const never of ['.env', 'db.sqlite3', 'venv/lib/leak.py', 'media/upload.txt', 'node_modules/x/index.js', 'notes/debug.log'])
+      assert.not.ok(names.includes(never), `the app wheel never holds ${never}`)
     write(p, 'requirements/base.txt', readFileSync(path.join(p.dir, 'requirements/base.txt'), 'utf8').replace(sha('sqlparse', '0.4.2'), 'f'.repeat(64)))
     rmSync(path.join(p.dir, 'wheelhouse'), { recursive: true })
     const bad = await p.cli(['build'])
@@ -76,7 +85,11 @@ variants('a Pipfile project: the versions Pipfile.lock pins, checked against its
     rmSync(path.join(p.dir, 'requirements.txt'))
     write(p, 'Pipfile', '[packages]\ndjango = "<4"\n\n[dev-packages]\n')
     const pin = (name: string, version: string) => ({ version: `==${version}`, hashes: [`sha256:${sha(name, version)}`] })
-    const lock = { _meta: { hash: { sha256: '0' }, 'pipfile-spec': 6, requires: {}, sources: [] }, default: { django: pin('django', '3.2.25'), asgiref: pin('asgiref', '3.6.0'), pytz: pin('pytz', '2022.7.1'), sqlparse: pin('sqlparse', '0.4.2') }, develop: {} }
+    const lock = {
+      _meta: { hash: { sha256: '0' }, 'pipfile-spec': 6, requires: {}, sources: [] },
+      default: { django: pin('django', '3.2.25'), asgiref: pin('asgiref', '3.6.0'), pytz: pin('pytz', '2022.7.1'), sqlparse: pin('sqlparse', '0.4.2') },
+      develop: {},
+    }
     write(p, 'Pipfile.lock', JSON.stringify(lock, null, 4))
   })
   try {
@@ -111,22 +124,26 @@ variants('an app.py + requirements.txt that reads folders relative to the workin
     write(p, 'requirements.txt', 'starlette\njinja2\n')
     write(p, 'statics/site.css', 'body { color: teal }\n')
     write(p, 'templates/page.html', '<html><body><h1>{{ title }}</h1></body></html>\n')
-    write(p, 'app.py', [
-      'from starlette.applications import Starlette',
-      'from starlette.routing import Mount, Route',
-      'from starlette.staticfiles import StaticFiles',
-      'from starlette.templating import Jinja2Templates',
-      '',
-      'templates = Jinja2Templates(directory="templates")',
-      '',
-      '',
-      'async def home(request):',
-      '    return templates.TemplateResponse("page.html", {"request": request, "title": "relative folders"})',
-      '',
-      '',
-      'app = Starlette(routes=[Route("/", home), Mount("/statics", StaticFiles(directory="statics"), name="statics")])',
-      '',
-    ].join('\n'))
+    write(
+      p,
+      'app.py',
+      [
+        'from starlette.applications import Starlette',
+        'from starlette.routing import Mount, Route',
+        'from starlette.staticfiles import StaticFiles',
+        'from starlette.templating import Jinja2Templates',
+        '',
+        'templates = Jinja2Templates(directory="templates")',
+        '',
+        '',
+        'async def home(request):',
+        '    return templates.TemplateResponse("page.html", {"request": request, "title": "relative folders"})',
+        '',
+        '',
+        'app = Starlette(routes=[Route("/", home), Mount("/statics", StaticFiles(directory="statics"), name="statics")])',
+        '',
+      ].join('\n'),
+    )
   })
   try {
     const r = await p.cli(['release'])
@@ -134,10 +151,14 @@ variants('an app.py + requirements.txt that reads folders relative to the workin
     const app = startCli(['run', '--port', '0'], { cwd: p.dir })
     try {
       const url = await poll('the run task to print its URL', async () => app.output().match(/Serving (http:\/\/127\.0\.0\.1:\d+)\//)?.[1], 60_000)
-      const page = await poll('the app to answer', async () => {
-        const res = await httpGet(`${url}/`).catch(() => undefined)
-        return res?.status === 200 ? res : undefined
-      }, 60_000)
+      const page = await poll(
+        'the app to answer',
+        async () => {
+          const res = await httpGet(`${url}/`).catch(() => undefined)
+          return res?.status === 200 ? res : undefined
+        },
+        60_000,
+      )
       assert.match(page.body, /relative folders/, 'the template was found relative to the working directory')
       assert.is((await httpGet(`${url}/statics/site.css`)).status, 200, 'statics/ was packed and is found relative to the working directory')
     } finally {
@@ -166,7 +187,8 @@ const cases: { name: string; shape: string; edit?: (p: ShapeProject) => void; co
     name: 'pins the offline index lacks: all named at once, before any build',
     shape: 'classic-django',
     edit: (p) => write(p, 'requirements.txt', 'Django==3.2.13\nasgiref==3.6.0\npytz==2022.1  # pinned long ago\n'),
-    error: /error: 2 pinned requirements are not in the find-links folder \S*pyindex: Django==3\.2\.13, pytz==2022\.1\n\s*\| requirements\.txt:1: Django==3\.2\.13 \(there: 3\.2\.25\)\n\s*\| requirements\.txt:3: pytz==2022\.1 \(there: 2022\.7\.1\)/,
+    error:
+      /error: 2 pinned requirements are not in the find-links folder \S*pyindex: Django==3\.2\.13, pytz==2022\.1\n\s*\| requirements\.txt:1: Django==3\.2\.13 \(there: 3\.2\.25\)\n\s*\| requirements\.txt:3: pytz==2022\.1 \(there: 2022\.7\.1\)/,
     hint: /hint: add a folder holding them to "pip\.findLinks"/,
   },
   {
@@ -195,7 +217,11 @@ const cases: { name: string; shape: string; edit?: (p: ShapeProject) => void; co
     shape: 'poetry-lock',
     edit: (p) => {
       fillPoetryHashes(path.join(p.dir, 'poetry.lock'))
-      write(p, 'pyproject.toml', readFileSync(path.join(p.dir, 'pyproject.toml'), 'utf8').replace(/^flask = .*$/m, (l) => `${l}\nrequests = "^2.28"`))
+      write(
+        p,
+        'pyproject.toml',
+        readFileSync(path.join(p.dir, 'pyproject.toml'), 'utf8').replace(/^flask = .*$/m, (l) => `${l}\nrequests = "^2.28"`),
+      )
     },
     error: /error: poetry\.lock is out of step with the project: it does not lock requests/,
     hint: /hint: run `poetry lock`/,
@@ -212,7 +238,13 @@ const cases: { name: string; shape: string; edit?: (p: ShapeProject) => void; co
     shape: 'poetry-lock',
     edit: (p) => {
       fillPoetryHashes(path.join(p.dir, 'poetry.lock'))
-      write(p, 'poetry.lock', readFileSync(path.join(p.dir, 'poetry.lock'), 'utf8').replace(/name = "flask"\nversion = "2\.2\.2"/, 'name = "flask"\nversion = "2.3.0"').replace(/\{file = "flask-2\.2\.2[^}]*\},?/, ''))
+      write(
+        p,
+        'poetry.lock',
+        readFileSync(path.join(p.dir, 'poetry.lock'), 'utf8')
+          .replace(/name = "flask"\nversion = "2\.2\.2"/, 'name = "flask"\nversion = "2.3.0"')
+          .replace(/\{file = "flask-2\.2\.2[^}]*\},?/, ''),
+      )
     },
     error: /error: building wheels failed: poetry\.lock pins flask 2\.3\.0, which pip cannot install: the find-links folder \S*pyindex has only 2\.2\.2/,
     hint: /hint: update the lock/,

@@ -135,10 +135,14 @@ for (const c of cases) {
       // Timed from the start of run: it prints its URL once the app answers.
       const page = await timed('run → first 200', async () => {
         const url = await poll('the run task to print its URL', async () => app.output().match(/Serving (http:\/\/127\.0\.0\.1:\d+)\//)?.[1], 60_000)
-        return poll('the app to answer', async () => {
-          const res = await httpGet(`${url}/`).catch(() => undefined)
-          return res?.status === 200 ? { ...res, url } : undefined
-        }, 60_000)
+        return poll(
+          'the app to answer',
+          async () => {
+            const res = await httpGet(`${url}/`).catch(() => undefined)
+            return res?.status === 200 ? { ...res, url } : undefined
+          },
+          60_000,
+        )
       })
       const { url } = page
       assert.match(page.body, c.page, `the page is the app's:\n${page.body.slice(0, 400)}`)

@@ -157,9 +157,21 @@ interface SmokeCase {
 }
 
 const smokeCases: SmokeCase[] = [
-  { name: 'smoke, waiting for the app to answer', config: holdBeforeServing, args: (c) => ['smoke', '--config', c], moment: 'the smoke container to run its release command', shown: /^smoke hold 42$/m },
-  { name: 'release --smoke, waiting for the app to answer', config: holdBeforeServing, args: (c) => ['release', '--smoke', '--config', c], moment: 'the smoke container to run its release command', shown: /^smoke hold 42$/m },
-  { name: 'smoke, a GET in flight', config: slowSecondRequest, args: (c) => ['smoke', '--config', c], moment: 'the app to receive the static file\'s GET', shown: /^slow request \/static\//m },
+  {
+    name: 'smoke, waiting for the app to answer',
+    config: holdBeforeServing,
+    args: (c) => ['smoke', '--config', c],
+    moment: 'the smoke container to run its release command',
+    shown: /^smoke hold 42$/m,
+  },
+  {
+    name: 'release --smoke, waiting for the app to answer',
+    config: holdBeforeServing,
+    args: (c) => ['release', '--smoke', '--config', c],
+    moment: 'the smoke container to run its release command',
+    shown: /^smoke hold 42$/m,
+  },
+  { name: 'smoke, a GET in flight', config: slowSecondRequest, args: (c) => ['smoke', '--config', c], moment: "the app to receive the static file's GET", shown: /^slow request \/static\//m },
 ]
 
 for (const c of smokeCases) {
@@ -205,7 +217,7 @@ smoke.after(async () => {
 smoke.run()
 
 // ---------------------------------------------------------------------------------------------
-const push = suite('signals: SIGINT during push\'s back-off wait (130 at once, no further attempt)')
+const push = suite("signals: SIGINT during push's back-off wait (130 at once, no further attempt)")
 
 // push publishes <namespace>/app-release:latest; a small image stands in for a release (as in
 // publish.test.ts): no Python build needed.
@@ -237,12 +249,17 @@ push.before(async () => {
 
 push.after(async () => {
   for (const img of await docker.listImages({ filters: { reference: [repo, `*/${repo}`] } })) {
-    for (const t of img.RepoTags ?? []) if (t.includes(repo)) await docker.getImage(t).remove({ noprune: true }).catch(() => undefined)
+    for (const t of img.RepoTags ?? [])
+      if (t.includes(repo))
+        await docker
+          .getImage(t)
+          .remove({ noprune: true })
+          .catch(() => undefined)
   }
   rmSync(pushDir, { recursive: true, force: true })
 })
 
-push('SIGINT while push waits 4 s before its last attempt: exits 130 at once, no request after it, the registry\'s tag taken back', async () => {
+push("SIGINT while push waits 4 s before its last attempt: exits 130 at once, no request after it, the registry's tag taken back", async () => {
   const registry = await droppingRegistry()
   const app = start(['push', 's1', '--registry', registry.host], { cwd: pushDir })
   try {

@@ -122,15 +122,13 @@ tools('the frontend builds the same wheel as pip wheel --no-build-isolation, byt
 })
 
 tools('the frontend installs missing build requirements from the index, and names one it cannot find', async () => {
-  const r = await inBuilder(
-    `${setup} && sed -i 's/"wheel"]/"wheel", "no-such-backend>=1"]/' /tmp/src/pyproject.toml && PIP_NO_INDEX=1 python /work/build_wheel.py /tmp/src /tmp/out`,
-  )
+  const r = await inBuilder(`${setup} && sed -i 's/"wheel"]/"wheel", "no-such-backend>=1"]/' /tmp/src/pyproject.toml && PIP_NO_INDEX=1 python /work/build_wheel.py /tmp/src /tmp/out`)
   assert.is(r.code, 1, r.output)
   assert.match(r.output, /error: cannot install no-such-backend>=1, the build requirements of \/tmp\/src, from the package index or pip\.findLinks: add a folder holding it to "pip\.findLinks"/)
   assert.not.match(r.output, /Traceback/, 'no traceback for a missing requirement')
 })
 
-tools('the frontend shows the backend\'s output only when the build fails', async () => {
+tools("the frontend shows the backend's output only when the build fails", async () => {
   const r = await inBuilder(`${setup} && printf 'raise SystemExit("broken setup")\\n' > /tmp/src/setup.py && python /work/build_wheel.py /tmp/src /tmp/out`)
   assert.is(r.code, 1, r.output)
   assert.match(r.output, /broken setup/, "the backend's own message is shown")
@@ -154,7 +152,7 @@ tools('install_wheels.py installs what pip installs: same files and modes, worki
   assert.match(r.output, /Installed ew_pkg-1\.2-py3-none-any\.whl \(\d+ files\)/)
   assert.match(r.output, /SAME-FILES/, 'the same files with the same modes as pip (direct_url.json aside)')
   assert.match(r.output, /hello from ew/, 'the console-script launcher runs')
-  assert.match(r.output, /raw script\s+#!\/appenv\/bin\/python\s/, 'the #!python script runs with the environment\'s interpreter')
+  assert.match(r.output, /raw script\s+#!\/appenv\/bin\/python\s/, "the #!python script runs with the environment's interpreter")
   assert.match(r.output, /\ndata\s/, 'package data is installed')
   assert.match(r.output, /Requires: sqlparse/, 'pip reads the metadata')
   assert.match(r.output, /Successfully uninstalled ew-pkg-1\.2\s+0\s*$/, 'pip uninstalls every file from our RECORD')
@@ -194,7 +192,11 @@ tools("install_wheels.py accepts and refuses a wheel's tags as pip does, and ref
   assert.is(verdicts.length, 12, `a verdict for every tag:\n${r.output}`)
   for (const [, tag, pip, ours] of verdicts) assert.is(ours, pip, `${tag}: install_wheels.py should decide as pip does (pip: ${pip}, ours: ${ours})`)
   assert.is(verdicts.filter((v) => v[2] === 'yes').length, 6, `six of the tags fit this Python:\n${r.output}`)
-  assert.match(r.output, /install_wheels\.py: bad-1\.0-cp3\d+-cp3\d+-linux_\w+\.whl is built for cp3\d+-cp3\d+-linux_\w+, which this Python \(CPython 3\.\d+\.\d+ on linux_\w+, glibc 2\.\d+\) cannot load[^\n]*\s+refused: 1/, r.output)
+  assert.match(
+    r.output,
+    /install_wheels\.py: bad-1\.0-cp3\d+-cp3\d+-linux_\w+\.whl is built for cp3\d+-cp3\d+-linux_\w+, which this Python \(CPython 3\.\d+\.\d+ on linux_\w+, glibc 2\.\d+\) cannot load[^\n]*\s+refused: 1/,
+    r.output,
+  )
   assert.match(r.output, /GOOD-ABSENT/, 'the good wheel named first is not installed when a later one is refused')
 })
 
@@ -219,7 +221,7 @@ tools('the frontend upgrades a build requirement installed at too old a version,
   assert.match(r.output, /Version: 2\.0/)
 })
 
-tools('the frontend evaluates a build requirement\'s marker: needed when true here, skipped when false', async () => {
+tools("the frontend evaluates a build requirement's marker: needed when true here, skipped when false", async () => {
   const needed = variant('marker-true', ['no-such-backend>=1; python_version >= "3" and platform_machine != "no-such-machine"'])
   const skipped = variant('marker-false', ['no-such-backend>=1; python_version < "3"', 'other-missing; sys_platform == "win32"'])
   const r = await inBuilder(
@@ -230,7 +232,7 @@ tools('the frontend evaluates a build requirement\'s marker: needed when true he
   assert.match(r.output, /built ew_pkg-1\.2-py3-none-any\.whl \(setuptools\.build_meta\)\s+skipped: 0/, r.output)
 })
 
-tools('without tomllib (as on Python < 3.11) the frontend builds the same wheel, reading pyproject.toml with pip\'s tomli or its own reader', async () => {
+tools("without tomllib (as on Python < 3.11) the frontend builds the same wheel, reading pyproject.toml with pip's tomli or its own reader", async () => {
   const hide = `import runpy, sys; sys.modules["tomllib"] = None; sys.modules["tomli"] = None`
   const r = await inBuilder(
     `set -e; export SOURCE_DATE_EPOCH=315532800; ${setup}; cp -a /tmp/src /tmp/src2; cp -a /tmp/src /tmp/src3
@@ -249,9 +251,63 @@ tools('without tomllib (as on Python < 3.11) the frontend builds the same wheel,
 tools("the frontend's version and marker checks decide as pip's own packaging does", async () => {
   // pip 23 vendors packaging 21.3; later packaging releases refined > and < for pre-, post- and
   // local releases of the specifier's own version (followed here): those pairs are left out.
-  const versions = ['0.9', '1', '1.0', '1.0.1', '1.0a1', '1.0b2', '1.0rc1', '1.0.dev1', '1.0.post1', '1.0+local', '1.1', '1.4.5', '1.5', '2.0', '2.2.post3', '1!0.5', '66.1.1', '70.0.0', '3.11.2', 'V1.0', '1.0-rc-2', '1.0.alpha1']
-  const specs = ['==1.0', '!=1.0', '==1.0.*', '!=1.*', '~=1.0', '~=1.4.2', '~=2.2.post3', '>1.0', '>=1.0', '<1.0', '<=1.0', '<1.0rc2', '>=70', '<2', '>=1.0.dev0', '==1!0.5', '===1.0', '>=3.10', '~=3.9', '>=0.9,<2,!=1.5']
-  const markers = ['python_version < "3.11"', 'python_version >= "3.10"', '"3.9" < python_version', 'python_full_version == "3.11.*"', 'sys_platform == "linux" and platform_machine in "x86_64 aarch64"', 'implementation_name == "pypy" or (os_name == "posix" and extra == "")', '"arm" not in platform_machine', 'platform_python_implementation != "CPython"', 'python_version ~= "3.8"']
+  const versions = [
+    '0.9',
+    '1',
+    '1.0',
+    '1.0.1',
+    '1.0a1',
+    '1.0b2',
+    '1.0rc1',
+    '1.0.dev1',
+    '1.0.post1',
+    '1.0+local',
+    '1.1',
+    '1.4.5',
+    '1.5',
+    '2.0',
+    '2.2.post3',
+    '1!0.5',
+    '66.1.1',
+    '70.0.0',
+    '3.11.2',
+    'V1.0',
+    '1.0-rc-2',
+    '1.0.alpha1',
+  ]
+  const specs = [
+    '==1.0',
+    '!=1.0',
+    '==1.0.*',
+    '!=1.*',
+    '~=1.0',
+    '~=1.4.2',
+    '~=2.2.post3',
+    '>1.0',
+    '>=1.0',
+    '<1.0',
+    '<=1.0',
+    '<1.0rc2',
+    '>=70',
+    '<2',
+    '>=1.0.dev0',
+    '==1!0.5',
+    '===1.0',
+    '>=3.10',
+    '~=3.9',
+    '>=0.9,<2,!=1.5',
+  ]
+  const markers = [
+    'python_version < "3.11"',
+    'python_version >= "3.10"',
+    '"3.9" < python_version',
+    'python_full_version == "3.11.*"',
+    'sys_platform == "linux" and platform_machine in "x86_64 aarch64"',
+    'implementation_name == "pypy" or (os_name == "posix" and extra == "")',
+    '"arm" not in platform_machine',
+    'platform_python_implementation != "CPython"',
+    'python_version ~= "3.8"',
+  ]
   writeFileSync(path.join(work, 'pairs.json'), JSON.stringify({ versions, specs, markers }))
   const r = await inBuilder(
     `python -c '

@@ -127,27 +127,89 @@ const errors: { name: string; argv: string[]; message: string; hint: RegExp | st
   { name: 'a value given to a global flag', argv: ['build', '--plain=yes'], message: '--plain is a flag and takes no value', hint: /--plain alone/ },
   { name: 'a value given to a task flag', argv: ['fake', '--force=1'], message: '--force is a flag and takes no value', hint: /--force alone/ },
   // A valued option never swallows the next option as its value.
-  { name: '--config --json', argv: ['plan', '--config', '--json'], message: '--config needs a FILE, got --json', hint: 'write --config=--json if --json is meant as the FILE', usage: 'Usage: pypackage-tasks plan [folder…]' },
-  { name: '--config -v before the task', argv: ['--config', '-v', 'build'], message: '--config needs a FILE, got -v', hint: /--config=-v/, usage: 'Usage: pypackage-tasks <task> [arguments] [options]' },
-  { name: 'manage: its command word stays in the suggestion', argv: ['manage', 'migrate', '--plan'], message: 'unknown option --plan for manage', hint: /^words for the manage command go after --: pypackage-tasks manage migrate -- --plan; / },
+  {
+    name: '--config --json',
+    argv: ['plan', '--config', '--json'],
+    message: '--config needs a FILE, got --json',
+    hint: 'write --config=--json if --json is meant as the FILE',
+    usage: 'Usage: pypackage-tasks plan [folder…]',
+  },
+  {
+    name: '--config -v before the task',
+    argv: ['--config', '-v', 'build'],
+    message: '--config needs a FILE, got -v',
+    hint: /--config=-v/,
+    usage: 'Usage: pypackage-tasks <task> [arguments] [options]',
+  },
+  {
+    name: 'manage: its command word stays in the suggestion',
+    argv: ['manage', 'migrate', '--plan'],
+    message: 'unknown option --plan for manage',
+    hint: /^words for the manage command go after --: pypackage-tasks manage migrate -- --plan; /,
+  },
   { name: 'run: an option is not a command, so no -- suggestion', argv: ['run', '--rm'], message: 'unknown option --rm for run', hint: /^known options: --port, --image, / },
   { name: 'a task option followed by an option', argv: ['run', '--image', '--port', '0'], message: '--image needs a REF, got --port', hint: /--image=--port/ },
-  { name: 'init --find-links --no-index (the DIR forgotten)', argv: ['init', '--find-links', '--no-index'], message: '--find-links needs a DIR, got --no-index', hint: 'write --find-links=--no-index if --no-index is meant as the DIR' },
+  {
+    name: 'init --find-links --no-index (the DIR forgotten)',
+    argv: ['init', '--find-links', '--no-index'],
+    message: '--find-links needs a DIR, got --no-index',
+    hint: 'write --find-links=--no-index if --no-index is meant as the DIR',
+  },
   { name: 'a negative number without =', argv: ['run', '--port', '-1'], message: '--port needs an N, got -1', hint: /--port=-1/ },
   // Short flags: -h, -v, -V; any other is refused, never taken as a task or an argument.
   { name: '-x alone', argv: ['-x'], message: 'unknown option -x', hint: 'short options: -h (--help), -V (--version), -v (--verbose)' },
   { name: '-x after a task', argv: ['list', '-x'], message: 'unknown option -x for list', hint: /^short options: -h/, usage: 'Usage: pypackage-tasks list' },
   { name: 'bundled short flags', argv: ['list', '-hv'], message: 'unknown option -hv for list', hint: /^short options:/ },
-  { name: 'a pytest flag before --', argv: ['test', '-k', 'foo'], message: 'unknown option -k for test', hint: /^words for the test command go after --: pypackage-tasks test -- -k foo; short options: -h/ },
-  { name: 'a long pytest flag before --', argv: ['test', '--lf'], message: 'unknown option --lf for test', hint: /^words for the test command go after --: pypackage-tasks test -- --lf; known options: --help/ },
+  {
+    name: 'a pytest flag before --',
+    argv: ['test', '-k', 'foo'],
+    message: 'unknown option -k for test',
+    hint: /^words for the test command go after --: pypackage-tasks test -- -k foo; short options: -h/,
+  },
+  {
+    name: 'a long pytest flag before --',
+    argv: ['test', '--lf'],
+    message: 'unknown option --lf for test',
+    hint: /^words for the test command go after --: pypackage-tasks test -- --lf; known options: --help/,
+  },
   // Words a task does not take.
   { name: 'a word for a task that takes none', argv: ['list', 'stray'], message: 'unexpected argument "stray": list takes no arguments', hint: undefined, usage: 'Usage: pypackage-tasks list' },
-  { name: 'words for run (its command goes after --)', argv: ['run', 'python', 'x.py'], message: 'unexpected arguments "python", "x.py": run takes no arguments', hint: 'words for the run command go after --: pypackage-tasks run -- python x.py', usage: 'Usage: pypackage-tasks run [options] [-- <command…>]' },
+  {
+    name: 'words for run (its command goes after --)',
+    argv: ['run', 'python', 'x.py'],
+    message: 'unexpected arguments "python", "x.py": run takes no arguments',
+    hint: 'words for the run command go after --: pypackage-tasks run -- python x.py',
+    usage: 'Usage: pypackage-tasks run [options] [-- <command…>]',
+  },
   { name: 'what make test -- -k foo leaves (make takes -k)', argv: ['test', 'foo'], message: 'unexpected argument "foo": test takes no arguments', hint: /pypackage-tasks test -- foo$/ },
-  { name: 'one word too many', argv: ['logs', 'db', 'web'], message: 'unexpected argument "web": logs takes at most 1 ([service])', hint: undefined, usage: 'Usage: pypackage-tasks logs [service] [options]' },
-  { name: 'words after -- for a task that runs no command', argv: ['release', 'v1', '--', 'foo'], message: 'release takes nothing after --, got "foo"', hint: 'release runs no command of yours: words after -- are for tasks that do (their --help shows [-- …])', usage: 'Usage: pypackage-tasks release [tags…] [options]' },
-  { name: 'a required argument missing', argv: ['image'], message: 'image needs <folder…>', hint: 'folder: image folder, e.g. docker/base (or just base)', usage: 'Usage: pypackage-tasks image <folder…> [options]' },
-  { name: 'a required argument missing, nothing after -- either', argv: ['manage'], message: 'manage needs <command…>', hint: /^command: e\.g\. migrate/, usage: 'Usage: pypackage-tasks manage <command…> [-- <options…>]' },
+  {
+    name: 'one word too many',
+    argv: ['logs', 'db', 'web'],
+    message: 'unexpected argument "web": logs takes at most 1 ([service])',
+    hint: undefined,
+    usage: 'Usage: pypackage-tasks logs [service] [options]',
+  },
+  {
+    name: 'words after -- for a task that runs no command',
+    argv: ['release', 'v1', '--', 'foo'],
+    message: 'release takes nothing after --, got "foo"',
+    hint: 'release runs no command of yours: words after -- are for tasks that do (their --help shows [-- …])',
+    usage: 'Usage: pypackage-tasks release [tags…] [options]',
+  },
+  {
+    name: 'a required argument missing',
+    argv: ['image'],
+    message: 'image needs <folder…>',
+    hint: 'folder: image folder, e.g. docker/base (or just base)',
+    usage: 'Usage: pypackage-tasks image <folder…> [options]',
+  },
+  {
+    name: 'a required argument missing, nothing after -- either',
+    argv: ['manage'],
+    message: 'manage needs <command…>',
+    hint: /^command: e\.g\. migrate/,
+    usage: 'Usage: pypackage-tasks manage <command…> [-- <options…>]',
+  },
 ]
 for (const c of errors) {
   ParseArgv(`${c.name} is a UserError`, () => {
@@ -190,8 +252,8 @@ TaskHelp('an optional variadic argument is shown as [name…] and options as [op
 })
 
 TaskHelp('run shows the -- command form', () => {
-  assert.match(taskHelp(findTask('run')!), '[-- <command…>]', 'run\'s usage should show what -- does')
-  assert.not.match(taskHelp(findTask('release')!), '[-- <command…>]', 'release\'s usage should not offer --')
+  assert.match(taskHelp(findTask('run')!), '[-- <command…>]', "run's usage should show what -- does")
+  assert.not.match(taskHelp(findTask('release')!), '[-- <command…>]', "release's usage should not offer --")
 })
 
 TaskHelp('the tasks that take words after -- show what they are; others do not', () => {
@@ -212,7 +274,7 @@ TaskHelp.run()
 // ---------------------------------------------------------------------------------------------
 const Synopsis = suite('synopsis')
 
-Synopsis('is the first line of a task\'s --help', () => {
+Synopsis("is the first line of a task's --help", () => {
   for (const t of tasks) assert.is(synopsis(t), taskHelp(t).split('\n')[0], `${t.name}'s synopsis should be the first line of its --help`)
 })
 

@@ -30,13 +30,22 @@ function ours(d: Decoded): Decoded {
   return { vertexes: d.vertexes.map(({ progressGroup: _, ...v }) => v), logs: d.logs }
 }
 
-const Decode = suite('decodeTrace: a recorded trace decodes as with dockerode\'s .proto')
+const Decode = suite("decodeTrace: a recorded trace decodes as with dockerode's .proto")
 
 Decode('the fixture holds the cases the build view needs: a cached step, a log, a failure', () => {
   const all = fixture.decoded
-  assert.ok(all.some((d) => d.vertexes.some((v) => v.cached === true)), 'a cached vertex')
-  assert.ok(all.some((d) => d.logs.length > 0), 'a log message')
-  assert.ok(all.some((d) => d.vertexes.some((v) => typeof v.error === 'string' && v.error !== '')), 'a vertex with an error')
+  assert.ok(
+    all.some((d) => d.vertexes.some((v) => v.cached === true)),
+    'a cached vertex',
+  )
+  assert.ok(
+    all.some((d) => d.logs.length > 0),
+    'a log message',
+  )
+  assert.ok(
+    all.some((d) => d.vertexes.some((v) => typeof v.error === 'string' && v.error !== '')),
+    'a vertex with an error',
+  )
 })
 
 fixture.aux.forEach((aux, i) => {
@@ -47,7 +56,7 @@ fixture.aux.forEach((aux, i) => {
 
 Decode.run()
 
-const Standalone = suite('decodeTrace needs nothing of dockerode\'s')
+const Standalone = suite("decodeTrace needs nothing of dockerode's")
 let dir: string | undefined
 
 Standalone.after(() => removeTemp(dir))
@@ -75,7 +84,11 @@ process.stdout.write(JSON.stringify(aux.map((a) => decodeTrace(a).vertexes.map((
     assert.unreachable(`decoding failed without dockerode's .proto file: ${(err.stderr ?? String(e)).split('\n').find((l) => /Error/.test(l)) ?? err.stderr}`)
     return
   }
-  assert.equal(JSON.parse(out), fixture.decoded.map((d) => d.vertexes.map((v) => v.name)), 'the vertex names of every payload')
+  assert.equal(
+    JSON.parse(out),
+    fixture.decoded.map((d) => d.vertexes.map((v) => v.name)),
+    'the vertex names of every payload',
+  )
 })
 
 Standalone.run()

@@ -126,11 +126,15 @@ for (const c of usage) {
   })
 }
 
-Dispatch('a usage error thrown by a task (a bad --port) also exits 2, with that task\'s synopsis', async () => {
-  const bad = standIn('serve', async (args) => {
-    const { parsePort } = await import('../../lib/args.js')
-    return parsePort(args.options.port, 8000)
-  }, { options: [{ name: 'port', value: 'N', description: 'host port' }] })
+Dispatch("a usage error thrown by a task (a bad --port) also exits 2, with that task's synopsis", async () => {
+  const bad = standIn(
+    'serve',
+    async (args) => {
+      const { parsePort } = await import('../../lib/args.js')
+      return parsePort(args.options.port, 8000)
+    },
+    { options: [{ name: 'port', value: 'N', description: 'host port' }] },
+  )
   const out: string[] = []
   const code = await dispatch(['serve', '--port', 'abc'], { tasks: [bad], env: {}, write: (line) => out.push(line) })
   assert.is(code, 2)

@@ -11,7 +11,6 @@ import { makeTemp, removeTemp, writeTree } from './helpers/tmp.js'
 
 const py = (...l: string[]) => l.join('\n') + '\n'
 
-
 let tmp = ''
 let n = 0
 const project = (files: Record<string, string | null>) => writeTree(path.join(tmp, `p${++n}`), { ...files, '.keep': '' })
@@ -24,10 +23,28 @@ const withTemp = (s: { before: (fn: () => void) => void; after: (fn: () => void)
 
 // What `django-admin startproject mysite` writes, trimmed to the lines the tool reads.
 const MANAGE = (settings = 'mysite.settings') =>
-  py('#!/usr/bin/env python', 'import os', 'import sys', '', '', 'def main():', `    os.environ.setdefault('DJANGO_SETTINGS_MODULE', '${settings}')`, '    from django.core.management import execute_from_command_line', '    execute_from_command_line(sys.argv)')
+  py(
+    '#!/usr/bin/env python',
+    'import os',
+    'import sys',
+    '',
+    '',
+    'def main():',
+    `    os.environ.setdefault('DJANGO_SETTINGS_MODULE', '${settings}')`,
+    '    from django.core.management import execute_from_command_line',
+    '    execute_from_command_line(sys.argv)',
+  )
 const WSGI = (settings = 'mysite.settings') =>
   py('import os', '', 'from django.core.wsgi import get_wsgi_application', '', `os.environ.setdefault('DJANGO_SETTINGS_MODULE', '${settings}')`, '', 'application = get_wsgi_application()')
-const ASGI = py('import os', '', 'from django.core.asgi import get_asgi_application', '', "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'mysite.settings')", '', 'application = get_asgi_application()')
+const ASGI = py(
+  'import os',
+  '',
+  'from django.core.asgi import get_asgi_application',
+  '',
+  "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'mysite.settings')",
+  '',
+  'application = get_asgi_application()',
+)
 const SETTINGS_SQLITE = py(
   'from pathlib import Path',
   '',
@@ -73,7 +90,12 @@ const kinds: { name: string; files: Record<string, string>; pyproject?: string; 
     pyproject: py('[build-system]', 'requires = ["flit_core>=3.4"]', 'build-backend = "flit_core.buildapi"', '', '[project]', 'name = "lib"'),
     want: { kind: 'package', backend: 'flit_core.buildapi' },
   },
-  { name: '[build-system] without build-backend: setuptools legacy', files: {}, pyproject: py('[build-system]', 'requires = ["setuptools"]'), want: { kind: 'package', backend: 'setuptools.build_meta:__legacy__' } },
+  {
+    name: '[build-system] without build-backend: setuptools legacy',
+    files: {},
+    pyproject: py('[build-system]', 'requires = ["setuptools"]'),
+    want: { kind: 'package', backend: 'setuptools.build_meta:__legacy__' },
+  },
   { name: 'a bare setup.py', files: { 'setup.py': py('from setuptools import setup', 'setup(name="old")') }, want: { kind: 'package', backend: 'setup.py (setuptools)' } },
   {
     name: 'setup.py beside a pyproject without [build-system] (tool config only)',
@@ -104,10 +126,19 @@ withTemp(RequirementFiles, 'requirements')
 
 const reqs: { name: string; files: Record<string, string>; configured?: string[]; want: string[] }[] = [
   { name: 'requirements.txt first', files: { 'requirements.txt': 'django\n', 'requirements/base.txt': 'django\n' }, want: ['requirements.txt'] },
-  { name: 'requirements/production.txt before requirements/base.txt', files: { 'requirements/base.txt': 'django\n', 'requirements/production.txt': '-r base.txt\ngunicorn\n' }, want: ['requirements/production.txt'] },
+  {
+    name: 'requirements/production.txt before requirements/base.txt',
+    files: { 'requirements/base.txt': 'django\n', 'requirements/production.txt': '-r base.txt\ngunicorn\n' },
+    want: ['requirements/production.txt'],
+  },
   { name: 'requirements/base.txt when there is no requirements.txt', files: { 'requirements/base.txt': 'django\n', 'requirements/local.txt': '-r base.txt\n' }, want: ['requirements/base.txt'] },
   { name: 'none', files: { 'manage.py': MANAGE() }, want: [] },
-  { name: 'configured files, as given', files: { 'requirements.txt': 'x\n', 'deploy/web.txt': 'django\n', 'deploy/extra.txt': 'sentry-sdk\n' }, configured: ['deploy/web.txt', 'deploy/extra.txt'], want: ['deploy/web.txt', 'deploy/extra.txt'] },
+  {
+    name: 'configured files, as given',
+    files: { 'requirements.txt': 'x\n', 'deploy/web.txt': 'django\n', 'deploy/extra.txt': 'sentry-sdk\n' },
+    configured: ['deploy/web.txt', 'deploy/extra.txt'],
+    want: ['deploy/web.txt', 'deploy/extra.txt'],
+  },
 ]
 for (const c of reqs) {
   RequirementFiles(c.name, () => {
@@ -237,7 +268,7 @@ DetectShape('Django settings from wsgi.py, not manage.py (cookiecutter-django: l
     'config/wsgi.py': WSGI('config.settings.production'),
   })
   const shape = await detectShape(source, config())
-  assert.is(shape.settings, 'config.settings.production', "the settings wsgi.py sets are the ones the server uses")
+  assert.is(shape.settings, 'config.settings.production', 'the settings wsgi.py sets are the ones the server uses')
   assert.equal(shape.requirements, ['requirements/base.txt'], 'requirements/base.txt when there is no requirements.txt')
   assert.equal(shape.sqlite, [], 'PostgreSQL: no sqlite files')
 })
@@ -410,7 +441,11 @@ const descriptions: { name: string; shape: Shape; want: RegExp[]; absent: string
       server: ['gunicorn'],
       tests: { tools: { kind: 'extra', name: 'test' }, command: ['python', '-m', 'pytest'] },
     }),
-    want: [/^project: Flask package, built by flit_core\.buildapi$/, /^serves: shop\.app:app \(WSGI, found in shop\/app\.py\) with gunicorn \(added by the tool/, /^tests: python -m pytest \(test tools: the "test" extra\)$/],
+    want: [
+      /^project: Flask package, built by flit_core\.buildapi$/,
+      /^serves: shop\.app:app \(WSGI, found in shop\/app\.py\) with gunicorn \(added by the tool/,
+      /^tests: python -m pytest \(test tools: the "test" extra\)$/,
+    ],
     absent: ['settings:', 'release phase:', 'sqlite:', 'lock:'],
   },
   {
@@ -419,7 +454,14 @@ const descriptions: { name: string; shape: Shape; want: RegExp[]; absent: string
       declared: ['fastapi>=0.115', 'sqlmodel'],
       entry: { kind: 'asgi', target: 'main:app', framework: 'fastapi', from: 'main.py' },
       server: ['gunicorn', 'uvicorn'],
-      lock: { file: 'uv.lock', kind: 'uv', packages: [{ name: 'fastapi', version: '0.115.0', hashes: ['sha256:' + 'a'.repeat(64)], groups: ['main'] }, { name: 'api', version: '', hashes: [], groups: ['main'] }] },
+      lock: {
+        file: 'uv.lock',
+        kind: 'uv',
+        packages: [
+          { name: 'fastapi', version: '0.115.0', hashes: ['sha256:' + 'a'.repeat(64)], groups: ['main'] },
+          { name: 'api', version: '', hashes: [], groups: ['main'] },
+        ],
+      },
       tests: { tools: { kind: 'group', name: 'dev', requirements: ['pytest'] }, command: ['python', '-m', 'pytest'] },
     }),
     want: [
@@ -457,8 +499,16 @@ const descriptions: { name: string; shape: Shape; want: RegExp[]; absent: string
 for (const c of descriptions) {
   DescribeShape(c.name, () => {
     const lines = describeShape(c.shape)
-    for (const want of c.want) assert.ok(lines.some((l) => want.test(l)), `a line should match ${want}; got:\n${lines.join('\n')}`)
-    for (const prefix of c.absent) assert.not.ok(lines.some((l) => l.startsWith(prefix)), `no line should start with "${prefix}"; got:\n${lines.join('\n')}`)
+    for (const want of c.want)
+      assert.ok(
+        lines.some((l) => want.test(l)),
+        `a line should match ${want}; got:\n${lines.join('\n')}`,
+      )
+    for (const prefix of c.absent)
+      assert.not.ok(
+        lines.some((l) => l.startsWith(prefix)),
+        `no line should start with "${prefix}"; got:\n${lines.join('\n')}`,
+      )
     assert.ok(lines[0].startsWith('project: ') && lines[1].startsWith('serves: '), 'the first two lines should be project: and serves:')
   })
 }

@@ -150,7 +150,15 @@ const instructionCases: { name: string; text: string; want: Want[] }[] = [
     name: 'two heredocs on one line: their bodies follow one after the other',
     text: lines('COPY <<A <<B /dst/', 'FROM one', 'A', 'FROM two', 'B', 'CMD c'),
     want: [
-      { line: 1, keyword: 'COPY', rest: '<<A <<B /dst/', heredocs: [{ name: 'A', body: 'FROM one\n' }, { name: 'B', body: 'FROM two\n' }] },
+      {
+        line: 1,
+        keyword: 'COPY',
+        rest: '<<A <<B /dst/',
+        heredocs: [
+          { name: 'A', body: 'FROM one\n' },
+          { name: 'B', body: 'FROM two\n' },
+        ],
+      },
       { line: 6, keyword: 'CMD', rest: 'c' },
     ],
   },
@@ -388,7 +396,7 @@ Resolve('an unterminated heredoc is a user error at file:line, with a hint', () 
 
 Resolve('a FROM inside a heredoc names no parent', () => {
   const g = resolveGraph([imageDir(lines('FROM debian', 'RUN <<EOF', 'FROM acme/app-builder', 'EOF')), { ...imageDir('FROM debian'), name: 'builder' }], 'acme/app', {})
-  assert.equal(g.get('base')!.parents, [], 'the heredoc\'s FROM should not make builder a parent')
+  assert.equal(g.get('base')!.parents, [], "the heredoc's FROM should not make builder a parent")
   assert.equal(g.get('base')!.external, ['debian'])
 })
 
@@ -411,9 +419,13 @@ for (const c of externalCases) {
   })
 }
 
-ExternalRefs('keeps each FROM line\'s number', () => {
+ExternalRefs("keeps each FROM line's number", () => {
   const got = externalRefs(parseFrom(lines('FROM a AS s', 'FROM s', '', 'FROM b')))
-  assert.equal(got.map((f) => f.line), [1, 4], 'external refs should keep the line of their FROM')
+  assert.equal(
+    got.map((f) => f.line),
+    [1, 4],
+    'external refs should keep the line of their FROM',
+  )
 })
 
 ExternalRefs.run()
@@ -423,7 +435,11 @@ const DeclaredArgs = suite('declaredArgs')
 
 const argCases: { name: string; text: string; want: string[] }[] = [
   { name: 'none', text: 'FROM a\nRUN b', want: [] },
-  { name: 'before and after FROM, with and without defaults', text: lines('ARG IMAGE_PREFIX', 'FROM ${IMAGE_PREFIX}-base', 'ARG APP_VERSION=0', 'arg lower=1'), want: ['IMAGE_PREFIX', 'APP_VERSION', 'lower'] },
+  {
+    name: 'before and after FROM, with and without defaults',
+    text: lines('ARG IMAGE_PREFIX', 'FROM ${IMAGE_PREFIX}-base', 'ARG APP_VERSION=0', 'arg lower=1'),
+    want: ['IMAGE_PREFIX', 'APP_VERSION', 'lower'],
+  },
   { name: 'several on one line', text: lines('FROM a', 'ARG A=1 B C="x"'), want: ['A', 'B', 'C'] },
   { name: 'in a continuation', text: lines('FROM a', 'ARG A=1 \\', '    B=2'), want: ['A', 'B'] },
   { name: 'repeated in two stages, counted once', text: lines('FROM a', 'ARG X', 'FROM b', 'ARG X'), want: ['X'] },

@@ -58,7 +58,7 @@ Engine('the engine it starts outlives a Ctrl-C to the command that started it', 
   await new Promise((r) => setTimeout(r, 300))
   assert.ok(alive(pid), 'dockerd is still running after the Ctrl-C')
   const session = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[3]
-  assert.is.not(Number(session), job.pid, 'dockerd runs in a session of its own, not the terminal job\'s')
+  assert.is.not(Number(session), job.pid, "dockerd runs in a session of its own, not the terminal job's")
 })
 
 Engine.run()

@@ -9,9 +9,11 @@ import { rejectedUserError } from './helpers/catch.js'
 // few dockerode calls each method makes. Lookups answer undefined on 404, removals take 404 as
 // done, anything else is a UserError with the engine's first line and a hint.
 
-const fails = (status: number, message = 'boom') => async () => {
-  throw engineError(status, message)
-}
+const fails =
+  (status: number, message = 'boom') =>
+  async () => {
+    throw engineError(status, message)
+  }
 
 /** A dockerode whose getImage/getContainer/getNetwork/getVolume hand out `handle`, and whose lists answer `lists`. */
 function stubDocker(handle: Record<string, unknown>, lists: Record<string, unknown> = {}): { docker: Docker; asked: unknown[] } {
@@ -24,7 +26,16 @@ function stubDocker(handle: Record<string, unknown>, lists: Record<string, unkno
     asked.push(opts)
     return lists[name]
   }
-  const docker = { getImage: get, getContainer: get, getNetwork: get, getVolume: get, listImages: list('images'), listContainers: list('containers'), listNetworks: list('networks'), listVolumes: list('volumes') }
+  const docker = {
+    getImage: get,
+    getContainer: get,
+    getNetwork: get,
+    getVolume: get,
+    listImages: list('images'),
+    listContainers: list('containers'),
+    listNetworks: list('networks'),
+    listVolumes: list('volumes'),
+  }
   return { docker: docker as unknown as Docker, asked }
 }
 
@@ -52,14 +63,25 @@ Lookups('images.inspect: 400 is a malformed reference, said so', async () => {
   assert.is(e.message, '"Acme/App" is not a valid image reference')
 })
 
-Lookups('images.inspect: the engine\'s answer as the tool reads it; <none>:<none> is no name', async () => {
-  const inspect = async () => ({ Id: 'sha256:1', Size: 42, Created: '2026-01-01T00:00:00Z', RepoTags: ['<none>:<none>', 'acme/app:1'], Config: { Labels: { a: 'b' }, User: 'app', WorkingDir: '/app' } })
+Lookups("images.inspect: the engine's answer as the tool reads it; <none>:<none> is no name", async () => {
+  const inspect = async () => ({
+    Id: 'sha256:1',
+    Size: 42,
+    Created: '2026-01-01T00:00:00Z',
+    RepoTags: ['<none>:<none>', 'acme/app:1'],
+    Config: { Labels: { a: 'b' }, User: 'app', WorkingDir: '/app' },
+  })
   const info = await createEngine(stubDocker({ inspect }).docker).images.inspect('acme/app:1')
   assert.equal(info, { id: 'sha256:1', size: 42, created: '2026-01-01T00:00:00Z', labels: { a: 'b' }, tags: ['acme/app:1'], user: 'app', workdir: '/app' })
 })
 
 Lookups('containers.inspect: running state, exit code and published TCP ports', async () => {
-  const inspect = async () => ({ Id: 'c1', Name: '/acme-app-web', State: { Running: false, ExitCode: 3 }, NetworkSettings: { Ports: { '8000/tcp': [{ HostIp: '127.0.0.1', HostPort: '49153' }], '9000/tcp': null } } })
+  const inspect = async () => ({
+    Id: 'c1',
+    Name: '/acme-app-web',
+    State: { Running: false, ExitCode: 3 },
+    NetworkSettings: { Ports: { '8000/tcp': [{ HostIp: '127.0.0.1', HostPort: '49153' }], '9000/tcp': null } },
+  })
   const info = await createEngine(stubDocker({ inspect }).docker).containers.inspect('acme-app-web')
   assert.equal(info, { id: 'c1', name: 'acme-app-web', running: false, exitCode: 3, hostPorts: { 8000: 49153 } })
 })
@@ -89,7 +111,10 @@ Removals('containers.remove: always forced; anonymous volumes only when asked', 
   const { docker } = stubDocker({ remove: async (o: unknown) => void seen.push(o) })
   await createEngine(docker).containers.remove('a')
   await createEngine(docker).containers.remove('b', { volumes: true })
-  assert.equal(seen, [{ force: true, v: false }, { force: true, v: true }])
+  assert.equal(seen, [
+    { force: true, v: false },
+    { force: true, v: true },
+  ])
 })
 
 Removals('images.removeUnused: kept when in use (409), false when gone (404), true when removed', async () => {
@@ -109,10 +134,7 @@ Lists('the label filter the engine gets, and the answer mapped', async () => {
   const engine = createEngine(docker)
   assert.equal(await engine.images.list({ 'pypackage-tasks.project': 'acme/app', 'pypackage-tasks.task': 'run' }), [{ id: 'sha256:1', tags: [], created: 5 }])
   assert.equal(await engine.volumes.list({ 'pypackage-tasks.project': 'acme/app' }), [], 'no Volumes key: no volumes')
-  assert.equal(asked, [
-    { filters: { label: ['pypackage-tasks.project=acme/app', 'pypackage-tasks.task=run'] } },
-    { filters: { label: ['pypackage-tasks.project=acme/app'] } },
-  ])
+  assert.equal(asked, [{ filters: { label: ['pypackage-tasks.project=acme/app', 'pypackage-tasks.task=run'] } }, { filters: { label: ['pypackage-tasks.project=acme/app'] } }])
 })
 
 Lists.run()

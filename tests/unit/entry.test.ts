@@ -20,7 +20,15 @@ const DJANGO_WSGI = (settings: string, quote = "'") =>
     '',
     'application = get_wsgi_application()',
   )
-const DJANGO_ASGI = py('import os', '', 'from django.core.asgi import get_asgi_application', '', "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'mysite.settings')", '', 'application = get_asgi_application()')
+const DJANGO_ASGI = py(
+  'import os',
+  '',
+  'from django.core.asgi import get_asgi_application',
+  '',
+  "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'mysite.settings')",
+  '',
+  'application = get_asgi_application()',
+)
 const FLASK_APP = py('from flask import Flask', '', 'app = Flask(__name__)', '', '', '@app.route("/")', 'def index():', '    return "hello"')
 const FLASK_FACTORY = py(
   'import os',
@@ -124,7 +132,11 @@ const candidates = (files: Record<string, string>) => Object.entries(files).flat
 
 const choices: { name: string; files: Record<string, string>; want: string | undefined }[] = [
   { name: 'nothing to serve', files: { 'shop/models.py': py('x = 1') }, want: undefined },
-  { name: "Django's wsgi.py wins over a Flask object and a FastAPI app", files: { 'api/main.py': FASTAPI, 'mysite/wsgi.py': DJANGO_WSGI('mysite.settings'), 'legacy/app.py': FLASK_APP }, want: 'mysite.wsgi:application' },
+  {
+    name: "Django's wsgi.py wins over a Flask object and a FastAPI app",
+    files: { 'api/main.py': FASTAPI, 'mysite/wsgi.py': DJANGO_WSGI('mysite.settings'), 'legacy/app.py': FLASK_APP },
+    want: 'mysite.wsgi:application',
+  },
   { name: 'a factory and the object made from it in wsgi.py: the object', files: { 'flaskr/__init__.py': FLASK_FACTORY, 'wsgi.py': FLASK_WSGI }, want: 'wsgi:app' },
   { name: 'a factory alone: the factory call', files: { 'flaskr/__init__.py': FLASK_FACTORY }, want: 'flaskr:create_app()' },
   { name: 'an object assigned twice in one module is one app', files: { 'app.py': FLASK_APP + py('app = Flask(__name__, static_folder="public")') }, want: 'app:app' },
@@ -148,7 +160,12 @@ const ties: { name: string; files: Record<string, string>; listed: string[]; key
     listed: ['blog:app (blog/__init__.py)', 'shop:app (shop/__init__.py)'],
     key: 'wsgi',
   },
-  { name: 'two Django projects', files: { 'mysite/wsgi.py': DJANGO_WSGI('mysite.settings'), 'othersite/wsgi.py': DJANGO_WSGI('othersite.settings') }, listed: ['mysite.wsgi:application', 'othersite.wsgi:application'], key: 'wsgi' },
+  {
+    name: 'two Django projects',
+    files: { 'mysite/wsgi.py': DJANGO_WSGI('mysite.settings'), 'othersite/wsgi.py': DJANGO_WSGI('othersite.settings') },
+    listed: ['mysite.wsgi:application', 'othersite.wsgi:application'],
+    key: 'wsgi',
+  },
   { name: 'two ASGI apps', files: { 'api/main.py': FASTAPI, 'admin/main.py': STARLETTE }, listed: ['api.main:app (api/main.py)', 'admin.main:api (admin/main.py)'], key: 'asgi' },
 ]
 for (const c of ties) {

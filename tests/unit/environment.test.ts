@@ -58,10 +58,10 @@ Clean('removes everything labelled with the project, and nothing else', async ()
   const engine = createFakeEngine(busyEngine())
   const { ctx, events } = taskContext(engine, { root })
   assert.is(await clean.run!(ctx, args()), 0, 'clean exits 0')
-  assert.equal(ids(engine.state.containers), ['c-other'], 'only the other project\'s container is left')
-  assert.equal(ids(engine.state.networks), ['n-other'], 'only the other project\'s network is left')
-  assert.equal(ids(engine.state.volumes), ['acme-other-pgdata', 'pypackage-pip-cache'], 'the shared pip cache and the other project\'s volume are left')
-  assert.equal(ids(engine.state.images), ['sha256:debian', 'sha256:other'], 'the OS image and the other project\'s image are left')
+  assert.equal(ids(engine.state.containers), ['c-other'], "only the other project's container is left")
+  assert.equal(ids(engine.state.networks), ['n-other'], "only the other project's network is left")
+  assert.equal(ids(engine.state.volumes), ['acme-other-pgdata', 'pypackage-pip-cache'], "the shared pip cache and the other project's volume are left")
+  assert.equal(ids(engine.state.images), ['sha256:debian', 'sha256:other'], "the OS image and the other project's image are left")
   assert.equal(events, [{ type: 'cleaned', containers: 3, networks: 1, volumes: 1, images: 4, wheelhouse: 'wheelhouse' }], 'one event counting what went')
   assert.not.ok(existsSync(path.join(root, 'wheelhouse')), 'the wheelhouse is gone')
   assert.not.ok(existsSync(path.join(root, 'wheelhouse-manifest.json')), 'the manifest beside it is gone')
@@ -91,7 +91,7 @@ Clean('the engine failing to remove a container is one UserError, and the clean 
   engine.fail('containers.remove', engineError(500, 'driver failed to remove root filesystem: device or resource busy'))
   const { ctx, events } = taskContext(engine, { root })
   const e = await rejectedUserError(clean.run!(ctx, args()), 'remove fails')
-  assert.match(e.message, /^the engine failed to .*device or resource busy$/, 'the message names the engine\'s answer')
+  assert.match(e.message, /^the engine failed to .*device or resource busy$/, "the message names the engine's answer")
   assert.match(e.hint ?? '', /engine/, 'the hint says what to check')
   assert.is(engine.calls.filter((c) => c.method === 'containers.remove').length, 1, 'no further removal after the first failure')
   assert.equal(engine.state.networks.length, 2, 'networks untouched')
@@ -104,7 +104,7 @@ Clean('an aborted run stops before touching the engine', async () => {
   const { ctx, events } = taskContext(engine, { root, signal: abortedSignal() })
   const e = await rejectedUserError(clean.run!(ctx, args()), 'aborted')
   assert.is(e.message, 'interrupted (SIGINT)')
-  assert.is(e.exitCode, 130, 'Ctrl-C\'s exit code')
+  assert.is(e.exitCode, 130, "Ctrl-C's exit code")
   assert.equal(engine.calls, [], 'no engine call at all')
   assert.equal(engine.state, busyEngine(), 'the engine is unchanged')
   assert.equal(events, [])
@@ -125,8 +125,14 @@ Stop('removes the app and the database containers; the network and the data volu
   assert.is(await stop.run!(ctx, args()), 0)
   assert.equal(events, [{ type: 'environment:stopped', containers: ['acme-app-web', 'acme-app-db'] }], 'names what it stopped, app first')
   assert.equal(ids(engine.state.containers), ['c-other', 'c-test'], 'the other containers stay')
-  assert.ok(engine.state.volumes.some((v) => v.name === 'acme-app-pgdata'), 'the data volume stays')
-  assert.ok(engine.state.networks.some((n) => n.name === 'acme-app-net'), 'the network stays')
+  assert.ok(
+    engine.state.volumes.some((v) => v.name === 'acme-app-pgdata'),
+    'the data volume stays',
+  )
+  assert.ok(
+    engine.state.networks.some((n) => n.name === 'acme-app-net'),
+    'the network stays',
+  )
 })
 
 Stop('nothing running: says so, removes nothing', async () => {
@@ -151,10 +157,13 @@ Stop('the engine failing to remove the app is one UserError; no "stopped" event'
   engine.fail('containers.remove', engineError(500, 'cannot kill container: permission denied'))
   const { ctx, events } = taskContext(engine, { root })
   const e = await rejectedUserError(stop.run!(ctx, args()), 'remove fails')
-  assert.match(e.message, /^the engine failed to .*acme-app-web.*permission denied$/, 'names the container and the engine\'s answer')
+  assert.match(e.message, /^the engine failed to .*acme-app-web.*permission denied$/, "names the container and the engine's answer")
   assert.match(e.hint ?? '', /engine/)
   assert.equal(events, [])
-  assert.ok(engine.state.containers.some((c) => c.name === 'acme-app-db'), 'the database was not touched after the failure')
+  assert.ok(
+    engine.state.containers.some((c) => c.name === 'acme-app-db'),
+    'the database was not touched after the failure',
+  )
 })
 
 Stop('an aborted run stops before touching the engine', async () => {

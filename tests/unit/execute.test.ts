@@ -42,7 +42,7 @@ for (const c of limits) {
 Semaphore('resolves with what each job returns', async () => {
   const limit = semaphore(2)
   const got = await Promise.all([3, 1, 2].map((v) => limit(async () => (await sleep(v), v * 10))))
-  assert.equal(got, [30, 10, 20], 'each call should resolve with its own job\'s value')
+  assert.equal(got, [30, 10, 20], "each call should resolve with its own job's value")
 })
 
 Semaphore('a failing job rejects its call and frees its slot', async () => {
@@ -52,7 +52,7 @@ Semaphore('a failing job rejects its call and frees its slot', async () => {
     throw boom
   })
   const second = limit(async () => 'ran')
-  assert.is(await rejected(first, 'the failing job'), boom, 'the call should reject with the job\'s own error')
+  assert.is(await rejected(first, 'the failing job'), boom, "the call should reject with the job's own error")
   assert.is(await second, 'ran', 'the next job should still get the slot')
 })
 
@@ -139,10 +139,7 @@ function recorder() {
           try {
             emit({ type: 'build:step', step: `step of ${id}` })
             if (spec.untilAborted) {
-              const how = await Promise.race([
-                new Promise<string>((resolve) => ctx.signal.addEventListener('abort', () => resolve('aborted'), { once: true })),
-                sleep(1000).then(() => 'timed out'),
-              ])
+              const how = await Promise.race([new Promise<string>((resolve) => ctx.signal.addEventListener('abort', () => resolve('aborted'), { once: true })), sleep(1000).then(() => 'timed out')])
               if (how === 'aborted') r.cancelled.push(id)
               throw new Error(`${id} ${how}`)
             }
@@ -174,7 +171,7 @@ Execute('runs needs before their dependants, whatever order the nodes are given 
   await execute(nodes, ctx(), opts(r.emit))
   assert.equal(r.runs, ['base', 'builder', 'release'], 'each node should run after the node it needs')
   assert.ok(r.timeline.indexOf('end:base') < r.timeline.indexOf('start:builder'), 'builder should start only after base has finished')
-  assert.equal(r.runDeps.release, { builder: 'builder@new' }, 'a dependant should get its needs\' results')
+  assert.equal(r.runDeps.release, { builder: 'builder@new' }, "a dependant should get its needs' results")
 })
 
 Execute('a node needed by several runs once (diamond)', async () => {
@@ -184,7 +181,7 @@ Execute('a node needed by several runs once (diamond)', async () => {
   assert.is(r.runs.filter((id) => id === 'top').length, 1, 'top should run exactly once though two nodes need it')
   assert.is(r.checked.filter((id) => id === 'top').length, 1, 'top should be checked exactly once')
   assert.is(r.ofType('task:start').filter((e) => e.id === 'top').length, 1, 'top should start exactly once')
-  assert.equal(r.runDeps.bottom, { left: 'left@new', right: 'right@new' }, 'bottom should get both its needs\' results')
+  assert.equal(r.runDeps.bottom, { left: 'left@new', right: 'right@new' }, "bottom should get both its needs' results")
   assert.equal(
     [...results].sort(),
     [
@@ -193,7 +190,7 @@ Execute('a node needed by several runs once (diamond)', async () => {
       ['right', 'right@new'],
       ['top', 'top@new'],
     ],
-    'execute should resolve with every node\'s result',
+    "execute should resolve with every node's result",
   )
 })
 
@@ -231,10 +228,13 @@ Execute('task:start says why, task:done has the summary, stage events get the no
 Execute('check says skip: task:skip with the reason, reuse is called, dependants get the skip result', async () => {
   const r = recorder()
   const results = await execute([r.node('base', { skip: 'up to date' }), r.node('app', { needs: ['base'] })], ctx(), opts(r.emit))
-  assert.equal(r.ofType('task:skip'), [{ type: 'task:skip', id: 'base', title: 'Node base', reason: 'up to date' }], 'base should be reported skipped with check\'s reason')
+  assert.equal(r.ofType('task:skip'), [{ type: 'task:skip', id: 'base', title: 'Node base', reason: 'up to date' }], "base should be reported skipped with check's reason")
   assert.equal(r.reused, [['base', 'base@old']], 'reuse should be called once with the skip result')
   assert.not.ok(r.runs.includes('base'), 'a skipped node should not run')
-  assert.not.ok(r.ofType('task:start').some((e) => e.id === 'base'), 'a skipped node should not emit task:start')
+  assert.not.ok(
+    r.ofType('task:start').some((e) => e.id === 'base'),
+    'a skipped node should not emit task:start',
+  )
   assert.equal(r.runDeps.app, { base: 'base@old' }, 'the dependant should get the skip result')
   assert.is(results.get('base'), 'base@old', 'execute should return the skip result for the skipped node')
 })
@@ -243,7 +243,14 @@ Execute('force runs nodes whose check says skip, with --force as the reason', as
   const r = recorder()
   await execute([r.node('base', { skip: 'up to date' }), r.node('app', { needs: ['base'], skip: 'up to date' })], ctx(), opts(r.emit, { force: true }))
   assert.equal(r.runs, ['base', 'app'], 'every node should run under force')
-  assert.equal(r.ofType('task:start').map((e) => [e.id, e.why]), [['base', '--force'], ['app', '--force']], 'task:start should say --force')
+  assert.equal(
+    r.ofType('task:start').map((e) => [e.id, e.why]),
+    [
+      ['base', '--force'],
+      ['app', '--force'],
+    ],
+    'task:start should say --force',
+  )
   assert.equal(r.ofType('task:skip'), [], 'nothing should be reported skipped under force')
   assert.equal(r.reused, [], 'reuse should not be called under force')
   assert.equal(r.runDeps.app, { base: 'base@new' }, 'the dependant should get the new result')
@@ -260,7 +267,7 @@ Execute('dryRun reports a plan event per node and runs nothing', async () => {
       { type: 'plan', id: 'builder', title: 'Node builder', action: 'run', why: 'Dockerfile changed' },
       { type: 'plan', id: 'release', title: 'Node release', action: 'run', why: 'release changed' },
     ],
-    'a dry run should emit only plan events, one per node, with check\'s action and reason',
+    "a dry run should emit only plan events, one per node, with check's action and reason",
   )
   assert.equal(r.runs, [], 'run should never be called in a dry run')
   assert.equal(r.reused, [], 'reuse should never be called in a dry run')
@@ -289,7 +296,7 @@ async function failingRun() {
 
 Execute('the first failure rejects execute with that error and emits task:fail for it', async () => {
   const { r, failure, err } = await failingRun()
-  assert.is(err, failure, 'execute should reject with the failing node\'s own error')
+  assert.is(err, failure, "execute should reject with the failing node's own error")
   const fail = r.ofType('task:fail').find((e) => e.id === 'bad')
   assert.ok(fail, 'the failing node should emit task:fail')
   assert.is(fail!.message, 'pip failed', 'task:fail should carry the error message')
@@ -305,13 +312,19 @@ Execute('the first failure cancels a running sibling through its signal', async 
 Execute('after the first failure, a dependant of the failed node never runs', async () => {
   const { r } = await failingRun()
   assert.not.ok(r.runs.includes('after'), 'a node needing the failed node should not run')
-  assert.not.ok(r.ofType('task:start').some((e) => e.id === 'after'), 'it should not emit task:start')
+  assert.not.ok(
+    r.ofType('task:start').some((e) => e.id === 'after'),
+    'it should not emit task:start',
+  )
 })
 
 Execute('after the first failure, a node waiting for a slot never runs', async () => {
   const { r } = await failingRun()
   assert.not.ok(r.runs.includes('queued'), 'a node still waiting for a concurrency slot should not run once a sibling failed')
-  assert.not.ok(r.ofType('task:start').some((e) => e.id === 'queued'), 'it should not emit task:start')
+  assert.not.ok(
+    r.ofType('task:start').some((e) => e.id === 'queued'),
+    'it should not emit task:start',
+  )
 })
 
 const interrupts: { name: string; reason?: string; exitCode: number }[] = [
@@ -371,7 +384,11 @@ const orders: { name: string; needs: Record<string, string[]>; want: string[] }[
 ]
 for (const c of orders) {
   TopoOrder(c.name, () => {
-    assert.equal(topoOrder(graph(c.needs)).map((n) => n.id), c.want, `the order should be ${c.want.join(', ')}`)
+    assert.equal(
+      topoOrder(graph(c.needs)).map((n) => n.id),
+      c.want,
+      `the order should be ${c.want.join(', ')}`,
+    )
   })
 }
 

@@ -37,7 +37,10 @@ for (const bad of ['cache', './data', '/', 'C:/data']) {
 HardeningFor('an unknown key under "hardening" is a config problem, with a suggestion', () => {
   // The validator (not this function) reports it: the key set is the schema's.
   const { problems } = validate({ hardening: { smok: false } }, loadSchema())
-  assert.equal(problems.map((p) => [p.key, p.fix]), [['hardening.smok', 'did you mean "hardening.smoke"?']])
+  assert.equal(
+    problems.map((p) => [p.key, p.fix]),
+    [['hardening.smok', 'did you mean "hardening.smoke"?']],
+  )
 })
 
 HardeningFor.run()
@@ -54,20 +57,42 @@ const cases: { name: string; lines: string[]; user?: string; workdir?: string; t
     cause: /wrote to \/app\/started\.txt on/,
     hint: /"\/app" in "hardening\.writable"/,
   },
-  { name: 'a relative path, the working folder unknown', lines: ["OSError: [Errno 30] Read-only file system: 'started.txt'"], cause: /wrote to started\.txt on/, hint: /declare the folder in "hardening\.writable"/ },
+  {
+    name: 'a relative path, the working folder unknown',
+    lines: ["OSError: [Errno 30] Read-only file system: 'started.txt'"],
+    cause: /wrote to started\.txt on/,
+    hint: /declare the folder in "hardening\.writable"/,
+  },
   {
     name: "Python's EROFS: the file, the folder to declare, the task's key",
     lines: ['Traceback (most recent call last):', "OSError: [Errno 30] Read-only file system: '/app/started.txt'"],
     cause: /wrote to \/app\/started\.txt on the read-only root filesystem/,
     hint: /only \/tmp, \/app\/data, \/appenv\/var are writable.*"\/app" in "hardening\.writable".*"hardening": \{ "run": false \}/,
   },
-  { name: 'a shell\'s EROFS', lines: ["touch: cannot touch '/var/log/app.log': Read-only file system"], task: 'start', cause: /wrote to \/var\/log\/app\.log/, hint: /"\/var\/log" in "hardening\.writable".*"start": false/ },
+  {
+    name: "a shell's EROFS",
+    lines: ["touch: cannot touch '/var/log/app.log': Read-only file system"],
+    task: 'start',
+    cause: /wrote to \/var\/log\/app\.log/,
+    hint: /"\/var\/log" in "hardening\.writable".*"start": false/,
+  },
   { name: 'sqlite on the read-only filesystem', lines: ['sqlite3.OperationalError: attempt to write a readonly database'], task: 'smoke', cause: /read-only root filesystem/, hint: /"smoke": false/ },
-  { name: 'EPERM: a dropped capability', lines: ["PermissionError: [Errno 1] Operation not permitted: '/app/data/db.sqlite3'"], cause: /not permitted on \/app\/data\/db\.sqlite3.*capability dropped.*no-new-privileges/, hint: /Dockerfile.*"run": false/ },
-  { name: 'no-new-privileges keeps sudo from root', lines: ['sudo: effective uid is not 0, is /usr/bin/sudo on a file system with the \'nosuid\' option set'], cause: /no privilege escalation/ },
-  { name: 'EACCES as root: CAP_DAC_OVERRIDE is gone', lines: ["PermissionError: [Errno 13] Permission denied: '/srv/secret'"], user: '', cause: /root was denied access to \/srv\/secret/, hint: /USER app.*"run": false/ },
+  {
+    name: 'EPERM: a dropped capability',
+    lines: ["PermissionError: [Errno 1] Operation not permitted: '/app/data/db.sqlite3'"],
+    cause: /not permitted on \/app\/data\/db\.sqlite3.*capability dropped.*no-new-privileges/,
+    hint: /Dockerfile.*"run": false/,
+  },
+  { name: 'no-new-privileges keeps sudo from root', lines: ["sudo: effective uid is not 0, is /usr/bin/sudo on a file system with the 'nosuid' option set"], cause: /no privilege escalation/ },
+  {
+    name: 'EACCES as root: CAP_DAC_OVERRIDE is gone',
+    lines: ["PermissionError: [Errno 13] Permission denied: '/srv/secret'"],
+    user: '',
+    cause: /root was denied access to \/srv\/secret/,
+    hint: /USER app.*"run": false/,
+  },
   { name: 'EACCES as root:root', lines: ["PermissionError: [Errno 13] Permission denied: '/srv/secret'"], user: '0:0', cause: /root was denied/ },
-  { name: 'EACCES as the app user: the image\'s permissions, not the hardening', lines: ["PermissionError: [Errno 13] Permission denied: '/usr/lib/x'"], user: 'app' },
+  { name: "EACCES as the app user: the image's permissions, not the hardening", lines: ["PermissionError: [Errno 13] Permission denied: '/usr/lib/x'"], user: 'app' },
   { name: 'an unrelated failure', lines: ['Traceback (most recent call last):', 'KeyError: SECRET_KEY'] },
 ]
 for (const c of cases) {
@@ -90,7 +115,17 @@ Diagnose.run()
 // ---------------------------------------------------------------------------------------------
 const IsRoot = suite('isRoot')
 
-for (const [user, root] of [['', true], ['root', true], ['0', true], ['0:0', true], ['root:app', true], ['app', false], ['10001', false], ['10001:0', false], ['rootless', false]] as const) {
+for (const [user, root] of [
+  ['', true],
+  ['root', true],
+  ['0', true],
+  ['0:0', true],
+  ['root:app', true],
+  ['app', false],
+  ['10001', false],
+  ['10001:0', false],
+  ['rootless', false],
+] as const) {
   IsRoot(`${JSON.stringify(user)} → ${root}`, () => assert.is(isRoot(user), root))
 }
 

@@ -48,7 +48,13 @@ Image('a build tags each image with the commit and :latest, labelled with the pr
   const engine = os()
   await runImage(engine)
   const built = engine.state.images.filter((i) => i.id !== 'sha256:debian')
-  assert.equal(built.map((i) => i.tags.sort()), [['acme/app-base:abc1234', 'acme/app-base:latest'], ['acme/app-web:abc1234', 'acme/app-web:latest']])
+  assert.equal(
+    built.map((i) => i.tags.sort()),
+    [
+      ['acme/app-base:abc1234', 'acme/app-base:latest'],
+      ['acme/app-web:abc1234', 'acme/app-web:latest'],
+    ],
+  )
   for (const i of built) assert.is(i.labels['pypackage-tasks.project'], 'acme/app', `${i.tags[0]} carries the project label, for clean`)
   assert.equal(engine.calls.filter((c) => c.method === 'build').length, 2, 'two builds')
 })

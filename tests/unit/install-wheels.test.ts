@@ -18,7 +18,14 @@ const python = path.join(venv, 'bin/python')
 
 /** What this interpreter is: its cpXY, its platform (linux_x86_64) and its glibc (2, 36). */
 const host = JSON.parse(
-  spawnSync(python, ['-c', 'import json,os,sys,sysconfig; print(json.dumps({"minor": sys.version_info[1], "plat": sysconfig.get_platform().replace("-", "_"), "glibc": os.confstr("CS_GNU_LIBC_VERSION").split()[1]}))'], { encoding: 'utf8' }).stdout,
+  spawnSync(
+    python,
+    [
+      '-c',
+      'import json,os,sys,sysconfig; print(json.dumps({"minor": sys.version_info[1], "plat": sysconfig.get_platform().replace("-", "_"), "glibc": os.confstr("CS_GNU_LIBC_VERSION").split()[1]}))',
+    ],
+    { encoding: 'utf8' },
+  ).stdout,
 ) as { minor: number; plat: string; glibc: string }
 const arch = host.plat.replace(/^linux_/, '')
 const glibcMinor = Number(host.glibc.split('.')[1])

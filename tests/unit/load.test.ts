@@ -94,7 +94,7 @@ LoadConfig('reads a valid .pypackagerc.json and defaults the rest', async () => 
   })
   const loaded = await loadConfig({ cwd: root })
   assert.is(loaded.file, path.join(root, '.pypackagerc.json'), 'the file should be the .pypackagerc.json found')
-  assert.is(loaded.root, root, 'the root should be the config file\'s folder')
+  assert.is(loaded.root, root, "the root should be the config file's folder")
   const c = loaded.config
   assert.is(c.namespace, 'acme', 'namespace should come from the file')
   assert.is(c.app, 'polls', 'app should come from the file')
@@ -108,7 +108,7 @@ LoadConfig('finds the config of the project from a sub-folder and resolves folde
   const root = project({ '.pypackagerc.json': rc({ source: 'app' }), 'app/src/pkg': null, docker: null })
   const loaded = await loadConfig({ cwd: path.join(root, 'app/src/pkg') })
   assert.is(loaded.file, path.join(root, '.pypackagerc.json'), 'the config two levels up should be found')
-  assert.is(loaded.root, root, 'the root should be the config file\'s folder, not the cwd')
+  assert.is(loaded.root, root, "the root should be the config file's folder, not the cwd")
   assert.is(loaded.config.source, 'app', '"source" should be valid: "app" exists relative to the config file, not to the cwd')
 })
 
@@ -157,19 +157,19 @@ LoadConfig('does not pick up a config file from a parent above the project root'
   const inner = path.join(outer, 'inner')
   const loaded = await loadConfig({ cwd: path.join(inner, 'src') })
   assert.is(loaded.root, inner, 'the root should be the inner project holding pyproject.toml')
-  assert.is(loaded.file, undefined, 'the parent\'s .pypackagerc.json should not be used')
-  assert.is(loaded.config.namespace, 'pypackage', 'the parent\'s namespace should not leak into the inner project')
+  assert.is(loaded.file, undefined, "the parent's .pypackagerc.json should not be used")
+  assert.is(loaded.config.namespace, 'pypackage', "the parent's namespace should not leak into the inner project")
 })
 
 LoadConfig('an explicit file (--config) is read relative to the cwd, and folders relative to it', async () => {
   const root = project({ 'pyproject.toml': '', 'ci/pypackage.json': rc({ namespace: 'ci', source: '..', dockerDir: 'images' }), 'ci/images': null })
   const loaded = await loadConfig({ cwd: root, file: 'ci/pypackage.json' })
   assert.is(loaded.file, path.join(root, 'ci/pypackage.json'), 'the explicit file should be reported')
-  assert.is(loaded.root, path.join(root, 'ci'), 'the root should be the explicit file\'s folder')
+  assert.is(loaded.root, path.join(root, 'ci'), "the root should be the explicit file's folder")
   assert.is(loaded.config.namespace, 'ci', 'values should come from the explicit file')
 })
 
-LoadConfig('an explicit file is used instead of the project\'s own config', async () => {
+LoadConfig("an explicit file is used instead of the project's own config", async () => {
   const root = project({ '.pypackagerc.json': rc({ namespace: 'found' }), 'other.json': rc({ namespace: 'explicit' }) })
   const loaded = await loadConfig({ cwd: root, file: path.join(root, 'other.json') })
   assert.is(loaded.config.namespace, 'explicit', 'an absolute --config path should win over the searched .pypackagerc.json')
@@ -214,10 +214,29 @@ const invalid: Invalid[] = [
   { name: 'unknown top-level key', config: { namspace: 'acme' }, key: 'namspace', message: /unknown key "namspace"/, hint: /did you mean "namespace"\?/ },
   { name: 'unknown nested key', config: { pip: { indexURL: 'https://pypi.example/simple' } }, key: 'pip.indexURL', message: /unknown key "pip\.indexURL"/, hint: /did you mean "pip\.indexUrl"\?/ },
   { name: 'wrong type', config: { pip: { noIndex: 'yes' } }, key: 'pip.noIndex', message: /"pip\.noIndex" must be a boolean, got string "yes"/, hint: /set "pip\.noIndex" to a boolean/ },
-  { name: 'wrong type in an array item', config: { pip: { findLinks: [3] } }, key: 'pip.findLinks[0]', message: /"pip\.findLinks\[0\]" must be a string, got integer 3/, hint: /set "pip\.findLinks\[0\]" to a string/ },
+  {
+    name: 'wrong type in an array item',
+    config: { pip: { findLinks: [3] } },
+    key: 'pip.findLinks[0]',
+    message: /"pip\.findLinks\[0\]" must be a string, got integer 3/,
+    hint: /set "pip\.findLinks\[0\]" to a string/,
+  },
   { name: 'missing source folder', config: { source: 'nope' }, key: 'source', message: /"source" names folder "nope", which does not exist/, hint: /create the folder/ },
-  { name: 'missing findLinks folder', config: { pip: { findLinks: ['missing'] } }, key: 'pip.findLinks[0]', message: /"pip\.findLinks\[0\]" names folder "missing", which does not exist/, hint: /relative to the project root/ },
-  { name: 'a file where a folder is needed', config: { source: 'setup.py' }, files: { 'setup.py': '' }, key: 'source', message: /"source" names folder "setup\.py", which does not exist/, hint: /existing one/ },
+  {
+    name: 'missing findLinks folder',
+    config: { pip: { findLinks: ['missing'] } },
+    key: 'pip.findLinks[0]',
+    message: /"pip\.findLinks\[0\]" names folder "missing", which does not exist/,
+    hint: /relative to the project root/,
+  },
+  {
+    name: 'a file where a folder is needed',
+    config: { source: 'setup.py' },
+    files: { 'setup.py': '' },
+    key: 'source',
+    message: /"source" names folder "setup\.py", which does not exist/,
+    hint: /existing one/,
+  },
   { name: 'pattern violation', config: { namespace: 'Bad Name' }, key: 'namespace', message: /"namespace" is "Bad Name", which is not a valid value/, hint: /lower-case letters/ },
   { name: 'port out of range', config: { release: { port: 70000 } }, key: 'release.port', message: /"release\.port" is 70000, above the maximum 65535/, hint: /from 1 to 65535/ },
 ]
@@ -225,7 +244,7 @@ for (const c of invalid) {
   LoadConfig(`${c.name} is a UserError naming the key and the file`, async () => {
     const root = project({ '.pypackagerc.json': rc(c.config), ...c.files })
     const e = await rejectedUserError(loadConfig({ cwd: root }), c.name)
-    assert.match(e.message, /^\.pypackagerc\.json: /, 'the message should start with the config file\'s name')
+    assert.match(e.message, /^\.pypackagerc\.json: /, "the message should start with the config file's name")
     assert.match(e.message, `"${c.key}"`, `the message should name the key "${c.key}"`)
     assert.match(e.message, c.message, `the message should match ${c.message}`)
     assert.match(e.hint ?? '', c.hint, `the hint should match ${c.hint}`)
@@ -249,7 +268,7 @@ LoadConfig('several problems: the first in the message and hint, the rest in det
   const root = project({ '.pypackagerc.json': rc({ namspace: 'x', release: { port: 0 }, pip: { noIndex: 1 } }) })
   const e = await rejectedUserError(loadConfig({ cwd: root }), 'three problems')
   assert.is(e.message, '.pypackagerc.json: unknown key "namspace"', 'the message should hold the first problem only')
-  assert.is(e.hint, 'did you mean "namespace"?', 'the hint should be the first problem\'s fix')
+  assert.is(e.hint, 'did you mean "namespace"?', "the hint should be the first problem's fix")
   assert.is(e.details?.length, 2, 'the two other problems should be in details')
   assert.match(e.details![0], /^"release\.port" is 0, below the minimum 1 \(use a value from 1 to 65535\)$/, 'each detail should hold the problem and, in brackets, its fix')
   assert.match(e.details![1], /^"pip\.noIndex" must be a boolean, got integer 1 \(/, 'details should keep the input order')

@@ -49,7 +49,11 @@ async function race(n: number): Promise<{ done: number; violations: string[] }> 
   const timer = setTimeout(() => children.forEach((c) => c.kill('SIGKILL')), 60_000)
   const codes = await Promise.all(children.map((c) => new Promise<number | null>((r) => c.on('exit', r))))
   clearTimeout(timer)
-  assert.equal(codes.filter((c) => c !== 0), [], 'every process exits cleanly')
+  assert.equal(
+    codes.filter((c) => c !== 0),
+    [],
+    'every process exits cleanly',
+  )
   const files = readdirSync(dir)
   return { done: files.filter((f) => f.startsWith('done-')).length, violations: files.filter((f) => f.startsWith('violation-')) }
 }

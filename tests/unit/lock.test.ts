@@ -22,7 +22,7 @@ WithProjectLock('runs the work and removes the lock (and its empty folder) after
     seen = existsSync(path.join(dir, '.pypackage/lock'))
     return 42
   })
-  assert.is(out, 42, 'the work\'s result is returned')
+  assert.is(out, 42, "the work's result is returned")
   assert.ok(seen, 'the lock file exists while the work runs')
   assert.not.ok(existsSync(path.join(dir, '.pypackage')), 'nothing is left behind')
 })
@@ -33,7 +33,13 @@ WithProjectLock('a second holder waits, says what for, and runs after the first'
   let release!: () => void
   const first = withProjectLock(dir, 'release', { signal: never, onWait: () => {} }, () => {
     order.push('first:start')
-    return new Promise<void>((r) => (release = () => { order.push('first:end'); r() }))
+    return new Promise<void>(
+      (r) =>
+        (release = () => {
+          order.push('first:end')
+          r()
+        }),
+    )
   })
   await poll('the first run to hold the lock', async () => (order.includes('first:start') ? true : undefined), 5000, 5)
   // Every attempt to take the lock writes its temp file (lock.<pid>.<random>) beside it: counted
@@ -80,7 +86,7 @@ WithProjectLock('waiting ends with an interrupt when the signal fires', async ()
     assert.instance(e, UserError, 'the interrupt is a UserError')
     assert.is((e as UserError).exitCode, 143, 'SIGTERM exits 143')
   }
-  assert.ok(existsSync(path.join(dir, '.pypackage/lock')), 'the other run\'s lock is left alone')
+  assert.ok(existsSync(path.join(dir, '.pypackage/lock')), "the other run's lock is left alone")
 })
 
 WithProjectLock.run()

@@ -288,14 +288,46 @@ ParsePoetryLock('hashes are sha256:<lowercase hex>, duplicates and other algorit
 })
 
 ParseUvLock('a uv project whose root is editable is left out too', () => {
-  const text = lines('version = 1', '[[package]]', 'name = "app"', 'version = "1"', 'source = { editable = "." }', 'dependencies = [{ name = "six" }]', '[[package]]', 'name = "six"', 'version = "1.16.0"', 'source = { registry = "https://pypi.org/simple" }')
+  const text = lines(
+    'version = 1',
+    '[[package]]',
+    'name = "app"',
+    'version = "1"',
+    'source = { editable = "." }',
+    'dependencies = [{ name = "six" }]',
+    '[[package]]',
+    'name = "six"',
+    'version = "1.16.0"',
+    'source = { registry = "https://pypi.org/simple" }',
+  )
   assert.equal(summary(parseUvLock(text)), { 'six@1.16.0': ['main', 0] }, 'only six, as main')
 })
 
 const broken: { suite: Suite; name: string; run: () => unknown; file: string; says: RegExp; hint: string }[] = [
-  { suite: ParsePoetryLock, name: 'poetry.lock with a syntax error', run: () => parsePoetryLock('[[package]\nname = "x"\n'), file: 'poetry.lock', says: /^poetry\.lock:1:\d+ is not a valid lock file: .*table array/, hint: 'poetry lock' },
-  { suite: ParseUvLock, name: 'uv.lock with a syntax error', run: () => parseUvLock('version = 1\nversion = 2\n', '/p/uv.lock'), file: '/p/uv.lock', says: /^\/p\/uv\.lock:2:\d+ is not a valid lock file/, hint: 'uv lock' },
-  { suite: ParsePipfileLock, name: 'Pipfile.lock that is not JSON', run: () => parsePipfileLock('{"default": {', 'Pipfile.lock'), file: 'Pipfile.lock', says: /^Pipfile\.lock is not a valid lock file: .*JSON/, hint: 'pipenv lock' },
+  {
+    suite: ParsePoetryLock,
+    name: 'poetry.lock with a syntax error',
+    run: () => parsePoetryLock('[[package]\nname = "x"\n'),
+    file: 'poetry.lock',
+    says: /^poetry\.lock:1:\d+ is not a valid lock file: .*table array/,
+    hint: 'poetry lock',
+  },
+  {
+    suite: ParseUvLock,
+    name: 'uv.lock with a syntax error',
+    run: () => parseUvLock('version = 1\nversion = 2\n', '/p/uv.lock'),
+    file: '/p/uv.lock',
+    says: /^\/p\/uv\.lock:2:\d+ is not a valid lock file/,
+    hint: 'uv lock',
+  },
+  {
+    suite: ParsePipfileLock,
+    name: 'Pipfile.lock that is not JSON',
+    run: () => parsePipfileLock('{"default": {', 'Pipfile.lock'),
+    file: 'Pipfile.lock',
+    says: /^Pipfile\.lock is not a valid lock file: .*JSON/,
+    hint: 'pipenv lock',
+  },
   { suite: ParsePipfileLock, name: 'Pipfile.lock that is a JSON array', run: () => parsePipfileLock('[]'), file: 'Pipfile.lock', says: /not a JSON object/, hint: 'pipenv lock' },
   { suite: ParsePoetryLock, name: 'poetry.lock package without a name', run: () => parsePoetryLock('[[package]]\nversion = "1"\n'), file: 'poetry.lock', says: /no name/, hint: 'poetry lock' },
 ]
@@ -307,9 +339,12 @@ for (const c of broken) {
   })
 }
 
-ParsePoetryLock('a TOML error keeps smol-toml\'s source excerpt in the details', () => {
+ParsePoetryLock("a TOML error keeps smol-toml's source excerpt in the details", () => {
   const e = userError(() => parsePoetryLock('[[package]\n'), 'syntax error')
-  assert.ok(e.details?.some((d) => d.includes('[[package]')), `the details should quote the bad line, got ${JSON.stringify(e.details)}`)
+  assert.ok(
+    e.details?.some((d) => d.includes('[[package]')),
+    `the details should quote the bad line, got ${JSON.stringify(e.details)}`,
+  )
 })
 
 ParsePoetryLock.run()
@@ -385,7 +420,11 @@ const constraints: { name: string; lock: Lock; want: string[] }[] = [
     lock: lockOf('uv', parseUvLock(UV)),
     want: ['flask==2.2.5', 'gunicorn==23.0.0', 'iniconfig==2.0.0', 'markupsafe==3.0.2', 'pytest==8.3.4', 'werkzeug==2.2.2'],
   },
-  { name: 'a package without a version (git) is left out, a merged one appears once', lock: lockOf('pipenv', parsePipfileLock(PIPFILE)), want: ['django==4.2.7', 'pytest==8.3.4', 'zope-interface==6.1'] },
+  {
+    name: 'a package without a version (git) is left out, a merged one appears once',
+    lock: lockOf('pipenv', parsePipfileLock(PIPFILE)),
+    want: ['django==4.2.7', 'pytest==8.3.4', 'zope-interface==6.1'],
+  },
   { name: 'the same name twice at one version appears once', lock: lockOf('uv', [pkg('a', '1'), pkg('a', '1')]), want: ['a==1'] },
 ]
 for (const c of constraints) {
@@ -402,7 +441,11 @@ const CheckLockAgainstProject = suite('checkLockAgainstProject')
 const inStep: { name: string; lock: Lock; declared: string[] }[] = [
   { name: 'every declared name locked (spelling, extras, versions, markers)', lock: lockOf('poetry', parsePoetryLock(POETRY_2)), declared: ['Flask[async]>=2.2', 'Werkzeug; python_version >= "3.7"'] },
   { name: 'nothing declared', lock: lockOf('uv', []), declared: [] },
-  { name: 'pipenv: a marker-gated requirement may be absent (locked for another platform)', lock: lockOf('pipenv', [pkg('django', '4.2.7')]), declared: ['django', 'pywin32; sys_platform == "win32"'] },
+  {
+    name: 'pipenv: a marker-gated requirement may be absent (locked for another platform)',
+    lock: lockOf('pipenv', [pkg('django', '4.2.7')]),
+    declared: ['django', 'pywin32; sys_platform == "win32"'],
+  },
 ]
 for (const c of inStep) {
   CheckLockAgainstProject(`in step: ${c.name}`, () => {
@@ -431,13 +474,31 @@ const CheckWheelsAgainstLock = suite('checkWheelsAgainstLock')
 
 const poetry = lockOf('poetry', parsePoetryLock(POETRY_2))
 const good: { name: string; lock: Lock; wheels: { file: string; sha256: string }[] }[] = [
-  { name: 'matching versions and hashes (name spelled as on the index)', lock: poetry, wheels: [{ file: 'Flask-2.2.5-py3-none-any.whl', sha256: sha('a') }, { file: 'Werkzeug-2.2.2-py3-none-any.whl', sha256: sha('c') }] },
+  {
+    name: 'matching versions and hashes (name spelled as on the index)',
+    lock: poetry,
+    wheels: [
+      { file: 'Flask-2.2.5-py3-none-any.whl', sha256: sha('a') },
+      { file: 'Werkzeug-2.2.2-py3-none-any.whl', sha256: sha('c') },
+    ],
+  },
   { name: 'a wheel the lock does not list is ignored', lock: poetry, wheels: [{ file: 'pollsite-0.1.0-py3-none-any.whl', sha256: sha('f') }] },
   { name: 'a path under the wheelhouse and an upper-case hash', lock: poetry, wheels: [{ file: '/w/wheelhouse/flask-2.2.5-py3-none-any.whl', sha256: sha('A') }] },
   { name: 'a lock without hashes checks the version only', lock: lockOf('poetry', [pkg('flask', '2.2.5')]), wheels: [{ file: 'Flask-2.2.5-py3-none-any.whl', sha256: sha('f') }] },
-  { name: "a '+repack' local version on the wheel matches the lock's 1.0.0", lock: lockOf('uv', [pkg('lxml', '1.0.0')]), wheels: [{ file: 'lxml-1.0.0+repack-cp311-cp311-manylinux_2_17_x86_64.whl', sha256: sha('f') }] },
+  {
+    name: "a '+repack' local version on the wheel matches the lock's 1.0.0",
+    lock: lockOf('uv', [pkg('lxml', '1.0.0')]),
+    wheels: [{ file: 'lxml-1.0.0+repack-cp311-cp311-manylinux_2_17_x86_64.whl', sha256: sha('f') }],
+  },
   { name: 'a build tag in the file name', lock: lockOf('uv', [pkg('numpy', '1.26.4', [h('4')])]), wheels: [{ file: 'numpy-1.26.4-1-cp311-cp311-linux_x86_64.whl', sha256: sha('4') }] },
-  { name: 'a uv name at two versions accepts either, each with its own hashes', lock: lockOf('uv', parseUvLock(UV)), wheels: [{ file: 'colorama-0.4.5-py2.py3-none-any.whl', sha256: sha('5') }, { file: 'colorama-0.4.6-py2.py3-none-any.whl', sha256: sha('6') }] },
+  {
+    name: 'a uv name at two versions accepts either, each with its own hashes',
+    lock: lockOf('uv', parseUvLock(UV)),
+    wheels: [
+      { file: 'colorama-0.4.5-py2.py3-none-any.whl', sha256: sha('5') },
+      { file: 'colorama-0.4.6-py2.py3-none-any.whl', sha256: sha('6') },
+    ],
+  },
   { name: 'files that are not wheels are ignored', lock: poetry, wheels: [{ file: 'Flask-2.3.0.tar.gz', sha256: sha('f') }] },
 ]
 for (const c of good) {

@@ -19,7 +19,10 @@ function dryRun(...args: string[]): string[] {
   const env: NodeJS.ProcessEnv = { ...process.env }
   for (const k of ['PYPACKAGE_TASKS', 'ARGS', 'MAKEFLAGS', 'MFLAGS', 'MAKELEVEL', 'TASK', 'TASK_ARGS']) delete env[k]
   const out = execFileSync('make', ['-n', '--no-print-directory', '-C', repo, ...args], { encoding: 'utf8', env, stdio: ['ignore', 'pipe', 'pipe'] })
-  return out.split('\n').map((l) => l.trim()).filter((l) => l && l !== ':')
+  return out
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && l !== ':')
 }
 
 /** Asserts make ran exactly `node <repo>/bin/pypackage-tasks.js <want…>`. */
@@ -71,10 +74,14 @@ Makefile('the PYPACKAGE_TASKS variable can point make at another entry', () => {
 Makefile.run()
 
 // ---------------------------------------------------------------------------------------------
-const Generated = suite('pypackage.mk (this repository\'s)')
+const Generated = suite("pypackage.mk (this repository's)")
 
 Generated('is exactly what init generates from the registry (npm run makefile regenerates it)', () => {
-  assert.is(readFileSync(path.join(repo, 'pypackage.mk'), 'utf8'), pypackageMk(makeTasksOf(tasks), []), 'pypackage.mk should be in step with the task registry: run `npm run build && npm run makefile`')
+  assert.is(
+    readFileSync(path.join(repo, 'pypackage.mk'), 'utf8'),
+    pypackageMk(makeTasksOf(tasks), []),
+    'pypackage.mk should be in step with the task registry: run `npm run build && npm run makefile`',
+  )
 })
 
 Generated.run()

@@ -44,7 +44,19 @@ function project(pyproject: string): string {
 }
 
 const pyprojectWith = (requires: string[]) =>
-  ['[project]', 'name = "ppt-app"', '', '[build-system]', '# a comment, and a multi-line array', 'requires = [', ...requires.map((r) => `  ${JSON.stringify(r)},  # why`), ']', "build-backend = 'backend'", 'backend-path = ["."]', ''].join('\n')
+  [
+    '[project]',
+    'name = "ppt-app"',
+    '',
+    '[build-system]',
+    '# a comment, and a multi-line array',
+    'requires = [',
+    ...requires.map((r) => `  ${JSON.stringify(r)},  # why`),
+    ']',
+    "build-backend = 'backend'",
+    'backend-path = ["."]',
+    '',
+  ].join('\n')
 
 /** Run the frontend with `python -c <prelude>` then the script as __main__ (the prelude can hide modules). */
 function build(src: string, prelude = '', interpreter = python): { code: number | null; output: string } {
@@ -72,7 +84,11 @@ const requirementCases: { name: string; requires: string[]; missing?: RegExp }[]
   { name: 'installed, but older than required', requires: ['ppt-dep>=2'], missing: /cannot install ppt-dep>=2 \(1\.0 is installed\), the build requirements of / },
   { name: 'installed, but excluded', requires: ['ppt-dep!=1.0'], missing: /cannot install ppt-dep!=1\.0 \(1\.0 is installed\)/ },
   { name: 'absent, with a marker false here', requires: ['ppt-absent; python_version < "3"', 'ppt-absent2 ; implementation_name == "pypy" or sys_platform == "win32"'] },
-  { name: 'absent, with a marker true here', requires: ['ppt-absent>=1; python_version >= "3" and sys_platform == "linux"'], missing: /cannot install ppt-absent>=1; python_version >= "3" and sys_platform == "linux", the build requirements/ },
+  {
+    name: 'absent, with a marker true here',
+    requires: ['ppt-absent>=1; python_version >= "3" and sys_platform == "linux"'],
+    missing: /cannot install ppt-absent>=1; python_version >= "3" and sys_platform == "linux", the build requirements/,
+  },
 ]
 for (const c of requirementCases) {
   Requirements(`${c.name}: ${c.missing ? 'named as missing' : 'builds'}`, () => {
@@ -116,7 +132,10 @@ Toml('an invalid pyproject.toml is named, not a traceback', () => {
 /** pyproject.toml texts whose [build-system] the fallback reader must read as tomllib does. */
 const tomlCases: [string, string][] = [
   ['the usual table', '[build-system]\nrequires = ["setuptools>=61", "wheel"]\nbuild-backend = "setuptools.build_meta"\n'],
-  ['multi-line arrays, comments, trailing commas, literal strings', "[build-system] # the frontend's\nrequires = [ # first\n  'flit_core >=3.2,<4',\n\n  \"wheel\",  # second\n]\nbuild-backend = 'flit_core.buildapi'\nbackend-path = ['.', \"src\"]\n"],
+  [
+    'multi-line arrays, comments, trailing commas, literal strings',
+    "[build-system] # the frontend's\nrequires = [ # first\n  'flit_core >=3.2,<4',\n\n  \"wheel\",  # second\n]\nbuild-backend = 'flit_core.buildapi'\nbackend-path = ['.', \"src\"]\n",
+  ],
   ['escapes in basic strings', '[build-system]\nrequires = ["a; python_version < \\"3.11\\"", "b\\u0041"]\n'],
   ['a spaced and quoted header, quoted keys', '[ "build-system" ]\n"requires" = ["x"]\n\'build-backend\' = "y"\n'],
   ['dotted keys at the root', 'build-system.requires = ["x"]\nbuild-system.build-backend = "y"\n[project]\nname = "p"\n'],
@@ -128,14 +147,23 @@ const tomlCases: [string, string][] = [
   ['no [build-system] at all', '[project]\nname = "p"\n'],
 ]
 Toml('the fallback reader reads [build-system] as tomllib does', () => {
-  const ours = call('read_minimal', tomlCases.map(([, text]) => [text]))
-  const want = call('read_tomllib', tomlCases.map(([, text]) => [text]))
+  const ours = call(
+    'read_minimal',
+    tomlCases.map(([, text]) => [text]),
+  )
+  const want = call(
+    'read_tomllib',
+    tomlCases.map(([, text]) => [text]),
+  )
   tomlCases.forEach(([name, text], i) => assert.equal(ours[i], want[i], `${name}:\n${text}`))
 })
 
 const invalid = ['[build-system]\nrequires = ["a",\n', '[build-system\nrequires = []\n', '[build-system]\nrequires = "open\n', '[build-system]\nrequires = [] x\n']
 Toml('the fallback reader refuses what tomllib refuses', () => {
-  const ours = call('read_or_error', invalid.map((t) => ['read_minimal', t]))
+  const ours = call(
+    'read_or_error',
+    invalid.map((t) => ['read_minimal', t]),
+  )
   invalid.forEach((text, i) => assert.match(String(ours[i]), /^ValueError/, `${JSON.stringify(text)} should be refused: ${JSON.stringify(ours[i])}`))
 })
 
@@ -193,7 +221,10 @@ const versionCases: [string, string, boolean][] = [
   ['1.0.post', '==1.0.post0', true],
 ]
 Versions('every case as PEP 440 says', () => {
-  const got = call('satisfies', versionCases.map(([v, s]) => [v, s]))
+  const got = call(
+    'satisfies',
+    versionCases.map(([v, s]) => [v, s]),
+  )
   versionCases.forEach(([v, s, want], i) => assert.is(got[i], want, `${v} against "${s}" should be ${want}`))
 })
 
@@ -204,7 +235,20 @@ const Markers = suite('marker_true: PEP 508 markers for the running interpreter'
 
 Markers.after(() => rmSync(dir, { recursive: true, force: true }))
 
-const env = { python_version: '3.9', python_full_version: '3.9.18', sys_platform: 'linux', platform_machine: 'x86_64', implementation_name: 'cpython', os_name: 'posix', platform_system: 'Linux', platform_python_implementation: 'CPython', implementation_version: '3.9.18', platform_release: '6.1.0-18-amd64', platform_version: '#1 SMP', extra: '' }
+const env = {
+  python_version: '3.9',
+  python_full_version: '3.9.18',
+  sys_platform: 'linux',
+  platform_machine: 'x86_64',
+  implementation_name: 'cpython',
+  os_name: 'posix',
+  platform_system: 'Linux',
+  platform_python_implementation: 'CPython',
+  implementation_version: '3.9.18',
+  platform_release: '6.1.0-18-amd64',
+  platform_version: '#1 SMP',
+  extra: '',
+}
 const markerCases: [string, boolean][] = [
   ['python_version < "3.11"', true],
   ['python_version >= "3.10"', false], // by version: "3.9" < "3.10", not as strings
@@ -221,7 +265,10 @@ const markerCases: [string, boolean][] = [
   ['platform_release >= "6"', true], // not a version: compared as strings
 ]
 Markers('every case for a Python 3.9 on Linux x86_64', () => {
-  const got = call('marker_true', markerCases.map(([m]) => [m, env]))
+  const got = call(
+    'marker_true',
+    markerCases.map(([m]) => [m, env]),
+  )
   markerCases.forEach(([m, want], i) => assert.is(got[i], want, `${m} should be ${want}`))
 })
 

@@ -61,11 +61,18 @@ StaticDependencies.after(() => rmSync(dir, { recursive: true, force: true }))
 
 /** A shape as detectShape makes it, for the parts staticDependencies reads. */
 const shapeOf = (text: string | undefined, over: Partial<Shape> = {}): Shape => ({
-  kind: 'package', backend: 'setuptools.build_meta', pyproject: text === undefined ? undefined : parsePyproject(text), requirements: [], declared: [], sqlite: [],
-  tests: { tools: { kind: 'none' }, command: [] }, server: ['gunicorn'], ...over,
+  kind: 'package',
+  backend: 'setuptools.build_meta',
+  pyproject: text === undefined ? undefined : parsePyproject(text),
+  requirements: [],
+  declared: [],
+  sqlite: [],
+  tests: { tools: { kind: 'none' }, command: [] },
+  server: ['gunicorn'],
+  ...over,
 })
 
-StaticDependencies('the app\'s dependencies without our local packages (by their pyproject name, normalized)', () => {
+StaticDependencies("the app's dependencies without our local packages (by their pyproject name, normalized)", () => {
   write('libs/speedups/pyproject.toml', lines('[project]', 'name = "my-speedups"'))
   mkdirSync(path.join(dir, 'libs/plainlib'), { recursive: true }) // no pyproject: its folder name
   const shape = shapeOf(lines('[project]', 'name = "site"', 'dependencies = ["Django>=3.2", "My_Speedups>=0.1", "gunicorn", "plainlib"]'))

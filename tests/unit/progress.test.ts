@@ -36,7 +36,7 @@ ResolveProgress.run()
 const ProgressArgs = suite('parseArgv: --progress, --plain, --json, --metadata-file')
 const find = (name: string) => tasks.find((t) => t.name === name)
 
-ProgressArgs('--progress takes buildx\'s modes; --plain and --json are its aliases, the last one wins', () => {
+ProgressArgs("--progress takes buildx's modes; --plain and --json are its aliases, the last one wins", () => {
   assert.is(parseArgv(['release', '--progress', 'plain'], find).progress, 'plain')
   assert.is(parseArgv(['release', '--json', '--plain'], find).progress, 'plain', 'the last one given')
   const p = parseArgv(['release', '--progress=json'], find)
@@ -70,15 +70,25 @@ Metadata('records images (with their sizes), wheels and pushes, passes every eve
   ]
   events.forEach(m.emit)
   assert.is(seen.length, events.length, 'every event reaches the renderer')
-  m.addResults(new Map([['image:base', { id: 'sha256:b', ref: 'p/a-base:1', built: false }], ['image:release', { id: 'sha256:r', ref: 'p/a-release:1', built: true }], ['wheels', { id: 'h' }]]))
+  m.addResults(
+    new Map([
+      ['image:base', { id: 'sha256:b', ref: 'p/a-base:1', built: false }],
+      ['image:release', { id: 'sha256:r', ref: 'p/a-release:1', built: true }],
+      ['wheels', { id: 'h' }],
+    ]),
+  )
   const dir = mkdtempSync(path.join(os.tmpdir(), 'pptest-meta-'))
   try {
     await m.write(path.join(dir, 'm.json'))
-    assert.equal(JSON.parse(readFileSync(path.join(dir, 'm.json'), 'utf8')), {
-      images: { base: { id: 'sha256:b', ref: 'p/a-base:1', built: false }, release: { id: 'sha256:r', ref: 'p/a-release:1', built: true, size: 123 } },
-      pushed: [{ ref: 'reg/p/a-release:v1', digest: 'sha256:d' }],
-      wheels: [{ file: 'a-1-py3-none-any.whl', sha256: 'ab' }],
-    }, 'the file lists what was built, found and pushed')
+    assert.equal(
+      JSON.parse(readFileSync(path.join(dir, 'm.json'), 'utf8')),
+      {
+        images: { base: { id: 'sha256:b', ref: 'p/a-base:1', built: false }, release: { id: 'sha256:r', ref: 'p/a-release:1', built: true, size: 123 } },
+        pushed: [{ ref: 'reg/p/a-release:v1', digest: 'sha256:d' }],
+        wheels: [{ file: 'a-1-py3-none-any.whl', sha256: 'ab' }],
+      },
+      'the file lists what was built, found and pushed',
+    )
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }

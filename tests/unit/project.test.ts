@@ -30,7 +30,6 @@ for (const [p, want] of inside) {
 
 IsInside.run()
 
-
 const RefuseSecretBuildArgs = suite('refuseSecretBuildArgs')
 
 for (const name of ['API_TOKEN', 'DB_PASSWORD', 'django_secret_key', 'AWS_SECRET_ACCESS_KEY', 'SSH_KEY', 'PASSWD']) {
@@ -52,4 +51,3 @@ RefuseSecretBuildArgs('ordinary build args pass', () => {
 })
 
 RefuseSecretBuildArgs.run()
-

@@ -11,7 +11,13 @@ import { rejectedUserError } from './helpers/catch.js'
 import { makeTemp, removeTemp } from './helpers/tmp.js'
 
 const BranchTag = suite('branchTag')
-for (const [branch, want] of [['main', 'main'], ['feature/Login', 'feature-login'], ['-x-', 'x'], ['..', undefined], ['rel/1.2', 'rel-1.2']] as const) {
+for (const [branch, want] of [
+  ['main', 'main'],
+  ['feature/Login', 'feature-login'],
+  ['-x-', 'x'],
+  ['..', undefined],
+  ['rel/1.2', 'rel-1.2'],
+] as const) {
   BranchTag(`${branch} → ${want}`, () => assert.is(branchTag(branch), want))
 }
 BranchTag.run()
@@ -43,7 +49,7 @@ RegistryAuth('the environment wins over the config file', () => {
   const a = registryAuth('r.example', { PYPACKAGE_REGISTRY_USERNAME: 'env', PYPACKAGE_REGISTRY_PASSWORD: 'pw' }, { auths: { 'r.example': { auth: auth('file', 'x') } } })
   assert.equal(a, { username: 'env', password: 'pw', serveraddress: 'r.example' })
 })
-RegistryAuth('docker login\'s auths entry is decoded (also under https://), passwords may hold colons', () => {
+RegistryAuth("docker login's auths entry is decoded (also under https://), passwords may hold colons", () => {
   assert.equal(registryAuth('r.example', {}, { auths: { 'https://r.example': { auth: auth('u', 'p:w') } } }), { username: 'u', password: 'p:w', serveraddress: 'r.example' })
 })
 RegistryAuth('an identity token is passed as such', () => {
@@ -53,7 +59,7 @@ RegistryAuth('no credentials anywhere: anonymous', () => {
   assert.equal(registryAuth('r.example', {}, undefined), { serveraddress: 'r.example' })
   assert.equal(registryAuth('r.example', { PYPACKAGE_REGISTRY_USERNAME: 'only-user' }, { auths: {} }), { serveraddress: 'r.example' }, 'a username without a password is not used')
 })
-RegistryAuth('Docker Hub: docker login\'s https://index.docker.io/v1/ entry, for docker.io and for names without a host', () => {
+RegistryAuth("Docker Hub: docker login's https://index.docker.io/v1/ entry, for docker.io and for names without a host", () => {
   const config = { auths: { [dockerHubKey]: { auth: auth('hubuser', 'hubpw') } } }
   for (const registry of ['docker.io', 'index.docker.io', 'myuser']) {
     assert.equal(registryAuth(registry, {}, config), { username: 'hubuser', password: 'hubpw', serveraddress: dockerHubKey }, registry)
@@ -100,7 +106,7 @@ CredentialHelper('credHelpers for this registry wins over credsStore', () => {
 CredentialHelper('credsStore for every other registry', () => {
   assert.equal(credentialHelper('other.example', { credsStore: 'desktop', credHelpers: { 'r.example': 'ecr-login' } }), { name: 'desktop', setting: 'credsStore' })
 })
-CredentialHelper('Docker Hub\'s helper is keyed by https://index.docker.io/v1/', () => {
+CredentialHelper("Docker Hub's helper is keyed by https://index.docker.io/v1/", () => {
   assert.equal(credentialHelper('docker.io', { credHelpers: { [dockerHubKey]: 'hub' } }), { name: 'hub', setting: 'credHelpers' })
 })
 CredentialHelper('no helper configured', () => {
@@ -130,7 +136,7 @@ Resolve.before(() => {
 })
 Resolve.after(() => removeTemp(bin))
 
-Resolve('a helper\'s Username/Secret; it was asked `get` with the registry host on stdin', async () => {
+Resolve("a helper's Username/Secret; it was asked `get` with the registry host on stdin", async () => {
   const program = helper('good', JSON.stringify({ ServerURL: 'r.example', Username: 'u', Secret: 's' }))
   const r = await resolveRegistryAuth('r.example', {}, { file, config: { credsStore: 'good' } }, { run: inBin })
   assert.equal(r.auth, { username: 'u', password: 's', serveraddress: 'r.example' })
@@ -219,7 +225,9 @@ Progress('one line per layer state change; Preparing/Waiting and untied messages
     { status: 'Pushing', id: 'aaaaaaaaaaaa', progressDetail: { current: 12_000_000, total: 40_000_000 } },
     { status: 'Pushed', id: 'aaaaaaaaaaaa' },
     { status: 'v1: digest: sha256:0 size: 528' },
-  ].map((m) => p.feed(m)).filter(Boolean)
+  ]
+    .map((m) => p.feed(m))
+    .filter(Boolean)
   assert.equal(lines, ['Layer already exists bbbbbbbbbbbb', 'Pushing aaaaaaaaaaaa: 1 kB/40 MB', 'Pushed aaaaaaaaaaaa'])
 })
 Progress('a long upload repeats its progress at most every interval', () => {
@@ -243,11 +251,12 @@ function fakeEngine(messages: object[]): Docker {
 const Push = suite('pushImage')
 Push('layer progress reaches onOutput; the digest is returned', async () => {
   const out: string[] = []
-  const digest = await pushImage(fakeEngine([
-    { status: 'Preparing', id: 'aaaaaaaaaaaa' },
-    { status: 'Pushed', id: 'aaaaaaaaaaaa' },
-    { aux: { Tag: 'v1', Digest: 'sha256:abc', Size: 528 } },
-  ]), 'r.example/ns/app', 'v1', { onOutput: (l) => out.push(l) })
+  const digest = await pushImage(
+    fakeEngine([{ status: 'Preparing', id: 'aaaaaaaaaaaa' }, { status: 'Pushed', id: 'aaaaaaaaaaaa' }, { aux: { Tag: 'v1', Digest: 'sha256:abc', Size: 528 } }]),
+    'r.example/ns/app',
+    'v1',
+    { onOutput: (l) => out.push(l) },
+  )
   assert.is(digest, 'sha256:abc')
   assert.equal(out, ['Pushed aaaaaaaaaaaa'])
 })
@@ -256,7 +265,10 @@ Push('anonymous and refused: authentication is required, and how to give it', as
   assert.match(e.message, 'pushing r.example/ns/app:v1 failed: r.example requires authentication, and no credentials for it were found')
   assert.match(e.hint ?? '', 'docker login r.example')
   assert.match(e.hint ?? '', 'credHelpers or credsStore')
-  const asked = await rejectedUserError(pushImage(fakeEngine([{ error: 'no basic auth credentials' }]), 'r.example/ns/app', 'v1', { auth: { serveraddress: 'r.example' }, authFrom: 'docker-credential-x (credsStore in c.json)' }), 'helper had none')
+  const asked = await rejectedUserError(
+    pushImage(fakeEngine([{ error: 'no basic auth credentials' }]), 'r.example/ns/app', 'v1', { auth: { serveraddress: 'r.example' }, authFrom: 'docker-credential-x (credsStore in c.json)' }),
+    'helper had none',
+  )
   assert.match(asked.message, 'r.example requires authentication, and docker-credential-x (credsStore in c.json) has no credentials for it')
 })
 Push('credentials refused: names where they came from; not retried', async () => {

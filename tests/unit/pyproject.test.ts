@@ -114,15 +114,7 @@ const documents: { name: string; text: string; want: Want }[] = [
   },
   {
     name: 'a multi-line array with comments and a trailing comma',
-    text: toml(
-      '[project]',
-      'name = "commented"',
-      'dependencies = [',
-      '    "django>=4.2",  # the web framework',
-      '    # "celery>=5",  not yet',
-      '    "whitenoise",',
-      ']',
-    ),
+    text: toml('[project]', 'name = "commented"', 'dependencies = [', '    "django>=4.2",  # the web framework', '    # "celery>=5",  not yet', '    "whitenoise",', ']'),
     want: { dependencies: ['django>=4.2', 'whitenoise'] },
   },
   {

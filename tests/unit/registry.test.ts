@@ -55,7 +55,6 @@ for (const name of unknown) {
 
 FindTask.run()
 
-
 const Scripts = suite('scripts/')
 const scriptsDir = fileURLToPath(new URL('../../../scripts/', import.meta.url))
 for (const t of tasks) {

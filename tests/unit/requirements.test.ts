@@ -16,22 +16,40 @@ ReadRequirements.after(() => removeTemp(tmp))
 ReadRequirements('follows -r includes, leaves constraints, options, URLs and local paths to pip, keeps file:line', () => {
   const dir = path.join(tmp, 'app')
   writeTree(dir, {
-    'requirements.txt': ['# production', '-r requirements/base.txt', '-c requirements/constraints.txt', 'gunicorn==20.1.0  # the server', '--index-url https://example.org/simple', '-e .', './libs/local', 'https://example.org/x.whl', ''].join('\n'),
+    'requirements.txt': [
+      '# production',
+      '-r requirements/base.txt',
+      '-c requirements/constraints.txt',
+      'gunicorn==20.1.0  # the server',
+      '--index-url https://example.org/simple',
+      '-e .',
+      './libs/local',
+      'https://example.org/x.whl',
+      '',
+    ].join('\n'),
     'requirements/base.txt': ['Django==3.2.25 \\', '    --hash=sha256:abc', 'whitenoise[brotli]>=6; python_version >= "3.8"', ''].join('\n'),
     'requirements/constraints.txt': 'Django<4\n',
   })
   const reqs = readRequirements(dir, ['requirements.txt'])
-  assert.equal(reqs.map((r) => [r.name, r.text, r.at]), [
-    ['django', 'Django==3.2.25', 'requirements/base.txt:1'],
-    ['whitenoise', 'whitenoise[brotli]>=6; python_version >= "3.8"', 'requirements/base.txt:3'],
-    ['gunicorn', 'gunicorn==20.1.0', 'requirements.txt:4'],
-  ], 'the requirements of both files, in order, each with where it was written')
+  assert.equal(
+    reqs.map((r) => [r.name, r.text, r.at]),
+    [
+      ['django', 'Django==3.2.25', 'requirements/base.txt:1'],
+      ['whitenoise', 'whitenoise[brotli]>=6; python_version >= "3.8"', 'requirements/base.txt:3'],
+      ['gunicorn', 'gunicorn==20.1.0', 'requirements.txt:4'],
+    ],
+    'the requirements of both files, in order, each with where it was written',
+  )
 })
 
 ReadRequirements('an include cycle is read once; a missing file is left to pip', () => {
   const dir = path.join(tmp, 'cycle')
   writeTree(dir, { 'a.txt': '-r b.txt\nflask\n', 'b.txt': '-r a.txt\n-r missing.txt\nclick\n' })
-  assert.equal(readRequirements(dir, ['a.txt']).map((r) => r.name), ['click', 'flask'], 'each file once')
+  assert.equal(
+    readRequirements(dir, ['a.txt']).map((r) => r.name),
+    ['click', 'flask'],
+    'each file once',
+  )
 })
 
 ReadRequirements.run()

@@ -98,7 +98,7 @@ ResolveGraph('tells our parents from external images, through ARG-substituted FR
   assert.equal(g.get('release')!.external, ['python:3.11-slim'], 'release should need python from elsewhere, and not its stage names')
 })
 
-ResolveGraph('fills each node\'s repo, paths and declared ARGs', () => {
+ResolveGraph("fills each node's repo, paths and declared ARGs", () => {
   const g = resolveGraph(images, PREFIX, { IMAGE_PREFIX: PREFIX })
   const builder = g.get('builder')!
   assert.is(builder.repo, 'acme/app-builder', 'repo should be <prefix>-<name>')

@@ -25,7 +25,11 @@ CreateOptions('hardened: a tmpfs at /tmp that allows exec, as a cluster emptyDir
 
 CreateOptions('hardened: each writable folder is an anonymous volume, copied from the image, labelled like the container', () => {
   const host = createOptions({ ...base, hardened: { writable: ['/app/data', '/appenv/var', '/app/data', '/tmp'] } }).HostConfig!
-  assert.equal(host.Mounts!.map((m) => m.Target), ['/app/data', '/appenv/var'], 'one volume per folder: duplicates and /tmp (a tmpfs) left out')
+  assert.equal(
+    host.Mounts!.map((m) => m.Target),
+    ['/app/data', '/appenv/var'],
+    'one volume per folder: duplicates and /tmp (a tmpfs) left out',
+  )
   for (const m of host.Mounts!) {
     assert.is(m.Type, 'volume', `${m.Target} should be a volume`)
     assert.is(m.Source, '', `${m.Target} should be anonymous (removed with the container)`)

@@ -69,7 +69,7 @@ Version: 1.0-1
 function runSbom(dir: string, over: Record<string, string> = {}, args: string[] = ['--app', 'pollsite-0.1.0-py3-none-any.whl']) {
   writeTree(dir, {
     'manifest.json': JSON.stringify(MANIFEST),
-    'status': STATUS,
+    status: STATUS,
     'os-release': 'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nNAME="Debian GNU/Linux"\nVERSION_ID="12"\nVERSION_CODENAME=bookworm\nID=debian\n',
     ...distInfo('Django', '3.2.25'),
     ...distInfo('pollsite', '0.1.0'),
@@ -80,7 +80,11 @@ function runSbom(dir: string, over: Record<string, string> = {}, args: string[] 
     ...over,
   })
   const out = path.join(dir, 'sbom.cdx.json')
-  const r = spawnSync('python3', [script, path.join(dir, 'manifest.json'), out, '--site', path.join(dir, 'site'), '--dpkg-status', path.join(dir, 'status'), '--os-release', path.join(dir, 'os-release'), ...args], { encoding: 'utf8' })
+  const r = spawnSync(
+    'python3',
+    [script, path.join(dir, 'manifest.json'), out, '--site', path.join(dir, 'site'), '--dpkg-status', path.join(dir, 'status'), '--os-release', path.join(dir, 'os-release'), ...args],
+    { encoding: 'utf8' },
+  )
   const text = r.status === 0 ? readFileSync(out, 'utf8') : ''
   return { code: r.status, stderr: r.stderr, text, bom: (text ? JSON.parse(text) : undefined) as Bom }
 }
@@ -93,7 +97,7 @@ Document.before.each(() => {
 })
 Document.after.each(() => removeTemp(dir))
 
-Document('is valid CycloneDX 1.5 (the specification\'s JSON schema)', () => {
+Document("is valid CycloneDX 1.5 (the specification's JSON schema)", () => {
   const r = runSbom(dir)
   assert.is(r.code, 0, r.stderr)
   assert.is(r.bom.specVersion, '1.5')
@@ -107,7 +111,7 @@ const wheelCases: { name: string; purl: string; type: string; sha256?: string }[
   { name: 'zope.interface', purl: 'pkg:pypi/zope-interface@5.5.2', type: 'library', sha256: sha('d') },
   { name: 'pip', purl: 'pkg:pypi/pip@23.0.1', type: 'library' },
 ]
-Document('every installed wheel: name, version, PEP 503 purl, the manifest\'s sha256; the app is the application', () => {
+Document("every installed wheel: name, version, PEP 503 purl, the manifest's sha256; the app is the application", () => {
   const { bom } = runSbom(dir)
   for (const want of wheelCases) {
     const c = bom.components.find((x) => x.name === want.name)
@@ -142,7 +146,10 @@ Document('Debian packages dpkg has installed, with deb purls; a removed one is n
 Document('metadata: the app as the component, pypackage-tasks as the tool, no timestamp or serial number', () => {
   const { bom } = runSbom(dir)
   assert.equal(bom.metadata.component, { type: 'application', name: 'pollsite', version: '0.1.0', purl: 'pkg:pypi/pollsite@0.1.0' })
-  assert.equal(bom.metadata.tools.components.map((t) => t.name), ['pypackage-tasks'])
+  assert.equal(
+    bom.metadata.tools.components.map((t) => t.name),
+    ['pypackage-tasks'],
+  )
   assert.is(bom.metadata.timestamp, undefined, 'no timestamp')
   assert.is(bom.serialNumber, undefined, 'no serial number')
 })
@@ -151,7 +158,10 @@ Document('without --app: no metadata.component, every wheel a library, still val
   const r = runSbom(dir, {}, [])
   assert.is(r.code, 0, r.stderr)
   assert.is(r.bom.metadata.component, undefined)
-  assert.ok(r.bom.components.every((c) => c.type === 'library'), 'all libraries')
+  assert.ok(
+    r.bom.components.every((c) => c.type === 'library'),
+    'all libraries',
+  )
   assert.equal(cyclonedxErrors(r.bom), [])
 })
 
@@ -195,7 +205,10 @@ for (const c of broken) {
     const doc = structuredClone(valid) as Bom & Record<string, unknown>
     c.edit(doc)
     const errors = cyclonedxErrors(doc)
-    assert.ok(errors.some((e) => c.at.test(e)), `an error matching ${c.at}; got ${JSON.stringify(errors)}`)
+    assert.ok(
+      errors.some((e) => c.at.test(e)),
+      `an error matching ${c.at}; got ${JSON.stringify(errors)}`,
+    )
   })
 }
 

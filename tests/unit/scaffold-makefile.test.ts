@@ -56,9 +56,9 @@ WithInclude('a Makefile that includes it already is left alone; none at all gets
 WithInclude.run()
 
 // ---------------------------------------------------------------------------------------------
-const Make = suite('pypackage.mk with a team\'s Makefile (real make -n)')
+const Make = suite("pypackage.mk with a team's Makefile (real make -n)")
 
-const TEAM = ['# the team\'s own', 'all: lint test', '', 'test:', '\techo team-test', '', 'lint:', '\techo team-lint', '', 'clean:', '\techo team-clean', ''].join('\n')
+const TEAM = ["# the team's own", 'all: lint test', '', 'test:', '\techo team-test', '', 'lint:', '\techo team-lint', '', 'clean:', '\techo team-clean', ''].join('\n')
 let dir = ''
 let bare = ''
 Make.before(() => {
@@ -79,15 +79,18 @@ function dryRun(cwd: string, ...args: string[]): string[] {
   const env: NodeJS.ProcessEnv = { ...process.env }
   for (const k of ['PYPACKAGE_TASKS', 'ARGS', 'MAKEFLAGS', 'MFLAGS', 'MAKELEVEL']) delete env[k]
   const out = execFileSync('make', ['-n', '--no-print-directory', 'PYPACKAGE_TASKS=tool', ...args], { cwd, encoding: 'utf8', env, stdio: ['ignore', 'pipe', 'pipe'] })
-  return out.split('\n').map((l) => l.trim().replace(/\s+/g, ' ')).filter((l) => l && l !== ':')
+  return out
+    .split('\n')
+    .map((l) => l.trim().replace(/\s+/g, ' '))
+    .filter((l) => l && l !== ':')
 }
 
 const makeCases: { name: string; cwd: () => string; args: string[]; want: string[] }[] = [
-  { name: 'the team\'s test still runs its own recipe', cwd: () => dir, args: ['test'], want: ['echo team-test'] },
-  { name: 'the team\'s lint and clean too', cwd: () => dir, args: ['lint', 'clean'], want: ['echo team-lint', 'echo team-clean'] },
-  { name: 'make with no goal is still the team\'s first target', cwd: () => dir, args: [], want: ['echo team-lint', 'echo team-test'] },
-  { name: 'the tool\'s test beside it, arguments after --', cwd: () => dir, args: [`${CLASH_PREFIX}test`, '--', '-k', 'views'], want: ['tool test -- -k views'] },
-  { name: 'the tool\'s clean under its prefixed name', cwd: () => dir, args: [`${CLASH_PREFIX}clean`], want: ['tool clean'] },
+  { name: "the team's test still runs its own recipe", cwd: () => dir, args: ['test'], want: ['echo team-test'] },
+  { name: "the team's lint and clean too", cwd: () => dir, args: ['lint', 'clean'], want: ['echo team-lint', 'echo team-clean'] },
+  { name: "make with no goal is still the team's first target", cwd: () => dir, args: [], want: ['echo team-lint', 'echo team-test'] },
+  { name: "the tool's test beside it, arguments after --", cwd: () => dir, args: [`${CLASH_PREFIX}test`, '--', '-k', 'views'], want: ['tool test -- -k views'] },
+  { name: "the tool's clean under its prefixed name", cwd: () => dir, args: [`${CLASH_PREFIX}clean`], want: ['tool clean'] },
   { name: 'make image docker/builder', cwd: () => dir, args: ['image', 'docker/builder'], want: ['tool image docker/builder'] },
   { name: 'make release v1 stable', cwd: () => dir, args: ['release', 'v1', 'stable'], want: ['tool release v1 stable'] },
   { name: 'make run ARGS="--port 0"', cwd: () => dir, args: ['run', 'ARGS=--port 0'], want: ['tool run --port 0'] },

@@ -9,7 +9,7 @@ const erofs = ['[ERROR] Exception in worker process', "OSError: [Errno 30] Read-
 // ---------------------------------------------------------------------------------------------
 const ExitedError = suite('exitedError')
 
-ExitedError('hardened: the cause in the message, the task\'s key in the hint, the log as details', () => {
+ExitedError("hardened: the cause in the message, the task's key in the hint, the log as details", () => {
   for (const task of ['run', 'smoke', 'start'] as HardenedTask[]) {
     const e = exitedError(3, erofs, { task, hardened: { ...app, workdir: '/app' } })
     assert.match(e.message, /^the app exited with code 3 before answering: it wrote to \/app\/started\.txt on the read-only root filesystem/)

@@ -9,7 +9,6 @@ import { makeTemp, removeTemp, writeTree } from './helpers/tmp.js'
 
 const toml = (...l: string[]) => l.join('\n') + '\n'
 
-
 let tmp = ''
 let n = 0
 const project = (files: Record<string, string | null>) => writeTree(path.join(tmp, `p${++n}`), { ...files, '.keep': '' })
@@ -69,9 +68,17 @@ const tools: { name: string; files?: Record<string, string>; pyproject?: string[
     want: { kind: 'group', name: 'dev', requirements: ['pytest'] },
   },
   { name: 'requirements-dev.txt', files: { 'requirements.txt': 'flask\n', 'requirements-dev.txt': '-r requirements.txt\npytest\n' }, want: { kind: 'requirements', files: ['requirements-dev.txt'] } },
-  { name: 'test-requirements.txt before requirements-dev.txt', files: { 'requirements-dev.txt': 'black\n', 'test-requirements.txt': 'pytest\n' }, want: { kind: 'requirements', files: ['test-requirements.txt'] } },
+  {
+    name: 'test-requirements.txt before requirements-dev.txt',
+    files: { 'requirements-dev.txt': 'black\n', 'test-requirements.txt': 'pytest\n' },
+    want: { kind: 'requirements', files: ['test-requirements.txt'] },
+  },
   { name: 'requirements/tests.txt', files: { 'requirements/base.txt': 'django\n', 'requirements/tests.txt': 'pytest-django\n' }, want: { kind: 'requirements', files: ['requirements/tests.txt'] } },
-  { name: 'requirements/test.txt before requirements/dev.txt', files: { 'requirements/dev.txt': 'ipython\n', 'requirements/test.txt': 'pytest\n' }, want: { kind: 'requirements', files: ['requirements/test.txt'] } },
+  {
+    name: 'requirements/test.txt before requirements/dev.txt',
+    files: { 'requirements/dev.txt': 'ipython\n', 'requirements/test.txt': 'pytest\n' },
+    want: { kind: 'requirements', files: ['requirements/test.txt'] },
+  },
   { name: 'an empty group is passed over', pyproject: ['[dependency-groups]', 'test = []'], want: { kind: 'none' } },
   { name: 'none', files: { 'requirements.txt': 'flask\n' }, pyproject: ['[project.optional-dependencies]', 'docs = ["sphinx"]'], want: { kind: 'none' } },
 ]
@@ -110,14 +117,31 @@ const DJANGO = ['python', '-m', 'django', 'test']
 const MANAGE_PY = "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'mysite.settings')\n"
 
 const commands: { name: string; files?: Record<string, string>; pyproject?: string[]; settings?: string; config?: Record<string, unknown>; want: string[] }[] = [
-  { name: 'config test.command wins over everything', files: { 'manage.py': MANAGE_PY, 'pytest.ini': '[pytest]\n' }, settings: 'mysite.settings', config: { test: { command: ['tox', '-e', 'py312'] } }, want: ['tox', '-e', 'py312'] },
+  {
+    name: 'config test.command wins over everything',
+    files: { 'manage.py': MANAGE_PY, 'pytest.ini': '[pytest]\n' },
+    settings: 'mysite.settings',
+    config: { test: { command: ['tox', '-e', 'py312'] } },
+    want: ['tox', '-e', 'py312'],
+  },
   { name: 'not Django, nothing declared: pytest', want: PYTEST },
   { name: 'Django with manage.py, no pytest anywhere: manage.py test', files: { 'manage.py': MANAGE_PY, 'requirements.txt': 'django\n' }, settings: 'mysite.settings', want: MANAGE },
   { name: 'Django without manage.py: django test', files: { 'requirements.txt': 'django\n' }, settings: 'config.settings', want: DJANGO },
   { name: 'Django with pytest.ini', files: { 'manage.py': MANAGE_PY, 'pytest.ini': '[pytest]\nDJANGO_SETTINGS_MODULE = mysite.settings\n' }, settings: 'mysite.settings', want: PYTEST },
   { name: 'Django with conftest.py', files: { 'manage.py': MANAGE_PY, 'conftest.py': 'import pytest\n' }, settings: 'mysite.settings', want: PYTEST },
-  { name: 'Django with [tool.pytest.ini_options]', files: { 'manage.py': MANAGE_PY }, pyproject: ['[tool.pytest.ini_options]', 'DJANGO_SETTINGS_MODULE = "mysite.settings"'], settings: 'mysite.settings', want: PYTEST },
-  { name: 'Django with setup.cfg [tool:pytest]', files: { 'manage.py': MANAGE_PY, 'setup.cfg': '[flake8]\nmax-line-length = 100\n\n[tool:pytest]\naddopts = -ra\n' }, settings: 'mysite.settings', want: PYTEST },
+  {
+    name: 'Django with [tool.pytest.ini_options]',
+    files: { 'manage.py': MANAGE_PY },
+    pyproject: ['[tool.pytest.ini_options]', 'DJANGO_SETTINGS_MODULE = "mysite.settings"'],
+    settings: 'mysite.settings',
+    want: PYTEST,
+  },
+  {
+    name: 'Django with setup.cfg [tool:pytest]',
+    files: { 'manage.py': MANAGE_PY, 'setup.cfg': '[flake8]\nmax-line-length = 100\n\n[tool:pytest]\naddopts = -ra\n' },
+    settings: 'mysite.settings',
+    want: PYTEST,
+  },
   { name: 'Django with setup.cfg but no pytest section', files: { 'manage.py': MANAGE_PY, 'setup.cfg': '[flake8]\nmax-line-length = 100\n' }, settings: 'mysite.settings', want: MANAGE },
   { name: 'Django with tox.ini [pytest]', files: { 'manage.py': MANAGE_PY, 'tox.ini': '[tox]\nenvlist = py312\n\n[pytest]\naddopts = -ra\n' }, settings: 'mysite.settings', want: PYTEST },
   { name: 'Django, pytest-django in requirements-dev.txt', files: { 'manage.py': MANAGE_PY, 'requirements-dev.txt': 'pytest-django==4.8\n' }, settings: 'mysite.settings', want: PYTEST },

@@ -47,7 +47,7 @@ function downEngine(): { docker: Docker; pushes: () => number } {
   return { docker: { getImage: () => ({ push }) } as unknown as Docker, pushes: () => pushes }
 }
 
-Interrupted('push\'s back-off wait: SIGTERM during it stops at once (143), with no further attempt', async () => {
+Interrupted("push's back-off wait: SIGTERM during it stops at once (143), with no further attempt", async () => {
   const engine = downEngine()
   const controller = new AbortController()
   // A minute's wait: only the signal can end it within the test's bound.

@@ -9,7 +9,7 @@ const SmokeHint = suite('smokeHint, hardened')
 const app = { writable: DATA_FOLDERS, user: 'app', workdir: '/app' }
 const erofs = ['[ERROR] Error handling request /', "OSError: [Errno 30] Read-only file system: 'hits.txt'"]
 
-SmokeHint('a 500 from a request that wrote to the read-only filesystem: the cause and smoke\'s key', () => {
+SmokeHint("a 500 from a request that wrote to the read-only filesystem: the cause and smoke's key", () => {
   assert.match(smokeHint(erofs, app), /wrote to \/app\/hits\.txt on the read-only root filesystem.*"hardening": \{ "smoke": false \}/)
 })
 

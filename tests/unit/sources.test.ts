@@ -68,7 +68,7 @@ Sources('outside git the top is the project root, never above it', async () => {
   writeTree(tmp, { '.gitignore': '*.py\n', 'project/manage.py': '', 'project/pyproject.toml': '' })
   const project = path.join(tmp, 'project')
   assert.is(ignoreTop(project, project), project)
-  assert.equal(rel(project, await sourceFiles(project, ignoreTop(project, project))), ['manage.py', 'pyproject.toml'], 'a .gitignore above the project (no git) is not the project\'s')
+  assert.equal(rel(project, await sourceFiles(project, ignoreTop(project, project))), ['manage.py', 'pyproject.toml'], "a .gitignore above the project (no git) is not the project's")
 })
 
 Sources('a .dockerignore is the one authority: it keeps a gitignored build output the wheel must ship', async () => {
@@ -83,7 +83,7 @@ Sources('a .dockerignore is the one authority: it keeps a gitignored build outpu
   assert.equal(rel(tmp, await sourceFiles(tmp, tmp)), ['.dockerignore', '.gitignore', 'app/__init__.py', 'static/dist/bundle.js'], 'the default excludes still apply (app.log)')
 })
 
-Sources('the skip list (wheelhouse, nested packages, the tool\'s files) is left out whatever the rules say', async () => {
+Sources("the skip list (wheelhouse, nested packages, the tool's files) is left out whatever the rules say", async () => {
   writeTree(tmp, { '.gitignore': '!wheelhouse\n', 'wheelhouse/a.whl': '', 'm.py': '', 'pypackage.mk': '' })
   assert.equal(rel(tmp, await sourceFiles(tmp, tmp, [path.join(tmp, 'wheelhouse'), path.join(tmp, 'pypackage.mk')])), ['.gitignore', 'm.py'])
 })

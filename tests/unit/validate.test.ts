@@ -45,12 +45,12 @@ Validate('an empty object gets every default from the schema', () => {
   assert.equal(c.localPackages, [], 'localPackages should default to []')
   assert.equal(c.images, { builder: 'builder', release: 'release' }, 'images should default to builder/release folders')
   assert.equal(c.buildArgs, {}, 'buildArgs should default to {}')
+  assert.equal(c.pip, { indexUrl: null, extraIndexUrls: [], findLinks: [], noIndex: false, buildIsolation: true }, "pip should default to pip's own index with build isolation")
   assert.equal(
-    c.pip,
-    { indexUrl: null, extraIndexUrls: [], findLinks: [], noIndex: false, buildIsolation: true },
-    'pip should default to pip\'s own index with build isolation',
+    c.release,
+    { settings: null, wsgi: null, asgi: null, command: null, releaseCommand: null, releaseOnStart: false, env: {}, port: 8000 },
+    'release should default to port 8000, the entry point found later, no release phase at start',
   )
-  assert.equal(c.release, { settings: null, wsgi: null, asgi: null, command: null, releaseCommand: null, releaseOnStart: false, env: {}, port: 8000 }, 'release should default to port 8000, the entry point found later, no release phase at start')
   assert.equal(c.run, { hostPort: 8000, env: {} }, 'run should default to host port 8000 and no env')
   assert.not.ok('$schema' in c, '$schema has no default and should not be added')
 })
@@ -109,10 +109,28 @@ interface Bad {
 const bad: Bad[] = [
   { name: 'a misspelt top-level key', input: { namspace: 'x' }, key: 'namspace', message: /^unknown key "namspace"$/, fix: /did you mean "namespace"\?/ },
   { name: 'a misspelt nested key', input: { pip: { indexURL: 'x' } }, key: 'pip.indexURL', message: /unknown key "pip\.indexURL"/, fix: /did you mean "pip\.indexUrl"\?/ },
-  { name: 'an unknown key like no known one', input: { zzzzzzzz: 1 }, key: 'zzzzzzzz', message: /unknown key "zzzzzzzz"/, fix: /^remove it; known keys: namespace, registry, app, source, .*test, run, environment$/ },
-  { name: 'an unknown nested key like no known one', input: { images: { zzzzzzzz: 'x' } }, key: 'images.zzzzzzzz', message: /unknown key "images\.zzzzzzzz"/, fix: /known keys of "images": builder, release$/ },
+  {
+    name: 'an unknown key like no known one',
+    input: { zzzzzzzz: 1 },
+    key: 'zzzzzzzz',
+    message: /unknown key "zzzzzzzz"/,
+    fix: /^remove it; known keys: namespace, registry, app, source, .*test, run, environment$/,
+  },
+  {
+    name: 'an unknown nested key like no known one',
+    input: { images: { zzzzzzzz: 'x' } },
+    key: 'images.zzzzzzzz',
+    message: /unknown key "images\.zzzzzzzz"/,
+    fix: /known keys of "images": builder, release$/,
+  },
   { name: 'a string for a boolean', input: { pip: { noIndex: 'yes' } }, key: 'pip.noIndex', message: /"pip\.noIndex" must be a boolean, got string "yes"/, fix: /set "pip\.noIndex" to a boolean/ },
-  { name: 'a number in a string array', input: { pip: { findLinks: [3] } }, key: 'pip.findLinks[0]', message: /"pip\.findLinks\[0\]" must be a string, got integer 3/, fix: /set "pip\.findLinks\[0\]" to a string/ },
+  {
+    name: 'a number in a string array',
+    input: { pip: { findLinks: [3] } },
+    key: 'pip.findLinks[0]',
+    message: /"pip\.findLinks\[0\]" must be a string, got integer 3/,
+    fix: /set "pip\.findLinks\[0\]" to a string/,
+  },
   { name: 'a string for an array', input: { localPackages: 'pkg' }, key: 'localPackages', message: /"localPackages" must be an array, got string "pkg"/, fix: /an array/ },
   { name: 'a number for string-or-null', input: { app: 3 }, key: 'app', message: /"app" must be a string or null, got integer 3/, fix: /set "app" to a string or null/ },
   { name: 'a fraction for an integer', input: { release: { port: 80.5 } }, key: 'release.port', message: /"release\.port" must be an integer, got number 80\.5/, fix: /an integer/ },

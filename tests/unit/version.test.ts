@@ -89,8 +89,6 @@ for (const [input, want] of imageNames) {
 
 ToImageName.run()
 
-
-
 const OciLabels = suite('ociLabels')
 
 OciLabels('sets source, revision (with -dirty), created and version', () => {
@@ -119,7 +117,7 @@ CreatedTime('the commit time, else SOURCE_DATE_EPOCH, else 1980-01-01: never the
   const commit = new Date('2026-11-01T10:00:00Z')
   assert.is(createdTime(commit, {}).toISOString(), commit.toISOString(), 'the commit time')
   assert.is(createdTime(undefined, { SOURCE_DATE_EPOCH: '1700000000' }).toISOString(), '2023-11-14T22:13:20.000Z', 'SOURCE_DATE_EPOCH')
-  assert.is(createdTime(undefined, {}).toISOString(), '1980-01-01T00:00:00.000Z', 'the wheels\' epoch')
+  assert.is(createdTime(undefined, {}).toISOString(), '1980-01-01T00:00:00.000Z', "the wheels' epoch")
   assert.is(createdTime(undefined, { SOURCE_DATE_EPOCH: 'soon' }).toISOString(), '1980-01-01T00:00:00.000Z', 'a value that is no number')
 })
 

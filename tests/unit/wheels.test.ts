@@ -92,7 +92,10 @@ BuilderScript('stops at the first failing command', () => {
 BuilderScript('with build isolation, pip builds each package (it installs the build requirements)', () => {
   const lines = scriptLines({ build: [app, speedups], buildIsolation: true })
   for (const p of [app, speedups]) assert.ok(lines.includes(`pip wheel --no-deps --wheel-dir /tmp/local/${p.key} /tmp/src/${p.key}`), `pip should build ${p.key}`)
-  assert.not.ok(lines.some((l) => l.startsWith(`python ${FRONTEND} /tmp/src/`)), 'the PEP 517 frontend should not build anything')
+  assert.not.ok(
+    lines.some((l) => l.startsWith(`python ${FRONTEND} /tmp/src/`)),
+    'the PEP 517 frontend should not build anything',
+  )
 })
 
 BuilderScript('without build isolation, our PEP 517 frontend builds each package (no pip start-up)', () => {
@@ -100,14 +103,17 @@ BuilderScript('without build isolation, our PEP 517 frontend builds each package
   const written = lines.indexOf(`cat > ${FRONTEND} <<'PY'`)
   assert.ok(written > 0 && lines.indexOf('PY', written) > written, 'the frontend should be written first, from a quoted here-document')
   for (const p of [app, speedups]) assert.ok(lines.includes(`python ${FRONTEND} /tmp/src/${p.key} /tmp/local/${p.key}`), `the frontend should build ${p.key}`)
-  assert.not.ok(lines.some((l) => l.startsWith('pip wheel --no-deps')), 'pip should not build our own packages')
+  assert.not.ok(
+    lines.some((l) => l.startsWith('pip wheel --no-deps')),
+    'pip should not build our own packages',
+  )
 })
 
 for (const pkg of [app, speedups]) {
   BuilderScript(`copies ${pkg.key} out of its read-only mount, then builds the copy into its own folder`, () => {
     const lines = scriptLines({ build: [pkg] })
     const copy = lines.findIndex((l) => l.startsWith(`tar -C ${pkg.mount} `))
-    const build = lines.indexOf(`pip wheel --no-deps --wheel-dir /tmp/local/${pkg.key} /tmp/src/${pkg.key}`)  // buildIsolation: true
+    const build = lines.indexOf(`pip wheel --no-deps --wheel-dir /tmp/local/${pkg.key} /tmp/src/${pkg.key}`) // buildIsolation: true
     assert.ok(copy >= 0, `${pkg.key} should be copied out of ${pkg.mount}`)
     assert.match(lines[copy], new RegExp(`\\| tar -C /tmp/src/${pkg.key} -xf -$`), `the copy should land in /tmp/src/${pkg.key}`)
     assert.ok(build > copy, `pip should build /tmp/src/${pkg.key} into /tmp/local/${pkg.key}, after the copy`)
@@ -128,7 +134,10 @@ const SourceLists = suite('sourceLists')
 
 SourceLists('each file input goes to the deepest package holding it, relative to that package', () => {
   const inputs: Inputs = { builder: 'b', 'file:manage.py': '1', 'file:site/views.py': '2', 'file:libs/speedups/setup.py': '3', 'file:libs/speedups/s.c': '4', 'file:libs/other.txt': '5' }
-  const lists = sourceLists(inputs, [{ key: 'app', rel: '' }, { key: 'speedups', rel: 'libs/speedups' }])
+  const lists = sourceLists(inputs, [
+    { key: 'app', rel: '' },
+    { key: 'speedups', rel: 'libs/speedups' },
+  ])
   assert.equal(lists, { app: ['libs/other.txt', 'manage.py', 'site/views.py'], speedups: ['s.c', 'setup.py'] })
 })
 
@@ -141,11 +150,20 @@ SourceLists.run()
 BuilderScript('a reused package is copied from the previous wheelhouse, not built', () => {
   const lines = scriptLines({ build: [app], reuse: [{ key: 'speedups', wheel: 'speedups-1.0-cp312-linux_x86_64.whl' }], hasPrevious: true })
   assert.ok(lines.includes(`cp ${MOUNT.previous}/speedups-1.0-cp312-linux_x86_64.whl /tmp/local/speedups/`), 'the previous wheel should be copied to /tmp/local/speedups')
-  assert.not.ok(lines.some((l) => l.includes('/tmp/src/speedups')), 'a reused package should be neither copied nor built')
+  assert.not.ok(
+    lines.some((l) => l.includes('/tmp/src/speedups')),
+    'a reused package should be neither copied nor built',
+  )
 })
 
 BuilderScript('every command that can fail stands on its own line: under set -e an && list would hide its failure', () => {
-  const lines = scriptLines({ build: [app, shared], reuse: [{ key: 'speedups', wheel: 's.whl' }], hasPrevious: true, requirements: ['/application/requirements.txt'], previous: { wheels: { app: 'a.whl', shared: 'b.whl' }, dependencies: ['d.whl'] } })
+  const lines = scriptLines({
+    build: [app, shared],
+    reuse: [{ key: 'speedups', wheel: 's.whl' }],
+    hasPrevious: true,
+    requirements: ['/application/requirements.txt'],
+    previous: { wheels: { app: 'a.whl', shared: 'b.whl' }, dependencies: ['d.whl'] },
+  })
   const chained = lines.filter((l) => l.includes('&&') && /\b(pip|cp|python)\b/.test(l))
   assert.equal(chained, [], 'no pip, cp or python command inside an && list')
 })
@@ -194,18 +212,27 @@ for (const buildIsolation of [true, false]) {
 BuilderScript('with no previous dependency wheels the unchanged branch copies only the local wheels', () => {
   const lines = scriptLines({ hasPrevious: true, previous: { wheels: { app: 'app-0.1-py3-none-any.whl' }, dependencies: [] } })
   assert.ok(lines.includes('  cp /tmp/local/*/*.whl /tmp/all/'), 'only the local wheels should be copied')
-  assert.not.ok(lines.some((l) => l.includes(`cd ${MOUNT.previous}`)), 'no dependency copy should appear')
+  assert.not.ok(
+    lines.some((l) => l.includes(`cd ${MOUNT.previous}`)),
+    'no dependency copy should appear',
+  )
 })
 
 BuilderScript('always resolves when a rebuilt package had no wheel before', () => {
   const lines = scriptLines({ build: [app, speedups], hasPrevious: true, previous: { wheels: { app: 'app-0.1-py3-none-any.whl' }, dependencies: ['django-5.0-py3-none-any.whl'] } })
-  assert.not.ok(lines.some((l) => l.startsWith('if [ -e /tmp/requires-unchanged') || (l.startsWith(`python ${FRONTEND} `) && l.includes('='))), 'there should be no Requires-Dist comparison')
+  assert.not.ok(
+    lines.some((l) => l.startsWith('if [ -e /tmp/requires-unchanged') || (l.startsWith(`python ${FRONTEND} `) && l.includes('='))),
+    'there should be no Requires-Dist comparison',
+  )
   assert.ok(lines.includes(resolveLine(lines)!) && !resolveLine(lines)!.startsWith(' '), 'the dependencies should be resolved unconditionally')
 })
 
 BuilderScript('always resolves without a previous build', () => {
   const lines = scriptLines()
-  assert.not.ok(lines.some((l) => l.startsWith('if [ -e /tmp/requires-unchanged') || (l.startsWith(`python ${FRONTEND} `) && l.includes('='))), 'there should be no Requires-Dist comparison')
+  assert.not.ok(
+    lines.some((l) => l.startsWith('if [ -e /tmp/requires-unchanged') || (l.startsWith(`python ${FRONTEND} `) && l.includes('='))),
+    'there should be no Requires-Dist comparison',
+  )
   assert.ok(resolveLine(lines)?.startsWith('pip wheel'), 'the dependencies should be resolved unconditionally')
 })
 
@@ -215,7 +242,10 @@ BuilderScript('gives the wheelhouse back to the owner when one is given', () => 
 })
 
 BuilderScript('does not chown without an owner', () => {
-  assert.not.ok(scriptLines().some((l) => l.includes('chown')), 'without an owner there should be no chown')
+  assert.not.ok(
+    scriptLines().some((l) => l.includes('chown')),
+    'without an owner there should be no chown',
+  )
 })
 
 BuilderScript.run()
@@ -227,7 +257,11 @@ const lock: Lock = { file: 'poetry.lock', kind: 'poetry', packages: [{ name: 'fl
 const hints: { name: string; lines: string[]; lock?: Lock; message?: RegExp; want: RegExp }[] = [
   {
     name: 'a missing distribution is named, and what the index has, with the config keys that fix it',
-    lines: ['Looking in links: /find-links/0', 'ERROR: Could not find a version that satisfies the requirement gunicorn>=20 (from versions: none)', 'ERROR: No matching distribution found for gunicorn>=20'],
+    lines: [
+      'Looking in links: /find-links/0',
+      'ERROR: Could not find a version that satisfies the requirement gunicorn>=20 (from versions: none)',
+      'ERROR: No matching distribution found for gunicorn>=20',
+    ],
     message: /^the package index has no gunicorn>=20 \(it has no gunicorn at all\)$/,
     want: /^add a folder holding it to "pip\.findLinks", or set "pip\.indexUrl"/,
   },
@@ -246,13 +280,16 @@ const hints: { name: string; lines: string[]; lock?: Lock; message?: RegExp; wan
   },
   {
     name: "the tool's own frontend explains itself",
-    lines: ['ERROR: No matching distribution found for flit_core<4', 'error: cannot install flit_core<4, the build requirements of /tmp/src/app, from the package index or pip.findLinks: add a folder'],
+    lines: [
+      'ERROR: No matching distribution found for flit_core<4',
+      'error: cannot install flit_core<4, the build requirements of /tmp/src/app, from the package index or pip.findLinks: add a folder',
+    ],
     message: /^cannot install flit_core<4, the build requirements of \/tmp\/src\/app/,
     want: /output is above/,
   },
   {
     name: 'a compiler failure points at the C extension and the builder Dockerfile',
-    lines: ['building \'speedups\' extension', "error: command '/usr/bin/gcc' failed with exit code 1"],
+    lines: ["building 'speedups' extension", "error: command '/usr/bin/gcc' failed with exit code 1"],
     want: /C extension failed to compile.*docker\/builder\/Dockerfile/,
   },
   {
@@ -267,7 +304,7 @@ const hints: { name: string; lines: string[]; lock?: Lock; message?: RegExp; wan
   },
   {
     name: 'a Python version mismatch',
-    lines: ['ERROR: Package \'x\' requires a different Python: 3.11.2 not in \'>=3.12\''],
+    lines: ["ERROR: Package 'x' requires a different Python: 3.11.2 not in '>=3.12'"],
     want: /no wheel or sdist usable here/,
   },
   { name: 'anything else falls back to reading the output', lines: ['Killed'], want: /^read pip's output above; run with --verbose/ },
@@ -314,9 +351,21 @@ const clashes: { name: string; locals: string[]; want: string[] }[] = [
 for (const c of clashes) {
   LocalPackages(`unique keys and mounts when folder names clash: ${c.name}`, () => {
     const pkgs = localPackages(projectWith('/p', c.locals))
-    assert.equal(pkgs.map((p) => p.key), c.want, `the keys should be ${c.want.join(', ')}`)
-    assert.equal(pkgs.slice(1).map((p) => p.mount), c.want.slice(1).map((k) => `${MOUNT.packages}/${k}`), 'each package should be mounted under its own key')
-    assert.equal(pkgs.map((p) => p.dir), ['/p', ...c.locals], 'each key should keep its own folder')
+    assert.equal(
+      pkgs.map((p) => p.key),
+      c.want,
+      `the keys should be ${c.want.join(', ')}`,
+    )
+    assert.equal(
+      pkgs.slice(1).map((p) => p.mount),
+      c.want.slice(1).map((k) => `${MOUNT.packages}/${k}`),
+      'each package should be mounted under its own key',
+    )
+    assert.equal(
+      pkgs.map((p) => p.dir),
+      ['/p', ...c.locals],
+      'each key should keep its own folder',
+    )
   })
 }
 
@@ -453,7 +502,7 @@ PackageFiles('the app: sources kept, excludes, the wheelhouse and the nested pac
       'pyproject.toml',
       'wheelhouse.txt',
     ],
-    'only the app\'s own sources should be listed, sorted',
+    "only the app's own sources should be listed, sorted",
   )
 })
 
@@ -464,7 +513,11 @@ PackageFiles('absolute paths under the package folder', async () => {
 
 PackageFiles('a nested package: its own files, its own top-level build left out, the app outside it ignored', async () => {
   const files = await packageFiles(nestedPkg, [appPkg], path.join(tmp, 'wheelhouse'))
-  assert.equal(files.map((f) => path.relative(nestedPkg.dir, f)), ['setup.py', 'speedups.c'], 'only the package\'s sources should be listed')
+  assert.equal(
+    files.map((f) => path.relative(nestedPkg.dir, f)),
+    ['setup.py', 'speedups.c'],
+    "only the package's sources should be listed",
+  )
 })
 
 PackageFiles('a folder that is not a local package is part of the app, deep build folders included', async () => {

@@ -6,6 +6,7 @@ import { exitCodes, formatError, isUsageError, isUserError, usageError } from '.
 import { plainRenderer } from './render/plain.js'
 import { tasks } from './tasks/registry.js'
 import type { TaskDef } from './tasks/types.js'
+import type { Emit, Event } from './events.js'
 
 export type Write = (line: string, stream: 'stdout' | 'stderr') => void
 const write: Write = (line, stream) => (stream === 'stderr' ? process.stderr : process.stdout).write(`${line}\n`)
@@ -45,45 +46,54 @@ async function execute(def: TaskDef, p: ParsedArgv, signal: AbortSignal, write: 
   // --metadata-file: what the run built and pushed, collected from the same events.
   const metadata = p.metadataFile ? (await import('./render/metadata.js')).metadataCollector(lines) : undefined
   const plain = metadata?.emit ?? lines
-  const needsProject = def.needsProject !== false
-  // A graph task always asks the engine: dial it while the config and git are read. Its failure
-  // waits (handled) until first use, so a config error is still the one reported first.
-  const engine = def.graph ? connect({ signal }) : undefined
+  // Dial the engine while the config and git are read. Its failure waits (handled) until first
+  // use, so a config error is still the one reported first.
+  const engine = def.engine !== false ? connect({ signal }) : undefined
   engine?.catch(() => undefined)
-  const project = needsProject ? await openProject(await loadConfig({ cwd: process.cwd(), file: p.config })) : (undefined as never)
-  const ctx = createContext({ project, emit: plain, signal, verbose: p.verbose, engine: () => engine ?? connect({ signal }) })
-  if (def.run) {
-    const code = await def.run(ctx, p.args)
-    if (code === 0) await metadata?.write(p.metadataFile!)
-    return code
-  }
-  const nodes = await def.graph!(ctx, p.args)
+  const project = def.needsProject !== false ? await openProject(await loadConfig({ cwd: process.cwd(), file: p.config })) : (undefined as never)
+  // Events that are not a node's own wait while the listr2 view draws, then print below it.
+  let sink: Emit = plain
+  const dryRun = def.dryRun === true || p.args.options['dry-run'] === true
+  const ctx = createContext({ project, emit: (e) => sink(e), signal, verbose: p.verbose, dryRun, engine: () => engine ?? connect({ signal }) })
+  const nodes = await def.nodes(ctx, p.args)
   const { execute } = await import('./graph/execute.js')
   const { parseConcurrency } = await import('./tasks/plan-images.js')
-  const dryRun = def.dryRun || p.args.options['dry-run'] === true
+  const { exitCodeOf, quietIds, withoutQuiet } = await import('./tasks/outcome.js')
   const opts = { concurrency: parseConcurrency(p.args.options.concurrency), force: p.args.options.force === true, dryRun }
-  // The interactive view only for real work on a terminal; a plan is a few plain lines.
-  if (dryRun) {
-    await execute(nodes, ctx, { ...opts, emit: plain })
+  // A quiet node speaks through its own events: no row, no start/done lines (its dry-run verdict stays).
+  const quiet = quietIds(nodes)
+  const shown = (emit: Emit) => withoutQuiet(quiet, emit)
+  if (opts.dryRun) {
+    await execute(nodes, ctx, { ...opts, emit: shown(plain) })
     return 0
   }
-  // Builds share the wheelhouse and the tags: one run per project at a time.
-  const { withProjectLock } = await import('./lock.js')
-  await withProjectLock(project.root, def.name, { signal, onWait: (wait) => plain({ type: 'lock:wait', ...wait }) }, async () => {
+  const rows = nodes.filter((n) => !quiet.has(n.id))
+  const work = async () => {
     let results
-    if (useListr(p)) {
+    if (def.view !== 'lines' && rows.length && useListr(p)) {
       const { showWithListr } = await import('./render/listr.js')
-      results = await showWithListr(nodes, (emit) => execute(nodes, ctx, { ...opts, emit }), metadata?.collect)
+      const held: Event[] = []
+      sink = (e) => void held.push(e)
+      try {
+        results = await showWithListr(rows, (emit) => execute(nodes, ctx, { ...opts, emit: shown(emit) }), metadata?.collect)
+      } finally {
+        sink = plain
+        for (const e of held) plain(e)
+      }
     } else {
-      results = await execute(nodes, ctx, { ...opts, emit: plain })
+      results = await execute(nodes, ctx, { ...opts, emit: shown(plain) })
     }
-    await def.after?.(ctx, p.args)
-    if (metadata && results) {
+    const code = exitCodeOf(results)
+    if (metadata && code === 0) {
       metadata.addResults(results)
       await metadata.write(p.metadataFile!)
     }
-  })
-  return 0
+    return code
+  }
+  if (def.lock === false || !project) return work()
+  // Builds share the wheelhouse and the tags, and clean must not pull them from under a release: one run per project at a time.
+  const { withProjectLock } = await import('./lock.js')
+  return withProjectLock(project.root, def.name, { signal, onWait: (wait) => plain({ type: 'lock:wait', ...wait }) }, work)
 }
 
 /**

@@ -17,6 +17,8 @@ export interface Context {
   /** Short id labelled on everything this run creates. */
   runId: string
   verbose: boolean
+  /** A dry run: nodes are checked and say what they would do; none runs. */
+  dryRun: boolean
 }
 
 export function createContext(opts: {
@@ -26,6 +28,7 @@ export function createContext(opts: {
   emit: Emit
   signal: AbortSignal
   verbose?: boolean
+  dryRun?: boolean
 }): Context {
   let conn: Promise<Engine> | undefined
   return {
@@ -35,5 +38,6 @@ export function createContext(opts: {
     signal: opts.signal,
     runId: randomBytes(4).toString('hex'),
     verbose: opts.verbose ?? false,
+    dryRun: opts.dryRun ?? false,
   }
 }

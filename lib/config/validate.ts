@@ -50,7 +50,8 @@ function suggest(key: string, known: string[]): string | undefined {
 
 /**
  * Check `value` against `schema` and return it with defaults filled in. Pure: folder existence is
- * reported through `folderExists` so tests need no file system.
+ * reported through `folderExists` so tests need no file system. Problems are collected in
+ * `problems` (shared by the recursion into items and keys, so they come out in document order).
  */
 export function validate(
   value: unknown,
@@ -59,80 +60,103 @@ export function validate(
   path = '',
   problems: ConfigProblem[] = [],
 ): { value: unknown; problems: ConfigProblem[] } {
-  const types = schema.type === undefined ? [] : Array.isArray(schema.type) ? schema.type : [schema.type]
   const label = path || 'the configuration'
-  if (types.length && !types.some((t) => typeMatches(value, t))) {
-    const want = types.map((t) => (t === 'null' ? 'null' : `${/^[aeiou]/.test(t) ? 'an' : 'a'} ${t}`)).join(' or ')
-    problems.push({
-      key: label,
-      message: `"${label}" must be ${want}, got ${typeOf(value)} ${show(value)}`,
-      fix: `set "${label}" to ${want}${schema.description ? ` (${schema.description})` : ''}`,
-    })
+  // A value of the wrong type or outside the enum says nothing more: its contents are not checked.
+  const refused = typeProblem(value, schema, label) ?? enumProblem(value, schema, label)
+  if (refused) {
+    problems.push(refused)
     return { value, problems }
   }
-  if (schema.enum && !schema.enum.includes(value)) {
-    problems.push({
-      key: label,
-      message: `"${label}" is ${show(value)}, not one of ${schema.enum.map(show).join(', ')}`,
-      fix: `set "${label}" to one of ${schema.enum.map(show).join(', ')}`,
-    })
-    return { value, problems }
-  }
-  if (typeof value === 'string') {
-    if (schema.pattern && !new RegExp(schema.pattern).test(value)) {
-      problems.push({
-        key: label,
-        message: `"${label}" is ${show(value)}, which is not a valid value`,
-        fix: `use lower-case letters, digits and single separators (. _ -) for "${label}"${schema.description ? `: ${schema.description}` : ''}`,
-      })
-    } else if (schema['x-folder'] && !folderExists(value)) {
-      problems.push({
-        key: label,
-        message: `"${label}" names folder ${show(value)}, which does not exist`,
-        fix: `create the folder or point "${label}" at an existing one (paths are relative to the project root, where the config file is)`,
-      })
-    }
-  }
-  if (typeof value === 'number') {
-    if (schema.minimum !== undefined && value < schema.minimum) {
-      problems.push({ key: label, message: `"${label}" is ${value}, below the minimum ${schema.minimum}`, fix: `use a value from ${schema.minimum} to ${schema.maximum ?? '∞'}` })
-    }
-    if (schema.maximum !== undefined && value > schema.maximum) {
-      problems.push({ key: label, message: `"${label}" is ${value}, above the maximum ${schema.maximum}`, fix: `use a value from ${schema.minimum ?? '-∞'} to ${schema.maximum}` })
-    }
-  }
+  problems.push(...stringProblems(value, schema, label, folderExists), ...numberProblems(value, schema, label))
   if (Array.isArray(value) && schema.items) {
     const items = schema.items
     return { value: value.map((v, i) => validate(v, items, folderExists, join(path, i), problems).value), problems }
   }
-  if (typeOf(value) === 'object') {
-    const obj = value as Record<string, unknown>
-    const props = schema.properties ?? {}
-    const out: Record<string, unknown> = {}
-    for (const [k, v] of Object.entries(obj)) {
-      const sub = props[k]
-      if (sub) {
-        out[k] = validate(v, sub, folderExists, join(path, k), problems).value
-      } else if (schema.additionalProperties === false) {
-        const known = Object.keys(props).filter((p) => p !== '$schema')
-        const guess = suggest(k, known)
-        problems.push({
-          key: join(path, k),
-          message: `unknown key "${join(path, k)}"`,
-          fix: guess ? `did you mean "${join(path, guess)}"?` : `remove it; known keys${path ? ` of "${path}"` : ''}: ${known.join(', ')}`,
-        })
-      } else if (typeof schema.additionalProperties === 'object') {
-        out[k] = validate(v, schema.additionalProperties, folderExists, join(path, k), problems).value
-      } else {
-        out[k] = v
-      }
-    }
-    for (const [k, sub] of Object.entries(props)) {
-      if (k in out || sub.default === undefined) continue
-      // Nested objects get their own children's defaults.
-      out[k] = validate(structuredClone(sub.default), sub, () => true, join(path, k), []).value
-    }
-    return { value: out, problems }
-  }
+  if (typeOf(value) === 'object') return { value: validateObject(value as Record<string, unknown>, schema, folderExists, path, problems), problems }
   return { value, problems }
+}
+
+function typeProblem(value: unknown, schema: SchemaNode, label: string): ConfigProblem | undefined {
+  const types = schema.type === undefined ? [] : Array.isArray(schema.type) ? schema.type : [schema.type]
+  if (!types.length || types.some((t) => typeMatches(value, t))) return undefined
+  const want = types.map((t) => (t === 'null' ? 'null' : `${/^[aeiou]/.test(t) ? 'an' : 'a'} ${t}`)).join(' or ')
+  return {
+    key: label,
+    message: `"${label}" must be ${want}, got ${typeOf(value)} ${show(value)}`,
+    fix: `set "${label}" to ${want}${schema.description ? ` (${schema.description})` : ''}`,
+  }
+}
+
+function enumProblem(value: unknown, schema: SchemaNode, label: string): ConfigProblem | undefined {
+  if (!schema.enum || schema.enum.includes(value)) return undefined
+  return {
+    key: label,
+    message: `"${label}" is ${show(value)}, not one of ${schema.enum.map(show).join(', ')}`,
+    fix: `set "${label}" to one of ${schema.enum.map(show).join(', ')}`,
+  }
+}
+
+/** A string that misses its pattern, or (x-folder) names a folder that is not there: the pattern first, the folder only when it matches. */
+function stringProblems(value: unknown, schema: SchemaNode, label: string, folderExists: (p: string) => boolean): ConfigProblem[] {
+  if (typeof value !== 'string') return []
+  if (schema.pattern && !new RegExp(schema.pattern).test(value)) {
+    return [
+      {
+        key: label,
+        message: `"${label}" is ${show(value)}, which is not a valid value`,
+        fix: `use lower-case letters, digits and single separators (. _ -) for "${label}"${schema.description ? `: ${schema.description}` : ''}`,
+      },
+    ]
+  }
+  if (schema['x-folder'] && !folderExists(value)) {
+    return [
+      {
+        key: label,
+        message: `"${label}" names folder ${show(value)}, which does not exist`,
+        fix: `create the folder or point "${label}" at an existing one (paths are relative to the project root, where the config file is)`,
+      },
+    ]
+  }
+  return []
+}
+
+function numberProblems(value: unknown, schema: SchemaNode, label: string): ConfigProblem[] {
+  if (typeof value !== 'number') return []
+  const found: ConfigProblem[] = []
+  if (schema.minimum !== undefined && value < schema.minimum) {
+    found.push({ key: label, message: `"${label}" is ${value}, below the minimum ${schema.minimum}`, fix: `use a value from ${schema.minimum} to ${schema.maximum ?? '∞'}` })
+  }
+  if (schema.maximum !== undefined && value > schema.maximum) {
+    found.push({ key: label, message: `"${label}" is ${value}, above the maximum ${schema.maximum}`, fix: `use a value from ${schema.minimum ?? '-∞'} to ${schema.maximum}` })
+  }
+  return found
+}
+
+/** An object's keys validated (unknown ones refused unless additionalProperties allows them), then the missing keys' defaults. */
+function validateObject(obj: Record<string, unknown>, schema: SchemaNode, folderExists: (p: string) => boolean, path: string, problems: ConfigProblem[]): Record<string, unknown> {
+  const props = schema.properties ?? {}
+  const out: Record<string, unknown> = {}
+  for (const [k, v] of Object.entries(obj)) {
+    const sub = props[k] ?? (typeof schema.additionalProperties === 'object' ? schema.additionalProperties : undefined)
+    if (sub) out[k] = validate(v, sub, folderExists, join(path, k), problems).value
+    else if (schema.additionalProperties === false) problems.push(unknownKey(k, Object.keys(props), path))
+    else out[k] = v
+  }
+  for (const [k, sub] of Object.entries(props)) {
+    if (k in out || sub.default === undefined) continue
+    // Nested objects get their own children's defaults.
+    out[k] = validate(structuredClone(sub.default), sub, () => true, join(path, k), []).value
+  }
+  return out
+}
+
+/** A key the schema does not know: the nearest known key as "did you mean", or the list of known keys. */
+function unknownKey(key: string, props: string[], path: string): ConfigProblem {
+  const known = props.filter((p) => p !== '$schema')
+  const guess = suggest(key, known)
+  return {
+    key: join(path, key),
+    message: `unknown key "${join(path, key)}"`,
+    fix: guess ? `did you mean "${join(path, guess)}"?` : `remove it; known keys${path ? ` of "${path}"` : ''}: ${known.join(', ')}`,
+  }
 }

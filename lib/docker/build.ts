@@ -95,6 +95,29 @@ function buildHint(step: string, message: string): string {
   return 'fix the Dockerfile and retry'
 }
 
+/** The build's last TAIL lines and its current step, kept as they pass to the request's callbacks: what a failure is explained with. */
+class BuildLog {
+  readonly tail: string[] = []
+  step = ''
+  constructor(private readonly req: BuildRequest) {}
+
+  output(line: string): void {
+    this.keep(line)
+    this.req.onOutput?.(line)
+  }
+
+  enterStep(step: string): void {
+    this.step = step
+    this.keep(step)
+    this.req.onStep?.(step)
+  }
+
+  private keep(line: string): void {
+    this.tail.push(line)
+    if (this.tail.length > TAIL) this.tail.shift()
+  }
+}
+
 /**
  * Build an image through the Engine API, with BuildKit (version 2: progress arrives as protobuf
  * `moby.buildkit.trace` messages) or the legacy builder (JSON lines). A failed step arrives INSIDE
@@ -103,24 +126,25 @@ function buildHint(step: string, message: string): string {
  */
 export async function buildImage(docker: Docker, req: BuildRequest): Promise<{ id: string }> {
   if (req.signal?.aborted) throw interrupted(req.signal)
-  const tail: string[] = []
-  let step = ''
-  let id = ''
-  const output = (line: string) => {
-    tail.push(line)
-    if (tail.length > TAIL) tail.shift()
-    req.onOutput?.(line)
-  }
-  const onStep = (s: string) => {
-    step = s
-    tail.push(s)
-    if (tail.length > TAIL) tail.shift()
-    req.onStep?.(s)
-  }
-  const kit = req.builder === 'buildkit' ? new BuildKitProgress({ step: onStep, output }) : undefined
-  let stream: NodeJS.ReadableStream
+  const log = new BuildLog(req)
+  const kit = req.builder === 'buildkit' ? new BuildKitProgress({ step: (s) => log.enterStep(s), output: (l) => log.output(l) }) : undefined
+  const stream = await startBuild(docker, req, kit !== undefined)
+  let id: string
   try {
-    stream = await docker.buildImage(req.context as unknown as NodeJS.ReadableStream, {
+    id = await followBuild(stream, req, log, kit)
+  } catch (e) {
+    throw streamError(e, req, log)
+  }
+  // No message carried the id as aux: the legacy builder still says "Successfully built <id>".
+  id ||= log.tail.join('\n').match(/Successfully built ([0-9a-f]+)/)?.[1] ?? ''
+  if (!id) throw new UserError(`building ${req.name} ended without an image id`, { details: log.tail })
+  return { id }
+}
+
+/** Send the context and options; the engine's answer is the build's message stream. */
+async function startBuild(docker: Docker, req: BuildRequest, buildkit: boolean): Promise<NodeJS.ReadableStream> {
+  try {
+    return await docker.buildImage(req.context as unknown as NodeJS.ReadableStream, {
       t: req.tags,
       dockerfile: req.dockerfile ?? 'Dockerfile',
       buildargs: req.buildargs,
@@ -129,53 +153,64 @@ export async function buildImage(docker: Docker, req: BuildRequest): Promise<{ i
       rm: true,
       forcerm: true,
       abortSignal: req.signal,
-      ...(kit ? { version: '2' } : {}),
+      ...(buildkit ? { version: '2' } : {}),
     } as object)
   } catch (e) {
     if (req.signal?.aborted) throw interrupted(req.signal)
     throw new UserError(`the engine refused to build ${req.name}: ${(e as Error).message}`, { cause: e })
   }
-  try {
-    for await (const msg of jsonLines(stream as AsyncIterable<Buffer>)) {
-      if (msg.error || msg.errorDetail) {
-        const message = (msg.errorDetail?.message ?? msg.error ?? 'unknown error').trim()
-        const at = kit?.failedStep ?? step
-        const details = kit?.failedStep ? [kit.failedStep, ...kit.tailOf(kit.failedStep)] : tail
-        // A step of ours that explains its own failure ("pypackage-tasks error: …") says it better.
-        const own = explainedFailure(details)
-        throw new UserError(`building ${req.name} failed${own ? `: ${own.message}` : `${at ? ` at ${at}` : ''}: ${kit?.failedError ?? message}`}`, {
-          details,
-          hint: own?.hint ?? buildHint(at, message),
-        })
-      }
-      if (msg.id === 'moby.buildkit.trace' && typeof msg.aux === 'string') {
-        kit?.feed(decodeTrace(msg.aux))
-        continue
-      }
-      if (typeof msg.aux === 'object' && msg.aux?.ID) id = msg.aux.ID
-      const text = msg.stream ?? (msg.status ? `${msg.status}${msg.progress ? ` ${msg.progress}` : ''}` : '')
-      for (const line of text.split('\n')) {
-        const l = line.replace(/\r/g, '').trimEnd()
-        // The legacy builder's bookkeeping (" ---> 3f2a…", "Running in …", "Removing intermediate
-        // container") says nothing to a user; " ---> Using cache" does, and stays.
-        if (!l || /^ ---> ([0-9a-f]{12}$|Running in )|^Removing intermediate container /.test(l)) continue
-        if (/^Step \d+\/\d+ : /.test(l)) onStep(l)
-        else output(l)
-      }
+}
+
+/** Read the build's messages to the end: BuildKit traces to `kit`, legacy lines to the log. The image id, if a message named it. */
+async function followBuild(stream: NodeJS.ReadableStream, req: BuildRequest, log: BuildLog, kit: BuildKitProgress | undefined): Promise<string> {
+  let id = ''
+  for await (const msg of jsonLines(stream as AsyncIterable<Buffer>)) {
+    if (msg.error || msg.errorDetail) throw buildFailure(msg, req, log, kit)
+    if (msg.id === 'moby.buildkit.trace' && typeof msg.aux === 'string') {
+      kit?.feed(decodeTrace(msg.aux))
+      continue
     }
-  } catch (e) {
-    if (req.signal?.aborted) throw interrupted(req.signal)
-    if (e instanceof UserError) throw e
-    throw new UserError(`lost the engine while building ${req.name}: ${(e as Error).message}`, {
-      details: tail,
-      hint: 'check that the Docker engine is still running (the build tagged nothing), then retry',
-      cause: e,
-    })
+    if (typeof msg.aux === 'object' && msg.aux?.ID) id = msg.aux.ID
+    for (const line of legacyLines(msg)) {
+      if (/^Step \d+\/\d+ : /.test(line)) log.enterStep(line)
+      else log.output(line)
+    }
   }
-  if (!id) {
-    const m = tail.join('\n').match(/Successfully built ([0-9a-f]+)/)
-    if (m) id = m[1]
-  }
-  if (!id) throw new UserError(`building ${req.name} ended without an image id`, { details: tail })
-  return { id }
+  return id
+}
+
+/** The lines of a legacy-builder message worth showing. */
+function legacyLines(msg: BuildMessage): string[] {
+  const text = msg.stream ?? (msg.status ? `${msg.status}${msg.progress ? ` ${msg.progress}` : ''}` : '')
+  return (
+    text
+      .split('\n')
+      .map((line) => line.replace(/\r/g, '').trimEnd())
+      // The legacy builder's bookkeeping (" ---> 3f2a…", "Running in …", "Removing intermediate
+      // container") says nothing to a user; " ---> Using cache" does, and stays.
+      .filter((l) => l && !/^ ---> ([0-9a-f]{12}$|Running in )|^Removing intermediate container /.test(l))
+  )
+}
+
+/** A failed step, named with its last lines; a step of ours that explains its own failure ("pypackage-tasks error: …") says it better. */
+function buildFailure(msg: BuildMessage, req: BuildRequest, log: BuildLog, kit: BuildKitProgress | undefined): UserError {
+  const message = (msg.errorDetail?.message ?? msg.error ?? 'unknown error').trim()
+  const at = kit?.failedStep ?? log.step
+  const details = kit?.failedStep ? [kit.failedStep, ...kit.tailOf(kit.failedStep)] : log.tail
+  const own = explainedFailure(details)
+  return new UserError(`building ${req.name} failed${own ? `: ${own.message}` : `${at ? ` at ${at}` : ''}: ${kit?.failedError ?? message}`}`, {
+    details,
+    hint: own?.hint ?? buildHint(at, message),
+  })
+}
+
+/** What a failure while reading the stream becomes: the interrupt if there was one, our own error as it is, else a lost engine. */
+function streamError(e: unknown, req: BuildRequest, log: BuildLog): Error {
+  if (req.signal?.aborted) return interrupted(req.signal)
+  if (e instanceof UserError) return e
+  return new UserError(`lost the engine while building ${req.name}: ${(e as Error).message}`, {
+    details: log.tail,
+    hint: 'check that the Docker engine is still running (the build tagged nothing), then retry',
+    cause: e,
+  })
 }

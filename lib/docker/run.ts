@@ -155,81 +155,114 @@ export function demuxFrames(buf: Buffer): string {
 /** Create, attach and start a container. The caller must `remove()` it in a `finally`. */
 export async function startContainer(docker: Docker, spec: ContainerSpec, signal?: AbortSignal): Promise<Running> {
   if (signal?.aborted) throw interrupted(signal)
-  const port = spec.publish ? `${spec.publish.containerPort}/tcp` : undefined
-  let container: Dockerode.Container
+  const container = await createContainer(docker, spec)
+  const handle = handleOf(container)
+  if (spec.detached) return startDetached(container, handle, spec)
   try {
-    container = await docker.createContainer(createOptions(spec))
+    // Attached and waited on before it starts: no output and no exit can be missed.
+    const { drained } = await attachOutput(docker, container, spec)
+    const exited = waitForExit(container, drained, spec)
+    try {
+      await container.start()
+    } catch (e) {
+      throw startError(e, spec)
+    }
+    return { ...handle, ...(await describeRunning(container, spec)), exited }
+  } catch (e) {
+    await handle.remove()
+    throw e
+  }
+}
+
+async function createContainer(docker: Docker, spec: ContainerSpec): Promise<Dockerode.Container> {
+  try {
+    return await docker.createContainer(createOptions(spec))
   } catch (e) {
     throw new UserError(`cannot create a container from ${spec.image}: ${(e as Error).message.split('\n')[0]}`, {
       hint: notFound(e) ? `the image is missing: build it first (pypackage-tasks image …)` : undefined,
       cause: e,
     })
   }
-  // Already gone (removed by hand, or the engine cleaned it up) is the state we want.
-  const remove = () => ignoreNotFound(`remove container ${container.id.slice(0, 12)}`, container.remove({ force: true, v: true }))
-  const handle = {
+}
+
+/** What a Running is before it starts: its id and what can be done to it. */
+function handleOf(container: Dockerode.Container): Pick<Running, 'id' | 'stop' | 'kill' | 'logs' | 'remove'> {
+  return {
     id: container.id,
     stop: async (seconds: number) => void (await container.stop({ t: seconds })),
     kill: async () => void (await container.kill()),
     logs: (lines: number) => logTail(container, lines),
-    remove,
+    // Already gone (removed by hand, or the engine cleaned it up) is the state we want.
+    remove: () => ignoreNotFound(`remove container ${container.id.slice(0, 12)}`, container.remove({ force: true, v: true })),
   }
-  if (spec.detached) {
-    try {
-      await container.start()
-      const info = await container.inspect()
-      const hostPort = port ? Number(info.NetworkSettings.Ports?.[port]?.[0]?.HostPort) || undefined : undefined
-      return { ...handle, hostPort, user: info.Config.User ?? '', workdir: info.Config.WorkingDir ?? '', exited: new Promise<number>(() => {}) }
-    } catch (e) {
-      await remove()
-      throw startError(e, spec)
-    }
-  }
+}
+
+/** Start and let go: nobody waits for its exit (`exited` never settles); removed again when it cannot start. */
+async function startDetached(container: Dockerode.Container, handle: ReturnType<typeof handleOf>, spec: ContainerSpec): Promise<Running> {
   try {
-    const stream = await container.attach({ stream: true, stdout: true, stderr: true })
-    let drained: Promise<unknown> = new Promise((resolve) => stream.on('end', resolve))
-    if (spec.onOutput) {
-      const out = lineSplitter((l) => spec.onOutput!(l, 'stdout'))
-      const err = lineSplitter((l) => spec.onOutput!(l, 'stderr'))
-      docker.modem.demuxStream(stream, out, err)
-      drained = Promise.all([out, err].map((pt) => new Promise((resolve) => pt.on('end', resolve))))
-      stream.on('end', () => {
-        out.end()
-        err.end()
-      })
-    } else {
-      stream.resume()
-    }
-    // Registered before start with next-exit: the default (not-running) answers at once for a created container.
-    const exited = container.wait({ condition: 'next-exit' }).then(
-      // The exit code once the output has reached onOutput too (its last lines say why it
-      // stopped), with a bound: a stream that never ends must not hold the exit code back.
-      async (r: { StatusCode: number }) => {
-        let timer: NodeJS.Timeout | undefined
-        await Promise.race([drained, new Promise((resolve) => (timer = setTimeout(resolve, 2000)))])
-        clearTimeout(timer)
-        return r.StatusCode
-      },
-      (e: Error) => {
-        throw new UserError(`lost the engine while ${spec.image} was running: ${e.message.split('\n')[0]}`, {
-          hint: 'check that the Docker engine is still running, then retry',
-          cause: e,
-        })
-      },
-    )
-    exited.catch(() => {})
-    try {
-      await container.start()
-    } catch (e) {
-      throw startError(e, spec)
-    }
-    const info = await container.inspect()
-    const hostPort = port ? Number(info.NetworkSettings.Ports?.[port]?.[0]?.HostPort) || undefined : undefined
-    return { ...handle, hostPort, user: info.Config.User ?? '', workdir: info.Config.WorkingDir ?? '', exited }
+    await container.start()
+    return { ...handle, ...(await describeRunning(container, spec)), exited: new Promise<number>(() => {}) }
   } catch (e) {
-    await remove()
-    throw e
+    await handle.remove()
+    throw startError(e, spec)
   }
+}
+
+/** A started container's published host port, user and working folder, as the engine reports them. */
+async function describeRunning(container: Dockerode.Container, spec: ContainerSpec): Promise<Pick<Running, 'hostPort' | 'user' | 'workdir'>> {
+  const port = spec.publish ? `${spec.publish.containerPort}/tcp` : undefined
+  const info = await container.inspect()
+  const hostPort = port ? Number(info.NetworkSettings.Ports?.[port]?.[0]?.HostPort) || undefined : undefined
+  return { hostPort, user: info.Config.User ?? '', workdir: info.Config.WorkingDir ?? '' }
+}
+
+/**
+ * Attach to the container's output: to onOutput line by line (stdout and stderr apart), or
+ * drained unread. `drained` resolves when all of it has been passed on (wrapped in an object:
+ * an async function would wait for the promise itself).
+ */
+async function attachOutput(docker: Docker, container: Dockerode.Container, spec: ContainerSpec): Promise<{ drained: Promise<unknown> }> {
+  const stream = await container.attach({ stream: true, stdout: true, stderr: true })
+  const onOutput = spec.onOutput
+  if (!onOutput) {
+    const drained = new Promise((resolve) => stream.on('end', resolve))
+    stream.resume()
+    return { drained }
+  }
+  const out = lineSplitter((l) => onOutput(l, 'stdout'))
+  const err = lineSplitter((l) => onOutput(l, 'stderr'))
+  docker.modem.demuxStream(stream, out, err)
+  const drained = Promise.all([out, err].map((pt) => new Promise((resolve) => pt.on('end', resolve))))
+  stream.on('end', () => {
+    out.end()
+    err.end()
+  })
+  return { drained }
+}
+
+/**
+ * The exit code once the output has reached onOutput too (its last lines say why it stopped),
+ * with a bound: a stream that never ends must not hold the exit code back. Registered before
+ * start with next-exit: the default (not-running) answers at once for a created container.
+ */
+function waitForExit(container: Dockerode.Container, drained: Promise<unknown>, spec: ContainerSpec): Promise<number> {
+  const exited = container.wait({ condition: 'next-exit' }).then(
+    async (r: { StatusCode: number }) => {
+      let timer: NodeJS.Timeout | undefined
+      await Promise.race([drained, new Promise((resolve) => (timer = setTimeout(resolve, 2000)))])
+      clearTimeout(timer)
+      return r.StatusCode
+    },
+    (e: Error) => {
+      throw new UserError(`lost the engine while ${spec.image} was running: ${e.message.split('\n')[0]}`, {
+        hint: 'check that the Docker engine is still running, then retry',
+        cause: e,
+      })
+    },
+  )
+  // Nobody may be waiting yet (start can still fail): a rejection must not count as unhandled.
+  exited.catch(() => {})
+  return exited
 }
 
 /** Run a container to completion and remove it, also on failure and on abort. Returns the exit code. */

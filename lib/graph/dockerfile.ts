@@ -64,17 +64,11 @@ function parseDockerfile(text: string): { escape: string; instructions: Instruct
     const first = trimNewline(lines[i++]).trimStart()
     const start = i
     if (directives) {
-      const m = first.match(/^#\s*([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*$/)
-      const key = m?.[1].toLowerCase()
-      if (!m || !DIRECTIVES.has(key!)) directives = false
-      else {
-        if (seen.has(key!)) throw new DockerfileSyntaxError(`only one ${key} parser directive can be used`, start)
-        seen.add(key!)
-        if (key === 'escape') {
-          if (m[2] !== '\\' && m[2] !== '`') throw new DockerfileSyntaxError(`invalid escape token '${m[2]}' does not match \` or \\`, start)
-          escape = m[2]
-          continuation = continuationRegex(escape)
-        }
+      const directive = readDirective(first, seen, start)
+      directives = directive !== undefined
+      if (directive?.key === 'escape') {
+        escape = directive.value
+        continuation = continuationRegex(escape)
       }
     }
     let [joined, ended] = cutContinuation(isComment(first) ? '' : first, continuation)
@@ -91,27 +85,55 @@ function parseDockerfile(text: string): { escape: string; instructions: Instruct
     if (!m) continue
     const ins: Instruction = { line: start, keyword: m[1].toUpperCase(), rest: (m[2] ?? '').trim() }
     if (joined.includes('<<') && mayHaveHeredocs(ins.keyword, ins.rest, escape)) {
-      const heredocs: Heredoc[] = []
-      for (const doc of heredocWords(joined, start)) {
-        let body = ''
-        let terminated = false
-        while (i < lines.length) {
-          const line = lines[i++]
-          const candidate = doc.chomp ? trimNewline(line).replace(/^\t+/, '') : trimNewline(line)
-          if (candidate === doc.name) {
-            terminated = true
-            break
-          }
-          body += `${trimNewline(line)}\n`
-        }
-        if (!terminated) throw new DockerfileSyntaxError(`unterminated heredoc <<${doc.name}: no line "${doc.name}" ends it`, start)
-        heredocs.push({ name: doc.name, body })
-      }
+      // Their bodies are the lines that follow: the next instruction starts after them.
+      const { heredocs, next } = readHeredocs(lines, i, joined, start)
+      i = next
       if (heredocs.length) ins.heredocs = heredocs
     }
     out.push(ins)
   }
   return { escape, instructions: out }
+}
+
+/**
+ * The parser directive (`# escape=…`, `# syntax=…`, `# check=…`) on a line, or undefined when
+ * the line is none: then the directives have ended. A repeated directive and an escape token
+ * other than `\` or `` ` `` are refused, as the engine refuses them; `seen` collects the keys.
+ */
+function readDirective(line: string, seen: Set<string>, at: number): { key: string; value: string } | undefined {
+  const m = line.match(/^#\s*([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*$/)
+  const key = m?.[1].toLowerCase()
+  if (!m || !key || !DIRECTIVES.has(key)) return undefined
+  if (seen.has(key)) throw new DockerfileSyntaxError(`only one ${key} parser directive can be used`, at)
+  seen.add(key)
+  if (key === 'escape' && m[2] !== '\\' && m[2] !== '`') throw new DockerfileSyntaxError(`invalid escape token '${m[2]}' does not match \` or \\`, at)
+  return { key, value: m[2] }
+}
+
+/**
+ * The bodies of an instruction's heredocs, read from `lines[from]` on, one after the other, each
+ * up to its terminator line (leading tabs stripped for `<<-`); `next` is the first line after
+ * the last terminator. An instruction at line `at` whose terminator never comes is refused.
+ */
+function readHeredocs(lines: string[], from: number, joined: string, at: number): { heredocs: Heredoc[]; next: number } {
+  const heredocs: Heredoc[] = []
+  let i = from
+  for (const doc of heredocWords(joined, at)) {
+    let body = ''
+    let terminated = false
+    while (i < lines.length) {
+      const line = lines[i++]
+      const candidate = doc.chomp ? trimNewline(line).replace(/^\t+/, '') : trimNewline(line)
+      if (candidate === doc.name) {
+        terminated = true
+        break
+      }
+      body += `${trimNewline(line)}\n`
+    }
+    if (!terminated) throw new DockerfileSyntaxError(`unterminated heredoc <<${doc.name}: no line "${doc.name}" ends it`, at)
+    heredocs.push({ name: doc.name, body })
+  }
+  return { heredocs, next: i }
 }
 
 /** Logical instructions: continuation lines joined, comments and blanks dropped, heredoc bodies attached. */

@@ -1,17 +1,21 @@
 import { UserError, interrupted } from '../errors.js'
 import type { Emit, StageEvent } from '../events.js'
 
-/** One node of the build graph (an image, the wheels): what it needs, how to check and run it. */
+/**
+ * What a node's check decided: skip with a result, or run; either way with the `plan` it worked out
+ * (what to build, from which inputs), which run() receives — under --force a skipped node runs too.
+ */
+export type Decision<R> = { skip: R; why: string; plan?: unknown } | { run: true; why: string; plan?: unknown }
+
+/** One node of the build graph (an image, the wheels, an action): what it needs, how to check and run it. */
 export interface Node<C, R> {
   id: string
   title: string
   needs: string[]
-  /**
-   * Decide from the needs' results (undefined for a need that a dry run would rebuild): skip
-   * with a result and the reason, or run and say why.
-   */
-  check: (ctx: C, deps: Record<string, R | undefined>) => Promise<{ skip: R; why: string } | { run: true; why: string }>
-  run: (ctx: C, deps: Record<string, R>, emit: (e: StageEvent) => void) => Promise<{ result: R; summary: string; data?: Record<string, unknown> }>
+  /** Decide from the needs' results (undefined for a need that a dry run would rebuild): skip with a result, or run; and say why. */
+  check(ctx: C, deps: Record<string, R | undefined>): Promise<Decision<R>>
+  /** Do the work `plan` (check's) describes. Method syntax: each node kind names its own plan type. */
+  run(ctx: C, deps: Record<string, R>, emit: (e: StageEvent) => void, plan: unknown): Promise<{ result: R; summary: string; data?: Record<string, unknown> }>
   /** Called (not in a dry run) when check chose to skip: e.g. tag the image that was found. */
   reuse?: (ctx: C, result: R) => Promise<void>
 }
@@ -61,77 +65,102 @@ export async function execute<C extends { signal: AbortSignal }, R>(nodes: Node<
   const onOuterAbort = () => controller.abort(ctx.signal.reason)
   if (ctx.signal.aborted) onOuterAbort()
   ctx.signal.addEventListener('abort', onOuterAbort, { once: true })
-  const inner: C = { ...ctx, signal: controller.signal }
-  const limit = semaphore(Math.max(1, opts.concurrency))
-  const results = new Map<string, Promise<R | undefined>>()
-  let firstError: unknown
-  // The first failure cancels everything still running; later ones are its consequences.
-  const fail = (e: unknown) => {
-    if (firstError !== undefined) return
-    firstError = e
-    controller.abort('failed')
-  }
-
-  const ensure = (id: string): Promise<R | undefined> => {
-    let p = results.get(id)
-    if (p) return p
-    const node = byId.get(id)!
-    p = (async () => {
-      const deps: Record<string, R | undefined> = {}
-      for (const [need, r] of await Promise.all(node.needs.map(async (n) => [n, await ensure(n)] as const))) deps[need] = r
-      if (controller.signal.aborted) throw interrupted(controller.signal)
-      const checked = Date.now()
-      let decision: Awaited<ReturnType<typeof node.check>>
-      try {
-        decision = await node.check(inner, deps)
-        if ('skip' in decision && !opts.force && !opts.dryRun) await node.reuse?.(inner, decision.skip)
-      } catch (e) {
-        opts.emit({ type: 'task:fail', id, title: node.title, message: (e as Error).message, ms: Date.now() - checked })
-        throw e
-      }
-      if ('skip' in decision && !opts.force) {
-        if (opts.dryRun) opts.emit({ type: 'plan', id, title: node.title, action: 'skip', why: decision.why })
-        else opts.emit({ type: 'task:skip', id, title: node.title, reason: decision.why })
-        return decision.skip
-      }
-      const why = opts.force ? '--force' : decision.why
-      if (opts.dryRun) {
-        opts.emit({ type: 'plan', id, title: node.title, action: 'run', why })
-        return undefined
-      }
-      return limit(async () => {
-        if (controller.signal.aborted) throw interrupted(controller.signal)
-        const started = Date.now()
-        opts.emit({ type: 'task:start', id, title: node.title, why })
-        try {
-          const { result, summary, data } = await node.run(inner, deps as Record<string, R>, (e) =>
-            opts.emit(e.type === 'build:step' ? { type: 'build:step', id, step: e.step } : { type: 'build:output', id, line: e.line }),
-          )
-          opts.emit({ type: 'task:done', id, title: node.title, summary, ms: Date.now() - started, ...(data ? { data } : {}) })
-          return result
-        } catch (e) {
-          const cancelled = controller.signal.aborted && firstError !== undefined
-          opts.emit({ type: 'task:fail', id, title: node.title, message: cancelled ? 'cancelled' : (e as Error).message, ms: Date.now() - started })
-          fail(e) // before the slot is released: a node waiting for it must see the abort
-          throw e
-        }
-      })
-    })()
-    p.catch(fail)
-    results.set(id, p)
-    return p
-  }
-
+  const run: Run<C, R> = { byId, ctx: { ...ctx, signal: controller.signal }, opts, controller, limit: semaphore(Math.max(1, opts.concurrency)), results: new Map() }
   try {
-    await Promise.allSettled(nodes.map((n) => ensure(n.id)))
+    await Promise.allSettled(nodes.map((n) => ensure(run, n.id)))
     // An interrupt is the cause of whatever failed after it: report the interrupt.
     if (ctx.signal.aborted) throw interrupted(ctx.signal)
-    if (firstError !== undefined) throw firstError
+    if (run.firstError !== undefined) throw run.firstError
     const out = new Map<string, R | undefined>()
-    for (const [id, p] of results) out.set(id, await p)
+    for (const [id, p] of run.results) out.set(id, await p)
     return out
   } finally {
     ctx.signal.removeEventListener('abort', onOuterAbort)
+  }
+}
+
+/** One execution's shared state, handed to each step explicitly. */
+interface Run<C, R> {
+  byId: Map<string, Node<C, R>>
+  /** The caller's context with the run's own signal: what nodes get. */
+  ctx: C
+  opts: ExecuteOptions
+  /** Aborted by the caller's signal or by the first failure. */
+  controller: AbortController
+  limit: <T>(fn: () => Promise<T>) => Promise<T>
+  /** Each started node's result: every node is started once, and its dependents await the same promise. */
+  results: Map<string, Promise<R | undefined>>
+  firstError?: unknown
+}
+
+/** The first failure cancels everything still running; later ones are its consequences. */
+function fail<C, R>(run: Run<C, R>, e: unknown): void {
+  if (run.firstError !== undefined) return
+  run.firstError = e
+  run.controller.abort('failed')
+}
+
+/** The node's (memoized) result: started on first ask, with its needs before it. */
+function ensure<C, R>(run: Run<C, R>, id: string): Promise<R | undefined> {
+  let p = run.results.get(id)
+  if (p) return p
+  p = settleNode(run, run.byId.get(id)!)
+  p.catch((e) => fail(run, e))
+  run.results.set(id, p)
+  return p
+}
+
+/** Await the needs, check, then skip (with check's result), plan (dry run: undefined) or run the node. */
+async function settleNode<C, R>(run: Run<C, R>, node: Node<C, R>): Promise<R | undefined> {
+  const { opts, controller } = run
+  const deps: Record<string, R | undefined> = {}
+  for (const [need, r] of await Promise.all(node.needs.map(async (n) => [n, await ensure(run, n)] as const))) deps[need] = r
+  if (controller.signal.aborted) throw interrupted(controller.signal)
+  const decision = await checkNode(run, node, deps)
+  if ('skip' in decision && !opts.force) {
+    if (opts.dryRun) opts.emit({ type: 'plan', id: node.id, title: node.title, action: 'skip', why: decision.why })
+    else opts.emit({ type: 'task:skip', id: node.id, title: node.title, reason: decision.why })
+    return decision.skip
+  }
+  const why = opts.force ? '--force' : decision.why
+  if (opts.dryRun) {
+    opts.emit({ type: 'plan', id: node.id, title: node.title, action: 'run', why })
+    return undefined
+  }
+  return run.limit(() => runNode(run, node, deps as Record<string, R>, why, decision.plan))
+}
+
+/** Ask the node whether to run; a skip it will keep is reused at once (not in a dry run or under --force). A failure here fails the node. */
+async function checkNode<C, R>(run: Run<C, R>, node: Node<C, R>, deps: Record<string, R | undefined>): Promise<Decision<R>> {
+  const { opts } = run
+  const checked = Date.now()
+  try {
+    const decision = await node.check(run.ctx, deps)
+    if ('skip' in decision && !opts.force && !opts.dryRun) await node.reuse?.(run.ctx, decision.skip)
+    return decision
+  } catch (e) {
+    opts.emit({ type: 'task:fail', id: node.id, title: node.title, message: (e as Error).message, ms: Date.now() - checked })
+    throw e
+  }
+}
+
+/** Run the node (holding a concurrency slot), its build events tagged with its id; a failure aborts the rest. */
+async function runNode<C, R>(run: Run<C, R>, node: Node<C, R>, deps: Record<string, R>, why: string, plan: unknown): Promise<R> {
+  const { opts, controller } = run
+  const id = node.id
+  if (controller.signal.aborted) throw interrupted(controller.signal)
+  const started = Date.now()
+  opts.emit({ type: 'task:start', id, title: node.title, why })
+  try {
+    const tagged = (e: StageEvent) => opts.emit(e.type === 'build:step' ? { type: 'build:step', id, step: e.step } : { type: 'build:output', id, line: e.line })
+    const { result, summary, data } = await node.run(run.ctx, deps, tagged, plan)
+    opts.emit({ type: 'task:done', id, title: node.title, summary, ms: Date.now() - started, ...(data ? { data } : {}) })
+    return result
+  } catch (e) {
+    const cancelled = controller.signal.aborted && run.firstError !== undefined
+    opts.emit({ type: 'task:fail', id, title: node.title, message: cancelled ? 'cancelled' : (e as Error).message, ms: Date.now() - started })
+    fail(run, e) // before the slot is released: a node waiting for it must see the abort
+    throw e
   }
 }
 

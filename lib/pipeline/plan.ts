@@ -1,14 +1,15 @@
-import path from 'node:path'
 import type { Context } from '../context.js'
 import type { Node } from '../graph/execute.js'
 import { buildOrder, type ImageGraph } from '../graph/resolve.js'
 import { assertLocalPackages } from '../project.js'
 import { checkLockAgainstProject } from '../shape/locks.js'
-import { checkExternal, imageNode, type NodeResult } from './images.js'
-import { prewarmNode } from './prewarm.js'
-import { explainChanges, hashInputs, type Inputs } from './inputs.js'
+import { checkExternal, imageNode } from '../nodes/image.js'
+import type { NodeResult } from './images.js'
+import { prewarmNode } from '../nodes/prewarm.js'
 import { releaseBuildArgs, wheelEntries, writeReleaseManifest } from './release.js'
-import { buildWheels, describeIndex, findLinksMounts, readManifest, versionsInFolders, wheelInputs } from './wheels.js'
+import { findLinksMounts } from './builder-mounts.js'
+import { describeIndex, versionsInFolders } from './pip-errors.js'
+import { wheelsNode } from '../nodes/wheels.js'
 import { UserError } from '../errors.js'
 import type { Project } from '../project.js'
 import type { Shape } from '../shape/detect.js'
@@ -29,38 +30,6 @@ function assertPinsAvailable(project: Project, shape: Shape): void {
     details: missing.map((m) => `${m.req.at}: ${m.req.text} (there: ${m.has.length ? m.has.join(', ') : 'none'})`),
     hint: 'add a folder holding them to "pip.findLinks" in .pypackagerc.json, or pin versions the folder has',
   })
-}
-
-/**
- * The wheels as a graph node: skipped when the sources, the builder image and the pip settings
- * hash as they did for the wheels the wheelhouse still holds.
- */
-function wheelsNode(ctx: Context): Node<Context, NodeResult> {
-  const builder = imageNodeId(ctx.project.config.images.builder)
-  let planned: Inputs | undefined
-  return {
-    id: WHEELS,
-    title: `Wheels → ${path.relative(ctx.project.root, ctx.project.wheelhouse) || '.'}`,
-    needs: [builder],
-    async check(c, deps) {
-      if (!deps[builder]) return { run: true, why: 'builder image rebuilt' }
-      const inputs = (planned = await wheelInputs(c.project, deps[builder]!.id))
-      const previous = await readManifest(c.project.wheelhouse)
-      const hash = hashInputs(inputs)
-      if (previous && hashInputs(previous.inputs) === hash) {
-        return { skip: { id: hash, inputs }, why: `up to date (${Object.keys(previous.packages).length + previous.dependencies.length} wheels)` }
-      }
-      return { run: true, why: explainChanges(previous?.inputs, inputs) }
-    },
-    async run(c, deps, emit) {
-      const b = deps[builder]
-      // check() always runs first (also under --force) and hashed the sources.
-      const inputs = planned!
-      const { summary, manifest } = await buildWheels(c, b.ref!, inputs, emit)
-      const wheels = [...Object.values(manifest.packages), ...manifest.dependencies].map((file) => ({ file, sha256: manifest.sha256[file] }))
-      return { result: { id: hashInputs(inputs), inputs }, summary, data: { wheels } }
-    },
-  }
 }
 
 /**

@@ -5,7 +5,7 @@ import type { Context } from '../context.js'
 import type { ContextEntry } from '../docker/context.js'
 import { UserError } from '../errors.js'
 import type { Project } from '../project.js'
-import { readManifest } from './wheels.js'
+import { readManifest } from './wheel-manifest.js'
 
 /**
  * The wheelhouse as extra build-context entries: dependencies and our own wheels in separate
@@ -69,6 +69,12 @@ export async function requireImage(ctx: Context, ref = `${releaseRepo(ctx.projec
   const found = await (await ctx.engine()).images.inspect(ref)
   if (!found) throw new UserError(`image ${ref} does not exist`, { hint: 'build it first: pypackage-tasks release' })
   return { id: found.id, ref }
+}
+
+/** The release image (its :latest), which tag, smoke and push act on: its id and repository, or an error saying to build it. */
+export async function releaseImage(ctx: Context): Promise<{ id: string; repo: string }> {
+  const { id } = await requireImage(ctx)
+  return { id, repo: releaseRepo(ctx.project) }
 }
 
 /** Where the release manifest is written next to the wheelhouse: `<wheelhouse>-manifest.json`. */

@@ -6,7 +6,10 @@ import { appEnv } from '../project.js'
 import { lockConstraints } from '../shape/locks.js'
 import { describeTools, type TestPlan } from '../shape/tests.js'
 import { tarExcludes } from './sources.js'
-import { findLinksMounts, MOUNT, pipEnv, pipHint, readManifest, shellQuote } from './wheels.js'
+import { findLinksMounts, MOUNT, pipEnv } from './builder-mounts.js'
+import { shellQuote } from './builder-script.js'
+import { pipHint } from './pip-errors.js'
+import { readManifest } from './wheel-manifest.js'
 
 const SHADOWED_PY = String.raw`
 import os, shutil, sys, zipfile
@@ -82,8 +85,10 @@ function testScript(opts: { wheels: string[]; appWheel: string; tools: TestPlan[
   return lines.join('\n')
 }
 
-/** Run the app's tests in the builder image; returns the test command's exit code. */
-export async function runTests(ctx: Context, builderRef: string, args: string[]): Promise<number> {
+type TestTools = TestPlan['tools']
+
+/** The test script for this project: the wheels to install, the test tools, how to collect static files. */
+async function testScriptFor(ctx: Context): Promise<{ script: string; tools: TestTools; command: string[] }> {
   const { project } = ctx
   const manifest = await readManifest(project.wheelhouse)
   if (!manifest?.packages.app) {
@@ -91,7 +96,6 @@ export async function runTests(ctx: Context, builderRef: string, args: string[])
   }
   const shape = await project.shape()
   const { tools, command } = shape.tests
-  const findLinks = findLinksMounts(project)
   const wheelhouseRel = path.relative(project.source, project.wheelhouse)
   const script = testScript({
     wheels: [...Object.values(manifest.packages), ...manifest.dependencies],
@@ -102,49 +106,55 @@ export async function runTests(ctx: Context, builderRef: string, args: string[])
     pytest: command.includes('pytest'),
     wheelhouseRel: wheelhouseRel.startsWith('..') ? undefined : wheelhouseRel,
   })
-  ctx.emit({ type: 'test:start', command, tools })
-  let started = false
-  const tail: string[] = []
-  const code = await (
-    await ctx.engine()
-  ).containers.run(
-    {
-      image: builderRef,
-      cmd: ['sh', '-c', script, 'test', ...command, ...args],
-      env: {
-        ...appEnv(project.config),
-        ...pipEnv(
-          project.config.pip,
-          findLinks.map((f) => f.mount),
-        ),
-        PIP_NO_INPUT: '1',
-      },
-      binds: [`${project.source}:${MOUNT.source}:ro`, `${project.wheelhouse}:${MOUNT.wheelhouse}:ro`, ...findLinks.map((f) => `${f.host}:${f.mount}:ro`)],
-      labels: labelsFor(project.prefix, 'test', ctx.runId),
-      onOutput: (line, stream) => {
-        if (!started && line.startsWith(TESTS_START)) {
-          started = true
-          return
-        }
-        tail.push(line)
-        if (tail.length > 30) tail.shift()
-        ctx.emit({ type: 'output', stream, line })
-      },
-    },
-    ctx.signal,
-  )
-  if (code === NO_EXTRA && !started && tools.kind === 'extra') {
-    throw new UserError(`the app declares no "${tools.name}" extra, so there is nothing to install its tests with`, {
+  return { script, tools, command }
+}
+
+/** Why the preparation (before the tests themselves started) failed, as one error; undefined when the tests ran. */
+function preparationFailure(code: number, started: boolean, tools: TestTools, tail: string[]): UserError | undefined {
+  if (started || code === 0) return undefined
+  if (code === NO_EXTRA && tools.kind === 'extra') {
+    return new UserError(`the app declares no "${tools.name}" extra, so there is nothing to install its tests with`, {
       hint: `add [project.optional-dependencies] ${tools.name} = ["pytest", …] to pyproject.toml, or point "test.extra" / "test.requirements" in .pypackagerc.json at where the test tools are`,
     })
   }
-  if (code === NO_PYTEST && !started) {
-    throw new UserError(`the tests run with pytest, but nothing installs it: ${describeTools(tools)}, and the app's dependencies do not bring it`, {
+  if (code === NO_PYTEST) {
+    return new UserError(`the tests run with pytest, but nothing installs it: ${describeTools(tools)}, and the app's dependencies do not bring it`, {
       hint: 'declare the test tools: [project.optional-dependencies] test = ["pytest"], a [dependency-groups] test group, or requirements-dev.txt; or set "test.command" (e.g. ["python", "manage.py", "test"]) in .pypackagerc.json',
     })
   }
-  if (code !== 0 && !started) {
-    throw new UserError(`preparing the tests (${describeTools(tools)}) failed (exit ${code})`, { details: tail, hint: pipHint(tail) })
+  return new UserError(`preparing the tests (${describeTools(tools)}) failed (exit ${code})`, { details: tail, hint: pipHint(tail) })
+}
+
+/** Run the app's tests in the builder image; returns the test command's exit code. */
+export async function runTests(ctx: Context, builderRef: string, args: string[]): Promise<number> {
+  const { project } = ctx
+  const { script, tools, command } = await testScriptFor(ctx)
+  const findLinks = findLinksMounts(project)
+  ctx.emit({ type: 'test:start', command, tools })
+  // The preparation's output is kept (its failure shows it); the tests' own is printed from the marker on.
+  let started = false
+  const tail: string[] = []
+  const onOutput = (line: string, stream: 'stdout' | 'stderr') => {
+    if (!started && line.startsWith(TESTS_START)) {
+      started = true
+      return
+    }
+    tail.push(line)
+    if (tail.length > 30) tail.shift()
+    ctx.emit({ type: 'output', stream, line })
   }
+  const env = {
+    ...appEnv(project.config),
+    ...pipEnv(
+      project.config.pip,
+      findLinks.map((f) => f.mount),
+    ),
+    PIP_NO_INPUT: '1',
+  }
+  const binds = [`${project.source}:${MOUNT.source}:ro`, `${project.wheelhouse}:${MOUNT.wheelhouse}:ro`, ...findLinks.map((f) => `${f.host}:${f.mount}:ro`)]
+  const labels = labelsFor(project.prefix, 'test', ctx.runId)
+  const code = await (await ctx.engine()).containers.run({ image: builderRef, cmd: ['sh', '-c', script, 'test', ...command, ...args], env, binds, labels, onOutput }, ctx.signal)
+  const failed = preparationFailure(code, started, tools, tail)
+  if (failed) throw failed
   return code
 }

@@ -13,6 +13,18 @@ interface ListrTaskLike {
   skip(message?: string): void
 }
 
+/** A row's latest state: events may arrive before listr2 starts its task, so it is kept until then. */
+interface Row {
+  /** The node's own title, which every later title starts with. */
+  base: string
+  title: string
+  output?: string
+  end?: Terminal
+  /** listr2's task, once it started the row; `settle` ends that task. */
+  task?: ListrTaskLike
+  settle?: (end: Terminal) => void
+}
+
 /**
  * Show a running graph under listr2's interactive view: one row per node, side by side as they
  * run concurrently. `run` starts the work with an emit that this view turns into titles and
@@ -21,50 +33,9 @@ interface ListrTaskLike {
  */
 export async function showWithListr<T>(nodes: NodeView[], run: (emit: Emit) => Promise<T>, also: Emit = () => {}): Promise<T> {
   const { Listr } = await import('listr2')
-  // Events may arrive before listr2 starts a row's task: keep each row's latest state until then.
-  const state = new Map<string, { title: string; output?: string; end?: Terminal; task?: ListrTaskLike; settle?: (t: Terminal) => void }>()
-  for (const n of nodes) state.set(n.id, { title: n.title })
-  const apply = (id: string) => {
-    const s = state.get(id)!
-    if (!s.task) return
-    s.task.title = s.title
-    if (s.output) s.task.output = s.output
-    if (s.end && s.settle) s.settle(s.end)
-  }
-  const emit: Emit = (e: Event) => {
-    also(e)
-    if (!('id' in e)) return
-    const s = state.get(e.id)
-    if (!s) return
-    const base = nodes.find((n) => n.id === e.id)!.title
-    if (e.type === 'task:start') s.title = `${base}${e.why ? ` (${e.why})` : ''}`
-    else if (e.type === 'build:step') s.title = `${base} — ${e.step}`
-    else if (e.type === 'build:output') s.output = e.line
-    else if (e.type === 'task:skip') s.end = { kind: 'skip', message: `${base} [skipped: ${e.reason}]` }
-    else if (e.type === 'task:done') s.end = { kind: 'done', title: `${base}${e.summary ? `: ${e.summary}` : ''}` }
-    else if (e.type === 'task:fail') s.end = { kind: 'fail', message: e.message }
-    apply(e.id)
-  }
+  const rows = new Map<string, Row>(nodes.map((n) => [n.id, { base: n.title, title: n.title }]))
   const list = new Listr(
-    nodes.map((n) => ({
-      title: n.title,
-      rendererOptions: { outputBar: 6, persistentOutput: false },
-      task: (_: unknown, task: ListrTaskLike) =>
-        new Promise<void>((resolve, reject) => {
-          const s = state.get(n.id)!
-          s.task = task
-          s.settle = (end) => {
-            if (end.kind === 'skip') {
-              task.skip(end.message)
-              resolve()
-            } else if (end.kind === 'done') {
-              task.title = end.title
-              resolve()
-            } else reject(new Error(end.message))
-          }
-          apply(n.id)
-        }),
-    })),
+    nodes.map((n) => ({ title: n.title, rendererOptions: { outputBar: 6, persistentOutput: false }, task: (_: unknown, task: ListrTaskLike) => startRow(rows.get(n.id)!, task) })),
     {
       concurrent: true,
       exitOnError: false,
@@ -76,15 +47,56 @@ export async function showWithListr<T>(nodes: NodeView[], run: (emit: Emit) => P
   )
   const shown = list.run().catch(() => undefined) // failures are reported by `run`'s rejection
   try {
-    return await run(emit)
+    return await run((e) => {
+      also(e)
+      const row = 'id' in e ? rows.get(e.id) : undefined
+      if (row) showEvent(row, e)
+    })
   } finally {
     // Rows the work never reached (cancelled by a failure or Ctrl-C) end as failed, so the view closes.
-    for (const [id, s] of state) {
-      if (!s.end) {
-        s.end = { kind: 'fail', message: 'cancelled' }
-        apply(id)
+    for (const row of rows.values()) {
+      if (!row.end) {
+        row.end = { kind: 'fail', message: 'cancelled' }
+        applyRow(row)
       }
     }
     await shown
   }
+}
+
+/** listr2 started the row's task: it ends when the row does (skipped, done, or failed: rejected). */
+function startRow(row: Row, task: ListrTaskLike): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    row.task = task
+    row.settle = (end) => {
+      if (end.kind === 'skip') {
+        task.skip(end.message)
+        resolve()
+      } else if (end.kind === 'done') {
+        task.title = end.title
+        resolve()
+      } else reject(new Error(end.message))
+    }
+    applyRow(row)
+  })
+}
+
+/** An event of the row's node, as its title, its output line, or its end. */
+function showEvent(row: Row, e: Event): void {
+  const base = row.base
+  if (e.type === 'task:start') row.title = `${base}${e.why ? ` (${e.why})` : ''}`
+  else if (e.type === 'build:step') row.title = `${base} — ${e.step}`
+  else if (e.type === 'build:output') row.output = e.line
+  else if (e.type === 'task:skip') row.end = { kind: 'skip', message: `${base} [skipped: ${e.reason}]` }
+  else if (e.type === 'task:done') row.end = { kind: 'done', title: `${base}${e.summary ? `: ${e.summary}` : ''}` }
+  else if (e.type === 'task:fail') row.end = { kind: 'fail', message: e.message }
+  applyRow(row)
+}
+
+/** The row's state onto its listr2 task, once there is one; an ended row settles it. */
+function applyRow(row: Row): void {
+  if (!row.task) return
+  row.task.title = row.title
+  if (row.output) row.task.output = row.output
+  if (row.end && row.settle) row.settle(row.end)
 }

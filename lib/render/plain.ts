@@ -1,10 +1,14 @@
 import type { Event } from '../events.js'
+import { imageOf, PREWARM, WHEELS } from '../graph/ids.js'
 import { INCLUDE_LINE, MK_FILE } from '../scaffold/makefile.js'
 import { describeTools } from '../shape/tests.js'
 import { formatMs } from './format.js'
 import { describeShape } from './shape.js'
 
 type Formatters = { [K in Event['type']]: (e: Extract<Event, { type: K }>, verbose: boolean) => string | undefined }
+
+/** Nodes that build something (an image, the wheels); the others act (tag, smoke, push…). */
+const builds = (id: string) => imageOf(id) !== undefined || id === WHEELS || id === PREWARM
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`
 
@@ -15,7 +19,7 @@ const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`
  */
 const formatters: Formatters = {
   'task:start': (e) => `▶ ${e.title}${e.why ? ` (${e.why})` : ''}`,
-  plan: (e) => `${e.action === 'run' ? '▶ would build' : '↓ would skip '} ${e.title}: ${e.why}`,
+  plan: (e) => `${e.action === 'skip' ? '↓ would skip ' : builds(e.id) ? '▶ would build' : '▶ would run  '} ${e.title}: ${e.why}`,
   'task:skip': (e) => `↓ ${e.title} [skipped: ${e.reason}]`,
   'task:done': (e) => `✔ ${e.title}${e.summary ? `: ${e.summary}` : ''} (${formatMs(e.ms)})`,
   'task:fail': (e) => `✖ ${e.title} (${formatMs(e.ms)})`,

@@ -7,7 +7,7 @@ export const build: TaskDef = {
   description: 'Build wheels for the app and every dependency into the wheelhouse (in the builder image)',
   args: [],
   options: graphOptions,
-  async graph(ctx) {
+  async nodes(ctx) {
     return pipelineNodes(ctx, await graphWithRoles(ctx), [], { withWheels: true })
   },
 }

@@ -5,39 +5,65 @@ import { parsePort } from '../args.js'
 import type { Context } from '../context.js'
 import { LABEL_PROJECT } from '../docker/labels.js'
 import { UserError } from '../errors.js'
-import { execute } from '../graph/execute.js'
-import { withProjectLock } from '../lock.js'
-import { environment, ensureInfrastructure, runOnce, startDatabase, startWeb, stopEnvironment } from '../pipeline/environment.js'
-import { loadGraph } from '../pipeline/images.js'
+import { action } from '../graph/action.js'
+import type { Node } from '../graph/execute.js'
+import { imageNodeId } from '../graph/ids.js'
+import { environment, ensureInfrastructure, runOnce, startDatabase, startWeb, stopEnvironment, type Environment } from '../pipeline/environment.js'
+import { loadGraph, type NodeResult } from '../pipeline/images.js'
 import { pipelineNodes } from '../pipeline/plan.js'
 import { releaseManifestPath, releaseSbomPath, requireImage } from '../pipeline/release.js'
-import { parseConcurrency } from './plan-images.js'
+import { done } from './outcome.js'
+import { dryRunOption } from './plan-images.js'
 import type { TaskDef } from './types.js'
 
-/** The database image is built like any other of ours when missing (or stale); the app must exist. */
-async function prepare(ctx: Context) {
-  const env = environment(ctx)
-  await requireImage(ctx, env.webImage)
+/**
+ * The nodes of a task that runs in the environment: the database image, built like any other of
+ * ours when missing (or stale), then `step` with the network, the volume and the database password
+ * ready. The app's image must exist already.
+ */
+async function inEnvironment(
+  ctx: Context,
+  step: { id: string; title: string; describe: string; run: (c: Context, env: Environment, password: string) => Promise<NodeResult> },
+): Promise<Node<Context, NodeResult>[]> {
   const database = ctx.project.config.environment.database
   const nodes = await pipelineNodes(ctx, await loadGraph(ctx, [database]), [database], { releaseBuildsWheels: false })
-  await withProjectLock(ctx.project.root, 'start', { signal: ctx.signal, onWait: (wait) => ctx.emit({ type: 'lock:wait', ...wait }) }, () =>
-    execute(nodes, ctx, { emit: ctx.emit, concurrency: parseConcurrency(undefined) }),
-  )
-  const { password } = await ensureInfrastructure(await ctx.engine(), env)
-  return { env, password }
+  const env = environment(ctx)
+  const node = action<Context, NodeResult>({
+    id: step.id,
+    title: step.title,
+    needs: [imageNodeId(database)],
+    quiet: true,
+    describe: async (c) => {
+      await requireImage(c, env.webImage)
+      return step.describe
+    },
+    run: async (c) => {
+      await requireImage(c, env.webImage)
+      const { password } = await ensureInfrastructure(await c.engine(), env)
+      return { result: await step.run(c, env, password) }
+    },
+  })
+  return [...nodes, node]
 }
 
 export const start: TaskDef = {
   name: 'start',
   description: 'Start the release environment: PostgreSQL and the app on a private network (DATABASE_URL)',
   args: [],
-  options: [{ name: 'port', value: 'N', description: 'host port for the app (default: run.hostPort, 8000; 0 = any free port)' }],
-  async run(ctx, args) {
-    const { env, password } = await prepare(ctx)
-    await startDatabase(ctx, env, password)
-    const port = await startWeb(ctx, env, password, parsePort(args.options.port, ctx.project.config.run.hostPort))
-    ctx.emit({ type: 'environment:started', db: env.db, web: env.web, url: `http://127.0.0.1:${port}` })
-    return 0
+  options: [{ name: 'port', value: 'N', description: 'host port for the app (default: run.hostPort, 8000; 0 = any free port)' }, dryRunOption],
+  async nodes(ctx, args) {
+    const hostPort = parsePort(args.options.port, ctx.project.config.run.hostPort)
+    return inEnvironment(ctx, {
+      id: 'start',
+      title: 'Start the environment',
+      describe: `start PostgreSQL and the app on a private network, the app on 127.0.0.1:${hostPort || 'a free port'}`,
+      run: async (c, env, password) => {
+        await startDatabase(c, env, password)
+        const port = await startWeb(c, env, password, hostPort)
+        c.emit({ type: 'environment:started', db: env.db, web: env.web, url: `http://127.0.0.1:${port}` })
+        return done()
+      },
+    })
   },
 }
 
@@ -45,33 +71,38 @@ export const bootstrap: TaskDef = {
   name: 'bootstrap',
   description: 'Wait for the database, migrate, collectstatic, create a superuser from DJANGO_SUPERUSER_* variables',
   args: [],
-  options: [],
+  options: [dryRunOption],
   notes: 'The superuser comes from DJANGO_SUPERUSER_USERNAME, DJANGO_SUPERUSER_EMAIL and DJANGO_SUPERUSER_PASSWORD in your environment; an existing one is left as it is.',
-  async run(ctx) {
-    const { env, password } = await prepare(ctx)
-    await startDatabase(ctx, env, password)
-    const shape = await ctx.project.shape()
-    const steps: [string, string[], { user?: string; env?: Record<string, string> }][] = [
-      // The release phase: a Procfile release: line, "release.releaseCommand", or Django's migrate.
-      ...(shape.releaseCommand ? [[`release phase: ${shape.releaseCommand}`, ['sh', '-c', shape.releaseCommand], {}] as [string, string[], object]] : []),
-      // Static files live in the image (collected at build, root-owned): re-collecting checks them.
-      ...(shape.settings ? [['collectstatic', ['python', '-m', 'django', 'collectstatic', '--noinput', '-v', '0'], { user: 'root' }] as [string, string[], { user: string }]] : []),
-    ]
-    const su = ['USERNAME', 'EMAIL', 'PASSWORD'].map((k) => process.env[`DJANGO_SUPERUSER_${k}`])
-    if (su.every(Boolean)) {
-      const script =
-        'import django, os; django.setup(); from django.contrib.auth import get_user_model as g; U = g(); n = os.environ["DJANGO_SUPERUSER_USERNAME"]; U.objects.filter(username=n).exists() or U.objects.create_superuser(n, os.environ["DJANGO_SUPERUSER_EMAIL"], os.environ["DJANGO_SUPERUSER_PASSWORD"]); print("superuser", n)'
-      steps.push(['superuser', ['python', '-c', script], { env: { DJANGO_SUPERUSER_USERNAME: su[0]!, DJANGO_SUPERUSER_EMAIL: su[1]!, DJANGO_SUPERUSER_PASSWORD: su[2]! } }])
-    } else {
-      ctx.emit({ type: 'bootstrap:no-superuser' })
-    }
-    for (const [name, cmd, opts] of steps) {
-      ctx.emit({ type: 'bootstrap:step', step: name })
-      const code = await runOnce(ctx, env, password, cmd, opts)
-      if (code !== 0) throw new UserError(`bootstrap: ${name} exited with code ${code}`, { hint: 'its output is above' })
-    }
-    return 0
+  view: 'lines',
+  async nodes(ctx) {
+    return inEnvironment(ctx, { id: 'bootstrap', title: 'Bootstrap', describe: 'start the database, run the release phase and collectstatic, create a superuser', run: runBootstrap })
   },
+}
+
+/** The release phase, collectstatic and the superuser, one container each, against the started database. */
+async function runBootstrap(ctx: Context, env: Environment, password: string): Promise<NodeResult> {
+  await startDatabase(ctx, env, password)
+  const shape = await ctx.project.shape()
+  const steps: [string, string[], { user?: string; env?: Record<string, string> }][] = [
+    // The release phase: a Procfile release: line, "release.releaseCommand", or Django's migrate.
+    ...(shape.releaseCommand ? [[`release phase: ${shape.releaseCommand}`, ['sh', '-c', shape.releaseCommand], {}] as [string, string[], object]] : []),
+    // Static files live in the image (collected at build, root-owned): re-collecting checks them.
+    ...(shape.settings ? [['collectstatic', ['python', '-m', 'django', 'collectstatic', '--noinput', '-v', '0'], { user: 'root' }] as [string, string[], { user: string }]] : []),
+  ]
+  const su = ['USERNAME', 'EMAIL', 'PASSWORD'].map((k) => process.env[`DJANGO_SUPERUSER_${k}`])
+  if (su.every(Boolean)) {
+    const script =
+      'import django, os; django.setup(); from django.contrib.auth import get_user_model as g; U = g(); n = os.environ["DJANGO_SUPERUSER_USERNAME"]; U.objects.filter(username=n).exists() or U.objects.create_superuser(n, os.environ["DJANGO_SUPERUSER_EMAIL"], os.environ["DJANGO_SUPERUSER_PASSWORD"]); print("superuser", n)'
+    steps.push(['superuser', ['python', '-c', script], { env: { DJANGO_SUPERUSER_USERNAME: su[0]!, DJANGO_SUPERUSER_EMAIL: su[1]!, DJANGO_SUPERUSER_PASSWORD: su[2]! } }])
+  } else {
+    ctx.emit({ type: 'bootstrap:no-superuser' })
+  }
+  for (const [name, cmd, opts] of steps) {
+    ctx.emit({ type: 'bootstrap:step', step: name })
+    const code = await runOnce(ctx, env, password, cmd, opts)
+    if (code !== 0) throw new UserError(`bootstrap: ${name} exited with code ${code}`, { hint: 'its output is above' })
+  }
+  return done()
 }
 
 export const manage: TaskDef = {
@@ -79,14 +110,21 @@ export const manage: TaskDef = {
   rest: { shown: '<options…>', options: true },
   description: "Run a Django management command in the release image against the environment's database",
   args: [{ name: 'command', description: 'e.g. migrate, showmigrations, createsuperuser (options after --)', variadic: true, required: true }],
-  options: [],
+  options: [dryRunOption],
   notes: "Options for the command go after `--`: `manage -- createsuperuser --noinput`. The exit code is the command's.",
-  async run(ctx, args) {
+  view: 'lines',
+  async nodes(ctx, args) {
     const argv = [...args.positional, ...args.rest]
     if (!argv.length) throw new UserError('manage needs a management command', { hint: 'e.g. pypackage-tasks manage showmigrations' })
-    const { env, password } = await prepare(ctx)
-    await startDatabase(ctx, env, password)
-    return runOnce(ctx, env, password, ['python', '-m', 'django', ...argv])
+    return inEnvironment(ctx, {
+      id: 'manage',
+      title: 'Management command',
+      describe: `start the database, run python -m django ${argv.join(' ')}`,
+      run: async (c, env, password) => {
+        await startDatabase(c, env, password)
+        return done(await runOnce(c, env, password, ['python', '-m', 'django', ...argv]))
+      },
+    })
   },
 }
 
@@ -94,11 +132,21 @@ export const stop: TaskDef = {
   name: 'stop',
   description: "Stop and remove the environment's containers (the database volume stays)",
   args: [],
-  options: [],
-  async run(ctx) {
-    const stopped = await stopEnvironment(await ctx.engine(), environment(ctx))
-    ctx.emit({ type: 'environment:stopped', containers: stopped })
-    return 0
+  options: [dryRunOption],
+  async nodes(ctx) {
+    const env = environment(ctx)
+    return [
+      action<Context, NodeResult>({
+        id: 'stop',
+        title: 'Stop the environment',
+        quiet: true,
+        describe: async () => `stop and remove ${env.web} and ${env.db} (the database volume stays)`,
+        run: async (c) => {
+          c.emit({ type: 'environment:stopped', containers: await stopEnvironment(await c.engine(), env) })
+          return { result: done() }
+        },
+      }),
+    ]
   },
 }
 
@@ -110,17 +158,35 @@ export const logs: TaskDef = {
     { name: 'follow', description: 'keep printing until Ctrl-C' },
     { name: 'tail', value: 'N', description: 'last N lines (default 100)' },
   ],
-  async run(ctx, args) {
+  lock: false,
+  view: 'lines',
+  async nodes(ctx, args) {
     const env = environment(ctx)
     const service = args.positional[0] ?? 'web'
     if (service !== 'web' && service !== 'db') throw new UserError(`no service "${service}"`, { hint: 'logs web, or logs db' })
     const name = service === 'web' ? env.web : env.db
-    const engine = await ctx.engine()
-    if (!(await engine.containers.inspect(name))) throw new UserError(`${name} is not running`, { hint: 'start it: pypackage-tasks start' })
     const follow = args.options.follow === true
     const tail = typeof args.options.tail === 'string' ? Number(args.options.tail) : 100
-    await engine.containers.streamLogs(name, { tail, follow, signal: ctx.signal, onOutput: (line, stream) => ctx.emit({ type: 'output', stream, line }) })
-    return 0
+    const running = async (c: Context) => {
+      const engine = await c.engine()
+      if (!(await engine.containers.inspect(name))) throw new UserError(`${name} is not running`, { hint: 'start it: pypackage-tasks start' })
+      return engine
+    }
+    return [
+      action<Context, NodeResult>({
+        id: 'logs',
+        title: 'Logs',
+        quiet: true,
+        describe: async (c) => {
+          await running(c)
+          return `print the last ${tail} lines of ${name}${follow ? ', then follow' : ''}`
+        },
+        run: async (c) => {
+          await (await running(c)).containers.streamLogs(name, { tail, follow, signal: c.signal, onOutput: (line, stream) => c.emit({ type: 'output', stream, line }) })
+          return { result: done() }
+        },
+      }),
+    ]
   },
 }
 
@@ -128,33 +194,56 @@ export const clean: TaskDef = {
   name: 'clean',
   description: 'Remove what this project created: containers, networks, volumes, images (by label) and the wheelhouse',
   args: [],
-  options: [],
-  async run(ctx) {
-    const engine = await ctx.engine()
-    const ours = { [LABEL_PROJECT]: ctx.project.prefix }
-    const removed = { containers: 0, networks: 0, volumes: 0, images: 0 }
-    for (const c of await engine.containers.list(ours)) {
-      await engine.containers.remove(c.id, { volumes: true })
-      removed.containers++
-    }
-    for (const n of await engine.networks.list(ours)) {
-      await engine.networks.remove(n.id)
-      removed.networks++
-    }
-    for (const v of await engine.volumes.list(ours)) {
-      await engine.volumes.remove(v.name)
-      removed.volumes++
-    }
-    // Newest first: children go before the parents they are built FROM.
-    for (const img of (await engine.images.list(ours)).sort((a, b) => b.created - a.created)) {
-      // Its names first (the last one takes the image with it), then the image itself if it is still there.
-      for (const tag of img.tags) await engine.images.remove(tag)
-      await engine.images.remove(img.id, { force: true })
-      removed.images++
-    }
-    const { wheelhouse, root } = ctx.project
-    for (const p of [wheelhouse, releaseManifestPath(wheelhouse), releaseSbomPath(wheelhouse)]) if (existsSync(p)) await rm(p, { recursive: true, force: true })
-    ctx.emit({ type: 'cleaned', ...removed, wheelhouse: path.relative(root, wheelhouse) })
-    return 0
+  options: [dryRunOption],
+  async nodes() {
+    return [
+      action<Context, NodeResult>({
+        id: 'clean',
+        title: 'Clean',
+        quiet: true,
+        describe: async (c) => describeClean(c),
+        run: async (c) => {
+          await removeOurs(c)
+          return { result: done() }
+        },
+      }),
+    ]
   },
+}
+
+/** What clean would remove (its dry run): counts by kind, and the wheelhouse. */
+async function describeClean(ctx: Context): Promise<string> {
+  const engine = await ctx.engine()
+  const ours = { [LABEL_PROJECT]: ctx.project.prefix }
+  const [containers, networks, volumes, images] = await Promise.all([engine.containers.list(ours), engine.networks.list(ours), engine.volumes.list(ours), engine.images.list(ours)])
+  return `remove ${containers.length} containers, ${networks.length} networks, ${volumes.length} volumes, ${images.length} images and ${path.relative(ctx.project.root, ctx.project.wheelhouse)}`
+}
+
+/** Everything labelled with the project, children before parents, then the wheelhouse and the files beside it. */
+async function removeOurs(ctx: Context): Promise<void> {
+  const engine = await ctx.engine()
+  const ours = { [LABEL_PROJECT]: ctx.project.prefix }
+  const removed = { containers: 0, networks: 0, volumes: 0, images: 0 }
+  for (const c of await engine.containers.list(ours)) {
+    await engine.containers.remove(c.id, { volumes: true })
+    removed.containers++
+  }
+  for (const n of await engine.networks.list(ours)) {
+    await engine.networks.remove(n.id)
+    removed.networks++
+  }
+  for (const v of await engine.volumes.list(ours)) {
+    await engine.volumes.remove(v.name)
+    removed.volumes++
+  }
+  // Newest first: children go before the parents they are built FROM.
+  for (const img of (await engine.images.list(ours)).sort((a, b) => b.created - a.created)) {
+    // Its names first (the last one takes the image with it), then the image itself if it is still there.
+    for (const tag of img.tags) await engine.images.remove(tag)
+    await engine.images.remove(img.id, { force: true })
+    removed.images++
+  }
+  const { wheelhouse, root } = ctx.project
+  for (const p of [wheelhouse, releaseManifestPath(wheelhouse), releaseSbomPath(wheelhouse)]) if (existsSync(p)) await rm(p, { recursive: true, force: true })
+  ctx.emit({ type: 'cleaned', ...removed, wheelhouse: path.relative(root, wheelhouse) })
 }

@@ -9,7 +9,7 @@ export const image: TaskDef = {
   description: 'Build images from docker/<name>/Dockerfile (parents first; unchanged ones skipped)',
   args: [{ name: 'folder', description: 'image folder, e.g. docker/base (or just base)', variadic: true, required: true }],
   options: graphOptions,
-  async graph(ctx, args) {
+  async nodes(ctx, args) {
     if (args.positional.length === 0) {
       throw new UserError('image needs the image folder to build', { hint: 'e.g. pypackage-tasks image docker/base' })
     }

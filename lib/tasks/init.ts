@@ -8,7 +8,12 @@ import { makeTargets, makeTasksOf, MK_FILE, MK_HEADER, pypackageMk, targetNames,
 import type { Event } from '../events.js'
 import { detectShape, shapeFacts } from '../shape/detect.js'
 import { toImageName } from '../version.js'
-import type { TaskDef } from './types.js'
+import type { Context } from '../context.js'
+import { action } from '../graph/action.js'
+import type { NodeResult } from '../pipeline/images.js'
+import { done } from './outcome.js'
+import { dryRunOption } from './plan-images.js'
+import type { TaskArgs, TaskDef } from './types.js'
 
 /** pypackage.mk for this project, and its Makefile with the include line (undefined: left as it is). */
 async function planMakefile(root: string): Promise<{ mk: string; makefile?: string; foreignMk: boolean; said: Extract<Event, { type: 'init:done' }>['makefile'] }> {
@@ -35,49 +40,70 @@ export const init: TaskDef = {
     { name: 'force', description: 'overwrite files that exist' },
     { name: 'find-links', value: 'DIR', description: 'a folder of wheels for pip (written to "pip.findLinks")' },
     { name: 'no-index', description: 'never contact a package index (written to "pip.noIndex"; needs --find-links)' },
+    dryRunOption,
   ],
   needsProject: false,
-  async run(ctx, args) {
-    const root = process.cwd()
-    // Any shape will do (a package, or manage.py/requirements.txt alone): what is found is printed.
-    const { config: defaults } = await loadConfig({ cwd: root })
-    const shape = await detectShape(root, defaults)
-    const app = toImageName(shape.pyproject?.name ?? path.basename(root))
-    const findLinks = typeof args.options['find-links'] === 'string' ? [args.options['find-links']] : []
-    if (args.options['no-index'] === true && !findLinks.length) {
-      throw new UserError('--no-index needs --find-links DIR: pip must find the wheels somewhere', { hint: 'e.g. init --no-index --find-links ./wheels-offline' })
-    }
-    const config = {
-      $schema: './node_modules/pypackage-tasks/schema/pypackagerc.schema.json',
-      namespace: 'pypackage',
-      app,
-      source: '.',
-      ...(findLinks.length || args.options['no-index'] ? { pip: { ...(findLinks.length ? { findLinks } : {}), ...(args.options['no-index'] ? { noIndex: true, buildIsolation: false } : {}) } } : {}),
-      // Found again on every run, so a moved settings module needs no edit; only choices are written.
-      ...(shape.sqlite.length && shape.releaseCommand ? { release: { releaseOnStart: true } } : {}),
-    }
-    const files: [string, () => Promise<void>][] = [
-      // docker/postgres serves the release environment's database: a Django project's, not a Flask demo's.
-      ...['base', 'builder', 'release', ...(shape.settings ? ['postgres'] : [])].map(
-        (img) => [`docker/${img}`, () => cp(path.join(builtinDockerDir, img), path.join(root, 'docker', img), { recursive: true })] as [string, () => Promise<void>],
-      ),
-      ['.pypackagerc.json', () => writeFile(path.join(root, '.pypackagerc.json'), JSON.stringify(config, null, 2) + '\n')],
+  engine: false,
+  lock: false,
+  async nodes(_ctx, args) {
+    const plan = await planInit(process.cwd(), args)
+    return [
+      action<Context, NodeResult>({
+        id: 'init',
+        title: 'Init',
+        quiet: true,
+        describe: async () => `write ${[...plan.files.map(([f]) => f), MK_FILE].join(', ')} for ${plan.app}`,
+        run: async (c) => {
+          await writeInit(plan)
+          c.emit({ type: 'init:done', app: plan.app, files: [...plan.files.map(([f]) => f), MK_FILE], makefile: plan.make.said })
+          c.emit({ type: 'shape', shape: shapeFacts(plan.shape) })
+          c.emit({ type: 'init:next', releaseOnStart: plan.shape.sqlite.length && plan.shape.releaseCommand ? plan.shape.releaseCommand : undefined })
+          return { result: done() }
+        },
+      }),
     ]
-    const existing = files.map(([f]) => f).filter((f) => existsSync(path.join(root, f)))
-    const make = await planMakefile(root)
-    if (make.foreignMk) existing.push(MK_FILE)
-    if (existing.length && args.options.force !== true) {
-      throw new UserError(`init would overwrite ${existing.join(', ')}`, { hint: 'move them aside, or run init --force to replace them' })
-    }
-    await mkdir(path.join(root, 'docker'), { recursive: true })
-    for (const [, write] of files) await write()
-    // The Makefile is the team's: never rewritten. Our rules live in pypackage.mk, included by one line.
-    await writeFile(path.join(root, MK_FILE), make.mk)
-    if (make.makefile !== undefined) await writeFile(path.join(root, 'Makefile'), make.makefile)
-    files.push([MK_FILE, async () => undefined])
-    ctx.emit({ type: 'init:done', app, files: files.map(([f]) => f), makefile: make.said })
-    ctx.emit({ type: 'shape', shape: shapeFacts(shape) })
-    ctx.emit({ type: 'init:next', releaseOnStart: shape.sqlite.length && shape.releaseCommand ? shape.releaseCommand : undefined })
-    return 0
   },
+}
+
+/** What init will write in `root`, or why it will not (a file it would overwrite, --no-index alone). */
+async function planInit(root: string, args: TaskArgs) {
+  // Any shape will do (a package, or manage.py/requirements.txt alone): what is found is printed.
+  const { config: defaults } = await loadConfig({ cwd: root })
+  const shape = await detectShape(root, defaults)
+  const app = toImageName(shape.pyproject?.name ?? path.basename(root))
+  const findLinks = typeof args.options['find-links'] === 'string' ? [args.options['find-links']] : []
+  if (args.options['no-index'] === true && !findLinks.length) {
+    throw new UserError('--no-index needs --find-links DIR: pip must find the wheels somewhere', { hint: 'e.g. init --no-index --find-links ./wheels-offline' })
+  }
+  const config = {
+    $schema: './node_modules/pypackage-tasks/schema/pypackagerc.schema.json',
+    namespace: 'pypackage',
+    app,
+    source: '.',
+    ...(findLinks.length || args.options['no-index'] ? { pip: { ...(findLinks.length ? { findLinks } : {}), ...(args.options['no-index'] ? { noIndex: true, buildIsolation: false } : {}) } } : {}),
+    // Found again on every run, so a moved settings module needs no edit; only choices are written.
+    ...(shape.sqlite.length && shape.releaseCommand ? { release: { releaseOnStart: true } } : {}),
+  }
+  const files: [string, () => Promise<void>][] = [
+    // docker/postgres serves the release environment's database: a Django project's, not a Flask demo's.
+    ...['base', 'builder', 'release', ...(shape.settings ? ['postgres'] : [])].map(
+      (img) => [`docker/${img}`, () => cp(path.join(builtinDockerDir, img), path.join(root, 'docker', img), { recursive: true })] as [string, () => Promise<void>],
+    ),
+    ['.pypackagerc.json', () => writeFile(path.join(root, '.pypackagerc.json'), JSON.stringify(config, null, 2) + '\n')],
+  ]
+  const existing = files.map(([f]) => f).filter((f) => existsSync(path.join(root, f)))
+  const make = await planMakefile(root)
+  if (make.foreignMk) existing.push(MK_FILE)
+  if (existing.length && args.options.force !== true) {
+    throw new UserError(`init would overwrite ${existing.join(', ')}`, { hint: 'move them aside, or run init --force to replace them' })
+  }
+  return { root, app, shape, files, make }
+}
+
+async function writeInit({ root, files, make }: Awaited<ReturnType<typeof planInit>>): Promise<void> {
+  await mkdir(path.join(root, 'docker'), { recursive: true })
+  for (const [, write] of files) await write()
+  // The Makefile is the team's: never rewritten. Our rules live in pypackage.mk, included by one line.
+  await writeFile(path.join(root, MK_FILE), make.mk)
+  if (make.makefile !== undefined) await writeFile(path.join(root, 'Makefile'), make.makefile)
 }

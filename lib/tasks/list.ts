@@ -1,3 +1,7 @@
+import type { Context } from '../context.js'
+import { action } from '../graph/action.js'
+import type { NodeResult } from '../pipeline/images.js'
+import { done } from './outcome.js'
 import type { TaskDef } from './types.js'
 
 /** Filled in by the registry: `list` reads the same table as the CLI. */
@@ -8,9 +12,21 @@ export function listTask(all: () => TaskDef[]): TaskDef {
     args: [],
     options: [],
     needsProject: false,
-    async run(ctx) {
-      ctx.emit({ type: 'tasks', tasks: all().map(({ name, description }) => ({ name, description })) })
-      return 0
+    engine: false,
+    lock: false,
+    async nodes() {
+      return [
+        action<Context, NodeResult>({
+          id: 'list',
+          title: 'List',
+          quiet: true,
+          describe: async () => 'list the tasks',
+          run: async (c) => {
+            c.emit({ type: 'tasks', tasks: all().map(({ name, description }) => ({ name, description })) })
+            return { result: done() }
+          },
+        }),
+      ]
     },
   }
 }

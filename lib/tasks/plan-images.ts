@@ -6,6 +6,9 @@ import type { ImageGraph } from '../graph/resolve.js'
 import { loadGraph } from '../pipeline/images.js'
 import type { OptionDef } from './types.js'
 
+/** Every task that changes something takes it: cli.ts checks the nodes and runs none. */
+export const dryRunOption: OptionDef = { name: 'dry-run', description: 'say what would run and why; change nothing' }
+
 /** Options of every task that runs the build graph. */
 export const graphOptions: OptionDef[] = [
   { name: 'force', description: 'build every stage even when its inputs are unchanged' },

@@ -10,7 +10,7 @@ export const plan: TaskDef = {
   args: [{ name: 'folder', description: 'image folders to plan instead of the whole release', variadic: true }],
   options: [],
   dryRun: true,
-  async graph(ctx, args) {
+  async nodes(ctx, args) {
     if (args.positional.length === 0) {
       ctx.emit({ type: 'shape', shape: shapeFacts(await ctx.project.shape()) })
       return pipelineNodes(ctx, await graphWithRoles(ctx), [ctx.project.config.images.release], { prewarm: true })

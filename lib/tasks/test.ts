@@ -1,25 +1,32 @@
-import { execute } from '../graph/execute.js'
-import { withProjectLock } from '../lock.js'
+import { imageNodeId, WHEELS } from '../graph/ids.js'
+import { action } from '../graph/action.js'
+import type { NodeResult } from '../pipeline/images.js'
 import { pipelineNodes } from '../pipeline/plan.js'
 import { runTests } from '../pipeline/tests.js'
-import { graphWithRoles, parseConcurrency } from './plan-images.js'
+import type { Context } from '../context.js'
+import { done } from './outcome.js'
+import { dryRunOption, graphWithRoles } from './plan-images.js'
 import type { TaskDef } from './types.js'
-import { imageNodeId } from '../graph/ids.js'
 
 export const test: TaskDef = {
   name: 'test',
   description: "Run the app's tests in the builder image, with its test extra installed from the wheels (test -- <args>)",
   args: [],
-  options: [],
+  options: [dryRunOption],
   rest: { shown: '<test args…>', options: true },
+  view: 'lines',
   notes: 'Arguments after `--` go to the test command (config "test.command", default python -m pytest), e.g. `test -- -k views -x`. The exit code is the tests\'.',
-  async run(ctx, args) {
-    const graph = await graphWithRoles(ctx)
-    const nodes = await pipelineNodes(ctx, graph, [], { withWheels: true })
-    return withProjectLock(ctx.project.root, 'test', { signal: ctx.signal, onWait: (wait) => ctx.emit({ type: 'lock:wait', ...wait }) }, async () => {
-      const results = await execute(nodes, ctx, { emit: ctx.emit, concurrency: parseConcurrency(undefined) })
-      const builder = results.get(imageNodeId(ctx.project.config.images.builder))!
-      return runTests(ctx, builder.ref!, args.rest)
+  async nodes(ctx, args) {
+    const nodes = await pipelineNodes(ctx, await graphWithRoles(ctx), [], { withWheels: true })
+    const builder = imageNodeId(ctx.project.config.images.builder)
+    const tests = action<Context, NodeResult>({
+      id: 'tests',
+      title: 'Tests',
+      needs: [builder, WHEELS],
+      quiet: true,
+      describe: async () => `run the tests in the builder${args.rest.length ? ` with ${args.rest.join(' ')}` : ''}`,
+      run: async (c, deps) => ({ result: done(await runTests(c, deps[builder].ref!, args.rest)) }),
     })
+    return [...nodes, tests]
   },
 }

@@ -26,8 +26,10 @@ export interface TaskArgs {
 
 /**
  * A task is data: name, description and arguments feed `list`, `<task> --help` and the README.
- * Either `graph` (nodes the executor runs and the renderer shows) or `run` (tasks that own the
- * terminal, like run).
+ * Every task is one shape: it returns the nodes of its work (image and wheel builds, and action
+ * nodes: tag, smoke, push, a container, clean). What it needs from the CLI is declared here, and
+ * cli.ts alone acts on it — the project lock, the view (listr2 / plain / JSON), dry runs — so every
+ * task gets the same.
  */
 export interface TaskDef {
   name: string
@@ -42,12 +44,18 @@ export interface TaskDef {
    * Every other task refuses words after `--`.
    */
   rest?: { shown: string; options: boolean }
-  /** False for tasks that need neither a project nor an engine (list). */
+  /** False for tasks that read no project config (list; init, which writes it). */
   needsProject?: boolean
-  graph?: (ctx: Context, args: TaskArgs) => Promise<Node<Context, NodeResult>[]>
+  /** False for tasks that never talk to the engine (list, init): it is not dialled. */
+  engine?: boolean
+  /**
+   * Hold the project lock while the nodes run (default): builds share the wheelhouse and tags,
+   * and clean must not remove what a release is using. False for tasks that only read or serve.
+   */
+  lock?: boolean
+  /** 'lines': the task prints a container's output as it comes, so never the listr2 view. */
+  view?: 'lines'
   /** Always a dry run (the plan task). */
   dryRun?: boolean
-  /** After a successful graph run (still holding the project lock): e.g. release's extra tags. */
-  after?: (ctx: Context, args: TaskArgs) => Promise<void>
-  run?: (ctx: Context, args: TaskArgs) => Promise<number>
+  nodes: (ctx: Context, args: TaskArgs) => Promise<Node<Context, NodeResult>[]>
 }

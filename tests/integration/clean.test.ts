@@ -1,11 +1,12 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { packContext } from '../../lib/docker/context.js'
 import { LABEL_PROJECT } from '../../lib/docker/labels.js'
-import { runCli, runCommand } from '../helpers/cli.js'
+import { runCli, runCommand, startCli, stopCli } from '../helpers/cli.js'
+import { poll, within } from '../helpers/poll.js'
 import { docker, removeProject } from '../helpers/engine.js'
 
 // After a rebuild the previous image of ours is untagged (`<none>:<none>`): clean must still
@@ -52,6 +53,25 @@ Clean('superseded (untagged) images are removed with the rest; clean exits 0', a
   assert.is(r.code, 0, `clean finishes:\n${r.stdout}\n${r.stderr}`)
   const after = await docker.listImages({ filters: { label: [`${LABEL_PROJECT}=${project}`] } })
   assert.equal(after, [], 'no image of the project is left')
+})
+
+Clean('clean waits while another run holds the project lock (a release building), then cleans', async () => {
+  const wheelhouse = path.join(dir, 'wheelhouse')
+  mkdirSync(wheelhouse, { recursive: true })
+  writeFileSync(path.join(wheelhouse, 'app-1-py3-none-any.whl'), 'wheel')
+  // A live holder: this test's own process, as a release in progress would be.
+  mkdirSync(path.join(dir, '.pypackage'), { recursive: true })
+  writeFileSync(path.join(dir, '.pypackage/lock'), JSON.stringify({ pid: process.pid, task: 'release', since: new Date().toISOString() }))
+  const app = startCli(['clean'], { cwd: dir })
+  try {
+    await poll('clean to say it waits for the release', async () => (/waiting for release \(pid \d+/.test(app.stdout()) ? true : undefined), 30_000)
+    assert.ok(existsSync(path.join(wheelhouse, 'app-1-py3-none-any.whl')), 'the wheelhouse a release is using is left alone while it holds the lock')
+    rmSync(path.join(dir, '.pypackage/lock'))
+    assert.is(await within(app.done, 30_000, 'clean to finish once the lock is free'), 0, app.output())
+    assert.not.ok(existsSync(wheelhouse), 'then the wheelhouse goes')
+  } finally {
+    await stopCli(app)
+  }
 })
 
 Clean.run()

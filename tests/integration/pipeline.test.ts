@@ -161,6 +161,17 @@ e2e('release again, nothing changed: every stage skipped without building', asyn
   assert.is((await docker.getImage(ref('release')).inspect()).Id, before, 'the release image is the same')
 })
 
+e2e('release --dry-run v1 --smoke: every step is said (builds, then the tag and the smoke test), nothing done', async () => {
+  const before = (await docker.getImage(ref('release')).inspect()).RepoTags ?? []
+  const r = await cli(['release', '--dry-run', 'v1', '--smoke'])
+  assert.is(r.code, 0, r.stderr)
+  assert.match(r.stdout, /↓ would skip\s+Image docker\/release: up to date/, r.stdout)
+  assert.match(r.stdout, new RegExp(`▶ would run\\s+Tag the release image: tag ${ns}/pollsite-release: (\\S+, )*v1$`, 'm'), `the tags are named:\n${r.stdout}`)
+  assert.match(r.stdout, new RegExp(`▶ would run\\s+Smoke test: start ${ns}/pollsite-release:latest, GET /, /static/\\S+\\.css, stop it$`, 'm'), `the smoke steps are named:\n${r.stdout}`)
+  assert.equal((await docker.getImage(ref('release')).inspect()).RepoTags ?? [], before, 'no tag added')
+  assert.equal((await containersOf(project)).length, 0, 'no container started')
+})
+
 e2e('files the project ignores never start a build: gitignored output, a log, editor swap files (and none reaches a wheel)', async () => {
   // example/.gitignore lists staticfiles/ (collectstatic's output when run locally).
   for (const [rel, text] of Object.entries({ 'example/staticfiles/admin/base.css': 'body {}', 'example/.test2.log': 'x', 'example/polls/.views.py.swp': 'x', 'example/polls/views.py~': 'x' })) {

@@ -14,6 +14,7 @@ const fake: TaskDef = {
     { name: 'force', description: 'a flag' },
     { name: 'level', value: 'N', description: 'an option with a value' },
   ],
+  nodes: async () => [],
 }
 const find = (name: string) => (name === 'fake' ? fake : findTask(name))
 
@@ -113,7 +114,7 @@ const errors: { name: string; argv: string[]; message: string; hint: RegExp | st
     hint: `known options: ${known('run')}`,
   },
   { name: 'an option no task has', argv: ['plan', '--no-such-option'], message: 'unknown option --no-such-option for plan', hint: `known options: ${known('plan')}` },
-  { name: 'a task option misspelt', argv: ['run', '--prot', '1'], message: 'unknown option --prot for run', hint: /known options: --port, --image, --help/ },
+  { name: 'a task option misspelt', argv: ['run', '--prot', '1'], message: 'unknown option --prot for run', hint: /known options: --port, --image, --dry-run, --help/ },
   {
     name: 'a task option before its task',
     argv: ['--port', '0', 'run'],
@@ -170,7 +171,7 @@ const errors: { name: string; argv: string[]; message: string; hint: RegExp | st
     name: 'a long pytest flag before --',
     argv: ['test', '--lf'],
     message: 'unknown option --lf for test',
-    hint: /^words for the test command go after --: pypackage-tasks test -- --lf; known options: --help/,
+    hint: /^words for the test command go after --: pypackage-tasks test -- --lf; known options: --dry-run, --help/,
   },
   // Words a task does not take.
   { name: 'a word for a task that takes none', argv: ['list', 'stray'], message: 'unexpected argument "stray": list takes no arguments', hint: undefined, usage: 'Usage: pypackage-tasks list' },
@@ -208,7 +209,7 @@ const errors: { name: string; argv: string[]; message: string; hint: RegExp | st
     argv: ['manage'],
     message: 'manage needs <command…>',
     hint: /^command: e\.g\. migrate/,
-    usage: 'Usage: pypackage-tasks manage <command…> [-- <options…>]',
+    usage: 'Usage: pypackage-tasks manage <command…> [options] [-- <options…>]',
   },
 ]
 for (const c of errors) {
@@ -257,8 +258,8 @@ TaskHelp('run shows the -- command form', () => {
 })
 
 TaskHelp('the tasks that take words after -- show what they are; others do not', () => {
-  assert.match(taskHelp(findTask('test')!), 'Usage: pypackage-tasks test [-- <test args…>]')
-  assert.match(taskHelp(findTask('manage')!), 'Usage: pypackage-tasks manage <command…> [-- <options…>]')
+  assert.match(taskHelp(findTask('test')!), 'Usage: pypackage-tasks test [options] [-- <test args…>]')
+  assert.match(taskHelp(findTask('manage')!), 'Usage: pypackage-tasks manage <command…> [options] [-- <options…>]')
   assert.not.match(taskHelp(findTask('smoke')!), '[--', 'smoke takes nothing after --')
 })
 

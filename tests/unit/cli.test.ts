@@ -5,6 +5,10 @@ import type { ParsedArgv } from '../../lib/args.js'
 import { dispatch, useListr } from '../../lib/cli.js'
 import { interrupted, UserError } from '../../lib/errors.js'
 import type { TaskArgs, TaskDef } from '../../lib/tasks/types.js'
+import type { Context } from '../../lib/context.js'
+import { action } from '../../lib/graph/action.js'
+import type { NodeResult } from '../../lib/pipeline/images.js'
+import { done } from '../../lib/tasks/outcome.js'
 
 const argv = (plain: boolean, json = false): ParsedArgv => ({ help: false, version: false, verbose: false, plain, json, args: { positional: [], options: {}, rest: [] } })
 
@@ -59,9 +63,10 @@ const standIn = (name: string, does: (args: TaskArgs) => Promise<number> = async
   args: [],
   options: [],
   needsProject: false,
-  async run(_ctx, args) {
+  engine: false,
+  async nodes(_ctx, args) {
     received.set(name, args)
-    return does(args)
+    return [action<Context, NodeResult>({ id: name, title: name, quiet: true, describe: async () => name, run: async () => ({ result: done(await does(args)) }) })]
   },
   ...over,
 })

@@ -6,7 +6,7 @@ import { LABEL_PROJECT } from '../../lib/docker/labels.js'
 import { clean, stop } from '../../lib/tasks/environment.js'
 import { createFakeEngine, engineError, type FakeState } from '../helpers/fake-engine.js'
 import { rejectedUserError } from './helpers/catch.js'
-import { PREFIX, abortedSignal, args, taskContext } from './helpers/context.js'
+import { PREFIX, abortedSignal, args, runTask, taskContext } from './helpers/context.js'
 import { makeTemp, removeTemp, writeTree } from './helpers/tmp.js'
 
 // The tasks of lib/tasks/environment.ts that only talk to the engine, run against the fake engine.
@@ -57,7 +57,7 @@ Clean.after.each(() => removeTemp(root))
 Clean('removes everything labelled with the project, and nothing else', async () => {
   const engine = createFakeEngine(busyEngine())
   const { ctx, events } = taskContext(engine, { root })
-  assert.is(await clean.run!(ctx, args()), 0, 'clean exits 0')
+  assert.is(await runTask(clean, ctx, args()), 0, 'clean exits 0')
   assert.equal(ids(engine.state.containers), ['c-other'], "only the other project's container is left")
   assert.equal(ids(engine.state.networks), ['n-other'], "only the other project's network is left")
   assert.equal(ids(engine.state.volumes), ['acme-other-pgdata', 'pypackage-pip-cache'], "the shared pip cache and the other project's volume are left")
@@ -69,18 +69,18 @@ Clean('removes everything labelled with the project, and nothing else', async ()
 
 Clean('children go before the parents they are built FROM: images newest first', async () => {
   const engine = createFakeEngine(busyEngine())
-  await clean.run!(taskContext(engine, { root }).ctx, args())
+  await runTask(clean, taskContext(engine, { root }).ctx, args())
   const byId = engine.calls.filter((c) => c.method === 'images.remove' && String(c.args[0]).startsWith('sha256:')).map((c) => c.args[0])
   assert.equal(byId, ['sha256:rel', 'sha256:old', 'sha256:pg', 'sha256:base'], 'removed in order of creation, newest first')
 })
 
 Clean('a second clean is a no-op: it lists, finds nothing, removes nothing', async () => {
   const engine = createFakeEngine(busyEngine())
-  await clean.run!(taskContext(engine, { root }).ctx, args())
+  await runTask(clean, taskContext(engine, { root }).ctx, args())
   const after = structuredClone(engine.state)
   engine.calls.length = 0
   const { ctx, events } = taskContext(engine, { root })
-  assert.is(await clean.run!(ctx, args()), 0, 'the second clean exits 0 too')
+  assert.is(await runTask(clean, ctx, args()), 0, 'the second clean exits 0 too')
   assert.equal(engine.log(), ['containers.list', 'networks.list', 'volumes.list', 'images.list'], 'only the four lists')
   assert.equal(engine.state, after, 'the engine is as the first clean left it')
   assert.equal(events, [{ type: 'cleaned', containers: 0, networks: 0, volumes: 0, images: 0, wheelhouse: 'wheelhouse' }], 'it says it removed nothing')
@@ -90,7 +90,7 @@ Clean('the engine failing to remove a container is one UserError, and the clean 
   const engine = createFakeEngine(busyEngine())
   engine.fail('containers.remove', engineError(500, 'driver failed to remove root filesystem: device or resource busy'))
   const { ctx, events } = taskContext(engine, { root })
-  const e = await rejectedUserError(clean.run!(ctx, args()), 'remove fails')
+  const e = await rejectedUserError(runTask(clean, ctx, args()), 'remove fails')
   assert.match(e.message, /^the engine failed to .*device or resource busy$/, "the message names the engine's answer")
   assert.match(e.hint ?? '', /engine/, 'the hint says what to check')
   assert.is(engine.calls.filter((c) => c.method === 'containers.remove').length, 1, 'no further removal after the first failure')
@@ -99,10 +99,20 @@ Clean('the engine failing to remove a container is one UserError, and the clean 
   assert.ok(existsSync(path.join(root, 'wheelhouse')), 'the wheelhouse stays')
 })
 
+Clean('dry run: says what it would remove, counting by kind, and removes nothing', async () => {
+  const engine = createFakeEngine(busyEngine())
+  const before = structuredClone(engine.state)
+  const { ctx, events } = taskContext(engine, { root })
+  assert.is(await runTask(clean, ctx, args(), { dryRun: true }), 0)
+  assert.equal(events, [{ type: 'plan', id: 'clean', title: 'Clean', action: 'run', why: 'remove 3 containers, 1 networks, 1 volumes, 4 images and wheelhouse' }], 'one verdict')
+  assert.equal(engine.state, before, 'nothing removed')
+  assert.ok(existsSync(path.join(root, 'wheelhouse')), 'the wheelhouse stays')
+})
+
 Clean('an aborted run stops before touching the engine', async () => {
   const engine = createFakeEngine(busyEngine())
   const { ctx, events } = taskContext(engine, { root, signal: abortedSignal() })
-  const e = await rejectedUserError(clean.run!(ctx, args()), 'aborted')
+  const e = await rejectedUserError(runTask(clean, ctx, args()), 'aborted')
   assert.is(e.message, 'interrupted (SIGINT)')
   assert.is(e.exitCode, 130, "Ctrl-C's exit code")
   assert.equal(engine.calls, [], 'no engine call at all')
@@ -122,7 +132,7 @@ Stop.after.each(() => removeTemp(root))
 Stop('removes the app and the database containers; the network and the data volume stay', async () => {
   const engine = createFakeEngine(busyEngine())
   const { ctx, events } = taskContext(engine, { root })
-  assert.is(await stop.run!(ctx, args()), 0)
+  assert.is(await runTask(stop, ctx, args()), 0)
   assert.equal(events, [{ type: 'environment:stopped', containers: ['acme-app-web', 'acme-app-db'] }], 'names what it stopped, app first')
   assert.equal(ids(engine.state.containers), ['c-other', 'c-test'], 'the other containers stay')
   assert.ok(
@@ -135,10 +145,18 @@ Stop('removes the app and the database containers; the network and the data volu
   )
 })
 
+Stop('dry run: names what it would stop, stops nothing', async () => {
+  const engine = createFakeEngine(busyEngine())
+  const { ctx, events } = taskContext(engine, { root })
+  assert.is(await runTask(stop, ctx, args(), { dryRun: true }), 0)
+  assert.equal(events, [{ type: 'plan', id: 'stop', title: 'Stop the environment', action: 'run', why: 'stop and remove acme-app-web and acme-app-db (the database volume stays)' }])
+  assert.equal(engine.calls, [], 'the engine is not asked anything')
+})
+
 Stop('nothing running: says so, removes nothing', async () => {
   const engine = createFakeEngine({ ...busyEngine(), containers: [] })
   const { ctx, events } = taskContext(engine, { root })
-  assert.is(await stop.run!(ctx, args()), 0)
+  assert.is(await runTask(stop, ctx, args()), 0)
   assert.equal(events, [{ type: 'environment:stopped', containers: [] }])
   assert.equal(engine.log(), ['containers.inspect acme-app-web', 'containers.inspect acme-app-db'], 'two lookups, no removal')
 })
@@ -148,7 +166,7 @@ Stop('a container that already exited is removed too', async () => {
   state.containers[0].running = false
   const engine = createFakeEngine(state)
   const { ctx, events } = taskContext(engine, { root })
-  await stop.run!(ctx, args())
+  await runTask(stop, ctx, args())
   assert.equal(events, [{ type: 'environment:stopped', containers: ['acme-app-web', 'acme-app-db'] }])
 })
 
@@ -156,7 +174,7 @@ Stop('the engine failing to remove the app is one UserError; no "stopped" event'
   const engine = createFakeEngine(busyEngine())
   engine.fail('containers.remove', engineError(500, 'cannot kill container: permission denied'))
   const { ctx, events } = taskContext(engine, { root })
-  const e = await rejectedUserError(stop.run!(ctx, args()), 'remove fails')
+  const e = await rejectedUserError(runTask(stop, ctx, args()), 'remove fails')
   assert.match(e.message, /^the engine failed to .*acme-app-web.*permission denied$/, "names the container and the engine's answer")
   assert.match(e.hint ?? '', /engine/)
   assert.equal(events, [])
@@ -169,7 +187,7 @@ Stop('the engine failing to remove the app is one UserError; no "stopped" event'
 Stop('an aborted run stops before touching the engine', async () => {
   const engine = createFakeEngine(busyEngine())
   const { ctx, events } = taskContext(engine, { root, signal: abortedSignal() })
-  const e = await rejectedUserError(stop.run!(ctx, args()), 'aborted')
+  const e = await rejectedUserError(runTask(stop, ctx, args()), 'aborted')
   assert.is(e.message, 'interrupted (SIGINT)')
   assert.equal(engine.calls, [], 'no engine call at all')
   assert.equal(events, [])

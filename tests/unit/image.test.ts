@@ -17,7 +17,7 @@ const os = () => createFakeEngine({ images: [{ id: 'sha256:debian', tags: ['debi
 /** `image docker/web` (and its parent, docker/base), as cli.ts would run it. */
 async function runImage(engine: FakeEngine, opts: { dryRun?: boolean; signal?: AbortSignal } = {}): Promise<Event[]> {
   const { ctx, events } = taskContext(engine, { root, git, signal: opts.signal })
-  const nodes = await image.graph!(ctx, args('docker/web'))
+  const nodes = await image.nodes(ctx, args('docker/web'))
   await execute(nodes, ctx, { emit: ctx.emit, concurrency: 1, dryRun: opts.dryRun })
   return events
 }

@@ -5,7 +5,7 @@ import { suite } from 'uvu'
 import type { Shape } from '../../lib/shape/detect.js'
 import { parsePyproject } from '../../lib/shape/pyproject.js'
 import * as assert from 'uvu/assert'
-import { dependencyPart, staticDependencies } from '../../lib/pipeline/prewarm.js'
+import { dependencyPart, staticDependencies } from '../../lib/nodes/prewarm.js'
 
 const lines = (...l: string[]) => l.join('\n') + '\n'
 

@@ -3,6 +3,8 @@ import { fileURLToPath } from 'node:url'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import type { Context } from '../../lib/context.js'
+import { execute } from '../../lib/graph/execute.js'
+import { quietIds, withoutQuiet } from '../../lib/tasks/outcome.js'
 import type { Event } from '../../lib/events.js'
 import { findTask, tasks } from '../../lib/tasks/registry.js'
 
@@ -15,19 +17,33 @@ Tasks('every task has a unique name', () => {
 })
 
 for (const t of tasks) {
-  Tasks(`${t.name}: a description and exactly one way to run (graph or run)`, () => {
+  Tasks(`${t.name}: a description and its nodes (every task is one shape)`, () => {
     assert.ok(t.description.trim().length > 0, `${t.name} should have a description for list and --help`)
-    assert.is(Boolean(t.graph) !== Boolean(t.run), true, `${t.name} should define either graph or run, not both or neither`)
+    assert.type(t.nodes, 'function', `${t.name} should return its nodes`)
+    assert.equal(
+      Object.keys(t).filter((k) => ['run', 'graph', 'after'].includes(k)),
+      [],
+      `${t.name} has no other way to run`,
+    )
   })
+  if (t.name !== 'plan' && t.name !== 'list' && t.name !== 'logs' && t.name !== 'inspect') {
+    Tasks(`${t.name}: takes --dry-run (it changes something)`, () => {
+      assert.ok(
+        t.options.some((o) => o.name === 'dry-run'),
+        `${t.name} should offer --dry-run`,
+      )
+    })
+  }
 }
 
 Tasks('list shows every task, itself included, in registry order', async () => {
   const lines: string[] = []
   const list = findTask('list')
-  assert.ok(list?.run, 'the registry should have a list task that runs')
-  // list needs only emit from its context.
-  const ctx = { emit: (e: Event) => void lines.push(...(e.type === 'tasks' ? e.tasks.map((t) => t.name) : [`unexpected ${e.type}`])) } as unknown as Context
-  await list!.run!(ctx, { positional: [], options: {}, rest: [] })
+  assert.ok(list, 'the registry should have a list task')
+  // list needs only emit and a signal from its context.
+  const ctx = { signal: new AbortController().signal, emit: (e: Event) => void lines.push(...(e.type === 'tasks' ? e.tasks.map((t) => t.name) : [`unexpected ${e.type}`])) } as unknown as Context
+  const nodes = await list!.nodes(ctx, { positional: [], options: {}, rest: [] })
+  await execute(nodes, ctx, { emit: withoutQuiet(quietIds(nodes), ctx.emit), concurrency: 1 })
   assert.equal(
     lines.map((l) => l.split(/\s+/)[0]),
     tasks.map((t) => t.name),

@@ -4,15 +4,19 @@ import type { Context } from '../context.js'
 import { listContext, packContext, type ContextEntry } from '../docker/context.js'
 import { labelsFor } from '../docker/labels.js'
 import { isUserError, UserError } from '../errors.js'
-import type { Node } from '../graph/execute.js'
+import type { Decision, Node } from '../graph/execute.js'
+import type { StageEvent } from '../events.js'
 import { instructions } from '../graph/dockerfile.js'
-import type { ImageGraph } from '../graph/resolve.js'
+import type { ImageGraph, ImageNode } from '../graph/resolve.js'
 import { requires, type Shape } from '../shape/detect.js'
 import { normalizeName, readPyproject, requirementName } from '../shape/pyproject.js'
 import { formatMs } from '../render/format.js'
-import { declaredBuildArgs, imageLabel, type NodeResult } from './images.js'
-import { releaseBuildArgs } from './release.js'
-import { findLinksMounts, hostOwner, makeStaging, pipEnv, readManifest, removeStaging, shellQuote } from './wheels.js'
+import { declaredBuildArgs, imageLabel, type NodeResult } from '../pipeline/images.js'
+import { releaseBuildArgs } from '../pipeline/release.js'
+import { findLinksMounts, hostOwner, pipEnv } from '../pipeline/builder-mounts.js'
+import { shellQuote } from '../pipeline/builder-script.js'
+import { makeStaging, removeStaging } from '../pipeline/staging.js'
+import { readManifest } from '../pipeline/wheel-manifest.js'
 import { imageNodeId, PREWARM } from '../graph/ids.js'
 
 /**
@@ -46,40 +50,71 @@ export function staticDependencies(shape: Shape, localDirs: string[]): string[] 
   return [...theirs, ...shape.server.filter((s) => !requires(theirs, s))]
 }
 
+interface PrewarmPlan {
+  dockerfile: string
+  /** The previous wheelhouse's dependency wheels; undefined: download `requirements` first. */
+  wheels: { name: string; abs: string }[] | undefined
+  requirements: string[]
+}
+
+const skipped = (why: string) => ({ skip: { id: '', inputs: {} }, why })
+
+/** Whether there is anything to build ahead (and can be): the plan, or why not. */
+async function decidePrewarm(c: Context, graph: ImageGraph, node: ImageNode, parent: NodeResult | undefined): Promise<Decision<NodeResult>> {
+  if (parent && !parent.built)
+    return { skip: { id: parent.id, inputs: {} }, why: `${imageLabel(c, graph.get(node.parents[0])!)} unchanged: the release build finds its dependency layers in the cache` }
+  if ((await (await c.engine()).builder(c.project.config.builder)) !== 'buildkit') return skipped('needs BuildKit (the legacy builder keeps its cache in images)')
+  const dockerfile = dependencyPart(await readFile(node.dockerfile, 'utf8'))
+  if (!dockerfile) return skipped(`${imageLabel(c, node)}/Dockerfile has no single-stage COPY wheels/deps … COPY wheels/app order`)
+  const previous = await readManifest(c.project.wheelhouse)
+  const wheels = previous?.dependencies.map((f) => ({ name: `wheels/deps/${f}`, abs: path.join(c.project.wheelhouse, f) }))
+  const requirements = wheels ? [] : staticDependencies(await c.project.shape(), c.project.localPackages)
+  if (!requirements) return skipped('the app declares its dependencies dynamically or in requirement files (no [project] dependencies)')
+  const plan: PrewarmPlan = { dockerfile, wheels, requirements }
+  return { run: true, why: `${parent ? 'parent image rebuilt' : 'parent image to be rebuilt'}: dependency layers built while the builder builds`, plan }
+}
+
+/** Build the release Dockerfile's dependency part with the dependency wheels, then drop the image: its layers stay in BuildKit's cache. */
+async function buildLayers(c: Context, node: ImageNode, wheels: { name: string; abs: string }[], dockerfile: string, emit: (e: StageEvent) => void): Promise<string> {
+  const engine = await c.engine()
+  const entries: ContextEntry[] = [...(await listContext(node.dir)).filter((e) => e.name !== 'Dockerfile'), { name: 'Dockerfile', abs: node.dockerfile, content: Buffer.from(dockerfile) }, ...wheels]
+  const { id } = await engine.build({
+    name: `${imageLabel(c, node)} (dependency layers)`,
+    context: await packContext(entries),
+    tags: [],
+    builder: 'buildkit',
+    networkmode: 'none',
+    buildargs: declaredBuildArgs(c, node, await releaseBuildArgs(c)),
+    labels: labelsFor(c.project.prefix, 'prewarm', c.runId),
+    signal: c.signal,
+    onStep: (step) => emit({ type: 'build:step', step }),
+    onOutput: (line) => emit({ type: 'build:output', line }),
+  })
+  // Only the cache was wanted: the untagged image goes. Best effort: one left behind is labelled, and `clean` removes it.
+  await engine.images.remove(id).catch(() => undefined)
+  return id
+}
+
 /**
- * On a build whose release image has a new parent (a first build, a new OS image), the release
- * image's dependency layers — its Dockerfile up to `COPY wheels/app` — are built while the builder
- * image builds, instead of after the wheels: the dependency wheels come from the previous
- * wheelhouse or, on a first build, from `pip download` of the app's declared dependencies in the
- * parent image (no compiler needed for wheels). The image is removed at once; BuildKit keeps its
- * layers in its cache, so the real release build finds them there (when the wheels turn out the
- * same, byte for byte; when not, nothing is lost but the work). Best effort: anything it cannot
- * do is reported and skipped, never a failure of the run.
+ * The release image's dependency layers as a node, built while the builder image builds, instead
+ * of after the wheels: the dependency wheels come from the previous wheelhouse or, on a first
+ * build, from `pip download` of the app's declared dependencies in the parent image (no compiler
+ * needed for wheels). BuildKit keeps the layers, so the real release build finds them in its cache
+ * (when the wheels turn out the same, byte for byte; when not, nothing is lost but the work). Best
+ * effort: anything it cannot do is reported and skipped, never a failure of the run.
  */
 export function prewarmNode(ctx: Context, graph: ImageGraph, release: string): Node<Context, NodeResult> | undefined {
   const node = graph.get(release)
   if (!node || node.parents.length !== 1) return undefined
   const parent = imageNodeId(node.parents[0])
-  let plan: { dockerfile: string; wheels: { name: string; abs: string }[] | undefined; requirements: string[] } | undefined
   return {
     id: PREWARM,
     title: `Release dependencies (ahead of the wheels)`,
     needs: [parent],
-    async check(c, deps) {
-      const p = deps[parent]
-      if (p && !p.built) return { skip: { id: p.id, inputs: {} }, why: `${imageLabel(c, graph.get(node.parents[0])!)} unchanged: the release build finds its dependency layers in the cache` }
-      if ((await (await c.engine()).builder(c.project.config.builder)) !== 'buildkit') return { skip: { id: '', inputs: {} }, why: 'needs BuildKit (the legacy builder keeps its cache in images)' }
-      const dockerfile = dependencyPart(await readFile(node.dockerfile, 'utf8'))
-      if (!dockerfile) return { skip: { id: '', inputs: {} }, why: `${imageLabel(c, node)}/Dockerfile has no single-stage COPY wheels/deps … COPY wheels/app order` }
-      const previous = await readManifest(c.project.wheelhouse)
-      const wheels = previous?.dependencies.map((f) => ({ name: `wheels/deps/${f}`, abs: path.join(c.project.wheelhouse, f) }))
-      const requirements = wheels ? [] : staticDependencies(await c.project.shape(), c.project.localPackages)
-      if (!requirements) return { skip: { id: '', inputs: {} }, why: 'the app declares its dependencies dynamically or in requirement files (no [project] dependencies)' }
-      plan = { dockerfile, wheels, requirements }
-      return { run: true, why: `${p ? 'parent image rebuilt' : 'parent image to be rebuilt'}: dependency layers built while the builder builds` }
-    },
-    async run(c, deps, emit) {
+    check: (c, deps) => decidePrewarm(c, graph, node, deps[parent]),
+    async run(c, deps, emit, planned) {
       // Under --force every node runs, also one whose check found nothing to do.
+      const plan = planned as PrewarmPlan | undefined
       if (!plan) return { result: { id: '', inputs: {} }, summary: 'nothing to do ahead of the wheels' }
       const started = Date.now()
       let staging: string | undefined
@@ -89,27 +124,7 @@ export function prewarmNode(ctx: Context, graph: ImageGraph, release: string): N
           staging = await makeStaging(c.project, 'prewarm', c.runId)
           wheels = await download(c, deps[parent].ref ?? deps[parent].id, staging, plan.requirements, emit)
         }
-        const engine = await c.engine()
-        const entries: ContextEntry[] = [
-          ...(await listContext(node.dir)).filter((e) => e.name !== 'Dockerfile'),
-          { name: 'Dockerfile', abs: node.dockerfile, content: Buffer.from(plan.dockerfile) },
-          ...wheels,
-        ]
-        const { id } = await engine.build({
-          name: `${imageLabel(c, node)} (dependency layers)`,
-          context: await packContext(entries),
-          tags: [],
-          builder: 'buildkit',
-          networkmode: 'none',
-          buildargs: declaredBuildArgs(c, node, await releaseBuildArgs(c)),
-          labels: labelsFor(c.project.prefix, 'prewarm', c.runId),
-          signal: c.signal,
-          onStep: (step) => emit({ type: 'build:step', step }),
-          onOutput: (line) => emit({ type: 'build:output', line }),
-        })
-        // Only the cache was wanted: the untagged image goes, its layers stay in BuildKit's cache.
-        // Best effort: one left behind is labelled, and `clean` removes it.
-        await engine.images.remove(id).catch(() => undefined)
+        const id = await buildLayers(c, node, wheels, plan.dockerfile, emit)
         return { result: { id, inputs: {} }, summary: `${wheels.length} dependency wheels installed into cached layers  ${formatMs(Date.now() - started)}` }
       } catch (e) {
         if (c.signal.aborted || !isUserError(e)) throw e
@@ -123,7 +138,7 @@ export function prewarmNode(ctx: Context, graph: ImageGraph, release: string): N
 }
 
 /** `pip download` the declared dependencies (wheels only) in the parent image, as pip settings say. */
-async function download(c: Context, image: string, staging: string, requirements: string[], emit: Parameters<Node<Context, NodeResult>['run']>[2]) {
+async function download(c: Context, image: string, staging: string, requirements: string[], emit: (e: StageEvent) => void) {
   const { project } = c
   const findLinks = findLinksMounts(project)
   const owner = hostOwner()

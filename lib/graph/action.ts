@@ -1,0 +1,34 @@
+import type { StageEvent } from '../events.js'
+import type { Node } from './execute.js'
+
+/**
+ * A node that does one thing and decides nothing: it always runs (tag, smoke, push, a container
+ * the user asked for, clean). `describe` is what a dry run says it would do; `run` returns what
+ * the task answers (`exitCode`: the command's, for run --, test and manage). `quiet`: the node
+ * speaks for itself with its own events (no row: list, run, logs), so views draw nothing for it.
+ */
+export interface ActionSpec<C, R> {
+  id: string
+  title: string
+  needs?: string[]
+  quiet?: boolean
+  describe: (ctx: C, deps: Record<string, R | undefined>) => Promise<string>
+  run: (ctx: C, deps: Record<string, R>, emit: (e: StageEvent) => void) => Promise<{ result: R; summary?: string }>
+}
+
+export type ActionNode<C, R> = Node<C, R> & { quiet?: boolean }
+
+export function action<C extends { dryRun?: boolean }, R>(spec: ActionSpec<C, R>): ActionNode<C, R> {
+  return {
+    id: spec.id,
+    title: spec.title,
+    needs: spec.needs ?? [],
+    quiet: spec.quiet,
+    // Described only for a dry run: the words cost engine calls that the run itself makes again.
+    check: async (ctx, deps) => ({ run: true, why: ctx.dryRun ? await spec.describe(ctx, deps) : spec.title }),
+    run: async (ctx, deps, emit) => {
+      const { result, summary } = await spec.run(ctx, deps, emit)
+      return { result, summary: summary ?? '' }
+    },
+  }
+}

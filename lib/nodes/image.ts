@@ -1,0 +1,162 @@
+import path from 'node:path'
+import type { Context } from '../context.js'
+import { listContext, packContext, type ContextEntry } from '../docker/context.js'
+import { UserError } from '../errors.js'
+import { LABEL_INPUTS, LABEL_INPUTS_DETAIL, LABEL_PROJECT } from '../docker/labels.js'
+import type { StageEvent } from '../events.js'
+import type { Decision, Node } from '../graph/execute.js'
+import { imageNodeId } from '../graph/ids.js'
+import type { ImageGraph, ImageNode } from '../graph/resolve.js'
+import { declaredBuildArgs, imageLabel, type NodeResult } from '../pipeline/images.js'
+import { explainChanges, hashFile, hashInputs, sha256, type Inputs } from '../pipeline/inputs.js'
+import { formatBytes, formatMs } from '../render/format.js'
+import { createdTime, ociLabels, readGitDetails, versionTag } from '../version.js'
+
+/** Make sure every external FROM image is on the engine: there may be no registry to pull from. */
+export async function checkExternal(ctx: Context, graph: ImageGraph, names: string[]): Promise<void> {
+  const engine = await ctx.engine()
+  for (const name of names) {
+    const node = graph.get(name)!
+    for (const ref of node.external) {
+      if (!(await engine.images.inspect(ref))) {
+        throw new UserError(`${imageLabel(ctx, node)}/Dockerfile is FROM ${ref}, which the engine does not have`, {
+          hint: `pull it (\`docker pull ${ref}\`) or, with no registry, create it (see .ci/os-image.sh); then retry`,
+        })
+      }
+    }
+  }
+}
+
+async function releaseLabels(c: Context, repo: string): Promise<Record<string, string>> {
+  const git = await readGitDetails(c.project.root)
+  return ociLabels({ title: repo, version: c.project.version, revision: git.revision, dirty: c.project.git?.dirty, source: git.remote ?? `file://${c.project.root}`, created: createdTime(git.time) })
+}
+
+/** Extra context and build args for one image (the release image gets the wheelhouse). */
+type ImageExtras = (ctx: Context) => Promise<{ entries: ContextEntry[]; buildargs: Record<string, string> }>
+/** Run after the image was built (the release image copies its manifest out). */
+type AfterBuild = (ctx: Context, imageId: string) => Promise<void>
+
+interface ImagePlan {
+  entries: ContextEntry[]
+  buildargs: Record<string, string>
+  inputs: Inputs
+  hash: string
+  ref: string
+  /** The image `:latest` named before this build: removed after it, if the build left it untagged. */
+  previousId?: string
+}
+
+/**
+ * Remove the image this build superseded, when the build left it with no tag (a rebuild under the
+ * same tag: `<sha>-dirty`, or --force), as `docker build` users do by hand. Only ours (labelled
+ * with the project), never one a container uses (the engine refuses: kept), never a prune.
+ */
+async function removeSuperseded(c: Context, previousId: string | undefined, newId: string): Promise<void> {
+  if (!previousId || previousId === newId) return
+  const engine = await c.engine()
+  const previous = await engine.images.inspect(previousId)
+  if (!previous || previous.labels[LABEL_PROJECT] !== c.project.prefix) return
+  if (previous.tags.length) return // still named: someone's
+  await engine.images.removeUnused(previousId)
+}
+
+type Extras = { needs: string[]; get: ImageExtras; afterBuild?: AfterBuild }
+
+/** What the image is built from: context files, declared build args, parents' ids, external FROM ids; hashed, and the tag it gets. */
+async function planImage(c: Context, node: ImageNode, deps: Record<string, NodeResult | undefined>, extras: Extras | undefined): Promise<ImagePlan> {
+  const extra = extras ? await extras.get(c) : { entries: [], buildargs: {} }
+  const entries = [...(await listContext(node.dir)), ...extra.entries]
+  // Only the ARGs the Dockerfile declares are sent and hashed.
+  const buildargs = declaredBuildArgs(c, node, extra.buildargs)
+  const inputs: Inputs = {}
+  for (const e of entries) inputs[`file:${path.relative(c.project.root, e.abs)}`] = e.hash?.slice(0, 16) ?? (await hashFile(e.abs))
+  for (const [k, v] of Object.entries(buildargs)) inputs[`arg:${k}`] = sha256(v).slice(0, 16)
+  for (const p of node.parents) inputs[`parent:${p}`] = deps[imageNodeId(p)]!.id
+  const engine = await c.engine()
+  // An external FROM image (debian:bookworm-slim) counts by id: a re-made OS image means a rebuild.
+  for (const ext of node.external) inputs[`from:${ext}`] = (await engine.images.inspect(ext))?.id ?? 'missing'
+  const hash = hashInputs(inputs)
+  const ref = `${node.repo}:${versionTag(c.project.git, hash)}`
+  return { entries, buildargs: node.args.has('TAG') ? { ...buildargs, TAG: ref.split(':').pop()! } : buildargs, inputs, hash, ref }
+}
+
+/**
+ * Built from these inputs already: at this version's tag, or at :latest (a new commit that did
+ * not touch this image) — two inspects, no image list, which costs the engine a scan. Else why not.
+ */
+async function decideImage(c: Context, graph: ImageGraph, node: ImageNode, plan: ImagePlan): Promise<Decision<NodeResult>> {
+  const engine = await c.engine()
+  const { ref, hash, inputs } = plan
+  const atTag = await engine.images.inspect(ref)
+  if (atTag?.labels[LABEL_INPUTS] === hash) return { skip: { id: atTag.id, ref, inputs }, why: `up to date (${ref})`, plan }
+  const previous = await engine.images.inspect(`${node.repo}:latest`)
+  plan.previousId = previous?.id
+  if (previous?.labels[LABEL_INPUTS] === hash) return { skip: { id: previous.id, ref, inputs }, why: `up to date (${node.repo}:latest has the same inputs as ${ref})`, plan }
+  const recorded = previous?.labels[LABEL_INPUTS_DETAIL]
+  const why = explainChanges(recorded ? (JSON.parse(recorded) as Inputs) : undefined, inputs, (p) => imageLabel(c, graph.get(p) ?? node))
+  return { run: true, why, plan }
+}
+
+/** Build the planned image, tag it (version and :latest), drop the image it superseded. */
+async function buildPlanned(c: Context, name: string, node: ImageNode, p: ImagePlan, emit: (e: StageEvent) => void, extras: Extras | undefined) {
+  const started = Date.now()
+  const engine = await c.engine()
+  const release = name === c.project.config.images.release
+  // OCI labels on the image we ship: on a parent, a new `created` would change its id and so
+  // every child's inputs, and rebuild them for nothing.
+  const oci = release ? await releaseLabels(c, node.repo) : {}
+  const { id } = await engine.build({
+    name: imageLabel(c, node),
+    context: await packContext(p.entries),
+    tags: [p.ref, `${node.repo}:latest`],
+    builder: await engine.builder(c.project.config.builder),
+    // The release image installs from its context only: no network, so no index, whatever
+    // a Dockerfile asks for; a missing wheel fails the build instead of being fetched.
+    ...(release ? { networkmode: 'none' as const } : {}),
+    buildargs: p.buildargs,
+    // Only stable labels on images: a per-run label would change every image id and defeat the cache.
+    labels: { ...oci, [LABEL_PROJECT]: c.project.prefix, [LABEL_INPUTS]: p.hash, [LABEL_INPUTS_DETAIL]: JSON.stringify(p.inputs) },
+    signal: c.signal,
+    onStep: (step) => emit({ type: 'build:step', step }),
+    onOutput: (line) => emit({ type: 'build:output', line }),
+  })
+  const size = (await engine.images.inspect(id))?.size ?? 0
+  await removeSuperseded(c, p.previousId, id)
+  await extras?.afterBuild?.(c, id)
+  return {
+    result: { id, ref: p.ref, inputs: p.inputs, built: true },
+    summary: `${p.ref} (+ :latest)  ${formatBytes(size)}  ${formatMs(Date.now() - started)}`,
+    data: { image: { id, tags: [p.ref, `${node.repo}:latest`], size } },
+  }
+}
+
+/**
+ * One image as a graph node. Its inputs are the context files .dockerignore keeps, the build
+ * args it declares and its parents' image ids; an image labelled with the same inputs hash is
+ * reused (tagged, no context sent), otherwise it is built and the reason named.
+ */
+export function imageNode(ctx: Context, graph: ImageGraph, name: string, extras?: Extras): Node<Context, NodeResult> {
+  const node = graph.get(name)!
+  return {
+    id: imageNodeId(name),
+    title: `Image ${imageLabel(ctx, node)}`,
+    needs: [...node.parents.map(imageNodeId), ...(extras?.needs ?? [])],
+    async check(c, deps) {
+      const unknown = [
+        ...node.parents.filter((p) => !deps[imageNodeId(p)]).map((p) => `parent image ${imageLabel(c, graph.get(p)!)} rebuilt`),
+        ...(extras?.needs ?? []).filter((n) => !deps[n]).map((n) => `${n} rebuilt`),
+      ]
+      if (unknown.length) return { run: true, why: unknown.join(', ') }
+      return decideImage(c, graph, node, await planImage(c, node, deps, extras))
+    },
+    // A parent rebuilt in this run leaves check without a plan: its inputs are known only now.
+    run: async (c, deps, emit, plan) => buildPlanned(c, name, node, (plan as ImagePlan | undefined) ?? (await planImage(c, node, deps, extras)), emit, extras),
+    async reuse(c, result) {
+      // Same inputs under another tag (a new commit that did not touch this image): tag, don't build.
+      const engine = await c.engine()
+      const [repo, tag] = [node.repo, result.ref!.split(':').pop()!]
+      for (const t of [tag, 'latest']) await engine.images.tag(result.id, repo, t)
+    },
+  }
+}

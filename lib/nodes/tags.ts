@@ -1,0 +1,37 @@
+import type { Context } from '../context.js'
+import { action } from '../graph/action.js'
+import { warnAboutGit, type NodeResult } from '../pipeline/images.js'
+import { releaseImage, releaseRepo } from '../pipeline/release.js'
+import { readBranch, releaseTags } from '../publish.js'
+import { done } from '../tasks/outcome.js'
+
+/** The tags the release image gets: the commit, the branch and `extra`. Refuses an invalid tag. */
+export async function tagsFor(ctx: Context, extra: string[]): Promise<string[]> {
+  return releaseTags(ctx.project.git, await readBranch(ctx.project.root), extra)
+}
+
+/** Tag the release image with the commit, the branch and `extra` tags; returns the tags. */
+async function tagRelease(ctx: Context, extra: string[]): Promise<string[]> {
+  warnAboutGit(ctx) // no commit tag without git
+  const tags = await tagsFor(ctx, extra)
+  const { id, repo } = await releaseImage(ctx)
+  const engine = await ctx.engine()
+  for (const tag of tags) await engine.images.tag(id, repo, tag)
+  ctx.emit({ type: 'tagged', repo, tags })
+  return tags
+}
+
+/** Tag the release image; `needs`: the node that builds it (release v1), none when it must exist (tag). */
+export function tagsNode(extra: string[], needs: string[] = []) {
+  return action<Context, NodeResult>({
+    id: 'tags',
+    title: 'Tag the release image',
+    needs,
+    quiet: true,
+    describe: async (c) => {
+      if (!needs.length) await releaseImage(c)
+      return `tag ${releaseRepo(c.project)}: ${(await tagsFor(c, extra)).join(', ')}`
+    },
+    run: async (c) => ({ result: done(), summary: (await tagRelease(c, extra)).join(', ') }),
+  })
+}

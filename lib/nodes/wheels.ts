@@ -1,0 +1,38 @@
+import path from 'node:path'
+import type { Context } from '../context.js'
+import type { Node } from '../graph/execute.js'
+import { imageNodeId, WHEELS } from '../graph/ids.js'
+import type { NodeResult } from '../pipeline/images.js'
+import { explainChanges, hashInputs, type Inputs } from '../pipeline/inputs.js'
+import { readManifest } from '../pipeline/wheel-manifest.js'
+import { buildWheels, wheelInputs } from '../pipeline/wheels.js'
+
+/**
+ * The wheels as a graph node: skipped when the sources, the builder image and the pip settings
+ * hash as they did for the wheels the wheelhouse still holds. Its plan is those inputs.
+ */
+export function wheelsNode(ctx: Context): Node<Context, NodeResult> {
+  const builder = imageNodeId(ctx.project.config.images.builder)
+  return {
+    id: WHEELS,
+    title: `Wheels → ${path.relative(ctx.project.root, ctx.project.wheelhouse) || '.'}`,
+    needs: [builder],
+    async check(c, deps) {
+      if (!deps[builder]) return { run: true, why: 'builder image rebuilt' }
+      const inputs = await wheelInputs(c.project, deps[builder]!.id)
+      const previous = await readManifest(c.project.wheelhouse)
+      const hash = hashInputs(inputs)
+      if (previous && hashInputs(previous.inputs) === hash) {
+        return { skip: { id: hash, inputs }, why: `up to date (${Object.keys(previous.packages).length + previous.dependencies.length} wheels)`, plan: inputs }
+      }
+      return { run: true, why: explainChanges(previous?.inputs, inputs), plan: inputs }
+    },
+    async run(c, deps, emit, plan) {
+      const b = deps[builder]
+      const inputs = (plan as Inputs | undefined) ?? (await wheelInputs(c.project, b.id))
+      const { summary, manifest } = await buildWheels(c, b.ref!, inputs, emit)
+      const wheels = [...Object.values(manifest.packages), ...manifest.dependencies].map((file) => ({ file, sha256: manifest.sha256[file] }))
+      return { result: { id: hashInputs(inputs), inputs }, summary, data: { wheels } }
+    },
+  }
+}

@@ -1,0 +1,47 @@
+/** The wheelhouse's manifest: what its wheels were built from, which came from which package, their hashes. */
+import { readdir, readFile, writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import { sha256, type Inputs } from './inputs.js'
+
+/** Written next to the wheels: what they were built from, and which wheel came from which package. */
+export const MANIFEST = 'pypackage-wheels.json'
+
+export interface WheelManifest {
+  /** The build's inputs (source files, builder image, pip settings): the next run compares them. */
+  inputs: Inputs
+  /** Local package key ("app" or the folder name) → the wheel built from it. */
+  packages: Record<string, string>
+  /** Every other wheel: the dependencies. */
+  dependencies: string[]
+  /** Wheel file → sha256 (hex), as written: what the release build's inputs are made of. */
+  sha256: Record<string, string>
+}
+
+/** Read the manifest of a wheelhouse; undefined when it has none or any wheel it lists is gone. */
+export async function readManifest(wheelhouse: string): Promise<WheelManifest | undefined> {
+  try {
+    const m = JSON.parse(await readFile(path.join(wheelhouse, MANIFEST), 'utf8')) as WheelManifest
+    const present = new Set(await readdir(wheelhouse))
+    const local = Object.values(m.packages ?? {})
+    return m.inputs && m.sha256 && local.length && [...local, ...m.dependencies].every((w) => present.has(w)) ? m : undefined
+  } catch {
+    return undefined // no manifest, or one from an older layout: the wheels are rebuilt
+  }
+}
+
+/**
+ * The manifest of the wheels in `dir` (every `.whl` there, hashed as written): `packages` are the
+ * local packages' wheels, every other wheel is a dependency.
+ */
+export async function manifestOf(dir: string, inputs: Inputs, packages: Record<string, string>): Promise<WheelManifest> {
+  const all = (await readdir(dir)).filter((f) => f.endsWith('.whl')).sort()
+  const local = Object.values(packages)
+  const sums: Record<string, string> = {}
+  for (const w of all) sums[w] = sha256(await readFile(path.join(dir, w)))
+  return { inputs, packages, dependencies: all.filter((f) => !local.includes(f)), sha256: sums }
+}
+
+/** Write `manifest` into the wheelhouse folder `dir` (where readManifest looks for it). */
+export async function writeManifest(dir: string, manifest: WheelManifest): Promise<void> {
+  await writeFile(path.join(dir, MANIFEST), JSON.stringify(manifest, null, 2) + '\n')
+}

@@ -16,7 +16,7 @@ export function registryOf(ctx: Context, flag: string | boolean | undefined): st
   return registry
 }
 
-/** Push one tag; a tag that names a registry the image never reached would mislead, so a failure takes it back. */
+/** Push one tag; a tag naming a registry the image never reached would mislead, so a failure puts the name back as it was. */
 async function pushTag(ctx: Context, id: string, remote: string, tag: string, auth: Awaited<ReturnType<typeof resolveRegistryAuth>>): Promise<void> {
   const engine = await ctx.engine()
   const ref = `${remote}:${tag}`
@@ -32,7 +32,9 @@ async function pushTag(ctx: Context, id: string, remote: string, tag: string, au
       onRetry: (attempt, attempts, delay, reason) => ctx.emit({ type: 'push:retry', ref, reason, attempt, attempts, delayMs: delay }),
     })
     .catch(async (e) => {
-      if (!existed) await engine.images.remove(ref, { noprune: true })
+      // The name goes back to what it named before (latest after an earlier push), or away.
+      if (existed) await engine.images.tag(existed.id, remote, tag)
+      else await engine.images.remove(ref, { noprune: true })
       throw e
     })
   ctx.emit({ type: 'pushed', ref, digest: digest || undefined, ms: Date.now() - started })

@@ -23,7 +23,7 @@ import type { TaskDef } from './types.js'
  */
 async function inEnvironment(
   ctx: Context,
-  step: { id: string; title: string; describe: string; run: (c: Context, env: Environment, password: string) => Promise<NodeResult> },
+  step: { id: string; title: string; describe: string | ((c: Context) => Promise<string>); run: (c: Context, env: Environment, password: string) => Promise<NodeResult> },
 ): Promise<Node<Context, NodeResult>[]> {
   const database = ctx.project.config.environment.database
   const nodes = await pipelineNodes(ctx, await loadGraph(ctx, [database]), [database], { releaseBuildsWheels: false })
@@ -35,7 +35,7 @@ async function inEnvironment(
     quiet: true,
     describe: async (c) => {
       await requireImage(c, env.webImage)
-      return step.describe
+      return typeof step.describe === 'string' ? step.describe : step.describe(c)
     },
     run: async (c) => {
       await requireImage(c, env.webImage)
@@ -75,15 +75,21 @@ export const bootstrap: TaskDef = {
   notes: 'The superuser comes from DJANGO_SUPERUSER_USERNAME, DJANGO_SUPERUSER_EMAIL and DJANGO_SUPERUSER_PASSWORD in your environment; an existing one is left as it is.',
   view: 'lines',
   async nodes(ctx) {
-    return inEnvironment(ctx, { id: 'bootstrap', title: 'Bootstrap', describe: 'start the database, run the release phase and collectstatic, create a superuser', run: runBootstrap })
+    const describe = async (c: Context) => {
+      const steps = (await bootstrapSteps(c)).map(([name]) => name)
+      return `start the database, then ${steps.length ? steps.join(', ') : 'nothing else: no release phase, no static files, no DJANGO_SUPERUSER_* variables'}`
+    }
+    return inEnvironment(ctx, { id: 'bootstrap', title: 'Bootstrap', describe, run: runBootstrap })
   },
 }
 
 /** The release phase, collectstatic and the superuser, one container each, against the started database. */
-async function runBootstrap(ctx: Context, env: Environment, password: string): Promise<NodeResult> {
-  await startDatabase(ctx, env, password)
+type Step = [name: string, cmd: string[], opts: { user?: string; env?: Record<string, string> }]
+
+/** bootstrap's steps for this project: its release phase, collectstatic (Django), the superuser (when DJANGO_SUPERUSER_* are set). */
+async function bootstrapSteps(ctx: Context): Promise<Step[]> {
   const shape = await ctx.project.shape()
-  const steps: [string, string[], { user?: string; env?: Record<string, string> }][] = [
+  const steps: Step[] = [
     // The release phase: a Procfile release: line, "release.releaseCommand", or Django's migrate.
     ...(shape.releaseCommand ? [[`release phase: ${shape.releaseCommand}`, ['sh', '-c', shape.releaseCommand], {}] as [string, string[], object]] : []),
     // Static files live in the image (collected at build, root-owned): re-collecting checks them.
@@ -94,9 +100,14 @@ async function runBootstrap(ctx: Context, env: Environment, password: string): P
     const script =
       'import django, os; django.setup(); from django.contrib.auth import get_user_model as g; U = g(); n = os.environ["DJANGO_SUPERUSER_USERNAME"]; U.objects.filter(username=n).exists() or U.objects.create_superuser(n, os.environ["DJANGO_SUPERUSER_EMAIL"], os.environ["DJANGO_SUPERUSER_PASSWORD"]); print("superuser", n)'
     steps.push(['superuser', ['python', '-c', script], { env: { DJANGO_SUPERUSER_USERNAME: su[0]!, DJANGO_SUPERUSER_EMAIL: su[1]!, DJANGO_SUPERUSER_PASSWORD: su[2]! } }])
-  } else {
-    ctx.emit({ type: 'bootstrap:no-superuser' })
   }
+  return steps
+}
+
+async function runBootstrap(ctx: Context, env: Environment, password: string): Promise<NodeResult> {
+  await startDatabase(ctx, env, password)
+  const steps = await bootstrapSteps(ctx)
+  if (!steps.some(([name]) => name === 'superuser')) ctx.emit({ type: 'bootstrap:no-superuser' })
   for (const [name, cmd, opts] of steps) {
     ctx.emit({ type: 'bootstrap:step', step: name })
     const code = await runOnce(ctx, env, password, cmd, opts)

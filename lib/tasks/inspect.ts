@@ -45,7 +45,12 @@ async function readImage(ctx: Context, image: string, ours: boolean): Promise<vo
   if (text === undefined) {
     throw new UserError(`${image} has no ${IMAGE_MANIFEST}`, { hint: "it was not built by pypackage-tasks' release Dockerfile (or predates manifests): rebuild it with pypackage-tasks release" })
   }
-  const wheels = JSON.parse(text) as InstalledWheel[]
+  let wheels: InstalledWheel[]
+  try {
+    wheels = JSON.parse(text) as InstalledWheel[]
+  } catch (e) {
+    throw new UserError(`${image}'s ${IMAGE_MANIFEST} is not valid JSON: ${(e as Error).message}`, { hint: 'rebuild the image with pypackage-tasks release' })
+  }
   ctx.emit({ type: 'inspect:wheels', image, wheels: wheels.map(({ name, version, sha256 }) => ({ name, version, sha256 })) })
   if (sbom !== undefined) {
     // The copy beside the wheelhouse is the last release build's: named only for the default image.

@@ -54,8 +54,12 @@ interface Call {
   args: unknown[]
 }
 
-/** What a container started from `spec` does: its output, then its exit code. */
-type Script = (spec: ContainerSpec) => { exitCode: number; output?: string[] }
+/**
+ * What a container started from `spec` does: its output, then its exit code. `exitsAfterMs`: a
+ * started one (containers.start) stops by itself that long after it starts (an app that crashes);
+ * without it, it runs until stopped or removed.
+ */
+type Script = (spec: ContainerSpec) => { exitCode: number; output?: string[]; exitsAfterMs?: number }
 
 export interface FakeEngine extends Engine {
   state: FakeState
@@ -71,6 +75,8 @@ export interface FakeEngine extends Engine {
   script: Script
   /** Exit code of `containers.exec` (pg_isready: 0 = ready). */
   execExitCode: number
+  /** The host port a container published on port 0 ("any free port") gets. */
+  freePort: number
 }
 
 /** An error as dockerode raises it: the engine's status code and message. */
@@ -97,19 +103,19 @@ export function createFakeEngine(seed: Partial<FakeState> = {}): FakeEngine {
     if (!from) throw new UserError(`cannot create a container from ${spec.image}: no such image`, { hint: 'the image is missing: build it first (pypackage-tasks image …)' })
     if (spec.name && container(spec.name)) throw engineError(409, `Conflict. The container name "/${spec.name}" is already in use`)
     const c: FakeContainer = { id: newId('c'), name: spec.name ?? newId('name'), image: from.id, labels: spec.labels ?? {}, running: true, exitCode: 0, hostPorts: {}, output: [] }
-    if (spec.publish) c.hostPorts[spec.publish.containerPort] = spec.publish.hostPort || 49153
+    if (spec.publish) c.hostPorts[spec.publish.containerPort] = spec.publish.hostPort || fake.freePort
     state.containers.push(c)
     return c
   }
 
-  /** Its scripted output, at once; returns the exit code it will stop with. */
-  function play(c: FakeContainer, spec: ContainerSpec): number {
-    const { exitCode, output = [] } = fake.script(spec)
+  /** Its scripted output, at once; returns what the script says of its end (the exit code it will stop with). */
+  function play(c: FakeContainer, spec: ContainerSpec): { exitCode: number; exitsAfterMs?: number } {
+    const { exitCode, output = [], exitsAfterMs } = fake.script(spec)
     for (const line of output) {
       c.output.push(line)
       spec.onOutput?.(line, 'stdout')
     }
-    return exitCode
+    return { exitCode, exitsAfterMs }
   }
 
   const engine: Engine = {
@@ -157,7 +163,7 @@ export function createFakeEngine(seed: Partial<FakeState> = {}): FakeEngine {
         if (signal?.aborted) throw interrupted(signal)
         const c = createContainer(spec)
         try {
-          return (c.exitCode = play(c, spec))
+          return (c.exitCode = play(c, spec).exitCode)
         } finally {
           drop(state.containers, c)
         }
@@ -167,12 +173,13 @@ export function createFakeEngine(seed: Partial<FakeState> = {}): FakeEngine {
         const c = createContainer(spec)
         let stopped: (code: number) => void = () => {}
         const exited = new Promise<number>((resolve) => (stopped = resolve))
-        const exitCode = play(c, spec)
+        const { exitCode, exitsAfterMs } = play(c, spec)
         const end = (code: number) => {
           c.running = false
           c.exitCode = code
           stopped(code)
         }
+        if (exitsAfterMs !== undefined) setTimeout(() => c.running && end(exitCode), exitsAfterMs)
         const running: Running = {
           id: c.id,
           hostPort: spec.publish ? c.hostPorts[spec.publish.containerPort] : undefined,
@@ -297,6 +304,7 @@ export function createFakeEngine(seed: Partial<FakeState> = {}): FakeEngine {
     fail: (method, error) => void failures.set(method, error),
     script: () => ({ exitCode: 0 }),
     execExitCode: 0,
+    freePort: 49153,
   }
   return fake
 }

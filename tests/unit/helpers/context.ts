@@ -18,10 +18,7 @@ export const PREFIX = 'acme/app'
  * event the task emits collected. `shape: 'detect'`: the project's shape is found from the files at
  * `root`, as openProject does; without it, asking for the shape fails the test.
  */
-export function taskContext(
-  engine: FakeEngine,
-  opts: { root: string; signal?: AbortSignal; git?: GitState; config?: Record<string, unknown>; shape?: 'detect' },
-): { ctx: Context; events: Event[] } {
+export function taskContext(engine: FakeEngine, opts: { root: string; signal?: AbortSignal; git?: GitState; config?: Record<string, unknown>; shape?: 'detect' }): { ctx: Context; events: Event[] } {
   const events: Event[] = []
   const cfg = config(opts.config)
   let shape: Promise<Shape> | undefined

@@ -1,5 +1,6 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
+import { listTask } from '../../../lib/tasks/list.js'
 import { findTask, tasks } from '../../../lib/tasks/registry.js'
 import { createFakeEngine } from '../../helpers/fake-engine.js'
 import { rejectedUserError } from '../helpers/catch.js'
@@ -9,6 +10,9 @@ import { makeTemp, removeTemp } from '../helpers/tmp.js'
 // The list task (lib/tasks/list.ts), as the registry makes it: it reads the same table as the CLI.
 
 const list = findTask('list')!
+
+// The registry's list is listTask over the registry itself: made from any table, it lists that table.
+const ofTwo = listTask(() => tasks.slice(0, 2))
 
 // ---------------------------------------------------------------------------------------------
 const List = suite('list')
@@ -45,6 +49,12 @@ List('an aborted run lists nothing', async () => {
   const e = await rejectedUserError(runTask(list, ctx, args()), 'aborted')
   assert.is(e.message, 'interrupted (SIGINT)')
   assert.equal(events, [])
+})
+
+List('made from another table, it lists that table: the list is data, not a copy', async () => {
+  const { ctx, events } = taskContext(createFakeEngine(), { root })
+  assert.is(await runTask(ofTwo, ctx, args()), 0)
+  assert.equal(events, [{ type: 'tasks', tasks: tasks.slice(0, 2).map(({ name, description }) => ({ name, description })) }])
 })
 
 List.run()

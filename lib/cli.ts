@@ -57,7 +57,7 @@ async function execute(def: TaskDef, p: ParsedArgv, signal: AbortSignal, write: 
   const ctx = createContext({ project, emit: (e) => sink(e), signal, verbose: p.verbose, dryRun, engine: () => engine ?? connect({ signal }) })
   const nodes = await def.nodes(ctx, p.args)
   const { execute } = await import('./graph/execute.js')
-  const { parseConcurrency } = await import('./tasks/plan-images.js')
+  const { parseConcurrency } = await import('./tasks/options.js')
   const { exitCodeOf, quietIds, withoutQuiet } = await import('./tasks/outcome.js')
   const opts = { concurrency: parseConcurrency(p.args.options.concurrency), force: p.args.options.force === true, dryRun }
   // A quiet node speaks through its own events: no row, no start/done lines (its dry-run verdict stays).

@@ -6,7 +6,8 @@ import type { Config } from './config/schema.js'
 import { UserError } from './errors.js'
 import { detectShape, type Shape } from './shape/detect.js'
 import { readPyproject } from './shape/pyproject.js'
-import { readGit, toImageName, type GitState } from './version.js'
+import { readGit, type GitState } from './git.js'
+import { toImageName } from './tags.js'
 
 /** Everything derived from the config once: absolute paths, names, the git state. */
 export interface Project {

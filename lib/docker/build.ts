@@ -88,6 +88,14 @@ function buildHint(step: string, message: string): string {
   if (/ RUN /.test(step) || /executor failed running|did not complete successfully/.test(message)) {
     return 'the RUN step exited non-zero: its last output lines are above; fix the step in its Dockerfile and retry'
   }
+  // Before the FROM check: these say "not found" too. Legacy: "COPY failed: file not found in build
+  // context or excluded by .dockerignore: …" (older: "COPY failed: stat …: no such file or
+  // directory"); BuildKit: "failed to compute cache key: failed to calculate checksum of ref …:
+  // "/app.py": not found".
+  if (/\b(COPY|ADD) failed: (file not found|stat )|failed to compute cache key|failed to calculate checksum/i.test(message)) {
+    if (/ --from[= ]/.test(step)) return 'a COPY --from source path is missing from the image or stage it copies from: fix the path in the Dockerfile'
+    return "a COPY source is not in the build context (the image's folder), or .dockerignore leaves it out: put the file there, or stop ignoring it"
+  }
   if (/pull access denied|not found|no such image|failed to resolve source metadata|failed to do request/i.test(message)) {
     return 'a FROM image is missing from the engine and no registry is reachable: build or load it first'
   }

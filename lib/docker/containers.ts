@@ -36,8 +36,18 @@ async function streamLogs(docker: Docker, name: string, opts: Parameters<Contain
     source.on('error', () => resolve())
     signal?.addEventListener('abort', () => resolve(), { once: true })
   })
-  out.end()
-  err.end()
+  // The splitters flush a last line without a newline when they end, a tick later: wait for
+  // that, so every line has reached onOutput when this resolves.
+  await Promise.all([out, err].map(ended))
+}
+
+/** End a line splitter; resolves once it has delivered its last line (or failed). */
+function ended(splitter: NodeJS.WritableStream & NodeJS.ReadableStream): Promise<void> {
+  return new Promise<void>((resolve) => {
+    splitter.once('end', () => resolve())
+    splitter.once('error', () => resolve())
+    splitter.end()
+  })
 }
 
 /** Run `cmd` in a running container, its output discarded: its exit code. */

@@ -1,8 +1,9 @@
+import { pipeline } from 'node:stream/promises'
 import tar from 'tar-stream'
 import type { Container } from 'dockerode'
 import type { Docker } from './client.js'
 import { UserError } from '../errors.js'
-import { notFound } from './engine.js'
+import { engineFailure, ignoreNotFound, notFound } from './engine.js'
 
 /**
  * Read files out of an image without running it: create a container (never started), fetch each
@@ -19,38 +20,54 @@ export async function readFilesFromImage(docker: Docker, image: string, files: s
       cause: e,
     })
   }
+  let failed = false
   try {
     const texts: (string | undefined)[] = []
-    for (const file of files) texts.push(await readArchivedFile(container, file))
+    for (const file of files) texts.push(await readArchivedFile(container, image, file))
     return texts
+  } catch (e) {
+    failed = true
+    throw e
   } finally {
-    await container.remove({ force: true })
+    // Always removed; when the reading failed (the engine went away, say), that failure is the
+    // one reported, not the removal's.
+    await ignoreNotFound(`remove the container that read ${image}`, container.remove({ force: true })).catch((e: unknown) => {
+      if (!failed) throw e
+    })
   }
 }
 
-async function readArchivedFile(container: Container, file: string): Promise<string | undefined> {
+/**
+ * One file's text, or undefined when the image has no such file (or it is not a regular file).
+ * A failure of the request, of the archive stream (the engine went away mid-transfer) or of the
+ * tar (the archive ends inside the file) is one UserError.
+ */
+async function readArchivedFile(container: Container, image: string, file: string): Promise<string | undefined> {
+  const what = `read ${file} from ${image}`
   let archive: NodeJS.ReadableStream
   try {
     archive = await container.getArchive({ path: file })
   } catch (e) {
     if (notFound(e)) return undefined
-    throw e
+    throw engineFailure(what, e)
   }
   const extract = tar.extract()
   let text: string | undefined
   extract.on('entry', (header, stream, next) => {
     const chunks: Buffer[] = []
     stream.on('data', (c: unknown) => chunks.push(c as Buffer))
+    // A failed entry fails the extract too, which the pipeline reports.
+    stream.on('error', () => {})
     stream.on('end', () => {
       if (header.type === 'file' && text === undefined) text = Buffer.concat(chunks).toString('utf8')
       next()
     })
     stream.resume()
   })
-  await new Promise<void>((resolve, reject) => {
-    extract.on('finish', resolve)
-    extract.on('error', reject)
-    archive.pipe(extract)
-  })
+  try {
+    await pipeline(archive, extract)
+  } catch (e) {
+    throw engineFailure(what, e)
+  }
   return text
 }

@@ -1,3 +1,4 @@
+import { withDirty } from '../git.js'
 /** Labels on everything we create, so cleanup and tests select by label, never by a global prune. */
 export const LABEL_PROJECT = 'pypackage-tasks.project'
 export const LABEL_TASK = 'pypackage-tasks.task'
@@ -14,4 +15,16 @@ export function labelsFor(project: string, task: string, runId: string): Record<
 /** The engine's list filter for resources carrying every one of `labels`. */
 export function labelFilters(labels: Record<string, string>): { label: string[] } {
   return { label: Object.entries(labels).map(([k, v]) => `${k}=${v}`) }
+}
+
+/** OCI image annotations (org.opencontainers.image.*) for an image we build. */
+export function ociLabels(opts: { title: string; version?: string; revision?: string; dirty?: boolean; source?: string; created: Date }): Record<string, string> {
+  const labels: Record<string, string> = {
+    'org.opencontainers.image.title': opts.title,
+    'org.opencontainers.image.created': opts.created.toISOString(),
+  }
+  if (opts.source) labels['org.opencontainers.image.source'] = opts.source
+  if (opts.revision) labels['org.opencontainers.image.revision'] = withDirty(opts.revision, opts.dirty)
+  if (opts.version) labels['org.opencontainers.image.version'] = opts.version
+  return labels
 }

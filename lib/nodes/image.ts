@@ -1,6 +1,6 @@
 import path from 'node:path'
 import type { Context } from '../context.js'
-import { listContext, packContext, type ContextEntry } from '../docker/context.js'
+import { listContext, packContext, type ContextEntry } from '../docker/build-context.js'
 import { UserError } from '../errors.js'
 import { LABEL_INPUTS, LABEL_INPUTS_DETAIL, LABEL_PROJECT } from '../docker/labels.js'
 import type { StageEvent } from '../events.js'
@@ -10,7 +10,9 @@ import type { ImageGraph, ImageNode } from '../graph/resolve.js'
 import { declaredBuildArgs, imageLabel, type NodeResult } from '../pipeline/images.js'
 import { explainChanges, hashFile, hashInputs, sha256, type Inputs } from '../pipeline/inputs.js'
 import { formatBytes, formatMs } from '../render/format.js'
-import { createdTime, ociLabels, readGitDetails, versionTag } from '../version.js'
+import { createdTime, readGitDetails } from '../git.js'
+import { ociLabels } from '../docker/labels.js'
+import { versionTag } from '../tags.js'
 
 /** Make sure every external FROM image is on the engine: there may be no registry to pull from. */
 export async function checkExternal(ctx: Context, graph: ImageGraph, names: string[]): Promise<void> {

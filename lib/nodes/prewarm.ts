@@ -1,7 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises'
 import path from 'node:path'
 import type { Context } from '../context.js'
-import { listContext, packContext, type ContextEntry } from '../docker/context.js'
+import { listContext, packContext, type ContextEntry } from '../docker/build-context.js'
 import { labelsFor } from '../docker/labels.js'
 import { isUserError, UserError } from '../errors.js'
 import type { Decision, Node } from '../graph/execute.js'

@@ -3,7 +3,7 @@ import { UserError } from '../errors.js'
 import { action } from '../graph/action.js'
 import { warnAboutGit, type NodeResult } from '../pipeline/images.js'
 import { releaseImage, releaseRepo } from '../pipeline/release.js'
-import { readDockerConfig, resolveRegistryAuth } from '../publish.js'
+import { readDockerConfig, resolveRegistryAuth } from '../credentials.js'
 import { done } from '../tasks/outcome.js'
 import { tagsFor } from './tags.js'
 

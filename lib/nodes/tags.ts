@@ -2,7 +2,8 @@ import type { Context } from '../context.js'
 import { action } from '../graph/action.js'
 import { warnAboutGit, type NodeResult } from '../pipeline/images.js'
 import { releaseImage, releaseRepo } from '../pipeline/release.js'
-import { readBranch, releaseTags } from '../publish.js'
+import { readBranch } from '../git.js'
+import { releaseTags } from '../tags.js'
 import { done } from '../tasks/outcome.js'
 
 /** The tags the release image gets: the commit, the branch and `extra`. Refuses an invalid tag. */

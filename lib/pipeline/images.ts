@@ -67,3 +67,33 @@ export function imageLabel(ctx: Context, node: ImageNode): string {
   // The tool's own Dockerfiles (a project without docker/) live outside the project.
   return rel.startsWith('..') ? `docker/${node.name} (built-in)` : rel || node.name
 }
+
+/** Turn `docker/builder`, `docker/builder/`, `builder` into the image name "builder". */
+export function imageNameFromArg(arg: string, dockerDir: string, root: string, configured = 'docker'): string {
+  const abs = path.resolve(root, arg)
+  if (path.dirname(abs) === dockerDir) return path.basename(abs)
+  // `docker/base` still names the image when the Dockerfiles are the tool's built-in ones.
+  if (path.dirname(path.normalize(arg).replace(/\/$/, '')) === path.normalize(configured)) return path.basename(path.normalize(arg))
+  if (!arg.includes('/')) return arg
+  throw new UserError(`${arg} is not an image folder under ${path.relative(root, dockerDir) || '.'}`, {
+    hint: `name a folder holding a Dockerfile, e.g. ${path.relative(root, path.join(dockerDir, 'base'))}`,
+  })
+}
+
+/** The image graph, checked to hold the builder and release images the pipeline needs. */
+export async function graphWithRoles(ctx: Context): Promise<ImageGraph> {
+  const graph = await loadGraph(ctx)
+  const { builder, release } = ctx.project.config.images
+  for (const [role, name] of [
+    ['builder', builder],
+    ['release', release],
+  ] as const) {
+    if (!graph.has(name)) {
+      const rel = path.relative(ctx.project.root, ctx.project.dockerDir) || '.'
+      throw new UserError(`no ${role} image: ${rel}/${name}/Dockerfile does not exist`, {
+        hint: `create it, or set "images.${role}" in .pypackagerc.json to one of: ${[...graph.keys()].join(', ')}`,
+      })
+    }
+  }
+  return graph
+}

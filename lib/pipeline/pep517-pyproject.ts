@@ -9,6 +9,10 @@ class Unavailable(Exception):
     """This TOML reader cannot run on this Python."""
 
 
+class NotATable(Exception):
+    """pyproject.toml is TOML, but its build-system is not a table ([[build-system]], build-system = "x")."""
+
+
 def read_tomllib(text):
     try:
         import tomllib
@@ -174,12 +178,18 @@ class MiniToml:
         self.i = m.end()
         return m.group()
 
-    def put(self, table, keys, value):
-        for k in keys[:-1]:
+    def walk(self, table, keys, whole):
+        """The table at keys (made when missing); in an array of tables, its last table."""
+        for k in keys:
             table = table.setdefault(k, {})
+            if isinstance(table, list) and table and isinstance(table[-1], dict):
+                table = table[-1]
             if not isinstance(table, dict):
-                self.error("%s is not a table" % ".".join(keys))
-        table[keys[-1]] = value
+                self.error("%s is not a table" % ".".join(whole))
+        return table
+
+    def put(self, table, keys, value):
+        self.walk(table, keys[:-1], keys)[keys[-1]] = value
 
     def end_of_line(self):
         self.blank()
@@ -198,7 +208,11 @@ class MiniToml:
                 self.expect("]")
                 if double:
                     self.expect("]")
-                    table += ("[]",)  # an array of tables: never [build-system]
+                    # An array of tables: one more table in it, which the keys below go to.
+                    tables = self.walk(root, table[:-1], table).setdefault(table[-1], [])
+                    if not isinstance(tables, list):
+                        self.error("%s is not an array of tables" % ".".join(table))
+                    tables.append({})
             else:
                 keys = self.key()
                 self.expect("=")
@@ -207,22 +221,25 @@ class MiniToml:
 
 
 def read_minimal(text):
-    system = MiniToml(text).read().get("build-system", {})
-    return system if isinstance(system, dict) else {}
+    return MiniToml(text).read().get("build-system", {})
 
 
 TOML_READERS = [read_tomllib, read_tomli, read_pip_tomli, read_minimal]
 
 
 def build_system(path):
-    """pyproject.toml's [build-system] table; ValueError when the file is not TOML."""
+    """pyproject.toml's [build-system] table; ValueError when the file is not TOML, NotATable
+    when its build-system is something else (the same whichever reader read it)."""
     with open(path, encoding="utf-8") as f:
         text = f.read()
     for reader in TOML_READERS:
         try:
-            return reader(text)
+            system = reader(text)
         except Unavailable:
             continue
+        if not isinstance(system, dict):
+            raise NotATable("[build-system] must be a table")
+        return system
 
 
 def read_or_error(reader, text):

@@ -88,6 +88,9 @@ def main(argv):
             system = build_system("pyproject.toml")
         except ValueError as e:
             fail("%s/pyproject.toml is not valid TOML (%s): fix it" % (src, e))
+        except NotATable as e:
+            fail("%s/pyproject.toml: %s: write it as a [build-system] header with its keys "
+                 "(requires, build-backend) under it" % (src, e))
     spec = system.get("build-backend", "setuptools.build_meta:__legacy__")
     for p in reversed(system.get("backend-path", [])):
         sys.path.insert(0, os.path.abspath(p))

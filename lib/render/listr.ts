@@ -18,7 +18,8 @@ interface Row {
   /** The node's own title, which every later title starts with. */
   base: string
   title: string
-  output?: string
+  /** Output lines not yet given to the task: each is set as task.output once, when it arrives. */
+  output: string[]
   end?: Terminal
   /** listr2's task, once it started the row; `settle` ends that task. */
   task?: ListrTaskLike
@@ -33,7 +34,7 @@ interface Row {
  */
 export async function showWithListr<T>(nodes: NodeView[], run: (emit: Emit) => Promise<T>, also: Emit = () => {}): Promise<T> {
   const { Listr } = await import('listr2')
-  const rows = new Map<string, Row>(nodes.map((n) => [n.id, { base: n.title, title: n.title }]))
+  const rows = new Map<string, Row>(nodes.map((n) => [n.id, { base: n.title, title: n.title, output: [] }]))
   const list = new Listr(
     nodes.map((n) => ({ title: n.title, rendererOptions: { outputBar: 6, persistentOutput: false }, task: (_: unknown, task: ListrTaskLike) => startRow(rows.get(n.id)!, task) })),
     {
@@ -86,7 +87,7 @@ function showEvent(row: Row, e: Event): void {
   const base = row.base
   if (e.type === 'task:start') row.title = `${base}${e.why ? ` (${e.why})` : ''}`
   else if (e.type === 'build:step') row.title = `${base} — ${e.step}`
-  else if (e.type === 'build:output') row.output = e.line
+  else if (e.type === 'build:output') row.output.push(e.line)
   else if (e.type === 'task:skip') row.end = { kind: 'skip', message: `${base} [skipped: ${e.reason}]` }
   else if (e.type === 'task:done') row.end = { kind: 'done', title: `${base}${e.summary ? `: ${e.summary}` : ''}` }
   else if (e.type === 'task:fail') row.end = { kind: 'fail', message: e.message }
@@ -97,6 +98,7 @@ function showEvent(row: Row, e: Event): void {
 function applyRow(row: Row): void {
   if (!row.task) return
   row.task.title = row.title
-  if (row.output) row.task.output = row.output
+  // Every set of task.output is a new line to listr2: each line once, never again on a later event.
+  for (const line of row.output.splice(0)) row.task.output = line
   if (row.end && row.settle) row.settle(row.end)
 }

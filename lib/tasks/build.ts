@@ -1,5 +1,6 @@
-import { pipelineNodes } from '../pipeline/plan.js'
-import { graphOptions, graphWithRoles } from './plan-images.js'
+import { pipelineNodes } from '../nodes/pipeline.js'
+import { graphOptions } from './options.js'
+import { graphWithRoles } from '../pipeline/images.js'
 import type { TaskDef } from './types.js'
 
 export const build: TaskDef = {

@@ -10,10 +10,10 @@ import type { Node } from '../graph/execute.js'
 import { imageNodeId } from '../graph/ids.js'
 import { environment, ensureInfrastructure, runOnce, startDatabase, startWeb, stopEnvironment, type Environment } from '../pipeline/environment.js'
 import { loadGraph, type NodeResult } from '../pipeline/images.js'
-import { pipelineNodes } from '../pipeline/plan.js'
+import { pipelineNodes } from '../nodes/pipeline.js'
 import { releaseManifestPath, releaseSbomPath, requireImage } from '../pipeline/release.js'
 import { done } from './outcome.js'
-import { dryRunOption } from './plan-images.js'
+import { dryRunOption } from './options.js'
 import type { TaskDef } from './types.js'
 
 /**

@@ -1,7 +1,8 @@
 import { UserError } from '../errors.js'
 import { loadGraph } from '../pipeline/images.js'
-import { pipelineNodes } from '../pipeline/plan.js'
-import { graphOptions, imageNameFromArg } from './plan-images.js'
+import { pipelineNodes } from '../nodes/pipeline.js'
+import { graphOptions } from './options.js'
+import { imageNameFromArg } from '../pipeline/images.js'
 import type { TaskDef } from './types.js'
 
 export const image: TaskDef = {

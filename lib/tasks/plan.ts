@@ -1,7 +1,7 @@
 import { shapeFacts } from '../shape/detect.js'
 import { loadGraph } from '../pipeline/images.js'
-import { pipelineNodes } from '../pipeline/plan.js'
-import { graphWithRoles, imageNameFromArg } from './plan-images.js'
+import { pipelineNodes } from '../nodes/pipeline.js'
+import { graphWithRoles, imageNameFromArg } from '../pipeline/images.js'
 import type { TaskDef } from './types.js'
 
 export const plan: TaskDef = {

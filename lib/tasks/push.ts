@@ -1,5 +1,5 @@
 import { pushNode, registryOf } from '../nodes/push.js'
-import { dryRunOption } from './plan-images.js'
+import { dryRunOption } from './options.js'
 import type { TaskDef } from './types.js'
 
 export const push: TaskDef = {

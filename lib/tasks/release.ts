@@ -1,10 +1,11 @@
 import { imageNodeId } from '../graph/ids.js'
 import { smokeNode } from '../nodes/smoke.js'
 import { tagsNode } from '../nodes/tags.js'
-import { pipelineNodes } from '../pipeline/plan.js'
+import { pipelineNodes } from '../nodes/pipeline.js'
 import { releaseBuildArgs } from '../pipeline/release.js'
-import { releaseTags } from '../publish.js'
-import { graphOptions, graphWithRoles, parseConcurrency } from './plan-images.js'
+import { releaseTags } from '../tags.js'
+import { graphOptions, parseConcurrency } from './options.js'
+import { graphWithRoles } from '../pipeline/images.js'
 import type { TaskDef } from './types.js'
 
 export const release: TaskDef = {

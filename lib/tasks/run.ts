@@ -1,6 +1,6 @@
 import { parsePort } from '../args.js'
 import { serveNode } from '../nodes/serve.js'
-import { dryRunOption } from './plan-images.js'
+import { dryRunOption } from './options.js'
 import type { TaskDef } from './types.js'
 
 export const run: TaskDef = {

@@ -1,5 +1,5 @@
 import { smokeNode } from '../nodes/smoke.js'
-import { dryRunOption } from './plan-images.js'
+import { dryRunOption } from './options.js'
 import type { TaskDef } from './types.js'
 
 export const smoke: TaskDef = {

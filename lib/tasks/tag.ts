@@ -1,5 +1,5 @@
 import { tagsNode } from '../nodes/tags.js'
-import { dryRunOption } from './plan-images.js'
+import { dryRunOption } from './options.js'
 import type { TaskDef } from './types.js'
 
 export const tag: TaskDef = {

@@ -1,11 +1,12 @@
 import { imageNodeId, WHEELS } from '../graph/ids.js'
 import { action } from '../graph/action.js'
 import type { NodeResult } from '../pipeline/images.js'
-import { pipelineNodes } from '../pipeline/plan.js'
+import { pipelineNodes } from '../nodes/pipeline.js'
 import { runTests } from '../pipeline/tests.js'
 import type { Context } from '../context.js'
 import { done } from './outcome.js'
-import { dryRunOption, graphWithRoles } from './plan-images.js'
+import { dryRunOption } from './options.js'
+import { graphWithRoles } from '../pipeline/images.js'
 import type { TaskDef } from './types.js'
 
 export const test: TaskDef = {

@@ -1,6 +1,6 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { listContext } from '../../lib/docker/context.js'
+import { listContext } from '../../lib/docker/build-context.js'
 import { makeTemp, removeTemp, writeTree } from './helpers/tmp.js'
 
 const ListContext = suite('listContext')

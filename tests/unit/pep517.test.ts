@@ -129,6 +129,17 @@ Toml('an invalid pyproject.toml is named, not a traceback', () => {
   }
 })
 
+Toml('a [build-system] that is not a table is named, not a traceback and not the defaults', () => {
+  for (const text of ['[[build-system]]\nrequires = ["x"]\n', 'build-system = "x"\n']) {
+    for (const prelude of ['', HIDE_TOML]) {
+      const r = build(project(text), prelude)
+      assert.is(r.code, 1, r.output)
+      assert.match(r.output, /^error: .*\/pyproject\.toml: \[build-system\] must be a table/m, `${prelude || 'tomllib'}:\n${r.output}`)
+      assert.not.match(r.output, /Traceback|built /, r.output)
+    }
+  }
+})
+
 /** pyproject.toml texts whose [build-system] the fallback reader must read as tomllib does. */
 const tomlCases: [string, string][] = [
   ['the usual table', '[build-system]\nrequires = ["setuptools>=61", "wheel"]\nbuild-backend = "setuptools.build_meta"\n'],
@@ -145,6 +156,8 @@ const tomlCases: [string, string][] = [
     '[project]\nname = "p"\ndescription = """\n[build-system]\nrequires = ["evil"]\n"""\nkeywords = [\n  "a]", \'b\',\n]\nauthors = [{ name = "x", email = "y" }]\nversion = "1"\nreadme = \'\'\'\nliteral [x]\n\'\'\'\n[tool.x]\ndate = 1979-05-27 07:32:00Z\nn = 1_000\nok = true\nf = -1.5e3\n[build-system]\nrequires = ["real"]\n[[tool.y]]\na = 1\n',
   ],
   ['no [build-system] at all', '[project]\nname = "p"\n'],
+  ['an array of tables named build-system (not a table)', '[[build-system]]\nrequires = ["x"]\n[[build-system]]\nrequires = ["y"]\n'],
+  ['a build-system that is a string (not a table)', 'build-system = "x"\n'],
 ]
 Toml('the fallback reader reads [build-system] as tomllib does', () => {
   const ours = call(

@@ -156,11 +156,25 @@ Legacy('a step of our own Dockerfiles that explains itself: its "pypackage-tasks
   assert.is(e.hint, 'run pypackage-tasks build first')
 })
 
-Legacy('hints by kind of failure: a missing FROM image, a Dockerfile syntax error, anything else', async () => {
+Legacy('hints by kind of failure: a missing FROM image, a COPY source missing from the context, a Dockerfile syntax error, anything else', async () => {
   const cases: [string, object[], RegExp][] = [
     ['missing FROM', [{ error: 'pull access denied for acme/app-base, repository does not exist' }], /a FROM image is missing/],
+    [
+      'missing FROM (BuildKit)',
+      [{ error: 'failed to resolve source metadata for docker.io/acme/app-base:latest: docker.io/acme/app-base:latest: not found' }],
+      /a FROM image is missing/,
+    ],
+    [
+      'missing COPY source (legacy)',
+      [step(2, 3, 'COPY app.py /app/'), { error: 'COPY failed: file not found in build context or excluded by .dockerignore: stat app.py: file does not exist' }],
+      /^a COPY source is not in the build context \(the image's folder\), or \.dockerignore leaves it out/,
+    ],
+    [
+      'missing COPY source (BuildKit)',
+      [step(2, 3, 'COPY app.py /app/'), { error: 'failed to compute cache key: failed to calculate checksum of ref 0b1c::xyz: "/app.py": not found' }],
+      /^a COPY source is not in the build context \(the image's folder\), or \.dockerignore leaves it out/,
+    ],
     ['syntax', [{ error: 'dockerfile parse error line 3: unknown instruction: RUNN' }], /fix the Dockerfile syntax/],
-    // Not a COPY of a missing file: its "not found" gets the FROM hint (a known bug, reported with issue 12).
     ['other', [step(1, 1, 'USER app'), { error: 'unable to find user app: no matching entries in passwd file' }], /^fix the Dockerfile and retry$/],
   ]
   for (const [what, messages, hint] of cases) {

@@ -1,4 +1,4 @@
-import { Readable } from 'node:stream'
+import { PassThrough, Readable } from 'node:stream'
 import tar from 'tar-stream'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
@@ -129,6 +129,39 @@ Read('an archive that is not a tar: an error, and the container removed', async 
   const { docker, calls } = stubDocker({}, { getArchive: async () => Readable.from([Buffer.from('x'.repeat(1024))]) })
   await rejected(readFilesFromImage(docker, 'img', ['/app/a'], {}), 'readFiles of garbage')
   assert.is(calls.at(-1), 'remove {"force":true}')
+})
+
+Read('the engine going away mid-transfer: one UserError naming the file, and the container removed', async () => {
+  const { docker, calls } = stubDocker(
+    {},
+    {
+      getArchive: async () => {
+        const s = new PassThrough()
+        setTimeout(() => s.destroy(new Error('socket hang up')), 5)
+        return s
+      },
+    },
+  )
+  const e = await rejectedUserError(readFilesFromImage(docker, 'img', ['/app/a'], {}), 'readFiles with a lost connection')
+  assert.match(e.message, /\/app\/a/, 'it names the file')
+  assert.match(e.message, /socket hang up/, "the stream's failure comes through")
+  assert.is(calls.at(-1), 'remove {"force":true}', 'the container is removed')
+})
+
+Read('an archive that ends inside the file: one UserError, and the container removed', async () => {
+  const whole = Buffer.concat(await (await archive([{ name: 'a', text: 'x'.repeat(3000) }], 1 << 20)).toArray())
+  const { docker, calls } = stubDocker({}, { getArchive: async () => Readable.from([whole.subarray(0, 1500)]) })
+  const e = await rejectedUserError(readFilesFromImage(docker, 'img', ['/app/a'], {}), 'readFiles of a truncated archive')
+  assert.match(e.message, /\/app\/a/, 'it names the file')
+  assert.is(calls.at(-1), 'remove {"force":true}', 'the container is removed')
+})
+
+Read('a failing removal after a failed read: the read failure is the one reported', async () => {
+  const { docker } = stubDocker({}, { getArchive: () => Promise.reject(engineError(500, 'archive failed')) })
+  const base = await (docker as unknown as { createContainer(): Promise<{ remove(): Promise<void> }> }).createContainer()
+  base.remove = () => Promise.reject(engineError(500, 'connection refused'))
+  const e = await rejectedUserError(readFilesFromImage(docker, 'img', ['/app/a'], {}), 'readFiles with a failing removal')
+  assert.match(e.message, /archive failed/)
 })
 
 Read.run()

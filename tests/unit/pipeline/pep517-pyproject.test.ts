@@ -82,6 +82,9 @@ S('the minimal reader: what tomllib reads, for the tables a pyproject.toml has',
     '[project]\ndescription = """\n[build-system]\nrequires = ["evil"]\n"""\n[build-system]\nrequires = ["real"]\n',
     '[build-system]\nrequires = ["a\\tb \\u00e9 \\U0001F600"]\n',
     'x = 1979-05-27 07:32:00Z\n[build-system]\nrequires = []\n',
+    '[[build-system]]\nrequires = ["an array of tables"]\n[[build-system]]\nrequires = ["two"]\n',
+    'build-system = "not a table"\n',
+    '[[tool.y]]\na = 1\n[[tool.y]]\nb.c = 2\n[build-system]\nrequires = ["real"]\n',
   ]
   const calls = texts.flatMap((t): [string, unknown[]][] => [
     ['read_minimal', [t]],
@@ -92,18 +95,24 @@ S('the minimal reader: what tomllib reads, for the tables a pyproject.toml has',
   assert.equal(got[8], { ok: { requires: ['real'] } }, 'a [build-system] inside a """ string is not the table')
 })
 
-S('the minimal reader: a build-system that is not a table gives no requires and no backend (the defaults apply)', () => {
-  // tomllib hands such a value on as it is, a list or a string, and the frontend then fails with a
-  // traceback (a known bug, reported with issue 12).
-  const got = callPython(file, [
-    ['read_minimal', ['[[build-system]]\nrequires = ["an array of tables"]\n']],
-    ['read_minimal', ['build-system = "not a table"\n']],
-  ])
-  for (const g of got) {
-    const table = (g as { ok: Record<string, unknown> }).ok
-    assert.is(table.requires, undefined, JSON.stringify(g))
-    assert.is(table['build-backend'], undefined, JSON.stringify(g))
-  }
+S('a build-system that is not a table: the same named error from build_system, whichever reader read it', () => {
+  const texts = ['[[build-system]]\nrequires = ["an array of tables"]\n', 'build-system = "not a table"\n', 'build-system = ["x"]\n']
+  // The last: no TOML library and no pip, so the minimal reader.
+  const noPip = 'ns["read_pip_tomli"].__globals__["PIP_TOMLI"] = "import sys; sys.exit(3)"'
+  const readers: [string, { before?: string; after?: string }][] = [
+    ['tomllib', {}],
+    ['tomli or pip', { before: HIDE_TOMLLIB }],
+    ["pip's tomli", { before: `${HIDE_TOMLLIB}; ${HIDE_TOMLI}` }],
+    ['the minimal reader', { before: `${HIDE_TOMLLIB}; ${HIDE_TOMLI}`, after: noPip }],
+  ]
+  texts.forEach((text, i) => {
+    const toml = path.join(dir, `not-a-table-${i}.toml`)
+    writeFileSync(toml, text)
+    for (const [reader, opts] of readers) {
+      const [got] = callPython(file, [['build_system', [toml]]], opts)
+      assert.equal(got, { error: 'NotATable: [build-system] must be a table' }, `${reader}:\n${text}`)
+    }
+  })
 })
 
 S('the minimal reader: what is not TOML is a ValueError naming the line', () => {

@@ -1,7 +1,7 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { loadGraph } from '../../../lib/pipeline/images.js'
-import { pipelineNodes } from '../../../lib/pipeline/plan.js'
+import { pipelineNodes } from '../../../lib/nodes/pipeline.js'
 import { detectShape } from '../../../lib/shape/detect.js'
 import { createFakeEngine, type FakeEngine } from '../../helpers/fake-engine.js'
 import { rejectedUserError } from '../helpers/catch.js'

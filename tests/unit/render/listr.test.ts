@@ -71,9 +71,18 @@ View("a row's engine output goes to its task's output, and a failure shows the r
     emit({ type: 'build:step', id: 'wheels', step: 'Step 2/3 : RUN pip wheel' })
     emit({ type: 'build:output', id: 'wheels', line: 'Building wheel for app' })
     await tick()
+    // Later events of the row that carry no output line do not show the last one again.
+    emit({ type: 'build:step', id: 'wheels', step: 'Step 3/3 : RUN pip wheel --no-deps' })
+    emit({ type: 'build:step', id: 'wheels', step: 'Step 2/3 : RUN pip wheel' })
+    emit({ type: 'build:output', id: 'wheels', line: 'Building wheel for app' })
+    await tick()
     emit({ type: 'task:fail', id: 'wheels', title: WHEELS.title, message: 'pip failed', ms: 10 })
   })
-  assert.ok(lines.includes('› Building wheel for app'), `the output line:\n${lines.join('\n')}`)
+  assert.equal(
+    lines.filter((l) => l === '› Building wheel for app'),
+    ['› Building wheel for app', '› Building wheel for app'],
+    `each output line once, as many times as it arrived:\n${lines.join('\n')}`,
+  )
   assert.ok(lines.includes('✖ Wheels → wheelhouse — Step 2/3 : RUN pip wheel [FAILED: pip failed]'), `the failure, titled with the step it was at:\n${lines.join('\n')}`)
 })
 
@@ -84,6 +93,21 @@ View('events that arrive before listr2 starts a row are kept and applied when it
     emit({ type: 'task:fail', id: 'image:base', title: BASE.title, message: 'FROM image missing', ms: 0 })
   })
   assert.ok(lines.includes('✖ Image docker/base (no image yet) [FAILED: FROM image missing]'), `the early failure, with the start's why in the title:\n${lines.join('\n')}`)
+})
+
+View('output lines that arrive before listr2 starts a row are shown when it does, each once', async () => {
+  const { lines } = await shown([BASE], async (emit) => {
+    emit({ type: 'build:output', id: 'image:base', line: 'first line' })
+    emit({ type: 'build:output', id: 'image:base', line: 'second line' })
+    await tick()
+    emit({ type: 'build:step', id: 'image:base', step: 'Step 2/2 : RUN true' })
+    emit({ type: 'task:done', id: 'image:base', title: BASE.title, summary: 'built', ms: 1 })
+  })
+  assert.equal(
+    lines.filter((l) => l.startsWith('›')),
+    ['› first line', '› second line'],
+    lines.join('\n'),
+  )
 })
 
 View('rows the work never reached end as cancelled, so the view closes', async () => {

@@ -1,7 +1,11 @@
 import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
 
+// What git says about the project: read here only.
 const run = promisify(execFile)
+
+/** The one -dirty rule: a name (tag, revision) for a tree whose tracked files differ from the commit says so. */
+export const withDirty = (ref: string, dirty: boolean | undefined): string => (dirty ? `${ref}-dirty` : ref)
 
 export interface GitState {
   sha: string
@@ -61,38 +65,11 @@ export async function readGitDetails(root: string): Promise<{ revision?: string;
   return { revision, remote, time: time ? new Date(Number(time) * 1000) : undefined }
 }
 
-/** OCI image annotations (org.opencontainers.image.*) for an image we build. */
-export function ociLabels(opts: { title: string; version?: string; revision?: string; dirty?: boolean; source?: string; created: Date }): Record<string, string> {
-  const labels: Record<string, string> = {
-    'org.opencontainers.image.title': opts.title,
-    'org.opencontainers.image.created': opts.created.toISOString(),
+export async function readBranch(root: string): Promise<string | undefined> {
+  try {
+    const b = (await run('git', ['-C', root, 'rev-parse', '--abbrev-ref', 'HEAD'])).stdout.trim()
+    return b && b !== 'HEAD' ? b : undefined // HEAD: a detached checkout has no branch
+  } catch {
+    return undefined // not a git work tree
   }
-  if (opts.source) labels['org.opencontainers.image.source'] = opts.source
-  if (opts.revision) labels['org.opencontainers.image.revision'] = opts.dirty ? `${opts.revision}-dirty` : opts.revision
-  if (opts.version) labels['org.opencontainers.image.version'] = opts.version
-  return labels
-}
-
-/**
- * The version tag of an image: the commit (`-dirty` when tracked files changed, so a tag never
- * claims a commit it does not hold), or outside git `c` + 12 hex of the build inputs' hash.
- */
-export function versionTag(git: GitState | undefined, contentHash: string): string {
-  if (git) return git.dirty ? `${git.sha}-dirty` : git.sha
-  return `c${contentHash.slice(0, 12)}`
-}
-
-/** A Docker tag is 1-128 of [A-Za-z0-9_.-], not starting with . or -. */
-export function isValidTag(tag: string): boolean {
-  return /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(tag)
-}
-
-/** Docker repository names: lower case; turn a Python distribution name into one. */
-export function toImageName(name: string): string {
-  return (
-    name
-      .toLowerCase()
-      .replace(/[^a-z0-9._-]+/g, '-')
-      .replace(/^[^a-z0-9]+|[^a-z0-9]+$/g, '') || 'app'
-  )
 }

@@ -1,6 +1,7 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { defaultConcurrency, graphOptions, imageNameFromArg, parseConcurrency } from '../../lib/tasks/plan-images.js'
+import { defaultConcurrency, graphOptions, parseConcurrency } from '../../lib/tasks/options.js'
+import { imageNameFromArg } from '../../lib/pipeline/images.js'
 import { userError } from './helpers/catch.js'
 
 // ---------------------------------------------------------------------------------------------

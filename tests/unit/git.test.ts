@@ -5,7 +5,9 @@ import os from 'node:os'
 import path from 'node:path'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { createdTime, isValidTag, ociLabels, readGit, toImageName, versionTag } from '../../lib/version.js'
+import { createdTime, readGit } from '../../lib/git.js'
+import { isValidTag, toImageName, versionTag } from '../../lib/tags.js'
+import { ociLabels } from '../../lib/docker/labels.js'
 
 const HASH = '0123456789abcdef0123456789abcdef01234567'
 

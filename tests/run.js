@@ -41,10 +41,14 @@ function testFiles(dir) {
   } catch {
     pick = new RegExp(word.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'i') // not a valid expression: the word as it is
   }
-  return readdirSync(root, { recursive: true })
-    .filter((f) => f.endsWith('.test.js') && !f.split(path.sep).includes('helpers') && pick.test(f.slice(0, -'.test.js'.length)))
-    .sort()
-    .map((f) => path.join(dir, f))
+  return (
+    readdirSync(root, { recursive: true })
+      .filter((f) => f.endsWith('.test.js') && !f.split(path.sep).includes('helpers'))
+      // The word matches the file's path under unit/ or integration/ (`tasks/push`) or its name alone (`^push$`).
+      .filter((f) => [f, path.basename(f)].some((name) => pick.test(name.slice(0, -'.test.js'.length))))
+      .sort()
+      .map((f) => path.join(dir, f))
+  )
 }
 
 const scratch = mkdtempSync(path.join(os.tmpdir(), 'pptest-run-'))

@@ -1,0 +1,83 @@
+import { suite } from 'uvu'
+import * as assert from 'uvu/assert'
+import { createOptions, demuxFrames, type ContainerSpec } from '../../../lib/docker/run.js'
+
+// ---------------------------------------------------------------------------------------------
+const CreateOptions = suite('createOptions')
+
+const labels = { 'pypackage-tasks.project': 'ns/app', 'pypackage-tasks.task': 'run' }
+const base: ContainerSpec = { image: 'ns/app-release:latest', labels, publish: { containerPort: 8000, hostPort: 0 } }
+
+CreateOptions('hardened: read-only root filesystem, no capabilities, no privilege escalation', () => {
+  const host = createOptions({ ...base, hardened: { writable: ['/app/data'] } }).HostConfig!
+  assert.is(host.ReadonlyRootfs, true, 'the root filesystem should be read-only')
+  assert.equal(host.CapDrop, ['ALL'], 'every capability should be dropped')
+  assert.equal(host.SecurityOpt, ['no-new-privileges'], 'setuid binaries should not gain privileges')
+  assert.is(host.Init, true, 'the init process stays')
+})
+
+CreateOptions('hardened: a tmpfs at /tmp that allows exec, as a cluster emptyDir does', () => {
+  const host = createOptions({ ...base, hardened: { writable: [] } }).HostConfig!
+  assert.equal(Object.keys(host.Tmpfs ?? {}), ['/tmp'], 'only /tmp should be a tmpfs')
+  assert.match(host.Tmpfs!['/tmp'], /(^|,)exec(,|$)/, 'exec should be allowed (Docker defaults to noexec)')
+  assert.not.match(host.Tmpfs!['/tmp'], /noexec/)
+})
+
+CreateOptions('hardened: each writable folder is an anonymous volume, copied from the image, labelled like the container', () => {
+  const host = createOptions({ ...base, hardened: { writable: ['/app/data', '/appenv/var', '/app/data', '/tmp'] } }).HostConfig!
+  assert.equal(
+    host.Mounts!.map((m) => m.Target),
+    ['/app/data', '/appenv/var'],
+    'one volume per folder: duplicates and /tmp (a tmpfs) left out',
+  )
+  for (const m of host.Mounts!) {
+    assert.is(m.Type, 'volume', `${m.Target} should be a volume`)
+    assert.is(m.Source, '', `${m.Target} should be anonymous (removed with the container)`)
+    assert.is(m.VolumeOptions?.NoCopy, false, `${m.Target} should start as a copy of the image's folder (owner included)`)
+    assert.equal(m.VolumeOptions?.Labels, labels, `${m.Target} should carry the container's labels, for clean`)
+  }
+})
+
+CreateOptions('not hardened: none of it (a plain docker run)', () => {
+  const host = createOptions(base).HostConfig!
+  for (const key of ['ReadonlyRootfs', 'CapDrop', 'SecurityOpt', 'Tmpfs', 'Mounts'] as const) {
+    assert.is(host[key], undefined, `${key} should not be set`)
+  }
+})
+
+CreateOptions('the rest of the spec: image, env, labels, loopback port', () => {
+  const opts = createOptions({ ...base, env: { A: '1' }, cmd: ['python', '-V'], hardened: { writable: [] } })
+  assert.is(opts.Image, 'ns/app-release:latest')
+  assert.equal(opts.Env, ['A=1'])
+  assert.equal(opts.Cmd, ['python', '-V'])
+  assert.equal(opts.Labels, labels)
+  assert.equal(opts.HostConfig!.PortBindings, { '8000/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }] }, 'published on 127.0.0.1 only, any free port')
+})
+
+CreateOptions.run()
+
+// ---------------------------------------------------------------------------------------------
+const DemuxFrames = suite('demuxFrames')
+
+const frame = (stream: number, text: string) => {
+  const body = Buffer.from(text)
+  const head = Buffer.alloc(8)
+  head[0] = stream
+  head.writeUInt32BE(body.length, 4)
+  return Buffer.concat([head, body])
+}
+
+DemuxFrames('stdout and stderr frames, in order, headers removed', () => {
+  const buf = Buffer.concat([frame(1, 'Booting worker\n'), frame(2, "OSError: [Errno 30] Read-only file system: '/app/x'\n")])
+  assert.is(demuxFrames(buf), "Booting worker\nOSError: [Errno 30] Read-only file system: '/app/x'\n")
+})
+
+DemuxFrames('an unframed log (a TTY container) is the text itself', () => {
+  assert.is(demuxFrames(Buffer.from('plain text\n')), 'plain text\n')
+})
+
+DemuxFrames('an empty log is empty', () => {
+  assert.is(demuxFrames(Buffer.alloc(0)), '')
+})
+
+DemuxFrames.run()

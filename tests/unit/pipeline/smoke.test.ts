@@ -1,0 +1,24 @@
+import { suite } from 'uvu'
+import * as assert from 'uvu/assert'
+import { DATA_FOLDERS } from '../../../lib/pipeline/hardening.js'
+import { smokeHint } from '../../../lib/pipeline/smoke.js'
+
+// The hints without hardening: tests/unit/requirements.test.ts (SmokeHint).
+const SmokeHint = suite('smokeHint, hardened')
+
+const app = { writable: DATA_FOLDERS, user: 'app', workdir: '/app' }
+const erofs = ['[ERROR] Error handling request /', "OSError: [Errno 30] Read-only file system: 'hits.txt'"]
+
+SmokeHint("a 500 from a request that wrote to the read-only filesystem: the cause and smoke's key", () => {
+  assert.match(smokeHint(erofs, app), /wrote to \/app\/hits\.txt on the read-only root filesystem.*"hardening": \{ "smoke": false \}/)
+})
+
+SmokeHint('other causes keep their hint', () => {
+  assert.match(smokeHint(['sqlite3.OperationalError: no such table: post'], app), /no tables yet/)
+})
+
+SmokeHint('unhardened, the read-only filesystem is not ours to name', () => {
+  assert.is(smokeHint(erofs), "the app's log is above")
+})
+
+SmokeHint.run()

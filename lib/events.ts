@@ -19,7 +19,7 @@ export type Event =
   /** A dry run's verdict for one node: what would happen and why. */
   | { type: 'plan'; id: NodeId; title: string; action: 'run' | 'skip'; why: string }
   | { type: 'task:skip'; id: NodeId; title: string; reason: string }
-  | { type: 'task:done'; id: NodeId; title: string; summary: string; ms: number; data?: Record<string, unknown> }
+  | { type: 'task:done'; id: NodeId; title: string; ms: number; data?: Done }
   | { type: 'task:fail'; id: NodeId; title: string; message: string; ms: number }
   | { type: 'build:step'; id: NodeId; step: string }
   | { type: 'build:output'; id: NodeId; line: string }
@@ -60,6 +60,18 @@ export type Event =
   | { type: 'bootstrap:step'; step: string }
   | { type: 'bootstrap:no-superuser' }
   | { type: 'cleaned'; containers: number; networks: number; volumes: number; images: number; wheelhouse: string }
+
+/**
+ * What a finished node made, as data (render/ words it; --json gives it as is): an image, the
+ * wheels, the release's dependency layers, or an action's result.
+ */
+export type Done =
+  | { image: { id: string; tags: string[]; size: number } }
+  | { wheels: { file: string; sha256: string }[]; built: string[]; reused: string[]; dependencies: number; folder: string }
+  | { prewarm: { installed: number } | { idle: true } | { failed: string } }
+  | { tags: string[] }
+  | { smoke: { path: string; status: number }[] }
+  | { pushed: string[] }
 
 export type Emit = (event: Event) => void
 

@@ -1,4 +1,4 @@
-import type { StageEvent } from '../events.js'
+import type { Done, StageEvent } from '../events.js'
 import type { Node } from './execute.js'
 
 /**
@@ -13,7 +13,7 @@ export interface ActionSpec<C, R> {
   needs?: string[]
   quiet?: boolean
   describe: (ctx: C, deps: Record<string, R | undefined>) => Promise<string>
-  run: (ctx: C, deps: Record<string, R>, emit: (e: StageEvent) => void) => Promise<{ result: R; summary?: string }>
+  run: (ctx: C, deps: Record<string, R>, emit: (e: StageEvent) => void) => Promise<{ result: R; data?: Done }>
 }
 
 export type ActionNode<C, R> = Node<C, R> & { quiet?: boolean }
@@ -27,8 +27,7 @@ export function action<C extends { dryRun?: boolean }, R>(spec: ActionSpec<C, R>
     // Described only for a dry run: the words cost engine calls that the run itself makes again.
     check: async (ctx, deps) => ({ run: true, why: ctx.dryRun ? await spec.describe(ctx, deps) : spec.title }),
     run: async (ctx, deps, emit) => {
-      const { result, summary } = await spec.run(ctx, deps, emit)
-      return { result, summary: summary ?? '' }
+      return spec.run(ctx, deps, emit)
     },
   }
 }

@@ -1,5 +1,5 @@
 import { UserError, interrupted } from '../errors.js'
-import type { Emit, StageEvent } from '../events.js'
+import type { Done, Emit, StageEvent } from '../events.js'
 
 /**
  * What a node's check decided: skip with a result, or run; either way with the `plan` it worked out
@@ -15,7 +15,7 @@ export interface Node<C, R> {
   /** Decide from the needs' results (undefined for a need that a dry run would rebuild): skip with a result, or run; and say why. */
   check(ctx: C, deps: Record<string, R | undefined>): Promise<Decision<R>>
   /** Do the work `plan` (check's) describes. Method syntax: each node kind names its own plan type. */
-  run(ctx: C, deps: Record<string, R>, emit: (e: StageEvent) => void, plan: unknown): Promise<{ result: R; summary: string; data?: Record<string, unknown> }>
+  run(ctx: C, deps: Record<string, R>, emit: (e: StageEvent) => void, plan: unknown): Promise<{ result: R; data?: Done }>
   /** Called (not in a dry run) when check chose to skip: e.g. tag the image that was found. */
   reuse?: (ctx: C, result: R) => Promise<void>
 }
@@ -153,8 +153,8 @@ async function runNode<C, R>(run: Run<C, R>, node: Node<C, R>, deps: Record<stri
   opts.emit({ type: 'task:start', id, title: node.title, why })
   try {
     const tagged = (e: StageEvent) => opts.emit(e.type === 'build:step' ? { type: 'build:step', id, step: e.step } : { type: 'build:output', id, line: e.line })
-    const { result, summary, data } = await node.run(run.ctx, deps, tagged, plan)
-    opts.emit({ type: 'task:done', id, title: node.title, summary, ms: Date.now() - started, ...(data ? { data } : {}) })
+    const { result, data } = await node.run(run.ctx, deps, tagged, plan)
+    opts.emit({ type: 'task:done', id, title: node.title, ms: Date.now() - started, ...(data ? { data } : {}) })
     return result
   } catch (e) {
     const cancelled = controller.signal.aborted && run.firstError !== undefined

@@ -9,7 +9,6 @@ import { imageNodeId } from '../graph/ids.js'
 import type { ImageGraph, ImageNode } from '../graph/resolve.js'
 import { declaredBuildArgs, imageLabel, type NodeResult } from '../pipeline/images.js'
 import { explainChanges, hashFile, hashInputs, sha256, type Inputs } from '../pipeline/inputs.js'
-import { formatBytes, formatMs } from '../render/format.js'
 import { createdTime, readGitDetails } from '../git.js'
 import { ociLabels } from '../docker/labels.js'
 import { versionTag } from '../tags.js'
@@ -102,7 +101,6 @@ async function decideImage(c: Context, graph: ImageGraph, node: ImageNode, plan:
 
 /** Build the planned image, tag it (version and :latest), drop the image it superseded. */
 async function buildPlanned(c: Context, name: string, node: ImageNode, p: ImagePlan, emit: (e: StageEvent) => void, extras: Extras | undefined) {
-  const started = Date.now()
   const engine = await c.engine()
   const release = name === c.project.config.images.release
   // OCI labels on the image we ship: on a parent, a new `created` would change its id and so
@@ -128,7 +126,6 @@ async function buildPlanned(c: Context, name: string, node: ImageNode, p: ImageP
   await extras?.afterBuild?.(c, id)
   return {
     result: { id, ref: p.ref, inputs: p.inputs, built: true },
-    summary: `${p.ref} (+ :latest)  ${formatBytes(size)}  ${formatMs(Date.now() - started)}`,
     data: { image: { id, tags: [p.ref, `${node.repo}:latest`], size } },
   }
 }

@@ -10,7 +10,6 @@ import { instructions } from '../graph/dockerfile.js'
 import type { ImageGraph, ImageNode } from '../graph/resolve.js'
 import { requires, type Shape } from '../shape/detect.js'
 import { normalizeName, readPyproject, requirementName } from '../shape/pyproject.js'
-import { formatMs } from '../render/format.js'
 import { declaredBuildArgs, imageLabel, type NodeResult } from '../pipeline/images.js'
 import { releaseBuildArgs } from '../pipeline/release.js'
 import { findLinksMounts, hostOwner, pipEnv } from '../pipeline/builder-mounts.js'
@@ -115,8 +114,7 @@ export function prewarmNode(ctx: Context, graph: ImageGraph, release: string): N
     async run(c, deps, emit, planned) {
       // Under --force every node runs, also one whose check found nothing to do.
       const plan = planned as PrewarmPlan | undefined
-      if (!plan) return { result: { id: '', inputs: {} }, summary: 'nothing to do ahead of the wheels' }
-      const started = Date.now()
+      if (!plan) return { result: { id: '', inputs: {} }, data: { prewarm: { idle: true } } }
       let staging: string | undefined
       try {
         let wheels = plan.wheels
@@ -125,11 +123,11 @@ export function prewarmNode(ctx: Context, graph: ImageGraph, release: string): N
           wheels = await download(c, deps[parent].ref ?? deps[parent].id, staging, plan.requirements, emit)
         }
         const id = await buildLayers(c, node, wheels, plan.dockerfile, emit)
-        return { result: { id, inputs: {} }, summary: `${wheels.length} dependency wheels installed into cached layers  ${formatMs(Date.now() - started)}` }
+        return { result: { id, inputs: {} }, data: { prewarm: { installed: wheels.length } } }
       } catch (e) {
         if (c.signal.aborted || !isUserError(e)) throw e
         // Best effort: the release build does this work itself.
-        return { result: { id: '', inputs: {} }, summary: `not done (${e.message.split('\n')[0]}); the release build installs the dependencies itself` }
+        return { result: { id: '', inputs: {} }, data: { prewarm: { failed: e.message.split('\n')[0] } } }
       } finally {
         if (staging) await removeStaging(staging)
       }

@@ -59,7 +59,7 @@ export function pushNode(registry: string, extra: string[]) {
       const auth = await resolveRegistryAuth(registry, process.env, await readDockerConfig(), { signal: c.signal })
       if (auth.from && (auth.auth.username || auth.auth.identitytoken)) c.emit({ type: 'push:auth', registry, from: auth.from })
       for (const tag of tags) await pushTag(c, id, `${registry}/${repo}`, tag, auth)
-      return { result: done(), summary: tags.join(', ') }
+      return { result: done(), data: { pushed: tags } }
     },
   })
 }

@@ -20,7 +20,7 @@ export function smokeNode(needs: string[] = []) {
     run: async (c) => {
       const { repo } = await releaseImage(c)
       const results = await smoke(c, `${repo}:latest`, await smokePaths(c.project.source))
-      return { result: done(), summary: results.map((r) => `GET ${r.path} → ${r.status}`).join(', ') }
+      return { result: done(), data: { smoke: results.map(({ path, status }) => ({ path, status })) } }
     },
   })
 }

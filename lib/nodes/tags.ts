@@ -33,6 +33,6 @@ export function tagsNode(extra: string[], needs: string[] = []) {
       if (!needs.length) await releaseImage(c)
       return `tag ${releaseRepo(c.project)}: ${(await tagsFor(c, extra)).join(', ')}`
     },
-    run: async (c) => ({ result: done(), summary: (await tagRelease(c, extra)).join(', ') }),
+    run: async (c) => ({ result: done(), data: { tags: await tagRelease(c, extra) } }),
   })
 }

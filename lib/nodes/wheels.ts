@@ -30,9 +30,8 @@ export function wheelsNode(ctx: Context): Node<Context, NodeResult> {
     async run(c, deps, emit, plan) {
       const b = deps[builder]
       const inputs = (plan as Inputs | undefined) ?? (await wheelInputs(c.project, b.id))
-      const { summary, manifest } = await buildWheels(c, b.ref!, inputs, emit)
-      const wheels = [...Object.values(manifest.packages), ...manifest.dependencies].map((file) => ({ file, sha256: manifest.sha256[file] }))
-      return { result: { id: hashInputs(inputs), inputs }, summary, data: { wheels } }
+      const { built } = await buildWheels(c, b.ref!, inputs, emit)
+      return { result: { id: hashInputs(inputs), inputs }, data: built }
     },
   }
 }

@@ -10,8 +10,7 @@ import type { ContainerSpec, Engine } from '../docker/engine.js'
 import { LABEL_PROJECT, labelsFor } from '../docker/labels.js'
 import { UserError } from '../errors.js'
 import type { Project } from '../project.js'
-import type { StageEvent } from '../events.js'
-import { formatMs } from '../render/format.js'
+import type { Done, StageEvent } from '../events.js'
 import type { Shape } from '../shape/detect.js'
 import { checkWheelsAgainstLock, lockConstraints, type Lock } from '../shape/locks.js'
 import { hashFile, sha256, type Inputs } from './inputs.js'
@@ -130,9 +129,11 @@ interface WheelPlan {
  * /wheelhouse. The wheelhouse is replaced only when pip succeeded, so a failure or an interrupt
  * leaves it exactly as it was.
  */
-export async function buildWheels(ctx: Context, builderRef: string, inputs: Inputs, emit: (e: StageEvent) => void): Promise<{ manifest: WheelManifest; summary: string }> {
+/** The wheels node's result, as data (render/ words it). */
+export type WheelsBuilt = Extract<Done, { built: string[] }>
+
+export async function buildWheels(ctx: Context, builderRef: string, inputs: Inputs, emit: (e: StageEvent) => void): Promise<{ manifest: WheelManifest; built: WheelsBuilt }> {
   const { project } = ctx
-  const started = Date.now()
   const plan = planWheels(project, await readManifest(project.wheelhouse), inputs)
   // Everything that can fail before the build runs comes first: the staging folder is made last, so it is always removed.
   const engine = await ctx.engine()
@@ -154,7 +155,7 @@ export async function buildWheels(ctx: Context, builderRef: string, inputs: Inpu
       )
     await writeManifest(next, manifest)
     await replaceDir(project.wheelhouse, next, path.join(staging, 'previous'))
-    return { manifest, summary: summarize(project, plan, manifest, Date.now() - started) }
+    return { manifest, built: outcomeOf(project, plan, manifest) }
   } finally {
     await removeStaging(staging)
   }
@@ -271,10 +272,13 @@ async function builtPackageWheels(project: Project, pkgs: LocalPackage[], stagin
   return packages
 }
 
-/** "12 wheels (built app-0.1-….whl; reused …; 10 dependencies) in wheelhouse  3.2s" */
-function summarize(project: Project, plan: WheelPlan, manifest: WheelManifest, ms: number): string {
-  const built = [...plan.toBuild].map((k) => manifest.packages[k])
-  const reused = plan.reuse.length ? `; reused ${plan.reuse.map((r) => r.wheel).join(', ')}` : ''
-  const all = Object.keys(manifest.sha256).length
-  return `${all} wheels (built ${built.join(', ')}${reused}; ${manifest.dependencies.length} dependencies) in ${path.relative(project.root, project.wheelhouse)}  ${formatMs(ms)}`
+/** What the build made: every wheel with its hash, which of ours were built or reused, where. */
+function outcomeOf(project: Project, plan: WheelPlan, manifest: WheelManifest): WheelsBuilt {
+  return {
+    wheels: [...Object.values(manifest.packages), ...manifest.dependencies].map((file) => ({ file, sha256: manifest.sha256[file] })),
+    built: [...plan.toBuild].map((k) => manifest.packages[k]),
+    reused: plan.reuse.map((r) => r.wheel),
+    dependencies: manifest.dependencies.length,
+    folder: path.relative(project.root, project.wheelhouse),
+  }
 }

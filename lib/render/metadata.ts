@@ -19,9 +19,8 @@ export function metadataCollector(next: Emit = () => {}) {
   const sizes = new Map<string, number>()
   const collect: Emit = (e: Event) => {
     if (e.type === 'task:done' && e.data) {
-      const image = e.data.image as { size?: number } | undefined
-      if (image?.size) sizes.set(e.id, image.size)
-      if (Array.isArray(e.data.wheels)) meta.wheels = e.data.wheels as RunMetadata['wheels']
+      if ('image' in e.data && e.data.image.size) sizes.set(e.id, e.data.image.size)
+      if ('built' in e.data) meta.wheels = e.data.wheels
     }
     if (e.type === 'pushed') meta.pushed.push({ ref: e.ref, digest: e.digest })
   }

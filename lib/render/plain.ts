@@ -1,14 +1,32 @@
-import type { Event } from '../events.js'
+import type { Done, Event } from '../events.js'
 import { imageOf, PREWARM, WHEELS } from '../graph/ids.js'
 import { INCLUDE_LINE, MK_FILE } from '../scaffold/makefile.js'
 import { describeTools } from '../shape/tests.js'
-import { formatMs } from './format.js'
+import { formatBytes, formatMs } from './format.js'
 import { describeShape } from './shape.js'
 
 type Formatters = { [K in Event['type']]: (e: Extract<Event, { type: K }>, verbose: boolean) => string | undefined }
 
 /** Nodes that build something (an image, the wheels); the others act (tag, smoke, push…). */
 const builds = (id: string) => imageOf(id) !== undefined || id === WHEELS || id === PREWARM
+
+/** What a finished node made, in words (the plain line and the listr2 row); '' when there is nothing to say. */
+export function describeDone(data: Done | undefined, ms: number): string {
+  if (!data) return ''
+  if ('image' in data) return `${data.image.tags[0]} (+ :latest)  ${formatBytes(data.image.size)}  ${formatMs(ms)}`
+  if ('built' in data) {
+    const reused = data.reused.length ? `; reused ${data.reused.join(', ')}` : ''
+    return `${data.wheels.length} wheels (built ${data.built.join(', ')}${reused}; ${data.dependencies} dependencies) in ${data.folder}  ${formatMs(ms)}`
+  }
+  if ('prewarm' in data) {
+    const p = data.prewarm
+    if ('installed' in p) return `${p.installed} dependency wheels installed into cached layers  ${formatMs(ms)}`
+    return 'idle' in p ? 'nothing to do ahead of the wheels' : `not done (${p.failed}); the release build installs the dependencies itself`
+  }
+  if ('tags' in data) return data.tags.join(', ')
+  if ('smoke' in data) return data.smoke.map((r) => `GET ${r.path} → ${r.status}`).join(', ')
+  return data.pushed.join(', ')
+}
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`
 
@@ -21,7 +39,10 @@ const formatters: Formatters = {
   'task:start': (e) => `▶ ${e.title}${e.why ? ` (${e.why})` : ''}`,
   plan: (e) => `${e.action === 'skip' ? '↓ would skip ' : builds(e.id) ? '▶ would build' : '▶ would run  '} ${e.title}: ${e.why}`,
   'task:skip': (e) => `↓ ${e.title} [skipped: ${e.reason}]`,
-  'task:done': (e) => `✔ ${e.title}${e.summary ? `: ${e.summary}` : ''} (${formatMs(e.ms)})`,
+  'task:done': (e) => {
+    const words = describeDone(e.data, e.ms)
+    return `✔ ${e.title}${words ? `: ${words}` : ''} (${formatMs(e.ms)})`
+  },
   'task:fail': (e) => `✖ ${e.title} (${formatMs(e.ms)})`,
   'build:step': (e) => `  ${e.step}`,
   'build:output': (e) => `    ${e.line}`,

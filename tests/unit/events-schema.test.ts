@@ -19,7 +19,7 @@ const samples: Event[] = [
   { type: 'task:start', id: 'wheels', title: 'Wheels → wheelhouse', why: 'never built' },
   { type: 'plan', id: 'image:docker/base', title: 'Image docker/base', action: 'skip', why: 'up to date' },
   { type: 'task:skip', id: 'image:docker/base', title: 'Image docker/base', reason: 'up to date' },
-  { type: 'task:done', id: 'image:docker/release', title: 'Image docker/release', summary: 'a:1', ms: 12, data: { image: { id: 'sha256:a', tags: ['a:1'], size: 3 } } },
+  { type: 'task:done', id: 'image:docker/release', title: 'Image docker/release', ms: 12, data: { image: { id: 'sha256:a', tags: ['a:1'], size: 3 } } },
   { type: 'task:fail', id: 'wheels', title: 'Wheels', message: 'pip failed', ms: 5 },
   { type: 'build:step', id: 'wheels', step: 'pip wheel' },
   { type: 'build:output', id: 'wheels', line: 'Processing /application' },

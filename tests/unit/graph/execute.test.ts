@@ -145,7 +145,7 @@ function recorder() {
             }
             await sleep(spec.ms ?? 2)
             if (spec.fail) throw spec.fail
-            return { result: `${id}@new`, summary: `built ${id}` }
+            return { result: `${id}@new`, data: { tags: [`built ${id}`] } }
           } finally {
             r.active--
             r.timeline.push(`end:${id}`)
@@ -219,7 +219,7 @@ Execute('task:start says why, task:done has the summary, stage events get the no
     [
       { type: 'task:start', id: 'base', title: 'Node base', why: 'docker/base/Dockerfile changed' },
       { type: 'build:step', id: 'base', step: 'step of base' },
-      { type: 'task:done', id: 'base', title: 'Node base', summary: 'built base', ms: 0 },
+      { type: 'task:done', id: 'base', title: 'Node base', ms: 0, data: { tags: ['built base'] } },
     ],
     'a run should emit start (with the reason), its steps with the node id, then done',
   )

@@ -51,13 +51,13 @@ View("the work's result; each row ends as its events say: done with its summary,
   const { lines, value, error } = await shown([BASE, WEB], async (emit) => {
     emit({ type: 'task:start', id: 'image:base', title: BASE.title, why: 'Dockerfile changed' })
     await tick()
-    emit({ type: 'task:done', id: 'image:base', title: BASE.title, summary: 'acme/app-base:abc1234  242 MB  3.1 s', ms: 3100 })
+    emit({ type: 'task:done', id: 'image:base', title: BASE.title, ms: 3100, data: { image: { id: 'sha256:b', tags: ['acme/app-base:abc1234', 'acme/app-base:latest'], size: 242e6 } } })
     emit({ type: 'task:skip', id: 'image:web', title: WEB.title, reason: 'up to date (acme/app-web:abc1234)' })
     return 'the result'
   })
   assert.is(error, undefined, `no error: ${error}`)
   assert.is(value, 'the result', 'showWithListr answers what the work answered')
-  assert.ok(lines.includes('✔ Image docker/base: acme/app-base:abc1234  242 MB  3.1 s'), `done, with the summary:\n${lines.join('\n')}`)
+  assert.ok(lines.includes('✔ Image docker/base: acme/app-base:abc1234 (+ :latest)  242 MB  3.1 s'), `done, with the summary:\n${lines.join('\n')}`)
   assert.ok(
     lines.some((l) => l.startsWith('↓ Image docker/web') && l.includes('Image docker/web [skipped: up to date (acme/app-web:abc1234)]')),
     `skipped, with the reason:\n${lines.join('\n')}`,
@@ -101,7 +101,7 @@ View('output lines that arrive before listr2 starts a row are shown when it does
     emit({ type: 'build:output', id: 'image:base', line: 'second line' })
     await tick()
     emit({ type: 'build:step', id: 'image:base', step: 'Step 2/2 : RUN true' })
-    emit({ type: 'task:done', id: 'image:base', title: BASE.title, summary: 'built', ms: 1 })
+    emit({ type: 'task:done', id: 'image:base', title: BASE.title, ms: 1 })
   })
   assert.equal(
     lines.filter((l) => l.startsWith('›')),
@@ -112,7 +112,7 @@ View('output lines that arrive before listr2 starts a row are shown when it does
 
 View('rows the work never reached end as cancelled, so the view closes', async () => {
   const { lines, error } = await shown([BASE, WEB], async (emit) => {
-    emit({ type: 'task:done', id: 'image:base', title: BASE.title, summary: 'built', ms: 1 })
+    emit({ type: 'task:done', id: 'image:base', title: BASE.title, ms: 1 })
   })
   assert.is(error, undefined)
   assert.ok(lines.includes('✖ Image docker/web [FAILED: cancelled]'), lines.join('\n'))
@@ -139,8 +139,8 @@ View('every event also reaches `also` (the --metadata-file collector), those of 
   const events: Event[] = [
     { type: 'task:start', id: 'image:base', title: BASE.title },
     { type: 'output', stream: 'stdout', line: 'not a row’s' },
-    { type: 'task:done', id: 'prewarm', title: 'not shown here', summary: '', ms: 0 },
-    { type: 'task:done', id: 'image:base', title: BASE.title, summary: 'built', ms: 1 },
+    { type: 'task:done', id: 'prewarm', title: 'not shown here', ms: 0 },
+    { type: 'task:done', id: 'image:base', title: BASE.title, ms: 1 },
   ]
   const { lines } = await shown(
     [BASE],
@@ -162,7 +162,7 @@ View('aborting is left to cli.ts: no SIGINT listener added while the view runs',
   await shown([BASE], async (emit) => {
     await tick()
     during = process.listenerCount('SIGINT')
-    emit({ type: 'task:done', id: 'image:base', title: BASE.title, summary: '', ms: 0 })
+    emit({ type: 'task:done', id: 'image:base', title: BASE.title, ms: 0 })
   })
   assert.is(during, before, 'listr2 registered no signal listener of its own')
 })

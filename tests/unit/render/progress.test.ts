@@ -63,8 +63,14 @@ Metadata('records images (with their sizes), wheels and pushes, passes every eve
   const seen: Event[] = []
   const m = metadataCollector((e) => seen.push(e))
   const events: Event[] = [
-    { type: 'task:done', id: 'image:release', title: 'Image docker/release', summary: '', ms: 5, data: { image: { id: 'sha256:r', tags: ['p/a-release:1'], size: 123 } } },
-    { type: 'task:done', id: 'wheels', title: 'Wheels', summary: '', ms: 5, data: { wheels: [{ file: 'a-1-py3-none-any.whl', sha256: 'ab' }] } },
+    { type: 'task:done', id: 'image:release', title: 'Image docker/release', ms: 5, data: { image: { id: 'sha256:r', tags: ['p/a-release:1'], size: 123 } } },
+    {
+      type: 'task:done',
+      id: 'wheels',
+      title: 'Wheels',
+      ms: 5,
+      data: { wheels: [{ file: 'a-1-py3-none-any.whl', sha256: 'ab' }], built: ['a-1-py3-none-any.whl'], reused: [], dependencies: 0, folder: 'wheelhouse' },
+    },
     { type: 'pushed', ref: 'reg/p/a-release:v1', digest: 'sha256:d', ms: 9 },
     { type: 'tagged', repo: 'p/a-release', tags: ['v1'] },
   ]

@@ -1,6 +1,5 @@
 import type { Docker } from './client.js'
 import { ask, engineFailure, ignoreNotFound, notFound, type ImageInfo, type Images } from './engine.js'
-import { readFilesFromImage } from './files.js'
 import { labelFilters } from './labels.js'
 import { UserError } from '../errors.js'
 
@@ -50,6 +49,7 @@ export function createImages(docker: Docker): Images {
         throw engineFailure(`remove image ${ref}`, e)
       }
     },
-    readFiles: (image, files, labels) => readFilesFromImage(docker, image, files, labels),
+    // tar-stream only for the tasks that read a file out of an image: every other run starts without it.
+    readFiles: async (image, files, labels) => (await import('./files.js')).readFilesFromImage(docker, image, files, labels),
   }
 }

@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
-import dockerignore from '@balena/dockerignore'
 import fg from 'fast-glob'
 import ignore, { type Ignore } from 'ignore'
 
@@ -107,6 +106,8 @@ export async function sourceFiles(dir: string, top: string, skip: string[] = [])
   const files = (await fg('**/*', { cwd: dir, dot: true, onlyFiles: true, followSymbolicLinks: false, ignore: excluded })).sort()
   const dockerRules = await readFile(path.join(dir, '.dockerignore'), 'utf8').catch(() => undefined)
   if (dockerRules !== undefined) {
+    // Loaded only for a package that has a .dockerignore.
+    const { default: dockerignore } = await import('@balena/dockerignore')
     const make = dockerignore as unknown as typeof dockerignore.default
     const keep = make({ ignorecase: false }).add(dockerRules).createFilter()
     return files.filter((f) => keep(f)).map((f) => path.join(dir, f))

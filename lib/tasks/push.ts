@@ -1,4 +1,3 @@
-import { pushNode, registryOf } from '../nodes/push.js'
 import { dryRunOption } from './options.js'
 import type { TaskDef } from './types.js'
 
@@ -10,6 +9,8 @@ export const push: TaskDef = {
   notes:
     'Credentials: PYPACKAGE_REGISTRY_USERNAME and PYPACKAGE_REGISTRY_PASSWORD, else the Docker config file (DOCKER_CONFIG or ~/.docker/config.json) as the docker CLI reads it: the credential helper of credHelpers or credsStore (docker-credential-NAME), else the auths entry `docker login` wrote. Shows each layer as it is pushed. Transient failures are retried with backoff.',
   async nodes(ctx, args) {
+    // Loaded when pushing only (credentials, the push node): other tasks start without them.
+    const { pushNode, registryOf } = await import('../nodes/push.js')
     return [pushNode(registryOf(ctx, args.options.registry), args.positional)]
   },
 }

@@ -1,6 +1,4 @@
 import { imageNodeId } from '../graph/ids.js'
-import { smokeNode } from '../nodes/smoke.js'
-import { tagsNode } from '../nodes/tags.js'
 import { pipelineNodes } from '../nodes/pipeline.js'
 import { releaseBuildArgs } from '../pipeline/release.js'
 import { releaseTags } from '../tags.js'
@@ -19,8 +17,9 @@ export const release: TaskDef = {
     const built = imageNodeId(ctx.project.config.images.release)
     const nodes = await pipelineNodes(ctx, await graphWithRoles(ctx), [ctx.project.config.images.release], { prewarm: parseConcurrency(args.options.concurrency) > 1 })
     // After the image: its extra tags, then the smoke test (of what was just tagged).
-    const tags = args.positional.length ? [tagsNode(args.positional, [built])] : []
-    const smoke = args.options.smoke === true ? [smokeNode([built, ...tags.map((t) => t.id)])] : []
+    // The tag and smoke nodes (and what they need) are loaded only when asked for.
+    const tags = args.positional.length ? [(await import('../nodes/tags.js')).tagsNode(args.positional, [built])] : []
+    const smoke = args.options.smoke === true ? [(await import('../nodes/smoke.js')).smokeNode([built, ...tags.map((t) => t.id)])] : []
     return [...nodes, ...tags, ...smoke]
   },
 }

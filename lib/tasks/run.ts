@@ -1,5 +1,4 @@
 import { parsePort } from '../args.js'
-import { serveNode } from '../nodes/serve.js'
 import { dryRunOption } from './options.js'
 import type { TaskDef } from './types.js'
 
@@ -19,6 +18,7 @@ export const run: TaskDef = {
   view: 'lines',
   async nodes(ctx, args) {
     const image = typeof args.options.image === 'string' ? args.options.image : undefined
+    const { serveNode } = await import('../nodes/serve.js')
     return [serveNode(image, parsePort(args.options.port, ctx.project.config.run.hostPort), args.rest)]
   },
 }

@@ -1,4 +1,3 @@
-import { smokeNode } from '../nodes/smoke.js'
 import { dryRunOption } from './options.js'
 import type { TaskDef } from './types.js'
 
@@ -10,6 +9,7 @@ export const smoke: TaskDef = {
   // It reads the image and starts a container of its own: nothing another run could change under it.
   lock: false,
   async nodes() {
+    const { smokeNode } = await import('../nodes/smoke.js')
     return [smokeNode()]
   },
 }

@@ -1,4 +1,3 @@
-import { tagsNode } from '../nodes/tags.js'
 import { dryRunOption } from './options.js'
 import type { TaskDef } from './types.js'
 
@@ -8,6 +7,7 @@ export const tag: TaskDef = {
   args: [{ name: 'tags', description: 'extra tags, e.g. v1 stable', variadic: true }],
   options: [dryRunOption],
   async nodes(_ctx, args) {
+    const { tagsNode } = await import('../nodes/tags.js')
     return [tagsNode(args.positional)]
   },
 }

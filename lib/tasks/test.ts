@@ -2,7 +2,6 @@ import { imageNodeId, WHEELS } from '../graph/ids.js'
 import { action } from '../graph/action.js'
 import type { NodeResult } from '../pipeline/images.js'
 import { pipelineNodes } from '../nodes/pipeline.js'
-import { runTests } from '../pipeline/tests.js'
 import type { Context } from '../context.js'
 import { done } from './outcome.js'
 import { dryRunOption } from './options.js'
@@ -26,7 +25,7 @@ export const test: TaskDef = {
       needs: [builder, WHEELS],
       quiet: true,
       describe: async () => `run the tests in the builder${args.rest.length ? ` with ${args.rest.join(' ')}` : ''}`,
-      run: async (c, deps) => ({ result: done(await runTests(c, deps[builder].ref!, args.rest)) }),
+      run: async (c, deps) => ({ result: done(await (await import('../pipeline/tests.js')).runTests(c, deps[builder].ref!, args.rest)) }),
     })
     return [...nodes, tests]
   },

@@ -1,50 +1,10 @@
-import { existsSync } from 'node:fs'
-import { rm } from 'node:fs/promises'
-import path from 'node:path'
 import { parsePort } from '../args.js'
-import type { Context } from '../context.js'
-import { LABEL_PROJECT } from '../docker/labels.js'
 import { UserError } from '../errors.js'
-import { action } from '../graph/action.js'
-import type { Node } from '../graph/execute.js'
-import { imageNodeId } from '../graph/ids.js'
-import { environment, ensureInfrastructure, runOnce, startDatabase, startWeb, stopEnvironment, type Environment } from '../pipeline/environment.js'
-import { loadGraph, type NodeResult } from '../pipeline/images.js'
-import { pipelineNodes } from '../nodes/pipeline.js'
-import { releaseManifestPath, releaseSbomPath, requireImage } from '../pipeline/release.js'
-import { done } from './outcome.js'
 import { dryRunOption } from './options.js'
 import type { TaskDef } from './types.js'
 
-/**
- * The nodes of a task that runs in the environment: the database image, built like any other of
- * ours when missing (or stale), then `step` with the network, the volume and the database password
- * ready. The app's image must exist already.
- */
-async function inEnvironment(
-  ctx: Context,
-  step: { id: string; title: string; describe: string | ((c: Context) => Promise<string>); run: (c: Context, env: Environment, password: string) => Promise<NodeResult> },
-): Promise<Node<Context, NodeResult>[]> {
-  const database = ctx.project.config.environment.database
-  const nodes = await pipelineNodes(ctx, await loadGraph(ctx, [database]), [database], { releaseBuildsWheels: false })
-  const env = environment(ctx)
-  const node = action<Context, NodeResult>({
-    id: step.id,
-    title: step.title,
-    needs: [imageNodeId(database)],
-    quiet: true,
-    describe: async (c) => {
-      await requireImage(c, env.webImage)
-      return typeof step.describe === 'string' ? step.describe : step.describe(c)
-    },
-    run: async (c) => {
-      await requireImage(c, env.webImage)
-      const { password } = await ensureInfrastructure(await c.engine(), env)
-      return { result: await step.run(c, env, password) }
-    },
-  })
-  return [...nodes, node]
-}
+// The release environment's tasks and clean. Their nodes (lib/nodes/environment.ts) load when one runs.
+const nodes = () => import('../nodes/environment.js')
 
 export const start: TaskDef = {
   name: 'start',
@@ -52,18 +12,7 @@ export const start: TaskDef = {
   args: [],
   options: [{ name: 'port', value: 'N', description: 'host port for the app (default: run.hostPort, 8000; 0 = any free port)' }, dryRunOption],
   async nodes(ctx, args) {
-    const hostPort = parsePort(args.options.port, ctx.project.config.run.hostPort)
-    return inEnvironment(ctx, {
-      id: 'start',
-      title: 'Start the environment',
-      describe: `start PostgreSQL and the app on a private network, the app on 127.0.0.1:${hostPort || 'a free port'}`,
-      run: async (c, env, password) => {
-        await startDatabase(c, env, password)
-        const port = await startWeb(c, env, password, hostPort)
-        c.emit({ type: 'environment:started', db: env.db, web: env.web, url: `http://127.0.0.1:${port}` })
-        return done()
-      },
-    })
+    return (await nodes()).startNodes(ctx, parsePort(args.options.port, ctx.project.config.run.hostPort))
   },
 }
 
@@ -75,45 +24,8 @@ export const bootstrap: TaskDef = {
   notes: 'The superuser comes from DJANGO_SUPERUSER_USERNAME, DJANGO_SUPERUSER_EMAIL and DJANGO_SUPERUSER_PASSWORD in your environment; an existing one is left as it is.',
   view: 'lines',
   async nodes(ctx) {
-    const describe = async (c: Context) => {
-      const steps = (await bootstrapSteps(c)).map(([name]) => name)
-      return `start the database, then ${steps.length ? steps.join(', ') : 'nothing else: no release phase, no static files, no DJANGO_SUPERUSER_* variables'}`
-    }
-    return inEnvironment(ctx, { id: 'bootstrap', title: 'Bootstrap', describe, run: runBootstrap })
+    return (await nodes()).bootstrapNodes(ctx)
   },
-}
-
-/** The release phase, collectstatic and the superuser, one container each, against the started database. */
-type Step = [name: string, cmd: string[], opts: { user?: string; env?: Record<string, string> }]
-
-/** bootstrap's steps for this project: its release phase, collectstatic (Django), the superuser (when DJANGO_SUPERUSER_* are set). */
-async function bootstrapSteps(ctx: Context): Promise<Step[]> {
-  const shape = await ctx.project.shape()
-  const steps: Step[] = [
-    // The release phase: a Procfile release: line, "release.releaseCommand", or Django's migrate.
-    ...(shape.releaseCommand ? [[`release phase: ${shape.releaseCommand}`, ['sh', '-c', shape.releaseCommand], {}] as [string, string[], object]] : []),
-    // Static files live in the image (collected at build, root-owned): re-collecting checks them.
-    ...(shape.settings ? [['collectstatic', ['python', '-m', 'django', 'collectstatic', '--noinput', '-v', '0'], { user: 'root' }] as [string, string[], { user: string }]] : []),
-  ]
-  const su = ['USERNAME', 'EMAIL', 'PASSWORD'].map((k) => process.env[`DJANGO_SUPERUSER_${k}`])
-  if (su.every(Boolean)) {
-    const script =
-      'import django, os; django.setup(); from django.contrib.auth import get_user_model as g; U = g(); n = os.environ["DJANGO_SUPERUSER_USERNAME"]; U.objects.filter(username=n).exists() or U.objects.create_superuser(n, os.environ["DJANGO_SUPERUSER_EMAIL"], os.environ["DJANGO_SUPERUSER_PASSWORD"]); print("superuser", n)'
-    steps.push(['superuser', ['python', '-c', script], { env: { DJANGO_SUPERUSER_USERNAME: su[0]!, DJANGO_SUPERUSER_EMAIL: su[1]!, DJANGO_SUPERUSER_PASSWORD: su[2]! } }])
-  }
-  return steps
-}
-
-async function runBootstrap(ctx: Context, env: Environment, password: string): Promise<NodeResult> {
-  await startDatabase(ctx, env, password)
-  const steps = await bootstrapSteps(ctx)
-  if (!steps.some(([name]) => name === 'superuser')) ctx.emit({ type: 'bootstrap:no-superuser' })
-  for (const [name, cmd, opts] of steps) {
-    ctx.emit({ type: 'bootstrap:step', step: name })
-    const code = await runOnce(ctx, env, password, cmd, opts)
-    if (code !== 0) throw new UserError(`bootstrap: ${name} exited with code ${code}`, { hint: 'its output is above' })
-  }
-  return done()
 }
 
 export const manage: TaskDef = {
@@ -127,15 +39,7 @@ export const manage: TaskDef = {
   async nodes(ctx, args) {
     const argv = [...args.positional, ...args.rest]
     if (!argv.length) throw new UserError('manage needs a management command', { hint: 'e.g. pypackage-tasks manage showmigrations' })
-    return inEnvironment(ctx, {
-      id: 'manage',
-      title: 'Management command',
-      describe: `start the database, run python -m django ${argv.join(' ')}`,
-      run: async (c, env, password) => {
-        await startDatabase(c, env, password)
-        return done(await runOnce(c, env, password, ['python', '-m', 'django', ...argv]))
-      },
-    })
+    return (await nodes()).manageNodes(ctx, argv)
   },
 }
 
@@ -145,19 +49,7 @@ export const stop: TaskDef = {
   args: [],
   options: [dryRunOption],
   async nodes(ctx) {
-    const env = environment(ctx)
-    return [
-      action<Context, NodeResult>({
-        id: 'stop',
-        title: 'Stop the environment',
-        quiet: true,
-        describe: async () => `stop and remove ${env.web} and ${env.db} (the database volume stays)`,
-        run: async (c) => {
-          c.emit({ type: 'environment:stopped', containers: await stopEnvironment(await c.engine(), env) })
-          return { result: done() }
-        },
-      }),
-    ]
+    return [(await nodes()).stopNode(ctx)]
   },
 }
 
@@ -172,32 +64,8 @@ export const logs: TaskDef = {
   lock: false,
   view: 'lines',
   async nodes(ctx, args) {
-    const env = environment(ctx)
-    const service = args.positional[0] ?? 'web'
-    if (service !== 'web' && service !== 'db') throw new UserError(`no service "${service}"`, { hint: 'logs web, or logs db' })
-    const name = service === 'web' ? env.web : env.db
-    const follow = args.options.follow === true
     const tail = typeof args.options.tail === 'string' ? Number(args.options.tail) : 100
-    const running = async (c: Context) => {
-      const engine = await c.engine()
-      if (!(await engine.containers.inspect(name))) throw new UserError(`${name} is not running`, { hint: 'start it: pypackage-tasks start' })
-      return engine
-    }
-    return [
-      action<Context, NodeResult>({
-        id: 'logs',
-        title: 'Logs',
-        quiet: true,
-        describe: async (c) => {
-          await running(c)
-          return `print the last ${tail} lines of ${name}${follow ? ', then follow' : ''}`
-        },
-        run: async (c) => {
-          await (await running(c)).containers.streamLogs(name, { tail, follow, signal: c.signal, onOutput: (line, stream) => c.emit({ type: 'output', stream, line }) })
-          return { result: done() }
-        },
-      }),
-    ]
+    return [(await nodes()).logsNode(ctx, args.positional[0] ?? 'web', tail, args.options.follow === true)]
   },
 }
 
@@ -207,54 +75,6 @@ export const clean: TaskDef = {
   args: [],
   options: [dryRunOption],
   async nodes() {
-    return [
-      action<Context, NodeResult>({
-        id: 'clean',
-        title: 'Clean',
-        quiet: true,
-        describe: async (c) => describeClean(c),
-        run: async (c) => {
-          await removeOurs(c)
-          return { result: done() }
-        },
-      }),
-    ]
+    return [(await nodes()).cleanNode()]
   },
-}
-
-/** What clean would remove (its dry run): counts by kind, and the wheelhouse. */
-async function describeClean(ctx: Context): Promise<string> {
-  const engine = await ctx.engine()
-  const ours = { [LABEL_PROJECT]: ctx.project.prefix }
-  const [containers, networks, volumes, images] = await Promise.all([engine.containers.list(ours), engine.networks.list(ours), engine.volumes.list(ours), engine.images.list(ours)])
-  return `remove ${containers.length} containers, ${networks.length} networks, ${volumes.length} volumes, ${images.length} images and ${path.relative(ctx.project.root, ctx.project.wheelhouse)}`
-}
-
-/** Everything labelled with the project, children before parents, then the wheelhouse and the files beside it. */
-async function removeOurs(ctx: Context): Promise<void> {
-  const engine = await ctx.engine()
-  const ours = { [LABEL_PROJECT]: ctx.project.prefix }
-  const removed = { containers: 0, networks: 0, volumes: 0, images: 0 }
-  for (const c of await engine.containers.list(ours)) {
-    await engine.containers.remove(c.id, { volumes: true })
-    removed.containers++
-  }
-  for (const n of await engine.networks.list(ours)) {
-    await engine.networks.remove(n.id)
-    removed.networks++
-  }
-  for (const v of await engine.volumes.list(ours)) {
-    await engine.volumes.remove(v.name)
-    removed.volumes++
-  }
-  // Newest first: children go before the parents they are built FROM.
-  for (const img of (await engine.images.list(ours)).sort((a, b) => b.created - a.created)) {
-    // Its names first (the last one takes the image with it), then the image itself if it is still there.
-    for (const tag of img.tags) await engine.images.remove(tag)
-    await engine.images.remove(img.id, { force: true })
-    removed.images++
-  }
-  const { wheelhouse, root } = ctx.project
-  for (const p of [wheelhouse, releaseManifestPath(wheelhouse), releaseSbomPath(wheelhouse)]) if (existsSync(p)) await rm(p, { recursive: true, force: true })
-  ctx.emit({ type: 'cleaned', ...removed, wheelhouse: path.relative(root, wheelhouse) })
 }

@@ -58,11 +58,11 @@ async function readRules(file: string, base: string): Promise<Rules | undefined>
 
 /**
  * The .gitignore rules that apply inside `dir`: the work tree's .git/info/exclude, every .gitignore
- * from `top` down to `dir`, and those inside `dir` (found with the default excludes, so none is
- * read from node_modules). The user's global excludes file is not read: a build must not depend on
- * whose machine it runs.
+ * from `top` down to `dir`, and those among `files` (the package's files, found with the default
+ * excludes: none is read from node_modules, and the tree is walked once). The user's global
+ * excludes file is not read: a build must not depend on whose machine it runs.
  */
-async function gitignoreRules(dir: string, top: string, skip: string[]): Promise<Rules[]> {
+async function gitignoreRules(dir: string, top: string, files: string[]): Promise<Rules[]> {
   const found: Rules[] = []
   const add = (r: Rules | undefined) => r && found.push(r)
   add(await readRules(path.join(top, '.git/info/exclude'), top))
@@ -72,7 +72,7 @@ async function gitignoreRules(dir: string, top: string, skip: string[]): Promise
     if (d === top || path.dirname(d) === d) break
   }
   for (const d of path.relative(top, dir).startsWith('..') ? [] : above) add(await readRules(path.join(d, '.gitignore'), d))
-  const inside = await fg('**/.gitignore', { cwd: dir, dot: true, onlyFiles: true, followSymbolicLinks: false, ignore: skip })
+  const inside = files.filter((f) => path.posix.basename(f) === '.gitignore')
   // Shallow first: a deeper file's rules come later and win, as in git.
   for (const f of inside.sort((a, b) => a.split('/').length - b.split('/').length || a.localeCompare(b))) {
     add(await readRules(path.join(dir, f), path.join(dir, path.dirname(f))))
@@ -112,7 +112,7 @@ export async function sourceFiles(dir: string, top: string, skip: string[] = [])
     const keep = make({ ignorecase: false }).add(dockerRules).createFilter()
     return files.filter((f) => keep(f)).map((f) => path.join(dir, f))
   }
-  const rules = await gitignoreRules(dir, top, excluded)
+  const rules = await gitignoreRules(dir, top, files)
   return files.map((f) => path.join(dir, f)).filter((abs) => !gitIgnores(abs, rules))
 }
 

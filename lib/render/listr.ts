@@ -90,8 +90,10 @@ function showEvent(row: Row, e: Event): void {
   else if (e.type === 'build:step') row.title = `${base} — ${e.step}`
   else if (e.type === 'build:output') row.output.push(e.line)
   else if (e.type === 'task:skip') row.end = { kind: 'skip', message: `${base} [skipped: ${e.reason}]` }
-  else if (e.type === 'task:done') row.end = { kind: 'done', title: `${base}${describeDone(e.data, e.ms) ? `: ${describeDone(e.data, e.ms)}` : ''}` }
-  else if (e.type === 'task:fail') row.end = { kind: 'fail', message: e.message }
+  else if (e.type === 'task:done') {
+    const words = describeDone(e.data, e.ms)
+    row.end = { kind: 'done', title: `${base}${words ? `: ${words}` : ''}` }
+  } else if (e.type === 'task:fail') row.end = { kind: 'fail', message: e.message }
   applyRow(row)
 }
 

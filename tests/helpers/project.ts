@@ -1,7 +1,7 @@
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { repoRoot } from './cli.js'
+import { repoRoot, runCli } from './cli.js'
 import { removeProject } from './engine.js'
 
 /** A throwaway copy of the example app, as a new user's project (no git: tags are content-derived). */
@@ -52,4 +52,25 @@ export function copyExampleProject(namespace: string, tmpPrefix = 'pptest-'): Ex
       rmSync(dir, { recursive: true, force: true })
     },
   }
+}
+
+/** A CI job as users run it: CI=true, not a terminal, and no NO_COLOR (the test runner sets one). */
+export const asUser: NodeJS.ProcessEnv = { NO_COLOR: undefined, FORCE_COLOR: undefined }
+
+/** The last `n` lines of an output, for assertion messages. */
+export const tail = (s: string, n = 40) => s.split('\n').slice(-n).join('\n')
+
+/** `release` of the project, run once however many tests ask (base, builder, wheels, release image). */
+export function packagedOnce(p: ExampleProject): () => Promise<void> {
+  let packaged: Promise<void> | undefined
+  return () =>
+    (packaged ??= runCli(['release'], { cwd: p.dir, timeoutMs: 300_000 }).then((r) => {
+      if (r.code !== 0) throw new Error(`setup: release of the example project failed (${r.code}):\n${r.stdout.slice(-3000)}\n${r.stderr}`)
+    }))
+}
+
+/** A local package whose build sleeps a minute (a builder run to interrupt), and the config that builds it alone. */
+export function slowPackage(p: ExampleProject): string {
+  p.write('slowpkg/setup.py', 'import time\ntime.sleep(60)\nfrom setuptools import setup\nsetup(name="slowpkg", version="1")\n')
+  return p.writeConfig('slow-package.json', { source: 'slowpkg', localPackages: [] })
 }

@@ -8,7 +8,7 @@ import { LABEL_TASK } from '../../lib/docker/labels.js'
 import { bin, runCli, runCommand, startCli, stopCli, type CliResult } from '../helpers/cli.js'
 import { containersOf, execIn, startHttpProbe } from '../helpers/engine.js'
 import { httpGet, poll, within } from '../helpers/poll.js'
-import { copyExampleProject } from '../helpers/project.js'
+import { asUser, copyExampleProject, packagedOnce, slowPackage, tail } from '../helpers/project.js'
 import { startEngineProxy } from '../helpers/proxy.js'
 import { assertNothingLeft, assertOneError, digestDir, snapshot } from '../helpers/state.js'
 
@@ -19,22 +19,12 @@ const ns = `pptest${process.pid}faults`
 const p = copyExampleProject(ns, 'pptest-faults-')
 const wheelhouse = p.at('wheelhouse')
 const where = { namespace: ns, project: p.project, wheelhouse, root: p.dir }
-// A CI job as users run it: CI=true, not a terminal, and no NO_COLOR (the test runner sets one).
-const asUser: NodeJS.ProcessEnv = { NO_COLOR: undefined, FORCE_COLOR: undefined }
 const cli = (args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) => runCli(args, { cwd: opts.cwd ?? p.dir, env: { ...asUser, ...opts.env }, timeoutMs: 180_000 })
 const start = (args: string[], env: NodeJS.ProcessEnv = {}) => startCli(args, { cwd: p.dir, env: { ...asUser, ...env } })
 type Started = ReturnType<typeof start>
 
 /** The example packaged once (base, builder, wheels, release): the state the faults must leave intact. */
-let packaged: Promise<void> | undefined
-function ready(): Promise<void> {
-  packaged ??= runCli(['release'], { cwd: p.dir, timeoutMs: 300_000 }).then((r) => {
-    if (r.code !== 0) throw new Error(`setup: release of the example project failed (${r.code}):\n${r.stdout.slice(-3000)}\n${r.stderr}`)
-  })
-  return packaged
-}
-
-const tail = (s: string, n = 40) => s.split('\n').slice(-n).join('\n')
+const ready = packagedOnce(p)
 
 /** Non-zero (a user error never exits 70, the CLI's "bug" code), then one clear message. */
 function expectFailure(r: CliResult, want: { code?: number; message: RegExp; hint?: RegExp }, what: string): void {
@@ -471,8 +461,7 @@ for (const phase of phases) {
 
 interrupts('SIGINT twice during the builder run: the second says the cleanup goes on; exits 130 within 5 s, nothing left behind', async () => {
   await ready()
-  p.write('slowpkg/setup.py', 'import time\ntime.sleep(60)\nfrom setuptools import setup\nsetup(name="slowpkg", version="1")\n')
-  p.writeConfig('slow-package.json', { source: 'slowpkg', localPackages: [] })
+  slowPackage(p)
   const before = await snapshot(where)
   const app = start(['build', '--config', 'slow-package.json'])
   try {

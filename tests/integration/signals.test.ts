@@ -9,7 +9,7 @@ import { demuxFrames } from '../../lib/docker/run.js'
 import { runCli, startCli, stopCli } from '../helpers/cli.js'
 import { containersOf, docker, imageExists } from '../helpers/engine.js'
 import { poll, within } from '../helpers/poll.js'
-import { copyExampleProject } from '../helpers/project.js'
+import { asUser, copyExampleProject, packagedOnce, slowPackage, tail } from '../helpers/project.js'
 import { assertNothingLeft, assertOneError, snapshot } from '../helpers/state.js'
 
 // Signals at the moments faults.test.ts does not reach: a Ctrl-C storm that outlasts the run's
@@ -19,21 +19,12 @@ import { assertNothingLeft, assertOneError, snapshot } from '../helpers/state.js
 const ns = `pptest${process.pid}signals`
 const p = copyExampleProject(ns, 'pptest-signals-')
 const where = { namespace: ns, project: p.project, wheelhouse: p.at('wheelhouse'), root: p.dir }
-// A CI job as users run it: CI=true, not a terminal, and no NO_COLOR (the test runner sets one).
-const asUser: NodeJS.ProcessEnv = { NO_COLOR: undefined, FORCE_COLOR: undefined }
 const start = (args: string[], opts: { cwd?: string } = {}) => startCli(args, { cwd: opts.cwd ?? p.dir, env: asUser })
 type Started = ReturnType<typeof start>
 
 /** The example packaged once (base, builder, wheels, release): the smoke tests run its release image. */
-let packaged: Promise<void> | undefined
-function ready(): Promise<void> {
-  packaged ??= runCli(['release'], { cwd: p.dir, timeoutMs: 300_000 }).then((r) => {
-    if (r.code !== 0) throw new Error(`setup: release of the example project failed (${r.code}):\n${r.stdout.slice(-3000)}\n${r.stderr}`)
-  })
-  return packaged
-}
+const ready = packagedOnce(p)
 
-const tail = (s: string, n = 40) => s.split('\n').slice(-n).join('\n')
 const running = (app: Started) => app.child.exitCode === null && app.child.signalCode === null
 
 /** Wait until `check` says the run reached the moment to strike; fail at once if it exited first. */
@@ -91,8 +82,7 @@ function keepInterrupting(app: Started, everyMs = 5): { sent: () => number; afte
 
 storm('SIGINT every few ms from the builder run until the CLI has exited: exit 130 (not killed by the signal) within 5 s, nothing left behind', async () => {
   await ready()
-  p.write('slowpkg/setup.py', 'import time\ntime.sleep(60)\nfrom setuptools import setup\nsetup(name="slowpkg", version="1")\n')
-  p.writeConfig('slow-package.json', { source: 'slowpkg', localPackages: [] })
+  slowPackage(p)
   const before = await snapshot(where)
   const app = start(['build', '--config', 'slow-package.json'])
   try {

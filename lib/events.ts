@@ -8,17 +8,17 @@ import type { Shape } from './shape/detect.js'
  * a timestamp. schema/events.schema.json documents them for consumers; a unit test keeps the two
  * in step. Add a kind (or a field) freely; renaming or removing one raises EVENTS_VERSION.
  */
-export const EVENTS_VERSION = 1
+export const EVENTS_VERSION = 2
 
 /** A graph node's id (graph/ids.ts): `image:<name>`, `wheels`, `prewarm`. */
 type NodeId = string
 
 export type Event =
   // --- the graph: one row per node ---
-  | { type: 'task:start'; id: NodeId; title: string; why?: string }
+  | { type: 'task:start'; id: NodeId; title: string; why?: Reason }
   /** A dry run's verdict for one node: what would happen and why. */
-  | { type: 'plan'; id: NodeId; title: string; action: 'run' | 'skip'; why: string }
-  | { type: 'task:skip'; id: NodeId; title: string; reason: string }
+  | { type: 'plan'; id: NodeId; title: string; action: 'run' | 'skip'; why?: Reason }
+  | { type: 'task:skip'; id: NodeId; title: string; reason: Reason }
   | { type: 'task:done'; id: NodeId; title: string; ms: number; data?: Done }
   | { type: 'task:fail'; id: NodeId; title: string; message: string; ms: number }
   | { type: 'build:step'; id: NodeId; step: string }
@@ -60,6 +60,52 @@ export type Event =
   | { type: 'bootstrap:step'; step: string }
   | { type: 'bootstrap:no-superuser' }
   | { type: 'cleaned'; containers: number; networks: number; volumes: number; images: number; wheelhouse: string }
+
+/**
+ * Why a node runs or is skipped (a verdict of the graph; a dry run's plan says it for every node):
+ * - `current`: an image with the same inputs exists at `ref` (found through `latest` when the
+ *   tag is new); `current-wheels`: the wheelhouse holds `wheels` built from the same inputs;
+ * - `never-built`; `changed`: the inputs that differ from the last build's (none: the inputs are
+ *   the same but no image holds them); `force`: --force;
+ * - `prewarm`: the release's dependency layers get built ahead (`parentBuilt`: in this run, or a
+ *   dry run's "would be"); `prewarm-idle`: why not (`image`: the folder that is unchanged, or the
+ *   Dockerfile that has no dependency part);
+ * - `action`: what an action node would do (a dry run's verdict).
+ */
+export type Reason =
+  | { is: 'current'; ref: string; latest?: string }
+  | { is: 'current-wheels'; wheels: number }
+  | { is: 'never-built' }
+  | { is: 'changed'; changes: InputChange[] }
+  | { is: 'force' }
+  | { is: 'prewarm'; parentBuilt: boolean }
+  | { is: 'prewarm-idle'; because: 'parent-current' | 'legacy-builder' | 'no-dependency-part' | 'dynamic-dependencies'; image?: string }
+  | { is: 'action'; intent: Intent }
+
+/**
+ * One input that differs from the last build (pipeline/inputs.ts keys: `file:<path>`, `arg:<NAME>`,
+ * `parent:<name>`, `from:<image>`, `builder`, `pip`, or a node id such as `wheels`); `label`: how
+ * the user knows a parent image (its folder).
+ */
+export type InputChange = { input: string; change: 'added' | 'set' | 'changed' | 'rebuilt' | 'replaced' | 'removed'; label?: string }
+
+/** What an action node would do, for a dry run: the task's own data, never a sentence. */
+export type Intent =
+  | { do: 'list' }
+  | { do: 'init'; app: string; files: string[] }
+  | { do: 'inspect'; image: string }
+  | { do: 'test'; args: string[] }
+  | { do: 'tag'; repo: string; tags: string[] }
+  | { do: 'push'; repo: string; tags: string[] }
+  | { do: 'smoke'; image: string; paths: string[] }
+  | { do: 'serve'; image: string; hostPort: number }
+  | { do: 'run'; image: string; command: string[] }
+  | { do: 'start'; hostPort: number }
+  | { do: 'bootstrap'; steps: string[] }
+  | { do: 'manage'; argv: string[] }
+  | { do: 'stop'; containers: string[] }
+  | { do: 'logs'; container: string; tail: number; follow: boolean }
+  | { do: 'clean'; containers: number; networks: number; volumes: number; images: number; wheelhouse: string }
 
 /**
  * What a finished node made, as data (render/ words it; --json gives it as is): an image, the

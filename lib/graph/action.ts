@@ -1,9 +1,9 @@
-import type { Done, StageEvent } from '../events.js'
+import type { Done, Intent, StageEvent } from '../events.js'
 import type { Node } from './execute.js'
 
 /**
  * A node that does one thing and decides nothing: it always runs (tag, smoke, push, a container
- * the user asked for, clean). `describe` is what a dry run says it would do; `run` returns what
+ * the user asked for, clean). `describe` is what a dry run says it would do (render/ words it); `run` returns what
  * the task answers (`exitCode`: the command's, for run --, test and manage). `quiet`: the node
  * speaks for itself with its own events (no row: list, run, logs), so views draw nothing for it.
  */
@@ -12,7 +12,7 @@ export interface ActionSpec<C, R> {
   title: string
   needs?: string[]
   quiet?: boolean
-  describe: (ctx: C, deps: Record<string, R | undefined>) => Promise<string>
+  describe: (ctx: C, deps: Record<string, R | undefined>) => Promise<Intent>
   run: (ctx: C, deps: Record<string, R>, emit: (e: StageEvent) => void) => Promise<{ result: R; data?: Done }>
 }
 
@@ -25,7 +25,7 @@ export function action<C extends { dryRun?: boolean }, R>(spec: ActionSpec<C, R>
     needs: spec.needs ?? [],
     quiet: spec.quiet,
     // Described only for a dry run: the words cost engine calls that the run itself makes again.
-    check: async (ctx, deps) => ({ run: true, why: ctx.dryRun ? await spec.describe(ctx, deps) : spec.title }),
+    check: async (ctx, deps) => (ctx.dryRun ? { run: true, why: { is: 'action', intent: await spec.describe(ctx, deps) } } : { run: true }),
     run: async (ctx, deps, emit) => {
       return spec.run(ctx, deps, emit)
     },

@@ -1,11 +1,11 @@
 import { UserError, interrupted } from '../errors.js'
-import type { Done, Emit, StageEvent } from '../events.js'
+import type { Done, Emit, Reason, StageEvent } from '../events.js'
 
 /**
  * What a node's check decided: skip with a result, or run; either way with the `plan` it worked out
  * (what to build, from which inputs), which run() receives — under --force a skipped node runs too.
  */
-export type Decision<R> = { skip: R; why: string; plan?: unknown } | { run: true; why: string; plan?: unknown }
+export type Decision<R> = { skip: R; why: Reason; plan?: unknown } | { run: true; why?: Reason; plan?: unknown }
 
 /** One node of the build graph (an image, the wheels, an action): what it needs, how to check and run it. */
 export interface Node<C, R> {
@@ -122,9 +122,9 @@ async function settleNode<C, R>(run: Run<C, R>, node: Node<C, R>): Promise<R | u
     else opts.emit({ type: 'task:skip', id: node.id, title: node.title, reason: decision.why })
     return decision.skip
   }
-  const why = opts.force ? '--force' : decision.why
+  const why: Reason | undefined = opts.force ? { is: 'force' } : decision.why
   if (opts.dryRun) {
-    opts.emit({ type: 'plan', id: node.id, title: node.title, action: 'run', why })
+    opts.emit({ type: 'plan', id: node.id, title: node.title, action: 'run', ...(why ? { why } : {}) })
     return undefined
   }
   return run.limit(() => runNode(run, node, deps as Record<string, R>, why, decision.plan))
@@ -145,12 +145,12 @@ async function checkNode<C, R>(run: Run<C, R>, node: Node<C, R>, deps: Record<st
 }
 
 /** Run the node (holding a concurrency slot), its build events tagged with its id; a failure aborts the rest. */
-async function runNode<C, R>(run: Run<C, R>, node: Node<C, R>, deps: Record<string, R>, why: string, plan: unknown): Promise<R> {
+async function runNode<C, R>(run: Run<C, R>, node: Node<C, R>, deps: Record<string, R>, why: Reason | undefined, plan: unknown): Promise<R> {
   const { opts, controller } = run
   const id = node.id
   if (controller.signal.aborted) throw interrupted(controller.signal)
   const started = Date.now()
-  opts.emit({ type: 'task:start', id, title: node.title, why })
+  opts.emit({ type: 'task:start', id, title: node.title, ...(why ? { why } : {}) })
   try {
     const tagged = (e: StageEvent) => opts.emit(e.type === 'build:step' ? { type: 'build:step', id, step: e.step } : { type: 'build:output', id, line: e.line })
     const { result, data } = await node.run(run.ctx, deps, tagged, plan)

@@ -4,6 +4,7 @@ import path from 'node:path'
 import type { Context } from '../context.js'
 import { LABEL_PROJECT } from '../docker/labels.js'
 import { UserError } from '../errors.js'
+import type { Intent } from '../events.js'
 import { action } from '../graph/action.js'
 import type { Node } from '../graph/execute.js'
 import { imageNodeId } from '../graph/ids.js'
@@ -22,7 +23,7 @@ import { pipelineNodes } from './pipeline.js'
  */
 async function inEnvironment(
   ctx: Context,
-  step: { id: string; title: string; describe: string | ((c: Context) => Promise<string>); run: (c: Context, env: Environment, password: string) => Promise<NodeResult> },
+  step: { id: string; title: string; describe: Intent | ((c: Context) => Promise<Intent>); run: (c: Context, env: Environment, password: string) => Promise<NodeResult> },
 ): Promise<Node<Context, NodeResult>[]> {
   const database = ctx.project.config.environment.database
   const nodes = await pipelineNodes(ctx, await loadGraph(ctx, [database]), [database], { releaseBuildsWheels: false })
@@ -34,7 +35,7 @@ async function inEnvironment(
     quiet: true,
     describe: async (c) => {
       await requireImage(c, env.webImage)
-      return typeof step.describe === 'string' ? step.describe : step.describe(c)
+      return typeof step.describe === 'function' ? step.describe(c) : step.describe
     },
     run: async (c) => {
       await requireImage(c, env.webImage)
@@ -50,7 +51,7 @@ export function startNodes(ctx: Context, hostPort: number): Promise<Node<Context
   return inEnvironment(ctx, {
     id: 'start',
     title: 'Start the environment',
-    describe: `start PostgreSQL and the app on a private network, the app on 127.0.0.1:${hostPort || 'a free port'}`,
+    describe: { do: 'start', hostPort },
     run: async (c, env, password) => {
       await startDatabase(c, env, password)
       const port = await startWeb(c, env, password, hostPort)
@@ -63,8 +64,7 @@ export function startNodes(ctx: Context, hostPort: number): Promise<Node<Context
 /** bootstrap: its steps against the started database; a dry run names them. */
 export function bootstrapNodes(ctx: Context): Promise<Node<Context, NodeResult>[]> {
   const describe = async (c: Context) => {
-    const steps = (await bootstrapSteps(c)).map(([name]) => name)
-    return `start the database, then ${steps.length ? steps.join(', ') : 'nothing else: no release phase, no static files, no DJANGO_SUPERUSER_* variables'}`
+    return { do: 'bootstrap' as const, steps: (await bootstrapSteps(c)).map(([name]) => name) }
   }
   return inEnvironment(ctx, { id: 'bootstrap', title: 'Bootstrap', describe, run: runBootstrap })
 }
@@ -107,7 +107,7 @@ export function manageNodes(ctx: Context, argv: string[]): Promise<Node<Context,
   return inEnvironment(ctx, {
     id: 'manage',
     title: 'Management command',
-    describe: `start the database, run python -m django ${argv.join(' ')}`,
+    describe: { do: 'manage', argv },
     run: async (c, env, password) => {
       await startDatabase(c, env, password)
       return done(await runOnce(c, env, password, ['python', '-m', 'django', ...argv]))
@@ -122,7 +122,7 @@ export function stopNode(ctx: Context) {
     id: 'stop',
     title: 'Stop the environment',
     quiet: true,
-    describe: async () => `stop and remove ${env.web} and ${env.db} (the database volume stays)`,
+    describe: async () => ({ do: 'stop', containers: [env.web, env.db] }),
     run: async (c) => {
       c.emit({ type: 'environment:stopped', containers: await stopEnvironment(await c.engine(), env) })
       return { result: done() }
@@ -146,7 +146,7 @@ export function logsNode(ctx: Context, service: string, tail: number, follow: bo
     quiet: true,
     describe: async (c) => {
       await running(c)
-      return `print the last ${tail} lines of ${name}${follow ? ', then follow' : ''}`
+      return { do: 'logs', container: name, tail, follow }
     },
     run: async (c) => {
       await (await running(c)).containers.streamLogs(name, { tail, follow, signal: c.signal, onOutput: (line, stream) => c.emit({ type: 'output', stream, line }) })
@@ -170,11 +170,11 @@ export function cleanNode() {
 }
 
 /** What clean would remove (its dry run): counts by kind, and the wheelhouse. */
-async function describeClean(ctx: Context): Promise<string> {
+async function describeClean(ctx: Context): Promise<Intent> {
   const engine = await ctx.engine()
   const ours = { [LABEL_PROJECT]: ctx.project.prefix }
   const [containers, networks, volumes, images] = await Promise.all([engine.containers.list(ours), engine.networks.list(ours), engine.volumes.list(ours), engine.images.list(ours)])
-  return `remove ${containers.length} containers, ${networks.length} networks, ${volumes.length} volumes, ${images.length} images and ${path.relative(ctx.project.root, ctx.project.wheelhouse)}`
+  return { do: 'clean', containers: containers.length, networks: networks.length, volumes: volumes.length, images: images.length, wheelhouse: path.relative(ctx.project.root, ctx.project.wheelhouse) }
 }
 
 /** Everything labelled with the project, children before parents, then the wheelhouse and the files beside it. */

@@ -3,12 +3,12 @@ import type { Context } from '../context.js'
 import { listContext, packContext, type ContextEntry } from '../docker/build-context.js'
 import { UserError } from '../errors.js'
 import { LABEL_INPUTS, LABEL_INPUTS_DETAIL, LABEL_PROJECT } from '../docker/labels.js'
-import type { StageEvent } from '../events.js'
+import type { InputChange, StageEvent } from '../events.js'
 import type { Decision, Node } from '../graph/execute.js'
 import { imageNodeId } from '../graph/ids.js'
 import type { ImageGraph, ImageNode } from '../graph/resolve.js'
 import { declaredBuildArgs, imageLabel, type NodeResult } from '../pipeline/images.js'
-import { explainChanges, hashFile, hashInputs, sha256, type Inputs } from '../pipeline/inputs.js'
+import { diffInputs, hashFile, hashInputs, sha256, type Inputs } from '../pipeline/inputs.js'
 import { createdTime, readGitDetails } from '../git.js'
 import { ociLabels } from '../docker/labels.js'
 import { versionTag } from '../tags.js'
@@ -90,13 +90,12 @@ async function decideImage(c: Context, graph: ImageGraph, node: ImageNode, plan:
   const engine = await c.engine()
   const { ref, hash, inputs } = plan
   const atTag = await engine.images.inspect(ref)
-  if (atTag?.labels[LABEL_INPUTS] === hash) return { skip: { id: atTag.id, ref, inputs }, why: `up to date (${ref})`, plan }
+  if (atTag?.labels[LABEL_INPUTS] === hash) return { skip: { id: atTag.id, ref, inputs }, why: { is: 'current', ref }, plan }
   const previous = await engine.images.inspect(`${node.repo}:latest`)
   plan.previousId = previous?.id
-  if (previous?.labels[LABEL_INPUTS] === hash) return { skip: { id: previous.id, ref, inputs }, why: `up to date (${node.repo}:latest has the same inputs as ${ref})`, plan }
+  if (previous?.labels[LABEL_INPUTS] === hash) return { skip: { id: previous.id, ref, inputs }, why: { is: 'current', ref, latest: `${node.repo}:latest` }, plan }
   const recorded = previous?.labels[LABEL_INPUTS_DETAIL]
-  const why = explainChanges(recorded ? (JSON.parse(recorded) as Inputs) : undefined, inputs, (p) => imageLabel(c, graph.get(p) ?? node))
-  return { run: true, why, plan }
+  return { run: true, why: diffInputs(recorded ? (JSON.parse(recorded) as Inputs) : undefined, inputs, (p) => imageLabel(c, graph.get(p) ?? node)), plan }
 }
 
 /** Build the planned image, tag it (version and :latest), drop the image it superseded. */
@@ -142,11 +141,11 @@ export function imageNode(ctx: Context, graph: ImageGraph, name: string, extras?
     title: `Image ${imageLabel(ctx, node)}`,
     needs: [...node.parents.map(imageNodeId), ...(extras?.needs ?? [])],
     async check(c, deps) {
-      const unknown = [
-        ...node.parents.filter((p) => !deps[imageNodeId(p)]).map((p) => `parent image ${imageLabel(c, graph.get(p)!)} rebuilt`),
-        ...(extras?.needs ?? []).filter((n) => !deps[n]).map((n) => `${n} rebuilt`),
+      const unknown: InputChange[] = [
+        ...node.parents.filter((p) => !deps[imageNodeId(p)]).map((p) => ({ input: `parent:${p}`, change: 'rebuilt' as const, label: imageLabel(c, graph.get(p)!) })),
+        ...(extras?.needs ?? []).filter((n) => !deps[n]).map((n) => ({ input: n, change: 'rebuilt' as const })),
       ]
-      if (unknown.length) return { run: true, why: unknown.join(', ') }
+      if (unknown.length) return { run: true, why: { is: 'changed', changes: unknown } }
       return decideImage(c, graph, node, await planImage(c, node, deps, extras))
     },
     // A parent rebuilt in this run leaves check without a plan: its inputs are known only now.

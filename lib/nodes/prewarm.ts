@@ -5,7 +5,7 @@ import { listContext, packContext, type ContextEntry } from '../docker/build-con
 import { labelsFor } from '../docker/labels.js'
 import { isUserError, UserError } from '../errors.js'
 import type { Decision, Node } from '../graph/execute.js'
-import type { StageEvent } from '../events.js'
+import type { Reason, StageEvent } from '../events.js'
 import { instructions } from '../graph/dockerfile.js'
 import type { ImageGraph, ImageNode } from '../graph/resolve.js'
 import { requires, type Shape } from '../shape/detect.js'
@@ -56,21 +56,23 @@ interface PrewarmPlan {
   requirements: string[]
 }
 
-const skipped = (why: string) => ({ skip: { id: '', inputs: {} }, why })
+const skipped = (because: Extract<Reason, { is: 'prewarm-idle' }>['because'], image?: string) => ({
+  skip: { id: '', inputs: {} },
+  why: { is: 'prewarm-idle' as const, because, ...(image ? { image } : {}) },
+})
 
 /** Whether there is anything to build ahead (and can be): the plan, or why not. */
 async function decidePrewarm(c: Context, graph: ImageGraph, node: ImageNode, parent: NodeResult | undefined): Promise<Decision<NodeResult>> {
-  if (parent && !parent.built)
-    return { skip: { id: parent.id, inputs: {} }, why: `${imageLabel(c, graph.get(node.parents[0])!)} unchanged: the release build finds its dependency layers in the cache` }
-  if ((await (await c.engine()).builder(c.project.config.builder)) !== 'buildkit') return skipped('needs BuildKit (the legacy builder keeps its cache in images)')
+  if (parent && !parent.built) return { skip: { id: parent.id, inputs: {} }, why: { is: 'prewarm-idle', because: 'parent-current', image: imageLabel(c, graph.get(node.parents[0])!) } }
+  if ((await (await c.engine()).builder(c.project.config.builder)) !== 'buildkit') return skipped('legacy-builder')
   const dockerfile = dependencyPart(await readFile(node.dockerfile, 'utf8'))
-  if (!dockerfile) return skipped(`${imageLabel(c, node)}/Dockerfile has no single-stage COPY wheels/deps … COPY wheels/app order`)
+  if (!dockerfile) return skipped('no-dependency-part', imageLabel(c, node))
   const previous = await readManifest(c.project.wheelhouse)
   const wheels = previous?.dependencies.map((f) => ({ name: `wheels/deps/${f}`, abs: path.join(c.project.wheelhouse, f) }))
   const requirements = wheels ? [] : staticDependencies(await c.project.shape(), c.project.localPackages)
-  if (!requirements) return skipped('the app declares its dependencies dynamically or in requirement files (no [project] dependencies)')
+  if (!requirements) return skipped('dynamic-dependencies')
   const plan: PrewarmPlan = { dockerfile, wheels, requirements }
-  return { run: true, why: `${parent ? 'parent image rebuilt' : 'parent image to be rebuilt'}: dependency layers built while the builder builds`, plan }
+  return { run: true, why: { is: 'prewarm', parentBuilt: Boolean(parent) }, plan }
 }
 
 /** Build the release Dockerfile's dependency part with the dependency wheels, then drop the image: its layers stay in BuildKit's cache. */

@@ -49,7 +49,7 @@ export function pushNode(registry: string, extra: string[]) {
     quiet: true,
     describe: async (c) => {
       await releaseImage(c)
-      return `push ${registry}/${releaseRepo(c.project)}: ${(await tagsOf(c)).join(', ')}`
+      return { do: 'push', repo: `${registry}/${releaseRepo(c.project)}`, tags: await tagsOf(c) }
     },
     run: async (c) => {
       warnAboutGit(c) // no commit tag without git

@@ -103,7 +103,7 @@ export function serveNode(image: string | undefined, hostPort: number, cmd: stri
     quiet: true,
     describe: async (c) => {
       const { ref } = await requireImage(c, image)
-      return cmd.length ? `run ${cmd.join(' ')} in ${ref}` : `serve ${ref} on 127.0.0.1:${hostPort || 'a free port'}`
+      return cmd.length ? { do: 'run', image: ref, command: cmd } : { do: 'serve', image: ref, hostPort }
     },
     run: async (c) => {
       const { ref } = await requireImage(c, image)

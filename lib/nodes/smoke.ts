@@ -15,7 +15,7 @@ export function smokeNode(needs: string[] = []) {
     describe: async (c) => {
       if (!needs.length) await releaseImage(c)
       const paths = await smokePaths(c.project.source)
-      return `start ${releaseRepo(c.project)}:latest, GET ${paths.join(', ')}, stop it`
+      return { do: 'smoke', image: `${releaseRepo(c.project)}:latest`, paths }
     },
     run: async (c) => {
       const { repo } = await releaseImage(c)

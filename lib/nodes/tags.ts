@@ -31,7 +31,7 @@ export function tagsNode(extra: string[], needs: string[] = []) {
     quiet: true,
     describe: async (c) => {
       if (!needs.length) await releaseImage(c)
-      return `tag ${releaseRepo(c.project)}: ${(await tagsFor(c, extra)).join(', ')}`
+      return { do: 'tag', repo: releaseRepo(c.project), tags: await tagsFor(c, extra) }
     },
     run: async (c) => ({ result: done(), data: { tags: await tagRelease(c, extra) } }),
   })

@@ -3,7 +3,7 @@ import type { Context } from '../context.js'
 import type { Node } from '../graph/execute.js'
 import { imageNodeId, WHEELS } from '../graph/ids.js'
 import type { NodeResult } from '../pipeline/images.js'
-import { explainChanges, hashInputs, type Inputs } from '../pipeline/inputs.js'
+import { diffInputs, hashInputs, type Inputs } from '../pipeline/inputs.js'
 import { readManifest } from '../pipeline/wheel-manifest.js'
 import { buildWheels, wheelInputs } from '../pipeline/wheels.js'
 
@@ -18,14 +18,14 @@ export function wheelsNode(ctx: Context): Node<Context, NodeResult> {
     title: `Wheels → ${path.relative(ctx.project.root, ctx.project.wheelhouse) || '.'}`,
     needs: [builder],
     async check(c, deps) {
-      if (!deps[builder]) return { run: true, why: 'builder image rebuilt' }
+      if (!deps[builder]) return { run: true, why: { is: 'changed', changes: [{ input: 'builder', change: 'rebuilt' }] } }
       const inputs = await wheelInputs(c.project, deps[builder]!.id)
       const previous = await readManifest(c.project.wheelhouse)
       const hash = hashInputs(inputs)
       if (previous && hashInputs(previous.inputs) === hash) {
-        return { skip: { id: hash, inputs }, why: `up to date (${Object.keys(previous.packages).length + previous.dependencies.length} wheels)`, plan: inputs }
+        return { skip: { id: hash, inputs }, why: { is: 'current-wheels', wheels: Object.keys(previous.packages).length + previous.dependencies.length }, plan: inputs }
       }
-      return { run: true, why: explainChanges(previous?.inputs, inputs), plan: inputs }
+      return { run: true, why: diffInputs(previous?.inputs, inputs), plan: inputs }
     },
     async run(c, deps, emit, plan) {
       const b = deps[builder]

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import { lstat, readFile, readlink } from 'node:fs/promises'
 import { UserError } from '../errors.js'
+import type { InputChange, Reason } from '../events.js'
 
 /**
  * What a build reads, as a map key → short hash: `file:<path>` for every input file (path relative
@@ -40,35 +41,24 @@ export function hashInputs(inputs: Inputs): string {
   )
 }
 
-/** Human words for one input key. */
-export function describeKey(key: string, parentLabel: (name: string) => string = (n) => n): string {
-  const [kind, ...rest] = key.split(':')
-  const name = rest.join(':')
-  if (kind === 'file') return name
-  if (kind === 'arg') return `build arg ${name}`
-  if (kind === 'parent') return `parent image ${parentLabel(name)}`
-  if (kind === 'from') return `FROM image ${name}`
-  if (key === 'builder') return 'builder image'
-  if (key === 'pip') return 'pip settings'
-  return key
-}
-
 /**
- * Why a build must run, comparing what the last build recorded with the inputs now: "src/x.py
- * changed", "docker/base/Dockerfile added", "parent image docker/base rebuilt". Pure.
+ * Why a build must run, comparing what the last build recorded with the inputs now: never built,
+ * or the inputs that changed ("src/x.py" changed, "docker/base/Dockerfile" added, a parent image
+ * rebuilt; none: the same inputs, but no image holds them). Pure; render/ words it.
  */
-export function explainChanges(previous: Inputs | undefined, current: Inputs, parentLabel?: (name: string) => string, limit = 3): string {
-  if (!previous) return 'never built'
-  const changes: string[] = []
+export function diffInputs(previous: Inputs | undefined, current: Inputs, parentLabel?: (name: string) => string): Reason {
+  if (!previous) return { is: 'never-built' }
+  const changes: InputChange[] = []
+  const label = (key: string) => (key.startsWith('parent:') && parentLabel ? { label: parentLabel(key.slice('parent:'.length)) } : {})
   for (const key of Object.keys(current).sort()) {
-    const what = describeKey(key, parentLabel)
-    if (!(key in previous)) changes.push(key.startsWith('file:') ? `${what} added` : `${what} set`)
-    else if (previous[key] !== current[key]) changes.push(key.startsWith('parent:') || key === 'builder' ? `${what} rebuilt` : key.startsWith('from:') ? `${what} replaced` : `${what} changed`)
+    if (!(key in previous)) changes.push({ input: key, change: key.startsWith('file:') ? 'added' : 'set', ...label(key) })
+    else if (previous[key] !== current[key]) {
+      const change = key.startsWith('parent:') || key === 'builder' ? 'rebuilt' : key.startsWith('from:') ? 'replaced' : 'changed'
+      changes.push({ input: key, change, ...label(key) })
+    }
   }
   for (const key of Object.keys(previous).sort()) {
-    if (!(key in current)) changes.push(`${describeKey(key, parentLabel)} removed`)
+    if (!(key in current)) changes.push({ input: key, change: 'removed', ...label(key) })
   }
-  if (changes.length === 0) return 'inputs unchanged but no image holds them'
-  const shown = changes.slice(0, limit).join(', ')
-  return changes.length > limit ? `${shown} (+${changes.length - limit} more)` : shown
+  return { is: 'changed', changes }
 }

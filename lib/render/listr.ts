@@ -1,4 +1,5 @@
 import { describeDone } from './plain.js'
+import { describeReason } from './reason.js'
 import type { Emit, Event } from '../events.js'
 
 interface NodeView {
@@ -86,10 +87,10 @@ function startRow(row: Row, task: ListrTaskLike): Promise<void> {
 /** An event of the row's node, as its title, its output line, or its end. */
 function showEvent(row: Row, e: Event): void {
   const base = row.base
-  if (e.type === 'task:start') row.title = `${base}${e.why ? ` (${e.why})` : ''}`
+  if (e.type === 'task:start') row.title = `${base}${e.why ? ` (${describeReason(e.why)})` : ''}`
   else if (e.type === 'build:step') row.title = `${base} — ${e.step}`
   else if (e.type === 'build:output') row.output.push(e.line)
-  else if (e.type === 'task:skip') row.end = { kind: 'skip', message: `${base} [skipped: ${e.reason}]` }
+  else if (e.type === 'task:skip') row.end = { kind: 'skip', message: `${base} [skipped: ${describeReason(e.reason)}]` }
   else if (e.type === 'task:done') {
     const words = describeDone(e.data, e.ms)
     row.end = { kind: 'done', title: `${base}${words ? `: ${words}` : ''}` }

@@ -3,6 +3,7 @@ import { imageOf, PREWARM, WHEELS } from '../graph/ids.js'
 import { INCLUDE_LINE, MK_FILE } from '../scaffold/makefile.js'
 import { describeTools } from '../shape/tests.js'
 import { formatBytes, formatMs } from './format.js'
+import { describeReason } from './reason.js'
 import { describeShape } from './shape.js'
 
 type Formatters = { [K in Event['type']]: (e: Extract<Event, { type: K }>, verbose: boolean) => string | undefined }
@@ -36,9 +37,9 @@ const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`
  * the others with these.
  */
 const formatters: Formatters = {
-  'task:start': (e) => `▶ ${e.title}${e.why ? ` (${e.why})` : ''}`,
-  plan: (e) => `${e.action === 'skip' ? '↓ would skip ' : builds(e.id) ? '▶ would build' : '▶ would run  '} ${e.title}: ${e.why}`,
-  'task:skip': (e) => `↓ ${e.title} [skipped: ${e.reason}]`,
+  'task:start': (e) => `▶ ${e.title}${e.why ? ` (${describeReason(e.why)})` : ''}`,
+  plan: (e) => `${e.action === 'skip' ? '↓ would skip ' : builds(e.id) ? '▶ would build' : '▶ would run  '} ${e.title}${e.why ? `: ${describeReason(e.why)}` : ''}`,
+  'task:skip': (e) => `↓ ${e.title} [skipped: ${describeReason(e.reason)}]`,
   'task:done': (e) => {
     const words = describeDone(e.data, e.ms)
     return `✔ ${e.title}${words ? `: ${words}` : ''} (${formatMs(e.ms)})`

@@ -52,7 +52,7 @@ export const init: TaskDef = {
         id: 'init',
         title: 'Init',
         quiet: true,
-        describe: async () => `write ${[...plan.files.map(([f]) => f), MK_FILE].join(', ')} for ${plan.app}`,
+        describe: async () => ({ do: 'init', app: plan.app, files: [...plan.files.map(([f]) => f), MK_FILE] }),
         run: async (c) => {
           await writeInit(plan)
           c.emit({ type: 'init:done', app: plan.app, files: [...plan.files.map(([f]) => f), MK_FILE], makefile: plan.make.said })

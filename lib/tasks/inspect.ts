@@ -29,7 +29,7 @@ export const inspect: TaskDef = {
         id: 'inspect',
         title: 'Inspect',
         quiet: true,
-        describe: async () => `read the manifest and SBOM of ${image}`,
+        describe: async () => ({ do: 'inspect', image }),
         run: async (c) => {
           await readImage(c, image, args.positional[0] === undefined)
           return { result: done() }

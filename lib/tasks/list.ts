@@ -20,7 +20,7 @@ export function listTask(all: () => TaskDef[]): TaskDef {
           id: 'list',
           title: 'List',
           quiet: true,
-          describe: async () => 'list the tasks',
+          describe: async () => ({ do: 'list' }),
           run: async (c) => {
             c.emit({ type: 'tasks', tasks: all().map(({ name, description }) => ({ name, description })) })
             return { result: done() }

@@ -24,7 +24,7 @@ export const test: TaskDef = {
       title: 'Tests',
       needs: [builder, WHEELS],
       quiet: true,
-      describe: async () => `run the tests in the builder${args.rest.length ? ` with ${args.rest.join(' ')}` : ''}`,
+      describe: async () => ({ do: 'test', args: args.rest }),
       run: async (c, deps) => ({ result: done(await (await import('../pipeline/tests.js')).runTests(c, deps[builder].ref!, args.rest)) }),
     })
     return [...nodes, tests]

@@ -66,7 +66,7 @@ const standIn = (name: string, does: (args: TaskArgs) => Promise<number> = async
   engine: false,
   async nodes(_ctx, args) {
     received.set(name, args)
-    return [action<Context, NodeResult>({ id: name, title: name, quiet: true, describe: async () => name, run: async () => ({ result: done(await does(args)) }) })]
+    return [action<Context, NodeResult>({ id: name, title: name, quiet: true, describe: async () => ({ do: 'run', image: name, command: [] }), run: async () => ({ result: done(await does(args)) }) })]
   },
   ...over,
 })

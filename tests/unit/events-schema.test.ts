@@ -3,7 +3,7 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import Ajv2020Module from 'ajv/dist/2020.js'
 import formatsModule from 'ajv-formats'
-import type { Event } from '../../lib/events.js'
+import { EVENTS_VERSION, type Event, type Intent, type Reason } from '../../lib/events.js'
 import { jsonLine, type ErrorEvent } from '../../lib/render/json.js'
 import { EVENT_TYPES, formatPlain } from '../../lib/render/plain.js'
 
@@ -15,10 +15,46 @@ const ajv = new Ajv2020Module.default({ strict: false, allErrors: true })
 formatsModule.default(ajv as never)
 const validate = ajv.compile(schema)
 
+/** A plan event for each kind of reason and each action's intent: the verdicts are data too. */
+function verdicts(): Event[] {
+  const reasons: Reason[] = [
+    { is: 'current-wheels', wheels: 9 },
+    {
+      is: 'changed',
+      changes: [
+        { input: 'file:app.py', change: 'changed' },
+        { input: 'parent:base', change: 'rebuilt', label: 'docker/base' },
+      ],
+    },
+    { is: 'force' },
+    { is: 'prewarm', parentBuilt: false },
+    { is: 'prewarm-idle', because: 'parent-current', image: 'docker/base' },
+  ]
+  const intents: Intent[] = [
+    { do: 'list' },
+    { do: 'init', app: 'shop', files: ['docker/base'] },
+    { do: 'inspect', image: 'a:1' },
+    { do: 'test', args: ['-k', 'x'] },
+    { do: 'tag', repo: 'a', tags: ['v1'] },
+    { do: 'push', repo: 'r/a', tags: ['v1'] },
+    { do: 'smoke', image: 'a:latest', paths: ['/'] },
+    { do: 'serve', image: 'a:latest', hostPort: 0 },
+    { do: 'run', image: 'a:latest', command: ['python'] },
+    { do: 'start', hostPort: 8000 },
+    { do: 'bootstrap', steps: ['migrate'] },
+    { do: 'manage', argv: ['check'] },
+    { do: 'stop', containers: ['w', 'd'] },
+    { do: 'logs', container: 'w', tail: 10, follow: false },
+    { do: 'clean', containers: 1, networks: 1, volumes: 1, images: 3, wheelhouse: 'wheelhouse' },
+  ]
+  return [...reasons, ...intents.map((intent): Reason => ({ is: 'action', intent }))].map((why) => ({ type: 'plan', id: 'n', title: 'N', action: 'run', why }))
+}
+
 const samples: Event[] = [
-  { type: 'task:start', id: 'wheels', title: 'Wheels → wheelhouse', why: 'never built' },
-  { type: 'plan', id: 'image:docker/base', title: 'Image docker/base', action: 'skip', why: 'up to date' },
-  { type: 'task:skip', id: 'image:docker/base', title: 'Image docker/base', reason: 'up to date' },
+  { type: 'task:start', id: 'wheels', title: 'Wheels → wheelhouse', why: { is: 'never-built' } },
+  { type: 'plan', id: 'image:docker/base', title: 'Image docker/base', action: 'skip', why: { is: 'current', ref: 'acme/app-base:abc1234' } },
+  { type: 'task:skip', id: 'image:docker/base', title: 'Image docker/base', reason: { is: 'current', ref: 'acme/app-base:b', latest: 'acme/app-base:latest' } },
+  ...verdicts(),
   { type: 'task:done', id: 'image:docker/release', title: 'Image docker/release', ms: 12, data: { image: { id: 'sha256:a', tags: ['a:1'], size: 3 } } },
   { type: 'task:fail', id: 'wheels', title: 'Wheels', message: 'pip failed', ms: 5 },
   { type: 'build:step', id: 'wheels', step: 'pip wheel' },
@@ -72,16 +108,19 @@ Events('each sample, as printed with --json, validates against the schema (versi
   for (const e of [...samples, error]) {
     const line = JSON.parse(jsonLine(e)) as { v: number }
     assert.ok(validate(line), `${e.type}: ${ajv.errorsText(validate.errors)}`)
-    assert.is(line.v, 1)
+    assert.is(line.v, EVENTS_VERSION)
   }
 })
 
 Events('the schema refuses what breaks the contract: a missing field, a wrong type, an unknown kind', () => {
   const bad = [
-    { v: 1, time: new Date().toISOString(), type: 'pushed', digest: 'sha256:d' },
-    { v: 1, time: new Date().toISOString(), type: 'smoke:response', path: '/', status: '200', ms: 1 },
-    { v: 1, time: new Date().toISOString(), type: 'info', message: 'prose' },
+    { v: 2, time: new Date().toISOString(), type: 'pushed', digest: 'sha256:d' },
+    { v: 2, time: new Date().toISOString(), type: 'smoke:response', path: '/', status: '200', ms: 1 },
+    { v: 2, time: new Date().toISOString(), type: 'info', message: 'prose' },
     { time: new Date().toISOString(), type: 'bootstrap:no-superuser' },
+    { v: 1, time: new Date().toISOString(), type: 'bootstrap:no-superuser' },
+    { v: 2, time: new Date().toISOString(), type: 'task:skip', id: 'n', title: 'N', reason: 'up to date' },
+    { v: 2, time: new Date().toISOString(), type: 'plan', id: 'n', title: 'N', action: 'run', why: { is: 'action', intent: { do: 'tag', repo: 'a' } } },
   ]
   for (const b of bad) assert.not.ok(validate(b), `should be refused: ${JSON.stringify(b)}`)
 })

@@ -1,7 +1,7 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { execute, semaphore, topoOrder, type ExecuteOptions, type Node } from '../../../lib/graph/execute.js'
-import type { Event } from '../../../lib/events.js'
+import type { Event, Reason } from '../../../lib/events.js'
 import { rejected, rejectedUserError, userError } from '../helpers/catch.js'
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
@@ -87,11 +87,14 @@ Semaphore.run()
 // ---------------------------------------------------------------------------------------------
 type Ctx = { signal: AbortSignal }
 
+const current = (ref: string): Reason => ({ is: 'current', ref })
+const changed = (input: string): Reason => ({ is: 'changed', changes: [{ input, change: 'changed' }] })
+
 interface Spec {
   needs?: string[]
-  /** check() says skip, with this reason. */
+  /** check() says skip: the image at this ref is current. */
   skip?: string
-  /** check()'s reason to run. */
+  /** check()'s reason to run: this input changed. */
   why?: string
   /** How long run() takes. */
   ms?: number
@@ -128,7 +131,7 @@ function recorder() {
         async check(_ctx, deps) {
           r.checked.push(id)
           r.checkDeps[id] = { ...deps }
-          return spec.skip !== undefined ? { skip: `${id}@old`, why: spec.skip } : { run: true, why: spec.why ?? `${id} changed` }
+          return spec.skip !== undefined ? { skip: `${id}@old`, why: current(spec.skip) } : { run: true, why: changed(spec.why ?? id) }
         },
         async run(ctx, deps, emit) {
           r.runs.push(id)
@@ -213,11 +216,11 @@ for (const c of overlap) {
 
 Execute('task:start says why, task:done has the summary, stage events get the node id', async () => {
   const r = recorder()
-  await execute([r.node('base', { why: 'docker/base/Dockerfile changed' })], ctx(), opts(r.emit))
+  await execute([r.node('base', { why: 'file:docker/base/Dockerfile' })], ctx(), opts(r.emit))
   assert.equal(
     r.events.map((e) => ('ms' in e ? { ...e, ms: 0 } : e)),
     [
-      { type: 'task:start', id: 'base', title: 'Node base', why: 'docker/base/Dockerfile changed' },
+      { type: 'task:start', id: 'base', title: 'Node base', why: changed('file:docker/base/Dockerfile') },
       { type: 'build:step', id: 'base', step: 'step of base' },
       { type: 'task:done', id: 'base', title: 'Node base', ms: 0, data: { tags: ['built base'] } },
     ],
@@ -228,7 +231,7 @@ Execute('task:start says why, task:done has the summary, stage events get the no
 Execute('check says skip: task:skip with the reason, reuse is called, dependants get the skip result', async () => {
   const r = recorder()
   const results = await execute([r.node('base', { skip: 'up to date' }), r.node('app', { needs: ['base'] })], ctx(), opts(r.emit))
-  assert.equal(r.ofType('task:skip'), [{ type: 'task:skip', id: 'base', title: 'Node base', reason: 'up to date' }], "base should be reported skipped with check's reason")
+  assert.equal(r.ofType('task:skip'), [{ type: 'task:skip', id: 'base', title: 'Node base', reason: current('up to date') }], "base should be reported skipped with check's reason")
   assert.equal(r.reused, [['base', 'base@old']], 'reuse should be called once with the skip result')
   assert.not.ok(r.runs.includes('base'), 'a skipped node should not run')
   assert.not.ok(
@@ -246,8 +249,8 @@ Execute('force runs nodes whose check says skip, with --force as the reason', as
   assert.equal(
     r.ofType('task:start').map((e) => [e.id, e.why]),
     [
-      ['base', '--force'],
-      ['app', '--force'],
+      ['base', { is: 'force' }],
+      ['app', { is: 'force' }],
     ],
     'task:start should say --force',
   )
@@ -258,14 +261,14 @@ Execute('force runs nodes whose check says skip, with --force as the reason', as
 
 Execute('dryRun reports a plan event per node and runs nothing', async () => {
   const r = recorder()
-  const nodes = [r.node('base', { skip: 'up to date' }), r.node('builder', { needs: ['base'], why: 'Dockerfile changed' }), r.node('release', { needs: ['builder'] })]
+  const nodes = [r.node('base', { skip: 'up to date' }), r.node('builder', { needs: ['base'], why: 'Dockerfile' }), r.node('release', { needs: ['builder'] })]
   const results = await execute(nodes, ctx(), opts(r.emit, { dryRun: true }))
   assert.equal(
     r.events,
     [
-      { type: 'plan', id: 'base', title: 'Node base', action: 'skip', why: 'up to date' },
-      { type: 'plan', id: 'builder', title: 'Node builder', action: 'run', why: 'Dockerfile changed' },
-      { type: 'plan', id: 'release', title: 'Node release', action: 'run', why: 'release changed' },
+      { type: 'plan', id: 'base', title: 'Node base', action: 'skip', why: current('up to date') },
+      { type: 'plan', id: 'builder', title: 'Node builder', action: 'run', why: changed('Dockerfile') },
+      { type: 'plan', id: 'release', title: 'Node release', action: 'run', why: changed('release') },
     ],
     "a dry run should emit only plan events, one per node, with check's action and reason",
   )
@@ -281,7 +284,7 @@ Execute('dryRun reports a plan event per node and runs nothing', async () => {
 Execute('dryRun with force plans every node as run because of --force', async () => {
   const r = recorder()
   await execute([r.node('base', { skip: 'up to date' })], ctx(), opts(r.emit, { dryRun: true, force: true }))
-  assert.equal(r.events, [{ type: 'plan', id: 'base', title: 'Node base', action: 'run', why: '--force' }], 'the plan should say run (--force)')
+  assert.equal(r.events, [{ type: 'plan', id: 'base', title: 'Node base', action: 'run', why: { is: 'force' } }], 'the plan should say run (--force)')
   assert.equal(r.runs, [], 'nothing should run')
 })
 

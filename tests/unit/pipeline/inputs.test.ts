@@ -3,7 +3,8 @@ import path from 'node:path'
 import { suite } from 'uvu'
 import { UserError } from '../../../lib/errors.js'
 import * as assert from 'uvu/assert'
-import { describeKey, explainChanges, hashFile, hashInputs, sha256, type Inputs } from '../../../lib/pipeline/inputs.js'
+import { describeReason } from '../../../lib/render/reason.js'
+import { diffInputs, hashFile, hashInputs, sha256, type Inputs } from '../../../lib/pipeline/inputs.js'
 import { rejected } from '../helpers/catch.js'
 import { makeTemp, removeTemp, writeTree } from '../helpers/tmp.js'
 
@@ -56,40 +57,12 @@ HashInputs('the empty map has a stable hash', () => {
 HashInputs.run()
 
 // ---------------------------------------------------------------------------------------------
-const DescribeKey = suite('describeKey')
-
-const keys: { key: string; label?: (n: string) => string; want: string }[] = [
-  { key: 'file:src/pollsite/settings.py', want: 'src/pollsite/settings.py' },
-  { key: 'file:odd:name.txt', want: 'odd:name.txt' },
-  { key: 'arg:PYTHON_VERSION', want: 'build arg PYTHON_VERSION' },
-  { key: 'parent:base', want: 'parent image base' },
-  { key: 'parent:base', label: (n) => `docker/${n}`, want: 'parent image docker/base' },
-  { key: 'from:python:3.12-slim', want: 'FROM image python:3.12-slim' },
-  { key: 'builder', want: 'builder image' },
-  { key: 'pip', want: 'pip settings' },
-  { key: 'dockerfile', want: 'dockerfile' },
-]
-for (const c of keys) {
-  DescribeKey(`${c.key}${c.label ? ' (with a parent label)' : ''} → ${c.want}`, () => {
-    assert.is(describeKey(c.key, c.label), c.want, `${c.key} should be described as "${c.want}"`)
-  })
-}
-
-DescribeKey('the parent label is used only for parents', () => {
-  const label = (n: string) => `LABEL(${n})`
-  assert.is(describeKey('file:base', label), 'base', 'a file should not be relabelled')
-  assert.is(describeKey('arg:base', label), 'build arg base', 'an arg should not be relabelled')
-})
-
-DescribeKey.run()
-
-// ---------------------------------------------------------------------------------------------
-const ExplainChanges = suite('explainChanges')
+const DiffInputs = suite('diffInputs (in words: render/reason.ts)')
 
 const before: Inputs = { 'file:docker/base/Dockerfile': 'h1', 'arg:PYTHON_VERSION': '3.12', 'parent:base': 'sha256:p1', builder: 'sha256:b1', pip: 'p1', 'from:python:3.12-slim': 'sha256:f1' }
 const without = (k: string) => Object.fromEntries(Object.entries(before).filter(([key]) => key !== k))
 
-const explained: { name: string; previous: Inputs | undefined; current: Inputs; label?: (n: string) => string; limit?: number; want: string }[] = [
+const explained: { name: string; previous: Inputs | undefined; current: Inputs; label?: (n: string) => string; want: string }[] = [
   { name: 'never built', previous: undefined, current: before, want: 'never built' },
   { name: 'a file changed', previous: before, current: { ...before, 'file:docker/base/Dockerfile': 'h2' }, want: 'docker/base/Dockerfile changed' },
   { name: 'a file added', previous: before, current: { ...before, 'file:docker/base/entrypoint.sh': 'h3' }, want: 'docker/base/entrypoint.sh added' },
@@ -117,26 +90,27 @@ const explained: { name: string; previous: Inputs | undefined; current: Inputs; 
   },
 ]
 for (const c of explained) {
-  ExplainChanges(c.name, () => {
-    assert.is(explainChanges(c.previous, c.current, c.label, c.limit), c.want, `the reason should be "${c.want}"`)
+  DiffInputs(c.name, () => {
+    assert.is(describeReason(diffInputs(c.previous, c.current, c.label)), c.want, `the reason should be "${c.want}"`)
   })
 }
 
-const five: Inputs = { 'file:a': '1', 'file:b': '1', 'file:c': '1', 'file:d': '1', 'file:e': '1' }
-const fiveChanged: Inputs = Object.fromEntries(Object.keys(five).map((k) => [k, '2']))
-const limited: { limit?: number; current: Inputs; want: string }[] = [
-  { current: fiveChanged, want: 'a changed, b changed, c changed (+2 more)' },
-  { limit: 1, current: fiveChanged, want: 'a changed (+4 more)' },
-  { limit: 5, current: fiveChanged, want: 'a changed, b changed, c changed, d changed, e changed' },
-  { current: { ...five, 'file:a': '2', 'file:b': '2', 'file:c': '2' }, want: 'a changed, b changed, c changed' },
-]
-for (const c of limited) {
-  ExplainChanges(`limit ${c.limit ?? '3 (default)'}, ${Object.keys(c.current).filter((k) => c.current[k] !== five[k]).length} changes → "${c.want}"`, () => {
-    assert.is(explainChanges(five, c.current, undefined, c.limit), c.want, `the reason should show at most the limit, then "(+N more)"`)
-  })
-}
+DiffInputs('the changes are data: the key, what happened, the parent image as the user knows it', () => {
+  assert.equal(
+    diffInputs(before, { ...without('pip'), 'parent:base': 'sha256:p2', 'file:new.py': 'h' }, (n) => `docker/${n}`),
+    {
+      is: 'changed',
+      changes: [
+        { input: 'file:new.py', change: 'added' },
+        { input: 'parent:base', change: 'rebuilt', label: 'docker/base' },
+        { input: 'pip', change: 'removed' },
+      ],
+    },
+    'one entry per changed key, additions and changes first, then removals',
+  )
+})
 
-ExplainChanges.run()
+DiffInputs.run()
 
 // ---------------------------------------------------------------------------------------------
 const HashFile = suite('hashFile')

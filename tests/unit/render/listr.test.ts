@@ -49,10 +49,10 @@ const View = suite('showWithListr')
 
 View("the work's result; each row ends as its events say: done with its summary, skipped with the reason", async () => {
   const { lines, value, error } = await shown([BASE, WEB], async (emit) => {
-    emit({ type: 'task:start', id: 'image:base', title: BASE.title, why: 'Dockerfile changed' })
+    emit({ type: 'task:start', id: 'image:base', title: BASE.title, why: { is: 'changed', changes: [{ input: 'file:Dockerfile', change: 'changed' }] } })
     await tick()
     emit({ type: 'task:done', id: 'image:base', title: BASE.title, ms: 3100, data: { image: { id: 'sha256:b', tags: ['acme/app-base:abc1234', 'acme/app-base:latest'], size: 242e6 } } })
-    emit({ type: 'task:skip', id: 'image:web', title: WEB.title, reason: 'up to date (acme/app-web:abc1234)' })
+    emit({ type: 'task:skip', id: 'image:web', title: WEB.title, reason: { is: 'current', ref: 'acme/app-web:abc1234' } })
     return 'the result'
   })
   assert.is(error, undefined, `no error: ${error}`)
@@ -89,10 +89,10 @@ View("a row's engine output goes to its task's output, and a failure shows the r
 View('events that arrive before listr2 starts a row are kept and applied when it does', async () => {
   // Emitted synchronously: listr2 has not started any task yet.
   const { lines } = await shown([BASE], async (emit) => {
-    emit({ type: 'task:start', id: 'image:base', title: BASE.title, why: 'no image yet' })
+    emit({ type: 'task:start', id: 'image:base', title: BASE.title, why: { is: 'never-built' } })
     emit({ type: 'task:fail', id: 'image:base', title: BASE.title, message: 'FROM image missing', ms: 0 })
   })
-  assert.ok(lines.includes('✖ Image docker/base (no image yet) [FAILED: FROM image missing]'), `the early failure, with the start's why in the title:\n${lines.join('\n')}`)
+  assert.ok(lines.includes('✖ Image docker/base (never built) [FAILED: FROM image missing]'), `the early failure, with the start's why in the title:\n${lines.join('\n')}`)
 })
 
 View('output lines that arrive before listr2 starts a row are shown when it does, each once', async () => {

@@ -10,17 +10,25 @@ const cases: { name: string; event: Event; want: string }[] = [
   { name: 'task:start without a reason', event: { type: 'task:start', id: 'image:base', title: 'Image base' }, want: '▶ Image base' },
   {
     name: 'task:start with its reason in parentheses',
-    event: { type: 'task:start', id: 'image:base', title: 'Image base', why: 'docker/base/Dockerfile changed' },
+    event: { type: 'task:start', id: 'image:base', title: 'Image base', why: { is: 'changed', changes: [{ input: 'file:docker/base/Dockerfile', change: 'changed' }] } },
     want: '▶ Image base (docker/base/Dockerfile changed)',
   },
-  { name: 'task:start with an empty reason', event: { type: 'task:start', id: 'image:base', title: 'Image base', why: '' }, want: '▶ Image base' },
-  { name: 'plan: would build, with the reason', event: { type: 'plan', id: 'image:base', title: 'Image base', action: 'run', why: 'never built' }, want: '▶ would build Image base: never built' },
+  {
+    name: 'plan: would build, with the reason',
+    event: { type: 'plan', id: 'image:base', title: 'Image base', action: 'run', why: { is: 'never-built' } },
+    want: '▶ would build Image base: never built',
+  },
+  { name: 'plan: would run, without a reason', event: { type: 'plan', id: 'tags', title: 'Tag', action: 'run' }, want: '▶ would run   Tag' },
   {
     name: 'plan: would skip, aligned with would build',
-    event: { type: 'plan', id: 'wheels', title: 'Wheels', action: 'skip', why: 'up to date (9 wheels)' },
+    event: { type: 'plan', id: 'wheels', title: 'Wheels', action: 'skip', why: { is: 'current-wheels', wheels: 9 } },
     want: '↓ would skip  Wheels: up to date (9 wheels)',
   },
-  { name: 'task:skip', event: { type: 'task:skip', id: 'image:base', title: 'Image base', reason: 'up to date' }, want: '↓ Image base [skipped: up to date]' },
+  {
+    name: 'task:skip',
+    event: { type: 'task:skip', id: 'image:base', title: 'Image base', reason: { is: 'current', ref: 'acme/app-base:abc1234' } },
+    want: '↓ Image base [skipped: up to date (acme/app-base:abc1234)]',
+  },
   {
     name: 'task:done of an image: its tag, size and time, worded here from the data',
     event: { type: 'task:done', id: 'image:base', title: 'Image base', ms: 3100, data: { image: { id: 'sha256:b', tags: ['acme/app-base:abc1234', 'acme/app-base:latest'], size: 242e6 } } },
@@ -106,8 +114,8 @@ const PlainRenderer = suite('plainRenderer')
 PlainRenderer('writes each event as one line, container stderr to stderr, the rest to stdout', () => {
   const written: [string, string][] = []
   const emit = plainRenderer((line, stream) => written.push([line, stream]))
-  emit({ type: 'task:start', id: 'a', title: 'A', why: 'never built' })
-  emit({ type: 'plan', id: 'b', title: 'B', action: 'skip', why: 'up to date' })
+  emit({ type: 'task:start', id: 'a', title: 'A', why: { is: 'never-built' } })
+  emit({ type: 'plan', id: 'b', title: 'B', action: 'skip', why: { is: 'current', ref: 'b:1' } })
   emit({ type: 'output', stream: 'stderr', line: 'warn' })
   emit({ type: 'output', stream: 'stdout', line: 'ok' })
   emit({ type: 'task:fail', id: 'a', title: 'A', message: 'm', ms: 5 })
@@ -115,7 +123,7 @@ PlainRenderer('writes each event as one line, container stderr to stderr, the re
     written,
     [
       ['▶ A (never built)', 'stdout'],
-      ['↓ would skip  B: up to date', 'stdout'],
+      ['↓ would skip  B: up to date (b:1)', 'stdout'],
       ['warn', 'stderr'],
       ['ok', 'stdout'],
       ['✖ A (5 ms)', 'stdout'],

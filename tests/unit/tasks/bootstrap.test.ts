@@ -82,8 +82,8 @@ Bootstrap('dry run: says what it would do; builds, creates and starts nothing', 
   const { ctx, events } = taskContext(engine, { root, git, shape: 'detect' })
   assert.is(await runTask(bootstrap, ctx, args(), { dryRun: true }), 0)
   assert.equal(
-    events.flatMap((e) => (e.type === 'plan' ? [`${e.id}: ${e.action}: ${e.why}`] : [])).at(-1),
-    `bootstrap: run: start the database, then release phase: ${RELEASE_COMMAND}`,
+    events.flatMap((e) => (e.type === 'plan' ? [[e.id, e.action, e.why]] : [])).at(-1),
+    ['bootstrap', 'run', { is: 'action', intent: { do: 'bootstrap', steps: [`release phase: ${RELEASE_COMMAND}`] } }],
     'a Flask app without DJANGO_SUPERUSER_*: its release phase only (no collectstatic, no superuser)',
   )
   assert.equal(engine.state, before)

@@ -104,7 +104,11 @@ Clean('dry run: says what it would remove, counting by kind, and removes nothing
   const before = structuredClone(engine.state)
   const { ctx, events } = taskContext(engine, { root })
   assert.is(await runTask(clean, ctx, args(), { dryRun: true }), 0)
-  assert.equal(events, [{ type: 'plan', id: 'clean', title: 'Clean', action: 'run', why: 'remove 3 containers, 1 networks, 1 volumes, 4 images and wheelhouse' }], 'one verdict')
+  assert.equal(
+    events,
+    [{ type: 'plan', id: 'clean', title: 'Clean', action: 'run', why: { is: 'action', intent: { do: 'clean', containers: 3, networks: 1, volumes: 1, images: 4, wheelhouse: 'wheelhouse' } } }],
+    'one verdict',
+  )
   assert.equal(engine.state, before, 'nothing removed')
   assert.ok(existsSync(path.join(root, 'wheelhouse')), 'the wheelhouse stays')
 })
@@ -149,7 +153,7 @@ Stop('dry run: names what it would stop, stops nothing', async () => {
   const engine = createFakeEngine(busyEngine())
   const { ctx, events } = taskContext(engine, { root })
   assert.is(await runTask(stop, ctx, args(), { dryRun: true }), 0)
-  assert.equal(events, [{ type: 'plan', id: 'stop', title: 'Stop the environment', action: 'run', why: 'stop and remove acme-app-web and acme-app-db (the database volume stays)' }])
+  assert.equal(events, [{ type: 'plan', id: 'stop', title: 'Stop the environment', action: 'run', why: { is: 'action', intent: { do: 'stop', containers: ['acme-app-web', 'acme-app-db'] } } }])
   assert.equal(engine.calls, [], 'the engine is not asked anything')
 })
 

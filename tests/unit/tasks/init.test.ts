@@ -127,7 +127,15 @@ Init('dry run: names the files it would write; writes nothing', async () => {
   const before = listing()
   const { ctx, events } = taskContext(createFakeEngine(), { root })
   assert.is(await runTask(init, ctx, initArgs(), { dryRun: true }), 0)
-  assert.equal(events, [{ type: 'plan', id: 'init', title: 'Init', action: 'run', why: 'write docker/base, docker/builder, docker/release, .pypackagerc.json, pypackage.mk for shop_site' }])
+  assert.equal(events, [
+    {
+      type: 'plan',
+      id: 'init',
+      title: 'Init',
+      action: 'run',
+      why: { is: 'action', intent: { do: 'init', app: 'shop_site', files: ['docker/base', 'docker/builder', 'docker/release', '.pypackagerc.json', 'pypackage.mk'] } },
+    },
+  ])
   assert.equal(listing(), before, 'no file written')
 })
 

@@ -41,7 +41,7 @@ List('declares that it needs neither a project, the engine nor the lock', () => 
 List('dry run: says it would list the tasks, lists nothing', async () => {
   const { ctx, events } = taskContext(createFakeEngine(), { root })
   assert.is(await runTask(list, ctx, args(), { dryRun: true }), 0)
-  assert.equal(events, [{ type: 'plan', id: 'list', title: 'List', action: 'run', why: 'list the tasks' }])
+  assert.equal(events, [{ type: 'plan', id: 'list', title: 'List', action: 'run', why: { is: 'action', intent: { do: 'list' } } }])
 })
 
 List('an aborted run lists nothing', async () => {

@@ -77,7 +77,7 @@ Manage('dry run: names the command; builds, creates and runs nothing', async () 
   const { ctx, events } = taskContext(engine, { root, git })
   assert.is(await runTask(manage, ctx, manageArgs(['migrate'], ['--plan']), { dryRun: true }), 0)
   const last = events.at(-1) as Extract<Event, { type: 'plan' }>
-  assert.equal([last.id, last.why], ['manage', 'start the database, run python -m django migrate --plan'])
+  assert.equal([last.id, last.why], ['manage', { is: 'action', intent: { do: 'manage', argv: ['migrate', '--plan'] } }])
   assert.equal(engine.state, before)
 })
 

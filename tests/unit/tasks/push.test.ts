@@ -162,7 +162,7 @@ Push('dry run: names the registry and the tags, after checking the image exists;
   const before = structuredClone(engine.state)
   const { ctx, events } = taskContext(engine, { root, git })
   assert.is(await runTask(push, ctx, pushArgs(REGISTRY, 'v1'), { dryRun: true }), 0)
-  assert.equal(events, [{ type: 'plan', id: 'push', title: 'Push the release image', action: 'run', why: `push ${REMOTE}: abc1234, v1, latest` }])
+  assert.equal(events, [{ type: 'plan', id: 'push', title: 'Push the release image', action: 'run', why: { is: 'action', intent: { do: 'push', repo: REMOTE, tags: ['abc1234', 'v1', 'latest'] } } }])
   assert.equal(engine.log(), ['images.inspect acme/app-release:latest'], 'one lookup, no tag, no push')
   assert.equal(engine.state, before, 'the engine is unchanged')
 })

@@ -92,8 +92,8 @@ DryRun('nothing built yet: every stage would run, then the tags and the smoke te
   }
   // Independent nodes settle in any order (prewarm's check reads a file): only what needs what is ordered.
   const why = Object.fromEntries(events.flatMap((e) => (e.type === 'plan' ? [[e.id, e.why]] : [])))
-  assert.is(why.tags, 'tag acme/app-release: abc1234, v1, stable', 'the tags it would add')
-  assert.is(why.smoke, `start acme/app-release:latest, GET /, ${CSS}, stop it`, 'what the smoke test would do')
+  assert.equal(why.tags, { is: 'action', intent: { do: 'tag', repo: 'acme/app-release', tags: ['abc1234', 'v1', 'stable'] } }, 'the tags it would add')
+  assert.equal(why.smoke, { is: 'action', intent: { do: 'smoke', image: 'acme/app-release:latest', paths: ['/', CSS] } }, 'what the smoke test would do')
   const at = (id: string) => lines.findIndex((l) => l.startsWith(`${id}:`))
   assert.ok(at('image:release') < at('tags') && at('tags') < at('smoke'), `the release image, then the tags, then the smoke test; got ${lines.join(' | ')}`)
   assert.is(built(engine), 0, 'nothing built')

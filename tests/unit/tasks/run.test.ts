@@ -121,7 +121,9 @@ Command('dry run: names the command and the image; runs nothing', async () => {
   const engine = createFakeEngine(released())
   const { ctx, events } = taskContext(engine, { root })
   assert.is(await runTask(run, ctx, runArgs(CHECK), { dryRun: true }), 0)
-  assert.equal(events, [{ type: 'plan', id: 'run', title: 'Run', action: 'run', why: 'run python -m django check in acme/app-release:latest' }])
+  assert.equal(events, [
+    { type: 'plan', id: 'run', title: 'Run', action: 'run', why: { is: 'action', intent: { do: 'run', image: 'acme/app-release:latest', command: ['python', '-m', 'django', 'check'] } } },
+  ])
   assert.equal(engine.log(), ['images.inspect acme/app-release:latest'])
 })
 
@@ -215,16 +217,16 @@ Serve('an app that exits before answering: its exit code and output, never "serv
 })
 
 Serve('dry run: names the image and the port (0: a free port); starts nothing', async () => {
-  for (const [port, where] of [
-    [undefined, '127.0.0.1:8000'],
-    ['0', '127.0.0.1:a free port'],
+  for (const [port, hostPort] of [
+    [undefined, 8000],
+    ['0', 0],
   ] as const) {
     const engine = createFakeEngine(released())
     const { ctx, events } = taskContext(engine, { root })
     await runTask(run, ctx, runArgs([], port ? { port } : {}), { dryRun: true })
     assert.equal(
       events.map((e) => e.type === 'plan' && e.why),
-      [`serve acme/app-release:latest on ${where}`],
+      [{ is: 'action', intent: { do: 'serve', image: 'acme/app-release:latest', hostPort } }],
       `--port ${port}`,
     )
     assert.equal(engine.log(), ['images.inspect acme/app-release:latest'])

@@ -89,7 +89,7 @@ Smoke('dry run: names the image and the paths, after checking the image exists; 
   const engine = createFakeEngine(released())
   const { ctx, events } = taskContext(engine, { root })
   assert.is(await runTask(smoke, ctx, args(), { dryRun: true }), 0)
-  assert.equal(events, [{ type: 'plan', id: 'smoke', title: 'Smoke test', action: 'run', why: `start acme/app-release:latest, GET /, ${CSS}, stop it` }])
+  assert.equal(events, [{ type: 'plan', id: 'smoke', title: 'Smoke test', action: 'run', why: { is: 'action', intent: { do: 'smoke', image: 'acme/app-release:latest', paths: ['/', CSS] } } }])
   assert.equal(engine.log(), ['images.inspect acme/app-release:latest'], 'one lookup')
 })
 
@@ -101,7 +101,7 @@ Smoke('no static file in the source: only / is asked for', async () => {
   await runTask(smoke, ctx, args(), { dryRun: true })
   assert.equal(
     events.map((e) => e.type === 'plan' && e.why),
-    ['start acme/app-release:latest, GET /, stop it'],
+    [{ is: 'action', intent: { do: 'smoke', image: 'acme/app-release:latest', paths: ['/'] } }],
   )
 })
 

@@ -126,7 +126,7 @@ Start('dry run: the database image would be built, then what start would do; not
   const plans = events.flatMap((e) => (e.type === 'plan' ? [`${e.id}: ${e.action}`] : []))
   assert.equal(plans, ['image:postgres: run', 'start: run'])
   const why = (events.at(-1) as Extract<Event, { type: 'plan' }>).why
-  assert.is(why, 'start PostgreSQL and the app on a private network, the app on 127.0.0.1:a free port')
+  assert.equal(why, { is: 'action', intent: { do: 'start', hostPort: 0 } })
   assert.equal(engine.state, before, 'nothing built, created or started')
 })
 

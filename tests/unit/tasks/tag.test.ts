@@ -43,7 +43,7 @@ Tag('dry run: names the tags it would add, after checking the image exists; tags
   const before = structuredClone(engine.state)
   const { ctx, events } = taskContext(engine, { root, git })
   assert.is(await runTask(tag, ctx, args('v2'), { dryRun: true }), 0)
-  assert.equal(events, [{ type: 'plan', id: 'tags', title: 'Tag the release image', action: 'run', why: 'tag acme/app-release: abc1234, v2' }])
+  assert.equal(events, [{ type: 'plan', id: 'tags', title: 'Tag the release image', action: 'run', why: { is: 'action', intent: { do: 'tag', repo: 'acme/app-release', tags: ['abc1234', 'v2'] } } }])
   assert.equal(engine.state, before, 'nothing tagged')
   assert.equal(engine.log(), ['images.inspect acme/app-release:latest'], 'one lookup: the image must exist')
 })

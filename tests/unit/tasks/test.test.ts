@@ -89,7 +89,7 @@ Test('dry run: says the tests would run with the words after --; runs no contain
   )
   assert.equal(
     events.filter((e) => e.type === 'plan' && e.id === 'tests').map((e) => e.type === 'plan' && e.why),
-    ['run the tests in the builder with -x'],
+    [{ is: 'action', intent: { do: 'test', args: ['-x'] } }],
   )
   assert.equal(runs(engine), [], 'no container')
 })

@@ -48,7 +48,7 @@ export function parsePyproject(text: string, file = 'pyproject.toml'): Pyproject
   }
   const project = table(doc.project)
   const poetry = table(table(doc.tool).poetry)
-  const buildSystem = doc['build-system'] === undefined ? undefined : table(doc['build-system'])
+  const buildSystem = doc['build-system'] === undefined ? undefined : checkBuildSystem(doc['build-system'], file)
   const dynamic = strings(project.dynamic)
   const poetryDeps = (deps: unknown) => Object.keys(table(deps)).filter((n) => n.toLowerCase() !== 'python')
   const poetryGroups: Record<string, string[]> = {}
@@ -72,6 +72,22 @@ export function parsePyproject(text: string, file = 'pyproject.toml'): Pyproject
 }
 
 const str = (v: unknown) => (typeof v === 'string' ? v : undefined)
+
+/**
+ * [build-system] as PEP 518/517 define it: a table whose `requires` and `backend-path` are arrays
+ * of strings and `build-backend` a string. Anything else stops here, naming the key, instead of a
+ * backend failing later in the builder with a Python traceback.
+ */
+function checkBuildSystem(raw: unknown, file: string): Table {
+  const fix = (what: string, example: string) => new UserError(`${file}: [build-system] ${what}`, { hint: `write it as PEP 518 does, e.g. ${example}` })
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw fix('must be a table', '[build-system] on a line of its own, then its keys')
+  const t = raw as Table
+  const isStrings = (v: unknown) => Array.isArray(v) && v.every((s) => typeof s === 'string')
+  if (t.requires !== undefined && !isStrings(t.requires)) throw fix('requires must be an array of strings', 'requires = ["setuptools>=61", "wheel"]')
+  if (t['build-backend'] !== undefined && typeof t['build-backend'] !== 'string') throw fix('build-backend must be a string', 'build-backend = "setuptools.build_meta"')
+  if (t['backend-path'] !== undefined && !isStrings(t['backend-path'])) throw fix('backend-path must be an array of strings', 'backend-path = ["."]')
+  return t
+}
 
 /** PEP 735 groups with `{include-group = "…"}` entries expanded (a cycle is named). */
 export function dependencyGroups(raw: Table): Record<string, string[]> {

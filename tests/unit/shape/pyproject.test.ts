@@ -170,6 +170,27 @@ for (const c of invalid) {
   })
 }
 
+const badBuildSystems: { name: string; text: string; key: string }[] = [
+  { name: 'build-system as a string', text: toml('build-system = "setuptools"'), key: 'must be a table' },
+  { name: 'build-system as an array of tables', text: toml('[[build-system]]', 'requires = []'), key: 'must be a table' },
+  { name: 'requires as a string', text: toml('[build-system]', 'requires = "setuptools"'), key: 'requires must be an array of strings' },
+  { name: 'requires with a number', text: toml('[build-system]', 'requires = ["setuptools", 61]'), key: 'requires must be an array of strings' },
+  { name: 'build-backend as an array', text: toml('[build-system]', 'build-backend = ["setuptools.build_meta"]'), key: 'build-backend must be a string' },
+  { name: 'backend-path as a string', text: toml('[build-system]', 'backend-path = "."'), key: 'backend-path must be an array of strings' },
+]
+for (const c of badBuildSystems) {
+  ParsePyproject(`[build-system] of the wrong shape (${c.name}): a UserError naming the key, with an example`, () => {
+    const e = userError(() => parsePyproject(c.text, '/src/app/pyproject.toml'), c.name)
+    assert.is(e.message, `/src/app/pyproject.toml: [build-system] ${c.key}`, 'the file and the key')
+    assert.match(e.hint ?? '', /PEP 518/, 'the hint shows the right form')
+  })
+}
+
+ParsePyproject('a well-formed [build-system] passes, with backend-path', () => {
+  const p = parsePyproject(toml('[build-system]', 'requires = ["flit_core>=3.2,<4"]', 'build-backend = "backend"', 'backend-path = ["."]'))
+  assert.is(p.backend, 'backend')
+})
+
 ParsePyproject.run()
 
 // ---------------------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ export const globalOptions: GlobalOptionDef[] = [
   { name: 'no-color', description: 'no colours in the output (as NO_COLOR=1)' },
   { name: 'color', description: 'colours even where they would be off (as FORCE_COLOR=1)' },
   { name: 'config', value: 'FILE', description: 'use this config file instead of searching for .pypackagerc.json' },
+  { name: 'context', value: 'NAME', description: 'the Docker context whose engine to use (docker context ls); wins over DOCKER_HOST, DOCKER_CONTEXT and the current context' },
 ]
 
 export interface ParsedArgv {
@@ -34,6 +35,8 @@ export interface ParsedArgv {
   /** --color (true) or --no-color (false), the last one given; absent: the environment decides. */
   color?: boolean
   config?: string
+  /** --context: the Docker context to use, over DOCKER_HOST, DOCKER_CONTEXT and currentContext. */
+  context?: string
   args: TaskArgs
 }
 
@@ -109,6 +112,7 @@ function setOption(out: ParsedArgv, name: string, value: string | boolean): void
   } else if (name === 'metadata-file') out.metadataFile = String(value)
   else if (name === 'color' || name === 'no-color') out.color = name === 'color'
   else if (name === 'config') out.config = String(value)
+  else if (name === 'context') out.context = String(value)
   else out.args.options[name] = value
 }
 

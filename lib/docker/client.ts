@@ -3,6 +3,7 @@ import type Dockerode from 'dockerode'
 import { UserError } from '../errors.js'
 import { buildImage, chooseBuilder } from './build.js'
 import { createContainers } from './containers.js'
+import { chosenBy, otherContextHint, resolveEndpoint, type EngineEndpoint } from './contexts.js'
 import type { Engine } from './engine.js'
 import { createImages } from './images.js'
 import { createNetworks } from './networks.js'
@@ -11,31 +12,46 @@ import { createVolumes } from './volumes.js'
 
 export type Docker = Dockerode
 
-/** Where the engine is expected, for messages: DOCKER_HOST or the default socket. */
-function engineAddress(env: NodeJS.ProcessEnv = process.env): string {
-  return env.DOCKER_HOST || 'unix:///var/run/docker.sock'
-}
-
 /**
- * The one place dockerode is loaded (lazily, so `--help` and `list` never pay for it).
- * dockerode reads DOCKER_HOST itself: unix://, tcp:// (DOCKER_TLS_VERIFY/DOCKER_CERT_PATH) and ssh://.
+ * The one place dockerode is loaded (lazily, so `--help` and `list` never pay for it). The engine
+ * is the Docker context's (contexts.ts: --context, DOCKER_HOST, DOCKER_CONTEXT, currentContext, as
+ * the docker CLI picks it). For `default` dockerode reads DOCKER_HOST itself: unix://, tcp://
+ * (DOCKER_TLS_VERIFY/DOCKER_CERT_PATH) and ssh://; a stored context's endpoint goes in as options.
  */
-export async function connect(opts: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<Engine> {
-  deferHeavyParts()
+export async function connect(opts: { signal?: AbortSignal; timeoutMs?: number; context?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Engine> {
+  const endpoint = await resolveEndpoint(opts.context, opts.env ?? process.env)
+  deferHeavyParts(endpoint.host.startsWith('ssh://'))
   const { default: Docker } = await import('dockerode')
-  const docker = new Docker()
-  const where = engineAddress()
+  let docker: Docker
+  try {
+    docker = new Docker(endpoint.options)
+  } catch (e) {
+    // docker-modem reads DOCKER_HOST (and DOCKER_CERT_PATH's files) as it starts, even for a context.
+    throw new UserError(`cannot use DOCKER_HOST=${process.env.DOCKER_HOST ?? ''}: ${(e as Error).message}`, { hint: 'fix DOCKER_HOST (tcp://host:2375, unix:///path, ssh://user@host) and DOCKER_CERT_PATH, or unset them', cause: e })
+  }
   try {
     await withTimeout((docker.ping as (o: object) => Promise<unknown>)({ abortSignal: opts.signal }), opts.timeoutMs ?? 5000)
   } catch (e) {
-    throw new UserError(`no Docker engine answers at ${where}`, {
-      hint: process.env.DOCKER_HOST
-        ? 'start the engine there, or unset DOCKER_HOST to use the local socket'
-        : 'start one (`sudo systemctl start docker`, or `sudo dockerd &`; on Debian: `apt-get install docker.io`), or point DOCKER_HOST at a running engine (tcp://host:2375, ssh://user@host)',
-      cause: e,
-    })
+    throw unreachable(endpoint, e)
   }
   return createEngine(docker)
+}
+
+/** Nothing answered: where we looked (the context, when one was chosen) and how to look elsewhere. */
+function unreachable({ choice, host }: EngineEndpoint, cause: unknown): UserError {
+  if (choice.source === 'DOCKER_HOST' || choice.source === 'nothing') {
+    return new UserError(`no Docker engine answers at ${host}`, {
+      hint:
+        choice.source === 'DOCKER_HOST'
+          ? 'start the engine there, pass --context NAME, or unset DOCKER_HOST (then DOCKER_CONTEXT or `docker context use` decides, else the local socket)'
+          : 'start one (`sudo systemctl start docker`, or `sudo dockerd &`; on Debian: `apt-get install docker.io`), or point DOCKER_HOST at a running engine (tcp://host:2375, ssh://user@host), or pick a Docker context (--context NAME, `docker context use NAME`)',
+      cause,
+    })
+  }
+  return new UserError(`no Docker engine answers at ${host} (Docker context "${choice.name}", ${chosenBy(choice)})`, {
+    hint: `start the engine there, or ${otherContextHint(choice)}`,
+    cause,
+  })
 }
 
 /** The Engine over one dockerode connection. */
@@ -56,12 +72,12 @@ export function createEngine(docker: Docker): Engine {
  * starts, 50 of its 65 ms, though a run that skips every build needs neither. Each is put in
  * require's cache as a function that loads the real module on its first call, so a no-change run
  * never pays for them. Both modules export one function, called only for ssh:// (the transport)
- * and for BuildKit builds (the session).
+ * and for BuildKit builds (the session); `ssh`: the endpoint is ssh://, so its transport loads now.
  */
-function deferHeavyParts(): void {
+function deferHeavyParts(ssh: boolean): void {
   const require = createRequire(import.meta.url)
   const parts: [string[], string][] = [[['dockerode'], './session']]
-  if (!process.env.DOCKER_HOST?.startsWith('ssh://')) parts.push([['dockerode', 'docker-modem'], './ssh'])
+  if (!ssh) parts.push([['dockerode', 'docker-modem'], './ssh'])
   for (const [chain, request] of parts) {
     let file: string
     try {

@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # Check the offline wheel folder built by .ci/pyindex.sh for real, not by pip's exit code only:
-# in a clean debian:bookworm-slim container (python3-venv plus the Debian packages the wheels'
-# DEBIAN-SOURCE files say they need at run time, e.g. libpq5, tzdata, ca-certificates):
+# in a clean container of the Debian release it was built from (debian:bookworm-slim for
+# .cache/pyindex, debian:trixie-slim for .cache/pyindex-3.13; python3-venv plus the Debian
+# packages the wheels' DEBIAN-SOURCE files say they need at run time, e.g. libpq5, tzdata,
+# ca-certificates):
+#   0. the Django stack alone, by name, in a venv of its own: Django, gunicorn, whitenoise,
+#      psycopg2 and pytest-django, then `pip check` and `django-admin --version`;
 #   1. pip install --no-index --find-links of every distribution in the folder, each pinned to
 #      the version there, then `pip check`;
 #   2. import every top-level module of every distribution (top_level.txt), check that the
@@ -12,16 +16,26 @@
 #   3. `pip wheel` of a tiny flit_core, hatchling and poetry-core project, without and with
 #      build isolation (the backends must work offline from this folder alone), and install and
 #      import the built wheels.
-# Not part of CI by default (~30 s: the container installs Python first).
+# ~30 s per folder: the container installs Python first.
 #
-# Usage: check_pyindex.sh [FOLDER]   (default: $PYINDEX_DIR or .cache/pyindex)
+# Usage: check_pyindex.sh [FOLDER]
+#   FOLDER defaults to $PYINDEX_DIR, else the folder of PYINDEX_SUITE as in pyindex.sh
+#   (bookworm: .cache/pyindex, trixie: .cache/pyindex-3.13). The container's image is
+#   $PYINDEX_IMAGE, else the one the folder's .complete names, else debian:<suite>-slim.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/.." && pwd)
-index=${1:-${PYINDEX_DIR:-$repo/.cache/pyindex}}
+suite=${PYINDEX_SUITE:-bookworm}
+case $suite in
+  bookworm) folder=pyindex ;;
+  trixie) folder=pyindex-3.13 ;;
+  *) echo "check_pyindex: PYINDEX_SUITE=$suite: expected bookworm or trixie" >&2; exit 1 ;;
+esac
+index=${1:-${PYINDEX_DIR:-$repo/.cache/$folder}}
 index=$(cd "$index" && pwd)
-image=${PYINDEX_IMAGE:-debian:bookworm-slim}
+image=${PYINDEX_IMAGE:-$(sed -n 's/^image \([^ ]*\) .*/\1/p' "$index/.complete" 2>/dev/null || true)}
+image=${image:-debian:$suite-slim}
 label=pypackage-tasks.project=ci
 
 # Every wheel as name==version (from the file name: the folder holds one version of each).
@@ -48,7 +62,7 @@ for whl in glob.glob(sys.argv[1] + "/*.whl"):
 print(" ".join(sorted(needs)))
 EOF
 )
-echo "check_pyindex: ${#pins[@]} distributions from $index; Debian run-time packages: $needs"
+echo "check_pyindex: ${#pins[@]} distributions from $index in $image; Debian run-time packages: $needs"
 
 start=$SECONDS
 docker run --rm -i --label "$label" -v "$index:/index:ro" -e "NEEDS=$needs" "$image" \
@@ -59,6 +73,14 @@ export DEBIAN_FRONTEND=noninteractive PIP_NO_INDEX=1 PIP_FIND_LINKS=/index \
 apt-get update -qq >/dev/null
 apt-get install -y -qq --no-install-recommends python3-venv $NEEDS >/tmp/apt.log 2>&1 ||
   { cat /tmp/apt.log; exit 1; }
+echo "== the Django stack alone, by name: $(python3 --version)"
+python3 -m venv /django
+/django/bin/pip install -q Django gunicorn whitenoise psycopg2 pytest-django
+/django/bin/pip check
+echo "django-admin --version: $(/django/bin/django-admin --version)"
+/django/bin/pip list --format=freeze | tr '\n' ' '
+echo
+
 python3 -m venv /venv
 pip=/venv/bin/pip py=/venv/bin/python
 
@@ -114,6 +136,9 @@ want = {"django": "asgiref pytz sqlparse", "gunicorn": "setuptools", "pytest-dja
         "pytest": "attrs iniconfig packaging pluggy", "flask": "werkzeug jinja2 itsdangerous click",
         "werkzeug": "markupsafe", "jinja2": "markupsafe", "uvicorn": "h11 click",
         "starlette": "anyio", "fastapi": "pydantic starlette", "httpx": "httpcore certifi"}
+if sys.version_info >= (3, 13):   # trixie: Django 4.2, gunicorn 23, pytest 8, pydantic 2
+    want.update(django="asgiref sqlparse", gunicorn="packaging",
+                pytest="iniconfig packaging pluggy", pydantic="pydantic-core")
 for name, reqs in want.items():
     have = {re.match(r"[A-Za-z0-9._-]+", r).group(0).lower().replace("_", "-")
             for r in md.requires(name) or [] if "extra ==" not in r}

@@ -19,23 +19,17 @@
 # ~30 s per folder: the container installs Python first.
 #
 # Usage: check_pyindex.sh [FOLDER]
-#   FOLDER defaults to $PYINDEX_DIR, else the folder of PYINDEX_SUITE as in pyindex.sh
-#   (bookworm: .cache/pyindex, trixie: .cache/pyindex-3.13). The container's image is
+#   FOLDER defaults to the one pyindex.sh builds ($PYINDEX_DIR, else PYINDEX_SUITE's:
+#   bookworm .cache/pyindex, trixie .cache/pyindex-3.13). The container's image is
 #   $PYINDEX_IMAGE, else the one the folder's .complete names, else debian:<suite>-slim.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/.." && pwd)
-suite=${PYINDEX_SUITE:-bookworm}
-case $suite in
-  bookworm) folder=pyindex ;;
-  trixie) folder=pyindex-3.13 ;;
-  *) echo "check_pyindex: PYINDEX_SUITE=$suite: expected bookworm or trixie" >&2; exit 1 ;;
-esac
-index=${1:-${PYINDEX_DIR:-$repo/.cache/$folder}}
+index=${1:-$(bash "$here/pyindex.sh" --dir)}
 index=$(cd "$index" && pwd)
 image=${PYINDEX_IMAGE:-$(sed -n 's/^image \([^ ]*\) .*/\1/p' "$index/.complete" 2>/dev/null || true)}
-image=${image:-debian:$suite-slim}
+image=${image:-debian:${PYINDEX_SUITE:-bookworm}-slim}
 label=pypackage-tasks.project=ci
 
 # Every wheel as name==version (from the file name: the folder holds one version of each).
@@ -73,7 +67,7 @@ export DEBIAN_FRONTEND=noninteractive PIP_NO_INDEX=1 PIP_FIND_LINKS=/index \
 apt-get update -qq >/dev/null
 apt-get install -y -qq --no-install-recommends python3-venv $NEEDS >/tmp/apt.log 2>&1 ||
   { cat /tmp/apt.log; exit 1; }
-echo "== the Django stack alone, by name: $(python3 --version)"
+echo "== the Django stack alone, by name: $(python3 --version) [${SECONDS}s]"
 python3 -m venv /django
 /django/bin/pip install -q Django gunicorn whitenoise psycopg2 pytest-django
 /django/bin/pip check
@@ -84,12 +78,12 @@ echo
 python3 -m venv /venv
 pip=/venv/bin/pip py=/venv/bin/python
 
-echo "== pip install (${#} distributions)"
+echo "== pip install (${#} distributions) [${SECONDS}s]"
 $pip install -q "$@"
-echo "== pip check"
+echo "== pip check [${SECONDS}s]"
 $pip check
 
-echo "== imports and use"
+echo "== imports and use [${SECONDS}s]"
 cd /tmp
 $py - <<'PY'
 import importlib, importlib.metadata as md, pathlib, re, sys, threading, time, warnings
@@ -230,7 +224,7 @@ PY
    | tail -n 1 | sed 's/^/pytest + pytest-django: /')
 /venv/bin/gunicorn --version
 
-echo "== build backends (pip wheel, offline)"
+echo "== build backends (pip wheel, offline) [${SECONDS}s]"
 mk() { # dir pyproject package
   mkdir -p "$1/$3"
   printf '%s\n' "$2" >"$1/pyproject.toml"
@@ -266,6 +260,6 @@ for isolation in --no-build-isolation ""; do
 done
 $pip install -q --no-deps /tmp/wh/*-noiso/*.whl
 $py -c 'import tiny_flit, tiny_hatch, tiny_poetry; print("built wheels install and import:", tiny_flit.__name__, tiny_hatch.__name__, tiny_poetry.__name__)'
-echo "== OK"
+echo "== OK [${SECONDS}s]"
 CONTAINER
 echo "check_pyindex: OK ($((SECONDS - start))s)"

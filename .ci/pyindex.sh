@@ -12,22 +12,28 @@
 # Which release: PYINDEX_SUITE (make its image first: OS_IMAGE=debian:<suite>-slim .ci/os-image.sh)
 #   bookworm (default)  Python 3.11  debian:bookworm-slim  -> .cache/pyindex/
 #   trixie              Python 3.13  debian:trixie-slim    -> .cache/pyindex-3.13/
-# The package list below is the same for both: trixie has every one of them. What differs is the
-# versions (bookworm -> trixie, measured 2026-11-30): Django 3.2.25 -> 4.2.28, gunicorn 20.1.0 ->
+# The package list below is the same for both: trixie lacks none of them (pytz is python3-pytz
+# there; its python3-tz is an empty transitional package). What differs is the versions
+# (bookworm -> trixie, measured 2026-11-30): Django 3.2.25 -> 4.2.28, gunicorn 20.1.0 ->
 # 23.0.0, whitenoise 6.0.0 -> 6.8.2, psycopg2 2.9.5 -> 2.9.10, Flask 2.2.2 -> 3.1.1, Werkzeug
 # 2.2.2 -> 3.1.3, MarkupSafe 2.1.2 -> 2.1.5, pytest 7.2.1 -> 8.3.5, pytest-django 4.5.2 (both),
 # uvicorn 0.17.6 -> 0.32.0, starlette 0.26.1 -> 0.46.1, FastAPI 0.92.0 -> 0.115.11, pydantic
 # 1.10.4 -> 2.10.6 (+ the compiled pydantic-core), httpx 0.23.3 -> 0.28.1, setuptools 66.1.1 ->
 # 78.1.1, wheel 0.38.4 -> 0.46.1, pip 23.0.1 -> 25.1.1, flit_core 3.8.0 -> 3.12.0, hatchling
-# 1.12.2 -> 1.27.0, poetry-core 1.4.0 -> 2.1.2; and the dependencies they bring (trixie's Django
-# no longer needs pytz, gunicorn needs packaging instead of setuptools, pytest no longer attrs).
+# 1.12.2 -> 1.27.0, poetry-core 1.4.0 -> 2.1.2; and the dependencies they bring: trixie's Django
+# no longer needs pytz, gunicorn needs packaging instead of setuptools, pytest no longer attrs;
+# new are pydantic-core (compiled), email-validator + dnspython (Debian's pydantic Depends),
+# uvloop (compiled, needs libuv1t64; Debian's uvicorn Depends), trove-classifiers (hatchling),
+# and packaging is Debian's own wheel (python3-packaging-whl, which wheel's -whl needs).
 #
 # What is fetched: the packages below and, for `packages`, every python3-* package in their
 # Depends closure (apt-cache depends --recurse, all alternatives, so a superset); repack_debs.py
-# then keeps the closure the Depends really need on bookworm's python3 and derives each wheel's
+# then keeps the closure the Depends really need on the suite's python3 and derives each wheel's
 # Requires-Dist from them. .ci/check_pyindex.sh installs everything in a clean container and
 # imports it.
 #
+# Usage: pyindex.sh         build the folder unless it is complete
+#        pyindex.sh --dir   print the folder's path
 # Output: the folder above (override with PYINDEX_DIR; PYINDEX_IMAGE overrides the image),
 # `.complete` written last with the recipe (sha256 of the suite, this script and repack_debs.py).
 # Idempotent: a complete folder made by the same recipe is left alone. Host needs: bash, docker,
@@ -47,6 +53,10 @@ dest=${PYINDEX_DIR:-$repo/.cache/$folder}
 case $dest in /*) ;; *) dest=$PWD/$dest ;; esac
 dest=${dest%/}
 show=${dest#"$repo"/}                  # repo-relative for messages when inside the repo
+if [ "${1:-}" = --dir ]; then           # where the folder is (check_pyindex.sh asks)
+  echo "$dest"
+  exit 0
+fi
 image=${PYINDEX_IMAGE:-debian:$suite-slim}
 label=pypackage-tasks.project=ci
 # What the project shapes ask for (Django, Flask, FastAPI/Starlette/uvicorn, the build backends,

@@ -4,10 +4,10 @@
 # .cache/pyindex, debian:trixie-slim for .cache/pyindex-3.13; python3-venv plus the Debian
 # packages the wheels' DEBIAN-SOURCE files say they need at run time, e.g. libpq5, tzdata,
 # ca-certificates):
-#   0. the Django stack alone, by name, in a venv of its own: Django, gunicorn, whitenoise,
+#   0. the Django stack alone, by name, in a fresh venv: Django, gunicorn, whitenoise,
 #      psycopg2 and pytest-django, then `pip check` and `django-admin --version`;
-#   1. pip install --no-index --find-links of every distribution in the folder, each pinned to
-#      the version there, then `pip check`;
+#   1. pip install --no-index --find-links of every distribution in the folder into that venv,
+#      each pinned to the version there, then `pip check`;
 #   2. import every top-level module of every distribution (top_level.txt), check that the
 #      requirements Debian strips are back (Django -> asgiref/pytz/sqlparse, ...), and use the
 #      frameworks a little: Flask and FastAPI/Starlette through their test clients (httpx),
@@ -67,18 +67,17 @@ export DEBIAN_FRONTEND=noninteractive PIP_NO_INDEX=1 PIP_FIND_LINKS=/index \
 apt-get update -qq >/dev/null
 apt-get install -y -qq --no-install-recommends python3-venv $NEEDS >/tmp/apt.log 2>&1 ||
   { cat /tmp/apt.log; exit 1; }
-echo "== the Django stack alone, by name: $(python3 --version) [${SECONDS}s]"
-python3 -m venv /django
-/django/bin/pip install -q Django gunicorn whitenoise psycopg2 pytest-django
-/django/bin/pip check
-echo "django-admin --version: $(/django/bin/django-admin --version)"
-/django/bin/pip list --format=freeze | tr '\n' ' '
-echo
-
 python3 -m venv /venv
 pip=/venv/bin/pip py=/venv/bin/python
 
-echo "== pip install (${#} distributions) [${SECONDS}s]"
+echo "== the Django stack alone, by name: $(python3 --version) [${SECONDS}s]"
+$pip install -q Django gunicorn whitenoise psycopg2 pytest-django
+$pip check
+echo "django-admin --version: $(/venv/bin/django-admin --version)"
+$pip list --format=freeze | tr '\n' ' '
+echo
+
+echo "== pip install (${#} distributions, into the same venv) [${SECONDS}s]"
 $pip install -q "$@"
 echo "== pip check [${SECONDS}s]"
 $pip check

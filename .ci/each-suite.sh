@@ -7,6 +7,8 @@
 # and on 2 cores running them side by side still wins: much of each is waiting on the archive.
 #   each-suite.sh bash .ci/check_pyindex.sh
 set -euo pipefail
+# Each release's own folder and image: one override for both would make them collide.
+unset PYINDEX_DIR PYINDEX_IMAGE
 suites=(bookworm trixie)
 pids=()
 for suite in "${suites[@]}"; do

@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # Check the offline wheel folder built by .ci/pyindex.sh for real, not by pip's exit code only:
-# in a clean debian:bookworm-slim container (python3-venv plus the Debian packages the wheels'
-# DEBIAN-SOURCE files say they need at run time, e.g. libpq5, tzdata, ca-certificates):
-#   1. pip install --no-index --find-links of every distribution in the folder, each pinned to
-#      the version there, then `pip check`;
+# in a clean container of the Debian release it was built from (debian:bookworm-slim for
+# .cache/pyindex, debian:trixie-slim for .cache/pyindex-3.13; python3-venv plus the Debian
+# packages the wheels' DEBIAN-SOURCE files say they need at run time, e.g. libpq5, tzdata,
+# ca-certificates):
+#   0. the Django stack alone, by name, in a fresh venv: Django, gunicorn, whitenoise,
+#      psycopg2 and pytest-django, then `pip check` and `django-admin --version`;
+#   1. pip install --no-index --find-links of every distribution in the folder into that venv,
+#      each pinned to the version there, then `pip check`;
 #   2. import every top-level module of every distribution (top_level.txt), check that the
 #      requirements Debian strips are back (Django -> asgiref/pytz/sqlparse, ...), and use the
 #      frameworks a little: Flask and FastAPI/Starlette through their test clients (httpx),
@@ -12,16 +16,20 @@
 #   3. `pip wheel` of a tiny flit_core, hatchling and poetry-core project, without and with
 #      build isolation (the backends must work offline from this folder alone), and install and
 #      import the built wheels.
-# Not part of CI by default (~30 s: the container installs Python first).
+# ~30 s per folder: the container installs Python first.
 #
-# Usage: check_pyindex.sh [FOLDER]   (default: $PYINDEX_DIR or .cache/pyindex)
+# Usage: check_pyindex.sh [FOLDER]
+#   FOLDER defaults to the one pyindex.sh builds ($PYINDEX_DIR, else PYINDEX_SUITE's:
+#   bookworm .cache/pyindex, trixie .cache/pyindex-3.13). The container's image is
+#   $PYINDEX_IMAGE, else the one the folder's .complete names, else debian:<suite>-slim.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/.." && pwd)
-index=${1:-${PYINDEX_DIR:-$repo/.cache/pyindex}}
+index=${1:-$(bash "$here/pyindex.sh" --dir)}
 index=$(cd "$index" && pwd)
-image=${PYINDEX_IMAGE:-debian:bookworm-slim}
+image=${PYINDEX_IMAGE:-$(sed -n 's/^image \([^ ]*\) .*/\1/p' "$index/.complete" 2>/dev/null || true)}
+image=${image:-debian:${PYINDEX_SUITE:-bookworm}-slim}
 label=pypackage-tasks.project=ci
 
 # Every wheel as name==version (from the file name: the folder holds one version of each).
@@ -48,7 +56,7 @@ for whl in glob.glob(sys.argv[1] + "/*.whl"):
 print(" ".join(sorted(needs)))
 EOF
 )
-echo "check_pyindex: ${#pins[@]} distributions from $index; Debian run-time packages: $needs"
+echo "check_pyindex: ${#pins[@]} distributions from $index in $image; Debian run-time packages: $needs"
 
 start=$SECONDS
 docker run --rm -i --label "$label" -v "$index:/index:ro" -e "NEEDS=$needs" "$image" \
@@ -62,12 +70,19 @@ apt-get install -y -qq --no-install-recommends python3-venv $NEEDS >/tmp/apt.log
 python3 -m venv /venv
 pip=/venv/bin/pip py=/venv/bin/python
 
-echo "== pip install (${#} distributions)"
+echo "== the Django stack alone, by name: $(python3 --version) [${SECONDS}s]"
+$pip install -q Django gunicorn whitenoise psycopg2 pytest-django
+$pip check
+echo "django-admin --version: $(/venv/bin/django-admin --version)"
+$pip list --format=freeze | tr '\n' ' '
+echo
+
+echo "== pip install (${#} distributions, into the same venv) [${SECONDS}s]"
 $pip install -q "$@"
-echo "== pip check"
+echo "== pip check [${SECONDS}s]"
 $pip check
 
-echo "== imports and use"
+echo "== imports and use [${SECONDS}s]"
 cd /tmp
 $py - <<'PY'
 import importlib, importlib.metadata as md, pathlib, re, sys, threading, time, warnings
@@ -114,6 +129,9 @@ want = {"django": "asgiref pytz sqlparse", "gunicorn": "setuptools", "pytest-dja
         "pytest": "attrs iniconfig packaging pluggy", "flask": "werkzeug jinja2 itsdangerous click",
         "werkzeug": "markupsafe", "jinja2": "markupsafe", "uvicorn": "h11 click",
         "starlette": "anyio", "fastapi": "pydantic starlette", "httpx": "httpcore certifi"}
+if sys.version_info >= (3, 13):   # trixie: Django 4.2, gunicorn 23, pytest 8, pydantic 2
+    want.update(django="asgiref sqlparse", gunicorn="packaging",
+                pytest="iniconfig packaging pluggy", pydantic="pydantic-core")
 for name, reqs in want.items():
     have = {re.match(r"[A-Za-z0-9._-]+", r).group(0).lower().replace("_", "-")
             for r in md.requires(name) or [] if "extra ==" not in r}
@@ -205,7 +223,7 @@ PY
    | tail -n 1 | sed 's/^/pytest + pytest-django: /')
 /venv/bin/gunicorn --version
 
-echo "== build backends (pip wheel, offline)"
+echo "== build backends (pip wheel, offline) [${SECONDS}s]"
 mk() { # dir pyproject package
   mkdir -p "$1/$3"
   printf '%s\n' "$2" >"$1/pyproject.toml"
@@ -241,6 +259,6 @@ for isolation in --no-build-isolation ""; do
 done
 $pip install -q --no-deps /tmp/wh/*-noiso/*.whl
 $py -c 'import tiny_flit, tiny_hatch, tiny_poetry; print("built wheels install and import:", tiny_flit.__name__, tiny_hatch.__name__, tiny_poetry.__name__)'
-echo "== OK"
+echo "== OK [${SECONDS}s]"
 CONTAINER
 echo "check_pyindex: OK ($((SECONDS - start))s)"

@@ -2,6 +2,9 @@
 # Make the OS image every FROM chain starts at (debian:bookworm-slim) when the engine lacks it.
 # There is no registry here: try a pull (cheap to fail), else debootstrap from the Debian archive
 # apt already uses and `docker import` the tree, trimmed the way the official -slim image is.
+#
+# OS_IMAGE=debian:<suite>-slim picks another Debian release, the suite read from the tag:
+# debian:bookworm-slim (Python 3.11, the default) or debian:trixie-slim (Python 3.13).
 set -euo pipefail
 IMAGE=${OS_IMAGE:-debian:bookworm-slim}
 
@@ -13,6 +16,11 @@ if timeout 20 docker pull -q "$IMAGE" >/dev/null 2>&1; then
   echo "os-image: pulled $IMAGE"
   exit 0
 fi
+case $IMAGE in
+  debian:*-slim) suite=${IMAGE#debian:} suite=${suite%-slim} ;;
+  *) echo "os-image: OS_IMAGE=$IMAGE: expected debian:<suite>-slim (debian:bookworm-slim, debian:trixie-slim)" >&2
+     exit 1 ;;
+esac
 command -v debootstrap >/dev/null 2>&1 || {
   echo "os-image: installing debootstrap"
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null 2>&1 ||
@@ -25,7 +33,7 @@ mirror=${mirror:-http://deb.debian.org/debian}
 
 root=$(mktemp -d /tmp/os-image.XXXXXX)
 trap 'rm -rf "$root"' EXIT
-echo "os-image: debootstrap bookworm from $mirror"
+echo "os-image: debootstrap $suite from $mirror"
 # dpkg path-excludes as in the official -slim image: no docs, man pages or locales (~75 MB).
 mkdir -p "$root/etc/dpkg/dpkg.cfg.d"
 cat >"$root/etc/dpkg/dpkg.cfg.d/docker-slim" <<'CFG'
@@ -38,8 +46,9 @@ path-exclude /usr/share/locale/*
 path-exclude /usr/share/lintian/*
 path-exclude /usr/share/linda/*
 CFG
-debootstrap --variant=minbase bookworm "$root" "$mirror" >/tmp/os-image-debootstrap.log 2>&1 ||
-  { tail -20 /tmp/os-image-debootstrap.log >&2; exit 1; }
+log=/tmp/os-image-debootstrap-$suite.log
+debootstrap --variant=minbase "$suite" "$root" "$mirror" >"$log" 2>&1 ||
+  { tail -20 "$log" >&2; exit 1; }
 rm -rf "$root"/var/lib/apt/lists/* "$root"/var/cache/apt/*.bin "$root"/var/cache/apt/archives/*.deb "$root"/usr/share/man/* \
   "$root"/usr/share/info/* "$root"/usr/share/locale/* "$root"/usr/share/lintian/*
 find "$root/usr/share/doc" -mindepth 1 ! -type d ! -name copyright -delete 2>/dev/null || true

@@ -7,12 +7,14 @@ PYINDEX_VERBOSE=1: one line per wheel and per note on stderr.
 
 EXTRACTED_DIR holds one sub-folder per .deb (the output of `dpkg-deb -x`, plus the control
 file in DEBIAN/control). ROOT are the Debian packages asked for; the wheels written are those
-of the ROOTs and of everything their Depends reach (VERSION is bookworm's python3 package
-version, which decides alternatives such as `python3-tomli | python3 (>> 3.11)`). Then:
+of the ROOTs and of everything their Depends reach (VERSION is the suite's python3 package
+version: bookworm's 3.11 or trixie's 3.13; it decides alternatives such as
+`python3-tomli | python3 (>> 3.11)`). Then:
   * usr/lib/python3/dist-packages/<name>-<version>.{egg,dist}-info plus the files that package
     ships under dist-packages are repacked into a py3-none-any wheel; a package that ships
     CPython extension modules (python3-psycopg2, python3-markupsafe) becomes a binary wheel
-    tagged from their file names (cp311-cp311-linux_x86_64, Root-Is-Purelib: false). A .deb
+    tagged from their file names (cp311-cp311-linux_x86_64 on bookworm, cp313-cp313-... on
+    trixie; Root-Is-Purelib: false). A .deb
     that ships two distributions (flit: flit and flit_core) is split by each one's RECORD;
   * usr/share/python-wheels/*.whl (python3-{setuptools,wheel,pip}-whl) are copied as they are;
   * anything else (libjs-jquery) is only there to resolve symlinks: Debian's Django and
@@ -22,13 +24,13 @@ Requires-Dist. Debian strips most install_requires from the metadata it ships an
 as Depends instead, so each wheel's requirements are (see requirements()):
   * the distribution of every python3-* package in its .deb's Depends (no version: Debian
     versions do not translate to PEP 440, and apt picked one consistent set anyway);
-  * plus the metadata's own Requires-Dist: the ones that do not apply to bookworm's Python
+  * plus the metadata's own Requires-Dist: the ones that do not apply to the suite's Python
     (extras, other Pythons/platforms) unchanged; the ones that apply kept when the folder can
     satisfy them, without their version when only that is unsatisfiable (fastapi 0.92 asks for
     starlette<0.26, Debian ships 0.26.1), and dropped when Debian ships no such project at all
     (hatchling's editables). Each wheel's DEBIAN-SOURCE records what was changed, and the
     non-Python Debian packages it needs at run time (libpq5, tzdata, ca-certificates).
-The folder is checked to be closed: every requirement that applies to bookworm's Python, with
+The folder is checked to be closed: every requirement that applies to the suite's Python, with
 the extras it names, resolves to a wheel in it.
 
 Standard library only, plus `packaging` taken from the extracted python3-packaging (a ROOT's
@@ -51,11 +53,16 @@ DIST_PACKAGES = "usr/lib/python3/dist-packages"
 PY_WHEELS = "usr/share/python-wheels"
 
 # Debian packages that are the interpreter or its standard library: a dependency on them is
-# met by the Python that installs the wheels (bookworm's 3.11: the binary wheels' cp311 tag
-# says which), so they become no requirement. Matched after dropping an architecture
-# qualifier (python3:any).
+# met by the Python that installs the wheels (bookworm's 3.11, trixie's 3.13: the binary
+# wheels' cp3XX tag says which), so they become no requirement. Matched after dropping an
+# architecture qualifier (python3:any).
 INTERPRETER = re.compile(r"^(python3(\.\d+)?(-minimal|-distutils|-lib2to3|-venv|-dev)?"
-                         r"|libpython3(\.\d+)?(-minimal|-stdlib)?)$")
+                         r"|libpython3(\.\d+)?(-minimal|-stdlib)?"
+                         r"|python3-supported-(min|max))$")
+# Virtual packages trixie's python3 provides with its X.Y as version (`python3-supported-min
+# (= 3.13)`): `python3-importlib-metadata | python3-supported-min (>= 3.8)` (gunicorn) needs
+# nothing on 3.13. bookworm has none.
+INTERPRETER_XY = re.compile(r"^python3-supported-(min|max)$")
 # Debian packages whose distribution the folder takes from another .deb: the real wheels in
 # python3-*-whl rather than a repack of the installed copy (python3-pkg-resources is the
 # pkg_resources half of setuptools, which setuptools' wheel contains).
@@ -65,6 +72,10 @@ DEB_ALIASES = {
     "python3-wheel": "python3-wheel-whl",
     "python3-pip": "python3-pip-whl",
 }
+# The same, only when the wheel's .deb was fetched: trixie's python3-wheel-whl depends on
+# python3-packaging-whl, so packaging comes from that wheel rather than twice (bookworm has no
+# such package: there python3-packaging is repacked).
+DEB_ALIASES_IF_FETCHED = {"python3-packaging": "python3-packaging-whl"}
 # Distributions left out although their .deb is fetched, with why; their .deb's Depends are
 # not followed either. flit is fetched for flit_core (the build backend, no dependencies);
 # the flit CLI would bring docutils, which Debian patched to read its writers' templates from
@@ -327,8 +338,10 @@ def read_wheel(deb, path):
     return Dist(deb, header(headers, "name"), header(headers, "version"), reqs, wheel=path)
 
 
-def record_tops(info):
-    """Top-level names under dist-packages that an installed *-info folder claims."""
+def record_tops(info, name):
+    """Top-level names under dist-packages that an installed *-info folder claims: from its
+    RECORD or top_level.txt, or (trixie's .dist-info folders have neither) the one named like
+    the distribution."""
     tops = set()
     for fname, col in (("RECORD", True), ("top_level.txt", False)):
         p = os.path.join(info, fname)
@@ -341,7 +354,7 @@ def record_tops(info):
                 if top and top != ".." and top != os.path.basename(info):
                     tops.add(top)
         break
-    return tops
+    return tops or {escaped(name)}
 
 
 def find_dists(deb):
@@ -369,7 +382,7 @@ def assign_entries(deb, dists, entries):
     if len(dists) == 1:
         dists[0].entries = entries
         return
-    claims = {d.key: record_tops(d.info) for d in dists}
+    claims = {d.key: record_tops(d.info, d.name) for d in dists}
     for e in entries:
         owners = [d for d in dists if e in claims[d.key] or e.rsplit(".py", 1)[0] in claims[d.key]]
         if len(owners) != 1:
@@ -393,7 +406,7 @@ def load_debs(src):
 
 
 class Resolver:
-    """Answers what one Depends group means for the folder, given bookworm's python3."""
+    """Answers what one Depends group means for the folder, given the suite's python3."""
 
     def __init__(self, debs, python):
         self.python = python
@@ -403,7 +416,10 @@ class Resolver:
                 self.by_name.setdefault(p, deb)
 
     def deb(self, name):
-        return self.by_name.get(DEB_ALIASES.get(name, name))
+        name = DEB_ALIASES.get(name, name)
+        if self.by_name.get(DEB_ALIASES_IF_FETCHED.get(name)):
+            name = DEB_ALIASES_IF_FETCHED[name]
+        return self.by_name.get(name)
 
     def resolve(self, group):
         """('python', None): met by the interpreter; ('deb', Deb): a fetched package;
@@ -411,17 +427,25 @@ class Resolver:
         # An interpreter alternative that holds wins: `python3-tomli | python3 (>> 3.11)`
         # needs nothing on 3.11.2, as Debian means it (upstream: `tomli; python_version<3.11`).
         interp = [a for a in group if INTERPRETER.match(a[0])]
-        if any(op is None or relation_holds(self.python, op, v) for _, op, v in interp):
+        if any(op is None or relation_holds(self.interpreter_version(n), op, v)
+               for n, op, v in interp):
             return "python", None
         for name, _, _ in group:
             if self.deb(name):
                 return "deb", self.deb(name)
         if interp and len(interp) == len(group):
-            die("%s does not hold for bookworm's python3 %s" % (relation_text(group), self.python))
+            die("%s does not hold for this python3 %s" % (relation_text(group), self.python))
         if any(n.startswith("python3") for n, _, _ in group):
             die("%s: not fetched (pyindex.sh's closure and this script disagree)"
                 % relation_text(group))
         return "system", relation_text(group)
+
+    def interpreter_version(self, name):
+        """The version an interpreter package has: python3's own, or its X.Y for the virtual
+        python3-supported-min/-max."""
+        if INTERPRETER_XY.match(name):
+            return ".".join(re.sub(r"^\d+:", "", self.python).split(".")[:2])
+        return self.python
 
     def followed(self, deb):
         """What the package's Depends lead to: ([Deb], [run-time notes]). Not followed for a
@@ -446,6 +470,10 @@ def reach(resolver, roots):
         deb = resolver.deb(r)
         if not deb:
             die("%s was asked for but not fetched" % r)
+        if r.startswith("python3-") and not deb.dists:
+            # e.g. trixie's python3-tz, an empty transitional package for python3-pytz
+            die("%s was asked for but ships no Python distribution (a transitional package? "
+                "ask for the package it depends on)" % r)
         queue.append(deb)
     while queue:
         deb = queue.pop(0)
@@ -476,7 +504,7 @@ def load_packaging(debs):
 
 
 class Target:
-    """bookworm's Python as PEP 508 markers see it, and the distributions in the folder."""
+    """The suite's Python as PEP 508 markers see it, and the distributions in the folder."""
 
     def __init__(self, pkg, python, dists):
         self.pkg = pkg
@@ -539,7 +567,7 @@ def requirements(dist, depends_on, target):
 
 
 def check_closed(dists, target):
-    """Every requirement that applies on bookworm's Python, and the extras it names, must
+    """Every requirement that applies on the suite's Python, and the extras it names, must
     resolve inside the folder, or pip --no-index fails (or, worse, `pip check` passes and the
     import fails)."""
     problems, seen = [], set()

@@ -62,7 +62,8 @@ export type Event =
   /** The change is served: `ms` from the first save to the new container's first answer (`restarted`: false when the image came out the same). */
   | { type: 'dev:served'; ms: number; url: string; image: string; restarted: boolean }
   /**
-   * The rebuild (`stage` build) or the new container (start: it stopped before answering) failed;
+   * The rebuild (`stage` build) or the new container (start: it stopped before answering, or
+   * answers GET / with a server error where the previous one did not) failed;
    * `url`: where the previous image still serves (absent when it could not be started again).
    */
   | { type: 'dev:failed'; stage: 'build' | 'start'; message: string; hint?: string; details?: string[]; url?: string }

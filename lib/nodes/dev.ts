@@ -1,6 +1,6 @@
 import type { Context } from '../context.js'
 import { labelsFor } from '../docker/labels.js'
-import { interrupted, isUserError } from '../errors.js'
+import { interrupted, isUserError, UserError } from '../errors.js'
 import { readGit } from '../git.js'
 import { action } from '../graph/action.js'
 import { execute, type Node } from '../graph/execute.js'
@@ -32,6 +32,8 @@ interface Served {
   image: string
   url: string
   hostPort: number
+  /** What its first answer to GET / was. */
+  status: number
 }
 
 /** The project as it is now: a save may change its shape (entry point, requirements) and its git state (the -dirty tag). */
@@ -62,9 +64,11 @@ export async function releaseNodes(ctx: Context, concurrency: number): Promise<N
 
 /**
  * Start `image` on 127.0.0.1:`hostPort` (0: a free port) as `run` does, its output printed as it
- * comes; resolves once it answers GET /. One that stops first is removed, and its cause thrown.
+ * comes; resolves once it answers GET /. One that stops first is removed, and its cause thrown;
+ * so is one that answers with a server error when `mustAnswer` (the previous image did not: a
+ * Django view that no longer imports fails at the first request, not at start).
  */
-async function startServing(ctx: Context, image: string, hostPort: number, onExit: OnExit): Promise<Served> {
+async function startServing(ctx: Context, image: string, hostPort: number, onExit: OnExit, mustAnswer = false): Promise<Served> {
   const { config } = ctx.project
   const hardened = hardeningFor(config, 'run')
   const kept = outputKeeper()
@@ -99,7 +103,10 @@ async function startServing(ctx: Context, image: string, hostPort: number, onExi
     const url = `http://127.0.0.1:${running.hostPort}`
     const answer = await waitForAnswer(url, async () => exited, ctx.signal, 60_000)
     if ('exited' in answer) throw exitedError(answer.exited, kept.tail, { task: 'run', hardened: hardened && { ...hardened, user: running.user, workdir: running.workdir }, evidence: kept.evidence })
-    served = { stop, image, url, hostPort: running.hostPort ?? hostPort }
+    if ('answered' in answer && answer.status >= 500 && mustAnswer) {
+      throw new UserError(`it answers GET / with ${answer.status}`, { details: kept.tail.slice(-15), hint: 'its output is above: fix the error, then save' })
+    }
+    served = { stop, image, url, hostPort: running.hostPort ?? hostPort, status: 'answered' in answer ? answer.status : 0 }
     return served
   } catch (e) {
     await stop()
@@ -135,7 +142,7 @@ async function replace(ctx: Context, state: DevState, image: string, onExit: OnE
   await previous.stop()
   state.served = undefined
   try {
-    state.served = await startServing(ctx, image, previous.hostPort, onExit)
+    state.served = await startServing(ctx, image, previous.hostPort, onExit, previous.status < 500)
     return true
   } catch (e) {
     const why = failure(ctx, e)

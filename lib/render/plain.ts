@@ -90,7 +90,7 @@ const formatters: Formatters = {
   'dev:served': (e) => `served the change in ${seconds(e.ms)} (save → first answer)${e.restarted ? '' : ', the image came out the same: not restarted'}: ${e.url}/`,
   'dev:failed': (e) =>
     [
-      `✖ ${e.stage === 'build' ? 'rebuild failed' : 'the new image did not start'}: ${e.message}`,
+      `✖ ${e.stage === 'build' ? 'rebuild failed' : 'the new image does not serve'}: ${e.message}`,
       ...(e.details ?? []).map((d) => `  ${d}`),
       ...(e.hint ? [`hint: ${e.hint}`] : []),
       e.url ? `the previous image still serves ${e.url}/; save again to retry` : 'nothing serves now; save again to retry',

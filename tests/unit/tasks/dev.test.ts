@@ -38,13 +38,14 @@ async function until(events: Event[], type: Event['type'], count = 1, ms = 10_00
 
 /**
  * The published port, answered by the test: 200, except while the container started last runs an
- * image in `broken` (then the connection is dropped, as a port with no server behind it).
+ * image in `broken` (then the connection is dropped, as a port with no server behind it), and 500
+ * while it runs one in `erroring`.
  */
-async function appPort(engine: FakeEngine, broken: Set<string>): Promise<{ port: number; close(): Promise<void> }> {
+async function appPort(engine: FakeEngine, broken: Set<string>, erroring: Set<string>): Promise<{ port: number; close(): Promise<void> }> {
   const server = http.createServer((req, res) => {
     const last = starts(engine).at(-1)
     if (last && broken.has(last.image)) return void req.socket.destroy()
-    res.writeHead(200).end('ok')
+    res.writeHead(last && erroring.has(last.image) ? 500 : 200).end('ok')
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   return {
@@ -83,8 +84,8 @@ Dev.after.each(async () => {
 })
 
 /** Start dev on the test's port; resolves once it watches. */
-async function startDev(engine: FakeEngine, broken = new Set<string>()): Promise<Event[]> {
-  app = await appPort(engine, broken)
+async function startDev(engine: FakeEngine, broken = new Set<string>(), erroring = new Set<string>()): Promise<Event[]> {
+  app = await appPort(engine, broken, erroring)
   const { ctx, events } = taskContext(engine, { root, git, shape: 'detect', signal: controller.signal })
   session = runTask(dev, ctx, devArgs(app.port))
   session.catch(() => undefined)
@@ -184,6 +185,30 @@ Dev('a new image that stops before answering: the previous image serves again on
     events.some((e) => e.type === 'dev:exited'),
     'a container that never answered is no "exited" news',
   )
+})
+
+Dev('a new image that answers GET / with 500 where the previous one did not: the previous image serves again', async () => {
+  const engine = await builtEngine(root)
+  const erroring = new Set<string>()
+  engine.script = (spec) => (erroring.has(spec.image) ? { exitCode: 0, output: ['Internal Server Error: /', 'SyntaxError: invalid syntax'] } : { exitCode: 0 })
+  const build = engine.build
+  let count = 0
+  engine.build = async (req) => {
+    const built = await build(req)
+    if (++count === 2) erroring.add(built.id)
+    return built
+  }
+  const events = await startDev(engine, new Set(), erroring)
+  writeTree(root, { 'docker/release/extra.txt': 'erroring' })
+  await until(events, 'dev:failed')
+  const failed = ofType(events, 'dev:failed')[0]
+  assert.equal([failed.stage, failed.message], ['start', 'it answers GET / with 500'])
+  assert.equal(failed.details, ['Internal Server Error: /', 'SyntaxError: invalid syntax'])
+  assert.is(starts(engine).length, 3, 'the previous image started again')
+  assert.not.ok(erroring.has(starts(engine)[2].image), 'the previous image')
+  writeTree(root, { 'docker/release/extra.txt': 'fixed' })
+  await until(events, 'dev:served')
+  assert.is(engine.state.containers.length, 1)
 })
 
 Dev('Ctrl-C while watching: the container is removed, interrupted (130), nothing left', async () => {

@@ -16,7 +16,7 @@ const VIEWS = 'example/polls/views.py'
 const original = readFileSync(p.at(VIEWS), 'utf8')
 /** The index view answering `text`, the rest of views.py as it is. */
 const viewSaying = (text: string) =>
-  original.replace(/def index\(request\):\n(    .*\n|\n)*?(?=\n\ndef )/, `def index(request):\n    return HttpResponse(${JSON.stringify(text)}, content_type="text/plain")\n`)
+  original.replace(/def index\(request\):\n( {4}.*\n|\n)*?(?=\n\ndef )/, `def index(request):\n    return HttpResponse(${JSON.stringify(text)}, content_type="text/plain")\n`)
 
 const Dev = suite('dev: save → served, a broken save keeps the previous one, Ctrl-C leaves nothing')
 Dev.after(() => p.remove())

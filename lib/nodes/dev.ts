@@ -10,7 +10,7 @@ import { hardeningFor } from '../pipeline/hardening.js'
 import { graphWithRoles, type NodeResult } from '../pipeline/images.js'
 import { releaseBuildArgs, releaseRepo } from '../pipeline/release.js'
 import { exitedError, outputKeeper, waitForAnswer } from '../pipeline/serving.js'
-import { changedFiles, folderWatcher, snapshotSources, watchedFolders, type FolderWatcher, type Snapshot } from '../pipeline/watch.js'
+import { changedFiles, folderWatcher, snapshotSources, toolOutput, watchedFolders, type FolderWatcher, type Snapshot } from '../pipeline/watch.js'
 import { appEnv, type Project } from '../project.js'
 import { detectShape } from '../shape/detect.js'
 import { done } from '../tasks/outcome.js'
@@ -191,10 +191,11 @@ async function nextChange(ctx: Context, watcher: FolderWatcher, state: DevState)
     } catch {
       continue // a file removed while it was read: the next event says what is left
     }
+    // A new folder (empty yet) is watched from now on; a removed one is dropped.
+    watcher.sync(await watchedFolders(ctx.project))
     const files = changedFiles(state.snapshot, now)
     if (!files.length && !state.retry) continue
     state.snapshot = now
-    watcher.sync(await watchedFolders(ctx.project))
     ctx.emit({ type: 'dev:change', files })
     return savedAt
   }
@@ -206,7 +207,7 @@ async function nextChange(ctx: Context, watcher: FolderWatcher, state: DevState)
  * serve); later ones keep the previous image serving. Ctrl-C removes the container.
  */
 async function develop(ctx: Context, opts: DevOptions): Promise<void> {
-  const watcher = folderWatcher(opts.debounceMs)
+  const watcher = folderWatcher(opts.debounceMs, toolOutput(ctx.project))
   const state: DevState = { snapshot: {}, retry: false, hostPort: opts.hostPort }
   const onExit: OnExit = (served, exitCode) => {
     if (state.served !== served) return

@@ -53,6 +53,12 @@ export async function watchedFolders(project: Project): Promise<string[]> {
   return [...folders].sort()
 }
 
+/** What the tool itself writes beside the sources while it builds: the wheelhouse and its manifest and SBOM, `.pypackage/`. */
+export function toolOutput(project: Project): (abs: string) => boolean {
+  const pypackage = path.join(project.root, '.pypackage')
+  return (abs) => abs === project.wheelhouse || abs.startsWith(`${project.wheelhouse}-`) || abs.startsWith(`${project.wheelhouse}${path.sep}`) || abs === pypackage
+}
+
 /** Names editors and Python write beside sources that are never one (swap files, vim's probe, bytecode). */
 const NOISE = /(^|[\\/])(__pycache__|\.git|\.pypackage|4913|\.#[^\\/]*|[^\\/]*(\.sw[a-p]|~|\.pyc))$/
 
@@ -69,14 +75,14 @@ export interface FolderWatcher {
  * Linux walks and watches every folder below, node_modules, .git and the wheelhouse included.
  * A new folder wakes its parent's watcher; the caller then syncs the list.
  */
-export function folderWatcher(debounceMs: number): FolderWatcher {
+export function folderWatcher(debounceMs: number, ignored: (abs: string) => boolean = () => false): FolderWatcher {
   const watchers = new Map<string, FSWatcher>()
   let first: number | undefined
   let settled = false
   let timer: NodeJS.Timeout | undefined
   let wake: (() => void) | undefined
-  const onChange = (name: string | Buffer | null) => {
-    if (name && NOISE.test(String(name))) return
+  const onChange = (folder: string, name: string | Buffer | null) => {
+    if (name && (NOISE.test(String(name)) || ignored(path.join(folder, String(name))))) return
     first ??= Date.now()
     settled = false
     clearTimeout(timer)
@@ -96,7 +102,7 @@ export function folderWatcher(debounceMs: number): FolderWatcher {
       for (const folder of wanted) {
         if (watchers.has(folder)) continue
         try {
-          const w = watch(folder, (_event, name) => onChange(name))
+          const w = watch(folder, (_event, name) => onChange(folder, name))
           w.on('error', () => drop(folder)) // removed meanwhile: its parent saw that
           watchers.set(folder, w)
         } catch {

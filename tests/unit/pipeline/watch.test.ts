@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { changedFiles, folderWatcher, snapshotSources, watchedFolders } from '../../../lib/pipeline/watch.js'
+import { changedFiles, folderWatcher, snapshotSources, toolOutput, watchedFolders } from '../../../lib/pipeline/watch.js'
 import type { Project } from '../../../lib/project.js'
 import { createFakeEngine } from '../../helpers/fake-engine.js'
 import { taskContext } from '../helpers/context.js'
@@ -79,6 +79,31 @@ Folders('the source folders and the image folders; not the wheelhouse or .pypack
 Folders.run()
 
 // ---------------------------------------------------------------------------------------------
+const Output = suite('toolOutput')
+Output.before.each(() => {
+  tmp = makeTemp('watch')
+})
+Output.after.each(() => removeTemp(tmp))
+
+Output('the wheelhouse, its manifest and SBOM, .pypackage/: what a build writes; not the sources beside them', () => {
+  const ignored = toolOutput(project())
+  for (const [rel, want] of [
+    ['wheelhouse', true],
+    ['wheelhouse/app-0.1-py3-none-any.whl', true],
+    ['wheelhouse-manifest.json', true],
+    ['wheelhouse-sbom.cdx.json', true],
+    ['.pypackage', true],
+    ['app.py', false],
+    ['wheelhouses.py', false],
+    ['docker', false],
+  ] as const) {
+    assert.is(ignored(path.join(tmp, rel)), want, rel)
+  }
+})
+
+Output.run()
+
+// ---------------------------------------------------------------------------------------------
 const Watcher = suite('folderWatcher')
 Watcher.before.each(() => {
   tmp = writeTree(makeTemp('watch'), { 'a/x.py': '', 'b/y.py': '' })
@@ -103,13 +128,13 @@ Watcher('a burst of saves wakes it once, with the time of the first; editor nois
   }
 })
 
-Watcher('a folder dropped from the list is no longer watched; an abort ends the wait', async () => {
-  const watcher = folderWatcher(50)
+Watcher('a folder dropped from the list is no longer watched, an ignored path wakes nothing; an abort ends the wait', async () => {
+  const watcher = folderWatcher(50, (abs) => abs === path.join(tmp, 'b', 'built.whl'))
   const controller = new AbortController()
   try {
     watcher.sync([path.join(tmp, 'a'), path.join(tmp, 'b')])
     watcher.sync([path.join(tmp, 'b')])
-    writeTree(tmp, { 'a/x.py': 'changed' })
+    writeTree(tmp, { 'a/x.py': 'changed', 'b/built.whl': 'x' })
     const waiting = watcher.next(controller.signal)
     setTimeout(() => controller.abort('SIGINT'), 300)
     await waiting.then(

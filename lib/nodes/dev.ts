@@ -1,4 +1,6 @@
+import path from 'node:path'
 import type { Context } from '../context.js'
+import type { Engine } from '../docker/engine.js'
 import { labelsFor } from '../docker/labels.js'
 import { interrupted, isUserError, UserError } from '../errors.js'
 import { readGit } from '../git.js'
@@ -6,7 +8,7 @@ import { action } from '../graph/action.js'
 import { execute, type Node } from '../graph/execute.js'
 import { imageNodeId } from '../graph/ids.js'
 import { withProjectLock, type LockWait } from '../lock.js'
-import { hardeningFor } from '../pipeline/hardening.js'
+import { DATA_FOLDERS, hardeningFor } from '../pipeline/hardening.js'
 import { graphWithRoles, type NodeResult } from '../pipeline/images.js'
 import { releaseBuildArgs, releaseRepo } from '../pipeline/release.js'
 import { exitedError, outputKeeper, waitForAnswer } from '../pipeline/serving.js'
@@ -68,7 +70,7 @@ export async function releaseNodes(ctx: Context, concurrency: number): Promise<N
  * so is one that answers with a server error when `mustAnswer` (the previous image did not: a
  * Django view that no longer imports fails at the first request, not at start).
  */
-async function startServing(ctx: Context, image: string, hostPort: number, onExit: OnExit, mustAnswer = false): Promise<Served> {
+async function startServing(ctx: Context, session: Pick<DevState, 'keep' | 'onExit'>, image: string, hostPort: number, mustAnswer = false): Promise<Served> {
   const { config } = ctx.project
   const hardened = hardeningFor(config, 'run')
   const kept = outputKeeper()
@@ -78,7 +80,8 @@ async function startServing(ctx: Context, image: string, hostPort: number, onExi
   }
   const labels = labelsFor(ctx.project.prefix, 'dev', ctx.runId)
   const publish = { containerPort: config.release.port, hostPort }
-  const running = await (await ctx.engine()).containers.start({ image, env: appEnv(config), labels, hardened, onOutput, publish }, ctx.signal)
+  const spec = { image, env: appEnv(config), labels, hardened, keep: session.keep, onOutput, publish }
+  const running = await (await ctx.engine()).containers.start(spec, ctx.signal)
   let exited: number | undefined
   // Once it has answered, an exit of its own (not our removal) is news: it is removed, and said;
   // before, it is this function's error.
@@ -92,10 +95,9 @@ async function startServing(ctx: Context, image: string, hostPort: number, onExi
     (code) => {
       exited = code
       if (served && !removing)
-        void stop().then(
-          () => onExit(served!, code),
-          () => onExit(served!, code),
-        )
+        void stop()
+          .catch(() => undefined) // gone already
+          .then(() => session.onExit(served!, code))
     },
     () => undefined,
   )
@@ -114,6 +116,18 @@ async function startServing(ctx: Context, image: string, hostPort: number, onExi
   }
 }
 
+/** A volume of the session for each folder the app writes (its data), labelled as its containers are. */
+async function keepVolumes(ctx: Context, engine: Engine): Promise<Record<string, string>> {
+  const folders = hardeningFor(ctx.project.config, 'run')?.writable ?? DATA_FOLDERS
+  const keep: Record<string, string> = {}
+  for (const folder of folders.filter((f) => f !== '/tmp')) {
+    const name = `${ctx.project.prefix.replace(/\//g, '-')}-dev-${ctx.runId}-${path.posix.basename(folder)}`
+    await engine.volumes.create(name, labelsFor(ctx.project.prefix, 'dev', ctx.runId))
+    keep[folder] = name
+  }
+  return keep
+}
+
 /** What the loop keeps between changes. */
 interface DevState {
   served?: Served
@@ -123,6 +137,9 @@ interface DevState {
   retry: boolean
   /** Where the app is served: the port --port gave, or the free one the first container got. */
   hostPort: number
+  /** The app's data folders → the session's volumes: what the app wrote outlives a restart (and migrations only add). */
+  keep: Record<string, string>
+  onExit: OnExit
 }
 
 /** The failure, as the dev:failed event carries it; an interrupt is thrown on. */
@@ -137,17 +154,17 @@ function failure(ctx: Context, e: unknown): { message: string; hint?: string; de
  * same), then the new one starts. One that stops before answering gives the port back to the
  * previous image, and says so: false.
  */
-async function replace(ctx: Context, state: DevState, image: string, onExit: OnExit): Promise<boolean> {
+async function replace(ctx: Context, state: DevState, image: string): Promise<boolean> {
   const previous = state.served!
   await previous.stop()
   state.served = undefined
   try {
-    state.served = await startServing(ctx, image, previous.hostPort, onExit, previous.status < 500)
+    state.served = await startServing(ctx, state, image, previous.hostPort, previous.status < 500)
     return true
   } catch (e) {
     const why = failure(ctx, e)
     try {
-      state.served = await startServing(ctx, previous.image, previous.hostPort, onExit)
+      state.served = await startServing(ctx, state, previous.image, previous.hostPort)
     } catch (again) {
       failure(ctx, again) // said by the dev:failed below: nothing serves
     }
@@ -158,7 +175,7 @@ async function replace(ctx: Context, state: DevState, image: string, onExit: OnE
 }
 
 /** One change: rebuild, then serve the new image; a failure keeps the previous one serving. */
-async function applyChange(ctx: Context, opts: DevOptions, state: DevState, savedAt: number, onExit: OnExit): Promise<void> {
+async function applyChange(ctx: Context, opts: DevOptions, state: DevState, savedAt: number): Promise<void> {
   let image: string
   try {
     image = await buildRelease(ctx, opts)
@@ -169,9 +186,9 @@ async function applyChange(ctx: Context, opts: DevOptions, state: DevState, save
   }
   const restarted = image !== state.served?.image
   if (state.served && restarted) {
-    if (!(await replace(ctx, state, image, onExit))) return
+    if (!(await replace(ctx, state, image))) return
   } else if (!state.served) {
-    state.served = await startServing(ctx, image, state.hostPort, onExit).catch((e) => {
+    state.served = await startServing(ctx, state, image, state.hostPort).catch((e) => {
       ctx.emit({ type: 'dev:failed', stage: 'start', ...failure(ctx, e) })
       return undefined
     })
@@ -208,27 +225,36 @@ async function nextChange(ctx: Context, watcher: FolderWatcher, state: DevState)
  */
 async function develop(ctx: Context, opts: DevOptions): Promise<void> {
   const watcher = folderWatcher(opts.debounceMs, toolOutput(ctx.project))
-  const state: DevState = { snapshot: {}, retry: false, hostPort: opts.hostPort }
-  const onExit: OnExit = (served, exitCode) => {
-    if (state.served !== served) return
-    state.served = undefined
-    state.retry = true
-    ctx.emit({ type: 'dev:exited', exitCode })
+  const state: DevState = {
+    snapshot: {},
+    retry: false,
+    hostPort: opts.hostPort,
+    keep: {},
+    onExit: (served, exitCode) => {
+      if (state.served !== served) return
+      state.served = undefined
+      state.retry = true
+      ctx.emit({ type: 'dev:exited', exitCode })
+    },
   }
+  // Its own handle: after Ctrl-C, ctx.engine() refuses, and the volumes still have to go.
+  const engine = await ctx.engine()
   try {
+    state.keep = await keepVolumes(ctx, engine)
     // Before the first build: a save during it is a change.
     state.snapshot = await snapshotSources(ctx.project)
     const folders = await watchedFolders(ctx.project)
     watcher.sync(folders)
     const image = await buildRelease(ctx, opts)
-    state.served = await startServing(ctx, image, opts.hostPort, onExit)
+    state.served = await startServing(ctx, state, image, opts.hostPort)
     state.hostPort = state.served.hostPort
     ctx.emit({ type: 'serving', url: state.served.url, image })
     ctx.emit({ type: 'dev:watching', files: Object.keys(state.snapshot).length, folders: folders.length })
-    for (;;) await applyChange(ctx, opts, state, await nextChange(ctx, watcher, state), onExit)
+    for (;;) await applyChange(ctx, opts, state, await nextChange(ctx, watcher, state))
   } finally {
     watcher.close()
     await state.served?.stop()
+    for (const volume of Object.values(state.keep)) await engine.volumes.remove(volume)
   }
 }
 

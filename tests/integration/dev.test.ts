@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { startCli, stopCli } from '../helpers/cli.js'
-import { containersOf } from '../helpers/engine.js'
+import { containersOf, docker } from '../helpers/engine.js'
 import { httpGet, poll, within } from '../helpers/poll.js'
 import { asUser, copyExampleProject, tail } from '../helpers/project.js'
 
@@ -31,12 +31,14 @@ Dev('the example app: A, then B served on the same port, a syntax error keeps B,
     assert.not.equal(url, 'exited', `dev exited before serving:\n${tail(app.output())}`)
     await poll('dev to watch', async () => (/^watching \d+ files/m.test(app.stdout()) ? true : undefined), 30_000, 100)
     assert.ok(await says(url, 'dev says A'), 'GET / shows A')
+    assert.is((await httpGet(`${url}/visits`)).body, 'visits: 1', 'a row written')
 
     p.write(VIEWS, viewSaying('dev says B'))
     const savedB = Date.now()
     await poll('B to be served', () => says(url, 'dev says B'), 300_000, 50)
     const seenB = Date.now() - savedB
     const servedB = await poll('the "served" line', async () => app.stdout().match(/^served the change in ([\d.]+) s/m)?.[1], 10_000, 50)
+    assert.is((await httpGet(`${url}/visits`)).body, 'visits: 2', "the new container has the old one's database")
     console.log(`    change → served: ${servedB} s as dev measured it (save → first answer); ${(seenB / 1000).toFixed(1)} s until this test's poll saw B`)
 
     p.write(VIEWS, viewSaying('dev says B').replace('def index(request):', 'def index(request)'))
@@ -55,6 +57,8 @@ Dev('the example app: A, then B served on the same port, a syntax error keeps B,
     const code = await within(app.done, 60_000, 'dev to end after Ctrl-C')
     assert.is(code, 130, `exit code 130 after Ctrl-C:\n${tail(app.output())}`)
     assert.equal(await containersOf(p.project), [], 'no container of the project is left')
+    const { Volumes } = await docker.listVolumes({ filters: JSON.stringify({ label: [`pypackage-tasks.project=${p.project}`] }) })
+    assert.equal(Volumes ?? [], [], 'no volume of the project is left')
     assert.not.ok(existsSync(p.at('.pypackage')), 'no lock or staging folder is left')
     assert.match(app.stderr(), /^error: interrupted \(SIGINT\)$/m)
   } finally {

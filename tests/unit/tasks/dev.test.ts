@@ -112,6 +112,11 @@ Dev('releases, serves on the port given, then a change rebuilds and replaces the
   const served = ofType(events, 'dev:served')[0]
   assert.ok(served.ms > 0 && served.restarted, `how long the change took to be served: ${served.ms} ms`)
   assert.is(engine.state.containers.length, 1, 'one container serves')
+  const volumes = engine.state.volumes.map((v) => v.name)
+  assert.equal(volumes.length, 2, `a volume per data folder: ${volumes.join(', ')}`)
+  assert.equal(first.keep, second.keep, "the new container gets the old one's data")
+  assert.equal(Object.keys(first.keep ?? {}).sort(), ['/app/data', '/appenv/var'])
+  assert.equal(Object.values(first.keep ?? {}).sort(), volumes.sort())
 })
 
 Dev('a file the ignore rules leave out is no change; a burst of saves is one rebuild', async () => {
@@ -219,6 +224,7 @@ Dev('Ctrl-C while watching: the container is removed, interrupted (130), nothing
   const e = await rejectedUserError(session!, 'Ctrl-C')
   assert.is(e.exitCode, 130)
   assert.equal(engine.state.containers, [], 'no container')
+  assert.equal(engine.state.volumes, [], 'no volume')
   assert.ok(!existsSync(path.join(root, '.pypackage')), 'no lock, no staging folder')
 })
 

@@ -248,7 +248,7 @@ async function develop(ctx: Context, opts: DevOptions): Promise<void> {
     const image = await buildRelease(ctx, opts)
     state.served = await startServing(ctx, state, image, opts.hostPort)
     state.hostPort = state.served.hostPort
-    ctx.emit({ type: 'serving', url: state.served.url, image })
+    ctx.emit({ type: 'serving', url: state.served.url, image: `${releaseRepo(ctx.project)}:latest` })
     ctx.emit({ type: 'dev:watching', files: Object.keys(state.snapshot).length, folders: folders.length })
     for (;;) await applyChange(ctx, opts, state, await nextChange(ctx, watcher, state))
   } finally {

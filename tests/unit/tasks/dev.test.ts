@@ -216,6 +216,23 @@ Dev('a new image that answers GET / with 500 where the previous one did not: the
   assert.is(engine.state.containers.length, 1)
 })
 
+Dev('the app stopping by itself while served: removed and said; the next save starts the new image on the same port', async () => {
+  const engine = await builtEngine(root)
+  let first: string | undefined
+  engine.script = (spec) => ((first ??= spec.image) === spec.image ? { exitCode: 1, output: ['[CRITICAL] WORKER TIMEOUT'], exitsAfterMs: 300 } : { exitCode: 0 })
+  const events = await startDev(engine)
+  await until(events, 'dev:exited')
+  assert.equal(ofType(events, 'dev:exited'), [{ type: 'dev:exited', exitCode: 1 }])
+  assert.equal(engine.state.containers, [], 'the stopped container is removed')
+  writeTree(root, { 'docker/release/extra.txt': 'v2' })
+  await until(events, 'dev:served')
+  assert.equal(
+    starts(engine).map((s) => s.publish?.hostPort),
+    [app!.port, app!.port],
+  )
+  assert.is(engine.state.containers.length, 1)
+})
+
 Dev('Ctrl-C while watching: the container is removed, interrupted (130), nothing left', async () => {
   const engine = await builtEngine(root)
   await startDev(engine)
@@ -237,6 +254,7 @@ Dev('Ctrl-C during a rebuild: interrupted, the container removed, the lock relea
   engine.build = async (req) => {
     if (++count < 2) return build(req)
     assert.ok(existsSync(path.join(root, '.pypackage', 'lock')), 'the lock is held while building')
+    for await (const chunk of req.context) void chunk // as the engine does: nothing reads the project after the test
     building()
     return new Promise((_, reject) => req.signal?.addEventListener('abort', () => reject(new UserError('interrupted')), { once: true }))
   }

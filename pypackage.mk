@@ -5,7 +5,7 @@
 
 # The project's own copy of the tool, without npx's start-up; npx when it is installed elsewhere.
 PYPACKAGE_TASKS ?= $(if $(wildcard node_modules/.bin/pypackage-tasks),node_modules/.bin/pypackage-tasks,npx --no-install pypackage-tasks)
-PYPACKAGE_TARGETS := init image build test release plan run smoke start bootstrap manage logs stop clean tag push inspect list help
+PYPACKAGE_TARGETS := init image build test release plan run dev smoke start bootstrap manage logs stop clean tag push inspect list help
 
 # When the first goal is one of ours, the other goals are its arguments: no-ops for make.
 ifneq ($(filter $(firstword $(MAKECMDGOALS)),$(PYPACKAGE_TARGETS)),)
@@ -43,6 +43,9 @@ plan:
 
 run:
 	$(if $(filter run,$(PYPACKAGE_WORDS)),@:,@$(PYPACKAGE_TASKS) run $(ARGS) $(if $(PYPACKAGE_WORDS),-- $(PYPACKAGE_WORDS)))
+
+dev:
+	$(if $(filter dev,$(PYPACKAGE_WORDS)),@:,@$(PYPACKAGE_TASKS) dev $(PYPACKAGE_WORDS) $(ARGS))
 
 smoke:
 	$(if $(filter smoke,$(PYPACKAGE_WORDS)),@:,@$(PYPACKAGE_TASKS) smoke $(PYPACKAGE_WORDS) $(ARGS))

@@ -54,6 +54,21 @@ export type Event =
   | { type: 'hardening:blocked'; cause: string; hint: string; exitCode?: number }
   | { type: 'smoke:ready'; image: string; url: string; ms: number }
   | { type: 'smoke:response'; path: string; status: number; ms: number }
+  // --- dev: watch the sources, rebuild, serve the change ---
+  /** dev watches `files` files (in `folders` folders): a save rebuilds the release image and restarts the app. */
+  | { type: 'dev:watching'; files: number; folders: number }
+  /** Saved files changed what the release is made of (paths relative to the project): rebuilding. */
+  | { type: 'dev:change'; files: string[] }
+  /** The change is served: `ms` from the first save to the new container's first answer (`restarted`: false when the image came out the same). */
+  | { type: 'dev:served'; ms: number; url: string; image: string; restarted: boolean }
+  /**
+   * The rebuild (`stage` build) or the new container (start: it stopped before answering, or
+   * answers GET / with a server error where the previous one did not) failed;
+   * `url`: where the previous image still serves (absent when it could not be started again).
+   */
+  | { type: 'dev:failed'; stage: 'build' | 'start'; message: string; hint?: string; details?: string[]; url?: string }
+  /** The app's container stopped by itself while serving: the next save starts a new one. */
+  | { type: 'dev:exited'; exitCode: number }
   | { type: 'test:start'; command: string[]; tools: TestPlan['tools'] }
   | { type: 'environment:started'; db: string; web: string; url: string }
   | { type: 'environment:stopped'; containers: string[] }

@@ -32,6 +32,11 @@ export interface ContainerSpec {
    * a tmpfs at /tmp, and an anonymous volume at each `writable` folder.
    */
   hardened?: { writable: string[] }
+  /**
+   * Named volumes (folder → volume) that outlive the container, for folders it writes: dev keeps
+   * the app's data across restarts. Hardened, they replace those folders' anonymous volumes.
+   */
+  keep?: Record<string, string>
 }
 
 /** A started container we own: remove() is always called by whoever started it (in `finally`). */
@@ -98,12 +103,18 @@ export function createOptions(spec: ContainerSpec): Dockerode.ContainerCreateOpt
     HostConfig: {
       // A real init as PID 1: signals reach the app even while a shell script runs first.
       Init: true,
-      Binds: spec.binds,
+      Binds: bindsOf(spec),
       NetworkMode: spec.network,
       PortBindings: port ? { [port]: [{ HostIp: '127.0.0.1', HostPort: spec.publish!.hostPort ? String(spec.publish!.hostPort) : '' }] } : undefined,
-      ...(spec.hardened ? hardenedHostConfig(spec.hardened.writable, spec.labels) : {}),
+      ...(spec.hardened ? hardenedHostConfig(spec.hardened.writable, spec.labels, spec.keep) : {}),
     },
   }
+}
+
+/** The spec's binds; unhardened, its kept volumes too (hardened, they are mounts). */
+function bindsOf(spec: ContainerSpec): string[] | undefined {
+  const kept = spec.hardened ? [] : Object.entries(spec.keep ?? {}).map(([folder, volume]) => `${volume}:${folder}`)
+  return spec.binds || kept.length ? [...(spec.binds ?? []), ...kept] : undefined
 }
 
 /**
@@ -113,9 +124,9 @@ export function createOptions(spec: ContainerSpec): Dockerode.ContainerCreateOpt
  * as a copy of the image's folder, owner included (the Dockerfile's `chown app:app`), where a
  * tmpfs would be root's (this engine ignores `mode=`) unless we knew the image user's uid. They
  * are labelled like the container (so `clean` finds any a hand `docker rm` left) and removed with
- * it (remove() passes `v`).
+ * it (remove() passes `v`); a folder in `keep` gets that named volume instead, which stays.
  */
-function hardenedHostConfig(writable: string[], labels: Record<string, string> = {}): Dockerode.HostConfig {
+function hardenedHostConfig(writable: string[], labels: Record<string, string> = {}, keep: Record<string, string> = {}): Dockerode.HostConfig {
   const folders = [...new Set(writable)].filter((f) => f !== '/tmp')
   return {
     ReadonlyRootfs: true,
@@ -126,7 +137,7 @@ function hardenedHostConfig(writable: string[], labels: Record<string, string> =
     // (dockerode's type wants a DriverConfig too; without one the engine uses the default driver.)
     Mounts: folders.map((Target) => ({
       Type: 'volume' as const,
-      Source: '',
+      Source: keep[Target] ?? '',
       Target,
       VolumeOptions: { NoCopy: false, Labels: labels } as Dockerode.MountSettings['VolumeOptions'],
     })),

@@ -26,10 +26,10 @@ export async function get(url: string, signal: AbortSignal, timeoutMs = 5000): P
   }
 }
 
-export type Answer = { answered: true } | { exited: number } | { timedOut: true }
+export type Answer = { answered: true; status: number } | { exited: number } | { timedOut: true }
 
 /**
- * Poll `base`/ until the app answers HTTP (any status), `exited()` reports an exit code, or
+ * Poll `base`/ until the app answers HTTP (any status: it is returned), `exited()` reports an exit code, or
  * `timeoutMs` passes.
  */
 export async function waitForAnswer(base: string, exited: () => Promise<number | undefined>, signal: AbortSignal, timeoutMs: number): Promise<Answer> {
@@ -41,8 +41,8 @@ export async function waitForAnswer(base: string, exited: () => Promise<number |
     try {
       // Short first tries: a connection the port proxy accepts before the server listens hangs
       // until this timeout (5 s lost per start); a slow first response still gets up to 5 s.
-      await get(`${base}/`, signal, Math.min(5000, 1000 * 2 ** attempt))
-      return { answered: true }
+      const { status } = await get(`${base}/`, signal, Math.min(5000, 1000 * 2 ** attempt))
+      return { answered: true, status }
     } catch {
       // Not listening yet: poll again until the deadline.
     }

@@ -116,6 +116,18 @@ export async function sourceFiles(dir: string, top: string, skip: string[] = [])
   return files.map((f) => path.join(dir, f)).filter((abs) => !gitIgnores(abs, rules))
 }
 
+/**
+ * The folders of a package where its source files live or may appear (dev watches each one):
+ * every folder under `dir` but the default excludes and `skip`. Ignore files are not read here:
+ * a watched folder only wakes the watcher, and the file list (sourceFiles) decides what changed.
+ */
+export async function sourceFolders(dir: string, skip: string[] = []): Promise<string[]> {
+  const nested = skip.map((d) => path.relative(dir, d)).filter((rel) => rel && !rel.startsWith('..') && !path.isAbsolute(rel))
+  const excluded = [...EXCLUDE_ANYWHERE.flatMap((e) => [`**/${e}`, `**/${e}/**`]), ...EXCLUDE_TOP.flatMap((e) => [e, `${e}/**`]), ...nested.flatMap((e) => [e, `${e}/**`])]
+  const folders = await fg('**', { cwd: dir, dot: true, onlyDirectories: true, followSymbolicLinks: false, ignore: excluded })
+  return [dir, ...folders.sort().map((f) => path.join(dir, f))]
+}
+
 /** `tar --exclude` flags for copying a source tree in a container with the default excludes (the test task's copy). */
 export const tarExcludes = (wheelhouseRel?: string) =>
   [...EXCLUDE_ANYWHERE.map((e) => `--exclude='${e}'`), ...[...EXCLUDE_TOP, ...(wheelhouseRel ? [wheelhouseRel] : [])].map((e) => `--exclude='./${e}'`)].join(' ')

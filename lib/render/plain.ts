@@ -85,6 +85,17 @@ const formatters: Formatters = {
   'hardening:blocked': (e) => (e.exitCode === undefined ? `while serving, ${e.cause}; ${e.hint}` : `the command exited with code ${e.exitCode}: ${e.cause}; ${e.hint}`),
   'smoke:ready': (e) => `smoke: ${e.image} answered on ${e.url}/ after ${seconds(e.ms)}`,
   'smoke:response': (e) => `smoke: GET ${e.path} → ${e.status} (${e.ms} ms)`,
+  'dev:watching': (e) => `watching ${e.files} files in ${e.folders} folders: a save rebuilds and restarts the app (Ctrl-C stops and removes it)`,
+  'dev:change': (e) => `changed ${e.files.slice(0, 3).join(', ')}${e.files.length > 3 ? ` and ${e.files.length - 3} more` : ''}: rebuilding`,
+  'dev:served': (e) => `served the change in ${seconds(e.ms)} (save → first answer)${e.restarted ? '' : ', the image came out the same: not restarted'}: ${e.url}/`,
+  'dev:failed': (e) =>
+    [
+      `✖ ${e.stage === 'build' ? 'rebuild failed' : 'the new image does not serve'}: ${e.message}`,
+      ...(e.details ?? []).map((d) => `  ${d}`),
+      ...(e.hint ? [`hint: ${e.hint}`] : []),
+      e.url ? `the previous image still serves ${e.url}/; save again to retry` : 'nothing serves now; save again to retry',
+    ].join('\n'),
+  'dev:exited': (e) => `the app exited with code ${e.exitCode} (its output is above); save a file to rebuild and start it again`,
   'test:start': (e) => `test: ${e.command.join(' ')} (test tools: ${describeTools(e.tools)})`,
   'environment:started': (e) => `started ${e.db} and ${e.web}: ${e.url}/ (pypackage-tasks stop to stop, logs to read)`,
   'environment:stopped': (e) => (e.containers.length ? `stopped ${e.containers.join(', ')}` : 'nothing was running'),

@@ -38,6 +38,20 @@ CreateOptions('hardened: each writable folder is an anonymous volume, copied fro
   }
 })
 
+CreateOptions('kept folders (dev): their named volume instead of an anonymous one, hardened; a bind, not hardened', () => {
+  const keep = { '/app/data': 'ns-app-dev-1-data' }
+  const host = createOptions({ ...base, hardened: { writable: ['/app/data', '/appenv/var'] }, keep }).HostConfig!
+  assert.equal(
+    host.Mounts!.map((m) => [m.Target, m.Source]),
+    [
+      ['/app/data', 'ns-app-dev-1-data'],
+      ['/appenv/var', ''],
+    ],
+  )
+  assert.is(host.Binds, undefined, 'no bind besides')
+  assert.equal(createOptions({ ...base, binds: ['/src:/application:ro'], keep }).HostConfig!.Binds, ['/src:/application:ro', 'ns-app-dev-1-data:/app/data'])
+})
+
 CreateOptions('not hardened: none of it (a plain docker run)', () => {
   const host = createOptions(base).HostConfig!
   for (const key of ['ReadonlyRootfs', 'CapDrop', 'SecurityOpt', 'Tmpfs', 'Mounts'] as const) {

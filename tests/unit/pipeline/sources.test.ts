@@ -1,7 +1,7 @@
 import path from 'node:path'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { ignoreTop, sourceFiles } from '../../../lib/pipeline/sources.js'
+import { ignoreTop, sourceFiles, sourceFolders } from '../../../lib/pipeline/sources.js'
 import { makeTemp, removeTemp, writeTree } from '../helpers/tmp.js'
 
 // What a wheel is built from: the default excludes, then the project's .gitignore files (with or
@@ -89,3 +89,27 @@ Sources("the skip list (wheelhouse, nested packages, the tool's files) is left o
 })
 
 Sources.run()
+
+// ---------------------------------------------------------------------------------------------
+const Folders = suite('sourceFolders: where dev watches for saves')
+Folders.before.each(() => {
+  tmp = makeTemp('folders')
+})
+Folders.after.each(() => removeTemp(tmp))
+
+Folders('every folder but the default excludes and the folders given to skip, the package itself first', async () => {
+  writeTree(tmp, {
+    'site/views.py': '',
+    'site/templates/site/index.html': '',
+    empty: null,
+    'site/__pycache__/views.pyc': '',
+    '.git/HEAD': '',
+    'node_modules/x/index.js': '',
+    'build/lib/site.py': '',
+    'wheelhouse/a.whl': '',
+    '.pypackage/lock': '',
+  })
+  assert.equal(rel(tmp, await sourceFolders(tmp, [path.join(tmp, 'wheelhouse')])), ['', 'empty', 'site', 'site/templates', 'site/templates/site'])
+})
+
+Folders.run()

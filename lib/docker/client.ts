@@ -4,6 +4,7 @@ import { UserError } from '../errors.js'
 import { buildImage, chooseBuilder } from './build.js'
 import { createContainers } from './containers.js'
 import type { Engine } from './engine.js'
+import type { EngineSite } from './run.js'
 import { createImages } from './images.js'
 import { createNetworks } from './networks.js'
 import { pushImage } from './push.js'
@@ -17,10 +18,31 @@ function engineAddress(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 /**
+ * Where the engine at DOCKER_HOST is. Its unix socket (the default) is this machine's: it sees our
+ * files, and its published ports stay on loopback. tcp:// and ssh:// name another machine (or a
+ * dockerd with a filesystem of its own): folders travel through the API, ports are published on
+ * its interfaces and reached at its host name. `sharedDisk` (the config's engine.sharedDisk) overrides the first.
+ */
+export function engineSite(env: NodeJS.ProcessEnv = process.env, sharedDisk?: boolean | null): EngineSite {
+  const host = env.DOCKER_HOST
+  if (!host || host.startsWith('unix://')) return { sharedDisk: sharedDisk ?? true, publishIp: '127.0.0.1', reachHost: '127.0.0.1' }
+  let reachHost = '127.0.0.1'
+  try {
+    reachHost = new URL(host).hostname || reachHost
+  } catch {
+    // Not a URL dockerode would take either: it fails to connect, with its own message.
+  }
+  return { sharedDisk: sharedDisk ?? false, publishIp: '', reachHost }
+}
+
+/** The config's `engine.sharedDisk` (null: decided by the address), read when a container is made: the config may load after the dial. */
+type SharedDiskSetting = () => boolean | null | undefined
+
+/**
  * The one place dockerode is loaded (lazily, so `--help` and `list` never pay for it).
  * dockerode reads DOCKER_HOST itself: unix://, tcp:// (DOCKER_TLS_VERIFY/DOCKER_CERT_PATH) and ssh://.
  */
-export async function connect(opts: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<Engine> {
+export async function connect(opts: { signal?: AbortSignal; timeoutMs?: number; sharedDisk?: SharedDiskSetting } = {}): Promise<Engine> {
   deferHeavyParts()
   const { default: Docker } = await import('dockerode')
   const docker = new Docker()
@@ -35,14 +57,14 @@ export async function connect(opts: { signal?: AbortSignal; timeoutMs?: number }
       cause: e,
     })
   }
-  return createEngine(docker)
+  return createEngine(docker, opts.sharedDisk)
 }
 
 /** The Engine over one dockerode connection. */
-export function createEngine(docker: Docker): Engine {
+export function createEngine(docker: Docker, sharedDisk: SharedDiskSetting = () => undefined): Engine {
   return {
     images: createImages(docker),
-    containers: createContainers(docker),
+    containers: createContainers(docker, () => engineSite(process.env, sharedDisk())),
     networks: createNetworks(docker),
     volumes: createVolumes(docker),
     build: (req) => buildImage(docker, req),

@@ -2,7 +2,7 @@ import { Readable } from 'node:stream'
 import type { Docker } from './client.js'
 import { ask, ignoreNotFound, unlessNotFound, type ContainerInfo, type Containers } from './engine.js'
 import { labelFilters } from './labels.js'
-import { lineSplitter, logTail, runContainer, startContainer } from './run.js'
+import { lineSplitter, logTail, runContainer, startContainer, type EngineSite } from './run.js'
 
 /** A container by name or id, running or stopped, or undefined. */
 async function inspectContainer(docker: Docker, name: string): Promise<ContainerInfo | undefined> {
@@ -60,10 +60,11 @@ async function execIn(docker: Docker, name: string, cmd: string[]): Promise<numb
   return ExitCode ?? -1
 }
 
-export function createContainers(docker: Docker): Containers {
+/** The containers of one engine; `site` is asked, as each container is made, where the engine is (run.ts: EngineSite). */
+export function createContainers(docker: Docker, site: () => EngineSite): Containers {
   return {
-    run: (spec, signal) => runContainer(docker, spec, signal),
-    start: (spec, signal) => startContainer(docker, spec, signal),
+    run: (spec, signal) => runContainer(docker, spec, signal, site()),
+    start: (spec, signal) => startContainer(docker, spec, signal, site()),
     inspect: (name) => inspectContainer(docker, name),
     async list(labels) {
       const found = await ask('list containers', docker.listContainers({ all: true, filters: labelFilters(labels) }))

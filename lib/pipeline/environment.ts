@@ -140,7 +140,7 @@ export async function startWeb(ctx: Context, env: Environment, password: string,
     },
     ctx.signal,
   )
-  const url = `http://127.0.0.1:${started.hostPort}`
+  const url = `http://${started.host}:${started.hostPort}`
   const stopped = async () => {
     const info = await engine.containers.inspect(env.web)
     return info?.running ? undefined : (info?.exitCode ?? -1)

@@ -67,7 +67,7 @@ function stubDocker(present: string[], handle: Handle = {}, listed: unknown[] = 
     },
     modem: { demuxStream },
   }
-  return { containers: createContainers(docker as unknown as Docker), calls, present: containers }
+  return { containers: createContainers(docker as unknown as Docker, () => ({ sharedDisk: false, publishIp: '127.0.0.1', reachHost: '127.0.0.1' })), calls, present: containers }
 }
 
 // ---------------------------------------------------------------------------------------------

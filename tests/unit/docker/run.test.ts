@@ -1,6 +1,6 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { createOptions, demuxFrames, type ContainerSpec } from '../../../lib/docker/run.js'
+import { bindsOf, createOptions, demuxFrames, type ContainerSpec, type EngineSite } from '../../../lib/docker/run.js'
 
 // ---------------------------------------------------------------------------------------------
 const CreateOptions = suite('createOptions')
@@ -54,7 +54,47 @@ CreateOptions('the rest of the spec: image, env, labels, loopback port', () => {
   assert.equal(opts.HostConfig!.PortBindings, { '8000/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }] }, 'published on 127.0.0.1 only, any free port')
 })
 
+CreateOptions('an engine elsewhere: ports published on every interface of its machine (its loopback is out of reach from here)', () => {
+  const site: EngineSite = { sharedDisk: false, publishIp: '', reachHost: 'build-host' }
+  assert.equal(createOptions(base, site).HostConfig!.PortBindings, { '8000/tcp': [{ HostIp: '', HostPort: '' }] })
+})
+
 CreateOptions.run()
+
+// ---------------------------------------------------------------------------------------------
+const BindsOf = suite('bindsOf')
+
+const here = (sharedDisk: boolean): EngineSite => ({ sharedDisk, publishIp: '127.0.0.1', reachHost: '127.0.0.1' })
+const folders: ContainerSpec = {
+  image: 'ns/app-builder',
+  binds: ['pypackage-tasks-pip-cache:/pip-cache'],
+  uploads: [
+    { from: '/home/me/app', to: '/application', files: ['setup.py'] },
+    { from: '/home/me/wheels', to: '/find-links/0' },
+  ],
+  downloads: [{ from: '/wheelhouse', to: '/home/me/app/.pypackage/wheels-1' }],
+}
+
+BindsOf('a shared disk: uploads read-only, downloads writable, the named volumes kept', () => {
+  assert.equal(bindsOf(folders, here(true)), [
+    'pypackage-tasks-pip-cache:/pip-cache',
+    '/home/me/app:/application:ro',
+    '/home/me/wheels:/find-links/0:ro',
+    '/home/me/app/.pypackage/wheels-1:/wheelhouse',
+  ])
+})
+
+BindsOf('its own disk: the named volumes only (the folders travel as archives)', () => {
+  assert.equal(bindsOf(folders, here(false)), ['pypackage-tasks-pip-cache:/pip-cache'])
+  assert.equal(createOptions(folders, here(false)).HostConfig!.Binds, ['pypackage-tasks-pip-cache:/pip-cache'], 'what the engine is asked for')
+})
+
+BindsOf('nothing to mount: no Binds at all', () => {
+  assert.is(bindsOf({ image: 'x' }, here(true)), undefined)
+  assert.is(bindsOf({ image: 'x' }, here(false)), undefined)
+})
+
+BindsOf.run()
 
 // ---------------------------------------------------------------------------------------------
 const DemuxFrames = suite('demuxFrames')

@@ -78,13 +78,21 @@ export function measureTransfer(reps = 5, log = console.log) {
     rmSync(dir, { recursive: true, force: true })
   }
   const med = (mode, key) => median(runs[mode].map((r) => r[key]))
-  return { reps, runs, ...Object.fromEntries(Object.keys(modes).map((m) => [m, { seconds: med(m, 'seconds'), wheels: med(m, 'wheels') }])) }
+  // Each repetition's pair ran back to back: their ratio is less at the mercy of a busy machine than the ratio of medians.
+  const paired = runs.archive.map((a, i) => a.seconds / runs.bind[i].seconds)
+  return {
+    reps,
+    runs,
+    paired: { ratio: median(paired), archiveSlower: paired.filter((r) => r > 1).length },
+    ...Object.fromEntries(Object.keys(modes).map((m) => [m, { seconds: med(m, 'seconds'), wheels: med(m, 'wheels') }])),
+  }
 }
 
 export function transferLines(t) {
   return [
     `host folders into the builder, wheels out (one-line change, \`build\`, medians of ${t.reps}):`,
     `  bind mounts ${t.bind.seconds.toFixed(2)} s (wheels stage ${t.bind.wheels.toFixed(2)} s), archives through the API ${t.archive.seconds.toFixed(2)} s (wheels stage ${t.archive.wheels.toFixed(2)} s): archive / bind ${(t.archive.seconds / t.bind.seconds).toFixed(2)}× (stage ${(t.archive.wheels / t.bind.wheels).toFixed(2)}×)`,
+    `  paired (each repetition's two runs back to back): archive / bind ${t.paired.ratio.toFixed(2)}× (median), archives slower in ${t.paired.archiveSlower} of ${t.reps}`,
   ]
 }
 

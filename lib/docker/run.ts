@@ -6,8 +6,6 @@ import type { Docker } from './client.js'
 import { ignoreNotFound, notFound } from './engine.js'
 import { downloadFrom, uploadInto, type Download, type Upload } from './transfer.js'
 
-export type { Download, Upload }
-
 export interface ContainerSpec {
   image: string
   /** A fixed name (environments find their containers by it); otherwise the engine picks one. */

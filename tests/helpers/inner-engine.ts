@@ -67,7 +67,7 @@ export interface InnerEngine {
   ports: [number, number]
   /** A client of the inner engine, for assertions. */
   docker: Docker
-  /** The outer (privileged) container's id. */
+  /** The outer container's id (on this machine's engine). */
   container: string
   /** Run a command in the outer container (the inner engine's machine): exit code and output. */
   exec(cmd: string[]): Promise<{ code: number; output: string }>

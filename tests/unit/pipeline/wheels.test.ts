@@ -252,7 +252,7 @@ BuildWheels.before.each(() => {
     'app.py': 'app = None\n',
     'requirements.txt': 'flask\n',
     '.venv/bin/python': '',
-    'links/flask-2.2.2-py3-none-any.whl': 'flask',
+    '.cache/links/flask-2.2.2-py3-none-any.whl': 'flask',
   })
 })
 BuildWheels.after.each(() => removeTemp(root))
@@ -265,7 +265,7 @@ const BUILT = { [`/wheelhouse/local/app/${APP}`]: 'app', [`/wheelhouse/all/${APP
 async function build(answer: { exitCode: number; files?: Record<string, string> }) {
   const engine = createFakeEngine({ images: [{ id: 'sha256:builder', tags: ['acme/app-builder:abc1234'], labels: {}, created: 1 }] })
   engine.script = () => answer
-  const { ctx } = taskContext(engine, { root, git: { sha: 'abc1234', dirty: false }, shape: 'detect', config: { pip: { findLinks: ['links'], noIndex: true } } })
+  const { ctx } = taskContext(engine, { root, git: { sha: 'abc1234', dirty: false }, shape: 'detect', config: { pip: { findLinks: ['.cache/links'], noIndex: true } } })
   const inputs = await wheelInputs(ctx.project, 'sha256:builder')
   const spec = () => engine.calls.find((c) => c.method === 'containers.run')!.args[0] as ContainerSpec
   return { engine, spec, result: buildWheels(ctx, 'acme/app-builder:abc1234', inputs, () => {}) }
@@ -279,7 +279,7 @@ BuildWheels("what goes in: the listed source files, their lists, the find-links 
     s.uploads!.map((u) => u.to),
     [MOUNT.source, MOUNT.sources, '/find-links/0'],
   )
-  assert.equal(s.uploads![0].files, ['.gitignore', 'app.py', 'requirements.txt'], 'the source as sources.ts selects it: no ignored file, no virtualenv, no .git, no find-links folder… ')
+  assert.equal(s.uploads![0].files, ['.gitignore', 'app.py', 'requirements.txt'], 'the source as sources.ts selects it: no ignored file, no virtualenv, no .git, no .cache')
   assert.equal(s.binds, ['pypackage-tasks-pip-cache:/pip-cache'], 'no host path: only the named volume')
   assert.equal(
     s.downloads!.map((d) => d.from),

@@ -5,8 +5,11 @@
 // change in an app .py file. Variants alternate within each repetition; medians and ratios print
 // at the end, with image sizes and the CLI's start-up time. Timings never enter the test suite.
 //
-//   node bench/run.mjs [--reps 3] [--variants tool,raw,multi,multi-buildkit] [--keep]
+// Then bind mounts against archives through the API for the builder's folders (bench/transfer.mjs).
+//
+//   node bench/run.mjs [--reps 3] [--variants tool,raw,multi,multi-buildkit] [--transfer-reps 5] [--keep]
 import { measureStartup, startupLines } from './startup.mjs'
+import { measureTransfer, transferLines } from './transfer.mjs'
 import { execFileSync, spawnSync } from 'node:child_process'
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, appendFileSync } from 'node:fs'
 import os from 'node:os'
@@ -153,6 +156,9 @@ try {
 
 // CLI start-up, as a ratio to a Node process that does nothing (bench/startup.mjs).
 const startup = measureStartup()
+// The builder's folders bind-mounted (a local engine) or sent as archives (an engine elsewhere): 0 reps skips it.
+const transferReps = Number(opt('transfer-reps', '5'))
+const transfer = transferReps > 0 ? measureTransfer(transferReps) : undefined
 
 const baselines = variants.filter((v) => v !== 'tool')
 const med = (v, s) => median(results[v][s])
@@ -170,6 +176,7 @@ lines.push('')
 const mb = (n) => `${(n / 1e6).toFixed(0)} MB`
 if (sizes.release) lines.push(`image sizes (tool): base ${mb(sizes.base)}, builder ${mb(sizes.builder)}, release ${mb(sizes.release)} — release/builder ${(sizes.release / sizes.builder).toFixed(2)}×`)
 lines.push(startupLines(startup)[0])
+if (transfer) lines.push(...transferLines(transfer))
 lines.push('')
 const best = (s) => Math.min(...baselines.map((b) => med(b, s)))
 const check = (ok) => (ok ? 'met' : 'MISSED')
@@ -193,4 +200,4 @@ const report = lines.join('\n')
 console.log(`\n${report}`)
 mkdirSync(path.join(repo, 'bench/results'), { recursive: true })
 writeFileSync(path.join(repo, 'bench/results/latest.md'), report + '\n')
-writeFileSync(path.join(repo, 'bench/results/latest.json'), JSON.stringify({ reps, results, stages, sizes, startup }, null, 2) + '\n')
+writeFileSync(path.join(repo, 'bench/results/latest.json'), JSON.stringify({ reps, results, stages, sizes, startup, transfer }, null, 2) + '\n')

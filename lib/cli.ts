@@ -48,13 +48,15 @@ async function execute(def: TaskDef, p: ParsedArgv, signal: AbortSignal, write: 
   const plain = metadata?.emit ?? lines
   // Dial the engine while the config and git are read. Its failure waits (handled) until first
   // use, so a config error is still the one reported first.
-  const engine = def.engine !== false ? connect({ signal, context: p.context }) : undefined
+  // Whether host folders are bind-mounted or copied is the config's word when it has one: asked as containers are made, after the config is read.
+  const sharedDisk = () => project?.config.engine.sharedDisk
+  const engine = def.engine !== false ? connect({ signal, context: p.context, sharedDisk }) : undefined
   engine?.catch(() => undefined)
   const project = def.needsProject !== false ? await openProject(await loadConfig({ cwd: process.cwd(), file: p.config })) : (undefined as never)
   // Events that are not a node's own wait while the listr2 view draws, then print below it.
   let sink: Emit = plain
   const dryRun = def.dryRun === true || p.args.options['dry-run'] === true
-  const ctx = createContext({ project, emit: (e) => sink(e), signal, verbose: p.verbose, dryRun, engine: () => engine ?? connect({ signal, context: p.context }) })
+  const ctx = createContext({ project, emit: (e) => sink(e), signal, verbose: p.verbose, dryRun, engine: () => engine ?? connect({ signal, context: p.context, sharedDisk }) })
   const nodes = await def.nodes(ctx, p.args)
   const { execute } = await import('./graph/execute.js')
   const { parseConcurrency } = await import('./tasks/options.js')

@@ -47,6 +47,8 @@ export interface Config {
   images: { builder: string; release: string }
   buildArgs: Record<string, string>
   builder: 'auto' | 'buildkit' | 'legacy'
+  /** sharedDisk: null = decided by DOCKER_HOST (docker/client.ts). */
+  engine: { sharedDisk: boolean | null }
   pip: PipConfig
   release: {
     settings: string | null

@@ -5,6 +5,7 @@ import { buildImage, chooseBuilder } from './build.js'
 import { createContainers } from './containers.js'
 import { chosenBy, otherContextHint, resolveEndpoint, type EngineEndpoint } from './contexts.js'
 import type { Engine } from './engine.js'
+import type { EngineSite } from './run.js'
 import { createImages } from './images.js'
 import { createNetworks } from './networks.js'
 import { pushImage } from './push.js'
@@ -13,12 +14,36 @@ import { createVolumes } from './volumes.js'
 export type Docker = Dockerode
 
 /**
+/**
+ * Where the engine is, from its address (the chosen context's endpoint, or DOCKER_HOST, or the
+ * local socket when undefined). Its unix socket is this machine's: it sees our files, and its
+ * published ports stay on loopback. tcp:// and ssh:// name another machine (or a dockerd with a
+ * filesystem of its own): folders travel through the API, ports are published on its interfaces
+ * and reached at its host name. `sharedDisk` (the config's engine.sharedDisk) overrides the first.
+ */
+export function engineSite(host: string | undefined, sharedDisk?: boolean | null): EngineSite {
+  if (!host || host.startsWith('unix://')) return { sharedDisk: sharedDisk ?? true, publishIp: '127.0.0.1', reachHost: '127.0.0.1' }
+  let reachHost = '127.0.0.1'
+  try {
+    reachHost = new URL(host).hostname || reachHost
+  } catch {
+    // Not a URL dockerode would take either: it fails to connect, with its own message.
+  }
+  return { sharedDisk: sharedDisk ?? false, publishIp: '', reachHost }
+}
+
+/** The config's `engine.sharedDisk` (null: decided by the address), read when a container is made: the config may load after the dial. */
+type SharedDiskSetting = () => boolean | null | undefined
+
+/**
  * The one place dockerode is loaded (lazily, so `--help` and `list` never pay for it). The engine
  * is the Docker context's (contexts.ts: --context, DOCKER_HOST, DOCKER_CONTEXT, currentContext, as
  * the docker CLI picks it). For `default` dockerode reads DOCKER_HOST itself: unix://, tcp://
  * (DOCKER_TLS_VERIFY/DOCKER_CERT_PATH) and ssh://; a stored context's endpoint goes in as options.
  */
-export async function connect(opts: { signal?: AbortSignal; timeoutMs?: number; context?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Engine> {
+export async function connect(
+  opts: { signal?: AbortSignal; timeoutMs?: number; context?: string; env?: NodeJS.ProcessEnv; sharedDisk?: SharedDiskSetting } = {},
+): Promise<Engine> {
   const endpoint = await resolveEndpoint(opts.context, opts.env ?? process.env)
   deferHeavyParts(endpoint.host.startsWith('ssh://'))
   const { default: Docker } = await import('dockerode')
@@ -34,7 +59,7 @@ export async function connect(opts: { signal?: AbortSignal; timeoutMs?: number; 
   } catch (e) {
     throw unreachable(endpoint, e)
   }
-  return createEngine(docker)
+  return createEngine(docker, endpoint.host, opts.sharedDisk)
 }
 
 /** Nothing answered: where we looked (the context, when one was chosen) and how to look elsewhere. */
@@ -55,10 +80,10 @@ function unreachable({ choice, host }: EngineEndpoint, cause: unknown): UserErro
 }
 
 /** The Engine over one dockerode connection. */
-export function createEngine(docker: Docker): Engine {
+export function createEngine(docker: Docker, host?: string, sharedDisk: SharedDiskSetting = () => undefined): Engine {
   return {
     images: createImages(docker),
-    containers: createContainers(docker),
+    containers: createContainers(docker, () => engineSite(host, sharedDisk())),
     networks: createNetworks(docker),
     volumes: createVolumes(docker),
     build: (req) => buildImage(docker, req),

@@ -2,10 +2,10 @@ import { Readable } from 'node:stream'
 import type { Docker } from './client.js'
 import { ask, ignoreNotFound, unlessNotFound, type ContainerInfo, type Containers } from './engine.js'
 import { labelFilters } from './labels.js'
-import { lineSplitter, logTail, runContainer, startContainer } from './run.js'
+import { lineSplitter, logTail, runContainer, startContainer, type EngineSite } from './run.js'
 
 /** A container by name or id, running or stopped, or undefined. */
-async function inspectContainer(docker: Docker, name: string): Promise<ContainerInfo | undefined> {
+async function inspectContainer(docker: Docker, name: string, site: EngineSite): Promise<ContainerInfo | undefined> {
   const info = await unlessNotFound(`inspect container ${name}`, docker.getContainer(name).inspect())
   if (!info) return undefined
   const hostPorts: Record<number, number> = {}
@@ -13,7 +13,7 @@ async function inspectContainer(docker: Docker, name: string): Promise<Container
     const host = Number(bindings?.[0]?.HostPort)
     if (port.endsWith('/tcp') && host) hostPorts[parseInt(port, 10)] = host
   }
-  return { id: info.Id, name: info.Name.replace(/^\//, ''), running: info.State.Running, exitCode: info.State.ExitCode, hostPorts }
+  return { id: info.Id, name: info.Name.replace(/^\//, ''), running: info.State.Running, exitCode: info.State.ExitCode, hostPorts, host: site.reachHost }
 }
 
 /**
@@ -60,11 +60,12 @@ async function execIn(docker: Docker, name: string, cmd: string[]): Promise<numb
   return ExitCode ?? -1
 }
 
-export function createContainers(docker: Docker): Containers {
+/** The containers of one engine; `site` is asked, as each container is made, where the engine is (run.ts: EngineSite). */
+export function createContainers(docker: Docker, site: () => EngineSite): Containers {
   return {
-    run: (spec, signal) => runContainer(docker, spec, signal),
-    start: (spec, signal) => startContainer(docker, spec, signal),
-    inspect: (name) => inspectContainer(docker, name),
+    run: (spec, signal) => runContainer(docker, spec, signal, site()),
+    start: (spec, signal) => startContainer(docker, spec, signal, site()),
+    inspect: (name) => inspectContainer(docker, name, site()),
     async list(labels) {
       const found = await ask('list containers', docker.listContainers({ all: true, filters: labelFilters(labels) }))
       return found.map((c) => ({ id: c.Id, name: (c.Names[0] ?? '').replace(/^\//, ''), labels: c.Labels ?? {} }))

@@ -74,6 +74,8 @@ export interface ContainerInfo {
   exitCode: number
   /** Container TCP port → the host port it is published on. */
   hostPorts: Record<number, number>
+  /** Where those ports are reached from here (127.0.0.1 on the local engine). */
+  host: string
 }
 
 interface ContainerSummary {

@@ -1,8 +1,10 @@
+import { mkdir } from 'node:fs/promises'
 import { PassThrough } from 'node:stream'
 import type Dockerode from 'dockerode'
 import { UserError, interrupted } from '../errors.js'
 import type { Docker } from './client.js'
 import { ignoreNotFound, notFound } from './engine.js'
+import { downloadFrom, uploadInto, type Download, type Upload } from './transfer.js'
 
 export interface ContainerSpec {
   image: string
@@ -17,12 +19,19 @@ export interface ContainerSpec {
   cmd?: string[]
   entrypoint?: string[]
   env?: Record<string, string>
-  /** host:container[:ro] */
+  /**
+   * Named volumes, `volume:container-path`. Never a host path: the engine may not share this
+   * machine's disk. Host folders travel as `uploads` and `downloads`.
+   */
   binds?: string[]
+  /** Folders of this machine the container gets before it starts (it may change its copy; ours stays as it is). */
+  uploads?: Upload[]
+  /** Container folders copied here after it exited with code 0 (containers.run only). */
+  downloads?: Download[]
   labels?: Record<string, string>
   user?: string
   workdir?: string
-  /** Publish container port on 127.0.0.1: hostPort 0 lets the engine pick a free one. */
+  /** Publish container port on the engine's 127.0.0.1 (every interface of an engine elsewhere: EngineSite): hostPort 0 lets the engine pick a free one. */
   publish?: { containerPort: number; hostPort: number }
   /** Called with each output line (stdout and stderr). */
   onOutput?: (line: string, stream: 'stdout' | 'stderr') => void
@@ -44,6 +53,8 @@ export interface Running {
   id: string
   /** The host port bound to spec.publish.containerPort, if any. */
   hostPort?: number
+  /** Where this machine reaches that port: 127.0.0.1, or the engine's host (DOCKER_HOST's). */
+  host: string
   /** The user the container runs as (the image's USER unless the spec set one); '' = root. */
   user: string
   /** Its working folder (the image's WORKDIR unless the spec set one). */
@@ -86,8 +97,38 @@ function startError(e: unknown, spec: ContainerSpec): UserError {
   return new UserError(`cannot start a container from ${spec.image}: ${msg.split('\n')[0]}`, { cause: e })
 }
 
+/**
+ * Where the engine is, as its containers need to know: whether it sees this machine's files
+ * (`sharedDisk`: uploads are read-only bind mounts and downloads writable ones; otherwise they
+ * travel through the Engine API as archives), and where published ports are: bound to its
+ * loopback when it runs here, to every interface of another machine (its loopback would be out of
+ * reach from here), and reached from here at `reachHost`.
+ */
+export interface EngineSite {
+  sharedDisk: boolean
+  /** The HostIp published ports bind to: 127.0.0.1, or '' (every interface). */
+  publishIp: string
+  reachHost: string
+}
+
+/** Without a site (tests): ports on loopback, folders through the API. */
+const LOCAL: EngineSite = { sharedDisk: false, publishIp: '127.0.0.1', reachHost: '127.0.0.1' }
+
+/**
+ * The bind mounts for `spec`: its named volumes (unhardened, its kept volumes too; hardened, they
+ * are mounts) and, on a shared disk, each upload's folder read-only (the whole folder: the
+ * container reads only the files listed, as the builder does) and each download's folder
+ * writable. Pure.
+ */
+export function bindsOf(spec: ContainerSpec, site: EngineSite): string[] | undefined {
+  const kept = spec.hardened ? [] : Object.entries(spec.keep ?? {}).map(([folder, volume]) => `${volume}:${folder}`)
+  const shared = site.sharedDisk ? [...(spec.uploads ?? []).map((u) => `${u.from}:${u.to}:ro`), ...(spec.downloads ?? []).map((d) => `${d.to}:${d.from}`)] : []
+  const binds = [...(spec.binds ?? []), ...kept, ...shared]
+  return binds.length ? binds : undefined
+}
+
 /** What the engine is asked to create for `spec`. Pure. */
-export function createOptions(spec: ContainerSpec): Dockerode.ContainerCreateOptions {
+export function createOptions(spec: ContainerSpec, site: EngineSite = LOCAL): Dockerode.ContainerCreateOptions {
   const port = spec.publish ? `${spec.publish.containerPort}/tcp` : undefined
   return {
     name: spec.name,
@@ -103,18 +144,12 @@ export function createOptions(spec: ContainerSpec): Dockerode.ContainerCreateOpt
     HostConfig: {
       // A real init as PID 1: signals reach the app even while a shell script runs first.
       Init: true,
-      Binds: bindsOf(spec),
+      Binds: bindsOf(spec, site),
       NetworkMode: spec.network,
-      PortBindings: port ? { [port]: [{ HostIp: '127.0.0.1', HostPort: spec.publish!.hostPort ? String(spec.publish!.hostPort) : '' }] } : undefined,
+      PortBindings: port ? { [port]: [{ HostIp: site.publishIp, HostPort: spec.publish!.hostPort ? String(spec.publish!.hostPort) : '' }] } : undefined,
       ...(spec.hardened ? hardenedHostConfig(spec.hardened.writable, spec.labels, spec.keep) : {}),
     },
   }
-}
-
-/** The spec's binds; unhardened, its kept volumes too (hardened, they are mounts). */
-function bindsOf(spec: ContainerSpec): string[] | undefined {
-  const kept = spec.hardened ? [] : Object.entries(spec.keep ?? {}).map(([folder, volume]) => `${volume}:${folder}`)
-  return spec.binds || kept.length ? [...(spec.binds ?? []), ...kept] : undefined
 }
 
 /**
@@ -164,11 +199,17 @@ export function demuxFrames(buf: Buffer): string {
 }
 
 /** Create, attach and start a container. The caller must `remove()` it in a `finally`. */
-export async function startContainer(docker: Docker, spec: ContainerSpec, signal?: AbortSignal): Promise<Running> {
+export async function startContainer(docker: Docker, spec: ContainerSpec, signal?: AbortSignal, site: EngineSite = LOCAL): Promise<Running> {
+  return (await startOwned(docker, spec, signal, site)).running
+}
+
+/** startContainer, also answering the container itself (runContainer copies its downloads out of it). */
+async function startOwned(docker: Docker, spec: ContainerSpec, signal: AbortSignal | undefined, site: EngineSite): Promise<{ running: Running; container: Dockerode.Container }> {
   if (signal?.aborted) throw interrupted(signal)
-  const container = await createContainer(docker, spec)
+  const container = await createContainer(docker, spec, site)
   const handle = handleOf(container)
-  if (spec.detached) return startDetached(container, handle, spec)
+  if (!site.sharedDisk && spec.uploads?.length) await settled(() => uploadInto(container, spec.uploads!, signal), handle, signal)
+  if (spec.detached) return { running: await startDetached(container, handle, spec, site), container }
   try {
     // Attached and waited on before it starts: no output and no exit can be missed.
     const { drained } = await attachOutput(docker, container, spec)
@@ -178,16 +219,28 @@ export async function startContainer(docker: Docker, spec: ContainerSpec, signal
     } catch (e) {
       throw startError(e, spec)
     }
-    return { ...handle, ...(await describeRunning(container, spec)), exited }
+    return { running: { ...handle, ...(await describeRunning(container, spec, site)), exited }, container }
   } catch (e) {
     await handle.remove()
     throw e
   }
 }
 
-async function createContainer(docker: Docker, spec: ContainerSpec): Promise<Dockerode.Container> {
+/** Run a step on a container we own: when it fails (or the run was interrupted meanwhile), the container is removed and the failure thrown. */
+async function settled(step: () => Promise<void>, handle: Pick<Running, 'remove'>, signal: AbortSignal | undefined): Promise<void> {
   try {
-    return await docker.createContainer(createOptions(spec))
+    await step()
+  } catch (e) {
+    await handle.remove()
+    throw signal?.aborted ? interrupted(signal) : e
+  }
+}
+
+async function createContainer(docker: Docker, spec: ContainerSpec, site: EngineSite): Promise<Dockerode.Container> {
+  // A bind mount of a missing folder would be made by the engine, as root: made here, as ours.
+  if (site.sharedDisk) for (const d of spec.downloads ?? []) await mkdir(d.to, { recursive: true })
+  try {
+    return await docker.createContainer(createOptions(spec, site))
   } catch (e) {
     throw new UserError(`cannot create a container from ${spec.image}: ${(e as Error).message.split('\n')[0]}`, {
       hint: notFound(e) ? `the image is missing: build it first (pypackage-tasks image …)` : undefined,
@@ -209,10 +262,10 @@ function handleOf(container: Dockerode.Container): Pick<Running, 'id' | 'stop' |
 }
 
 /** Start and let go: nobody waits for its exit (`exited` never settles); removed again when it cannot start. */
-async function startDetached(container: Dockerode.Container, handle: ReturnType<typeof handleOf>, spec: ContainerSpec): Promise<Running> {
+async function startDetached(container: Dockerode.Container, handle: ReturnType<typeof handleOf>, spec: ContainerSpec, site: EngineSite): Promise<Running> {
   try {
     await container.start()
-    return { ...handle, ...(await describeRunning(container, spec)), exited: new Promise<number>(() => {}) }
+    return { ...handle, ...(await describeRunning(container, spec, site)), exited: new Promise<number>(() => {}) }
   } catch (e) {
     await handle.remove()
     throw startError(e, spec)
@@ -220,11 +273,11 @@ async function startDetached(container: Dockerode.Container, handle: ReturnType<
 }
 
 /** A started container's published host port, user and working folder, as the engine reports them. */
-async function describeRunning(container: Dockerode.Container, spec: ContainerSpec): Promise<Pick<Running, 'hostPort' | 'user' | 'workdir'>> {
+async function describeRunning(container: Dockerode.Container, spec: ContainerSpec, site: EngineSite): Promise<Pick<Running, 'hostPort' | 'host' | 'user' | 'workdir'>> {
   const port = spec.publish ? `${spec.publish.containerPort}/tcp` : undefined
   const info = await container.inspect()
   const hostPort = port ? Number(info.NetworkSettings.Ports?.[port]?.[0]?.HostPort) || undefined : undefined
-  return { hostPort, user: info.Config.User ?? '', workdir: info.Config.WorkingDir ?? '' }
+  return { hostPort, host: site.reachHost, user: info.Config.User ?? '', workdir: info.Config.WorkingDir ?? '' }
 }
 
 /**
@@ -276,9 +329,12 @@ function waitForExit(container: Dockerode.Container, drained: Promise<unknown>, 
   return exited
 }
 
-/** Run a container to completion and remove it, also on failure and on abort. Returns the exit code. */
-export async function runContainer(docker: Docker, spec: ContainerSpec, signal?: AbortSignal): Promise<number> {
-  const running = await startContainer(docker, spec, signal)
+/**
+ * Run a container to completion and remove it, also on failure and on abort. Returns the exit
+ * code; with 0, its downloads are here first.
+ */
+export async function runContainer(docker: Docker, spec: ContainerSpec, signal?: AbortSignal, site: EngineSite = LOCAL): Promise<number> {
+  const { running, container } = await startOwned(docker, spec, signal, site)
   // Already stopped is fine: remove() below forces it either way.
   const onAbort = () => void running.kill().catch(() => undefined)
   signal?.addEventListener('abort', onAbort, { once: true })
@@ -287,6 +343,11 @@ export async function runContainer(docker: Docker, spec: ContainerSpec, signal?:
   try {
     const code = await running.exited
     if (signal?.aborted) throw interrupted(signal)
+    if (code === 0 && !site.sharedDisk && spec.downloads?.length) {
+      await downloadFrom(container, spec.downloads, signal).catch((e: unknown) => {
+        throw signal?.aborted ? interrupted(signal) : e
+      })
+    }
     return code
   } finally {
     signal?.removeEventListener('abort', onAbort)

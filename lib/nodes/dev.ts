@@ -102,7 +102,7 @@ async function startServing(ctx: Context, session: Pick<DevState, 'keep' | 'onEx
     () => undefined,
   )
   try {
-    const url = `http://127.0.0.1:${running.hostPort}`
+    const url = `http://${running.host}:${running.hostPort}`
     const answer = await waitForAnswer(url, async () => exited, ctx.signal, 60_000)
     if ('exited' in answer) throw exitedError(answer.exited, kept.tail, { task: 'run', hardened: hardened && { ...hardened, user: running.user, workdir: running.workdir }, evidence: kept.evidence })
     if ('answered' in answer && answer.status >= 500 && mustAnswer) {

@@ -54,8 +54,8 @@ export function startNodes(ctx: Context, hostPort: number): Promise<Node<Context
     describe: { do: 'start', hostPort },
     run: async (c, env, password) => {
       await startDatabase(c, env, password)
-      const port = await startWeb(c, env, password, hostPort)
-      c.emit({ type: 'environment:started', db: env.db, web: env.web, url: `http://127.0.0.1:${port}` })
+      const url = await startWeb(c, env, password, hostPort)
+      c.emit({ type: 'environment:started', db: env.db, web: env.web, url })
       return done()
     },
   })

@@ -154,7 +154,8 @@ async function download(c: Context, image: string, staging: string, requirements
         project.config.pip,
         findLinks.map((f) => f.mount),
       ),
-      binds: [...findLinks.map((f) => `${f.host}:${f.mount}:ro`), `${staging}:/out`],
+      uploads: findLinks.map((f) => ({ from: f.host, to: f.mount })),
+      downloads: [{ from: '/out', to: staging }],
       ...(project.config.pip.noIndex ? { network: 'none' } : {}),
       labels: labelsFor(project.prefix, 'prewarm', c.runId),
       onOutput: (line) => {

@@ -73,7 +73,7 @@ async function untilStopped(ctx: Context, exited: Promise<number>, stop: () => P
 async function serve(ctx: Context, base: Base, watched: Watched, hostPort: number): Promise<void> {
   const running = await (await ctx.engine()).containers.start({ ...base, publish: { containerPort: ctx.project.config.release.port, hostPort } }, ctx.signal)
   try {
-    const url = `http://127.0.0.1:${running.hostPort}`
+    const url = `http://${running.host}:${running.hostPort}`
     let exited: number | undefined
     running.exited.then(
       (c) => (exited = c),

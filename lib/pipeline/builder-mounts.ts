@@ -1,17 +1,18 @@
 /**
- * How the builder container sees the host: where the sources, the wheelhouse, the find-links
- * folders and pip's cache are mounted, pip's settings as its environment, and whom its files
- * are given back to.
+ * How the builder container sees the host: where the sources, their file lists, the wheelhouse,
+ * the find-links folders and pip's cache are in it (copied in and out, or mounted where the
+ * engine shares this disk: lib/docker/run.ts), pip's settings as its environment, and whom its
+ * files are given back to.
  */
 import path from 'node:path'
 import type { PipConfig } from '../config/schema.js'
 import type { Project } from '../project.js'
 
-export const MOUNT = { source: '/application', wheelhouse: '/wheelhouse', packages: '/packages', findLinks: '/find-links', previous: '/previous', pipCache: '/pip-cache' }
+export const MOUNT = { source: '/application', wheelhouse: '/wheelhouse', packages: '/packages', findLinks: '/find-links', previous: '/previous', pipCache: '/pip-cache', sources: '/sources' }
 /** A named volume for pip's cache: downloads from an index survive between builds. */
 export const PIP_CACHE_VOLUME = 'pypackage-tasks-pip-cache'
 
-/** The pip.findLinks folders as read-only mounts: where each is on the host and in the container. */
+/** The pip.findLinks folders: where each is on the host and in the container. */
 export function findLinksMounts(project: Project): { host: string; mount: string }[] {
   return project.config.pip.findLinks.map((f, i) => ({ host: path.resolve(project.root, f), mount: `${MOUNT.findLinks}/${i}` }))
 }

@@ -11,7 +11,7 @@ import { PACK_APP_PY } from './pack-app.js'
 import { BUILD_WHEEL_PY } from './pep517.js'
 
 /** Where the builder finds the list of a package's source files (written into the staging folder before the run). */
-export const sourceList = (key: string) => `${MOUNT.wheelhouse}/sources/${key}.list`
+export const sourceList = (key: string) => `${MOUNT.sources}/${key}.list`
 
 /** Where the builder script writes the PEP 517 frontend (BUILD_WHEEL_PY) before using it. */
 export const FRONTEND = '/tmp/build_wheel.py'
@@ -146,7 +146,7 @@ function serverLines(servers: string[], links: string, constrain: string): strin
 
 /** Everything built into the mounted wheelhouse folder, given back to the host user when one is named. */
 function wheelhouseLines(owner: string | undefined): string[] {
-  const lines = [`cp -r /tmp/local ${MOUNT.wheelhouse}/local`, `mkdir -p ${MOUNT.wheelhouse}/all`, `cp /tmp/all/*.whl ${MOUNT.wheelhouse}/all/`]
+  const lines = [`mkdir -p ${MOUNT.wheelhouse}/all`, `cp -r /tmp/local ${MOUNT.wheelhouse}/local`, `cp /tmp/all/*.whl ${MOUNT.wheelhouse}/all/`]
   if (owner) lines.push(`chown -R ${owner} ${MOUNT.wheelhouse}`)
   return lines
 }

@@ -117,13 +117,13 @@ export async function runOnce(ctx: Context, env: Environment, password: string, 
 
 /**
  * Start the app on the network, published on 127.0.0.1:<hostPort>, and wait until it answers
- * HTTP; returns the port. An app that stops first is an error with its last lines (and the cause,
+ * HTTP; returns its URL. An app that stops first is an error with its last lines (and the cause,
  * when it is the hardening); its container stays, for `logs`, until the next start or stop.
  */
-export async function startWeb(ctx: Context, env: Environment, password: string, hostPort: number, timeoutMs = 90_000): Promise<number> {
+export async function startWeb(ctx: Context, env: Environment, password: string, hostPort: number, timeoutMs = 90_000): Promise<string> {
   const engine = await ctx.engine()
   const existing = await engine.containers.inspect(env.web)
-  if (existing?.running) return Number(existing.hostPorts[ctx.project.config.release.port])
+  if (existing?.running) return `http://${existing.host}:${existing.hostPorts[ctx.project.config.release.port]}`
   // volumes: the data volumes of a hardened container go with it, as its writable layer did.
   if (existing) await engine.containers.remove(env.web, { volumes: true })
   const hardened = hardeningFor(ctx.project.config, 'start')
@@ -140,7 +140,7 @@ export async function startWeb(ctx: Context, env: Environment, password: string,
     },
     ctx.signal,
   )
-  const url = `http://127.0.0.1:${started.hostPort}`
+  const url = `http://${started.host}:${started.hostPort}`
   const stopped = async () => {
     const info = await engine.containers.inspect(env.web)
     return info?.running ? undefined : (info?.exitCode ?? -1)
@@ -157,7 +157,7 @@ export async function startWeb(ctx: Context, env: Environment, password: string,
   if ('timedOut' in answer) {
     throw new UserError(`the app did not answer on ${url}/ within ${timeoutMs / 1000} s`, { hint: 'it is still running: `pypackage-tasks logs` shows its output, `pypackage-tasks stop` stops it' })
   }
-  return started.hostPort!
+  return url
 }
 
 /** Stop and remove the environment's containers (the data volume stays). */

@@ -50,7 +50,7 @@ export async function smoke(ctx: Context, image: string, paths: string[], timeou
     ctx.signal,
   )
   try {
-    const base = `http://127.0.0.1:${running.hostPort}`
+    const base = `http://${running.host}:${running.hostPort}`
     const diagnosis = hardened && { ...hardened, user: running.user, workdir: running.workdir }
     let exited: number | undefined
     running.exited.then(

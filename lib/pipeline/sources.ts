@@ -98,13 +98,15 @@ function gitIgnores(abs: string, rules: Rules[]): boolean {
  * excludes, `skip` (the wheelhouse, nested packages, the tool's own files), and what the package's
  * ignore rules say: its `.dockerignore` when it has one (the one authority, as for `docker build`:
  * a team that ships a gitignored build output, say a frontend bundle, lists what to keep there),
- * else the `.gitignore` files — with or without git.
+ * else the `.gitignore` files — with or without git. `dockerignore: false`: the `.gitignore` files
+ * only (the test task's copy: a .dockerignore that keeps tests out of images must not keep them
+ * from the tests).
  */
-export async function sourceFiles(dir: string, top: string, skip: string[] = []): Promise<string[]> {
+export async function sourceFiles(dir: string, top: string, skip: string[] = [], opts: { dockerignore?: boolean } = {}): Promise<string[]> {
   const nested = skip.map((d) => path.relative(dir, d)).filter((rel) => rel && !rel.startsWith('..') && !path.isAbsolute(rel))
   const excluded = [...EXCLUDE_ANYWHERE.flatMap((e) => [`**/${e}`, `**/${e}/**`]), ...EXCLUDE_TOP.map((e) => `${e}/**`), ...nested.flatMap((e) => [e, `${e}/**`])]
   const files = (await fg('**/*', { cwd: dir, dot: true, onlyFiles: true, followSymbolicLinks: false, ignore: excluded })).sort()
-  const dockerRules = await readFile(path.join(dir, '.dockerignore'), 'utf8').catch(() => undefined)
+  const dockerRules = opts.dockerignore === false ? undefined : await readFile(path.join(dir, '.dockerignore'), 'utf8').catch(() => undefined)
   if (dockerRules !== undefined) {
     // Loaded only for a package that has a .dockerignore.
     const { default: dockerignore } = await import('@balena/dockerignore')

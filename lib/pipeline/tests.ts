@@ -2,10 +2,10 @@ import path from 'node:path'
 import type { Context } from '../context.js'
 import { labelsFor } from '../docker/labels.js'
 import { UserError } from '../errors.js'
-import { appEnv } from '../project.js'
+import { appEnv, type Project } from '../project.js'
 import { lockConstraints } from '../shape/locks.js'
 import { describeTools, type TestPlan } from '../shape/tests.js'
-import { tarExcludes } from './sources.js'
+import { ignoreTop, sourceFiles, tarExcludes } from './sources.js'
 import { findLinksMounts, MOUNT, pipEnv } from './builder-mounts.js'
 import { shellQuote } from './builder-script.js'
 import { pipHint } from './pip-errors.js'
@@ -125,6 +125,16 @@ function preparationFailure(code: number, started: boolean, tools: TestTools, ta
   return new UserError(`preparing the tests (${describeTools(tools)}) failed (exit ${code})`, { details: tail, hint: pipHint(tail) })
 }
 
+/**
+ * The source files the tests get, relative to the source: what its .gitignore files keep, less the
+ * default excludes (.git, virtualenvs, node_modules, caches) and the wheelhouse; nested local
+ * packages included (their tests too).
+ */
+async function testSources(project: Project): Promise<string[]> {
+  const files = await sourceFiles(project.source, ignoreTop(project.source, project.root), [project.wheelhouse, path.join(project.root, '.pypackage')], { dockerignore: false })
+  return files.map((f) => path.relative(project.source, f).split(path.sep).join('/'))
+}
+
 /** Run the app's tests in the builder image; returns the test command's exit code. */
 export async function runTests(ctx: Context, builderRef: string, args: string[]): Promise<number> {
   const { project } = ctx
@@ -151,9 +161,13 @@ export async function runTests(ctx: Context, builderRef: string, args: string[])
     ),
     PIP_NO_INPUT: '1',
   }
-  const binds = [`${project.source}:${MOUNT.source}:ro`, `${project.wheelhouse}:${MOUNT.wheelhouse}:ro`, ...findLinks.map((f) => `${f.host}:${f.mount}:ro`)]
+  const uploads = [
+    { from: project.source, to: MOUNT.source, files: await testSources(project) },
+    { from: project.wheelhouse, to: MOUNT.wheelhouse },
+    ...findLinks.map((f) => ({ from: f.host, to: f.mount })),
+  ]
   const labels = labelsFor(project.prefix, 'test', ctx.runId)
-  const code = await (await ctx.engine()).containers.run({ image: builderRef, cmd: ['sh', '-c', script, 'test', ...command, ...args], env, binds, labels, onOutput }, ctx.signal)
+  const code = await (await ctx.engine()).containers.run({ image: builderRef, cmd: ['sh', '-c', script, 'test', ...command, ...args], env, uploads, labels, onOutput }, ctx.signal)
   const failed = preparationFailure(code, started, tools, tail)
   if (failed) throw failed
   return code

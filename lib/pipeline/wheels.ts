@@ -124,14 +124,14 @@ interface WheelPlan {
   reuse: { key: string; wheel: string }[]
 }
 
-/**
- * Run the builder with the sources at /application (and /packages/*) and a fresh folder at
- * /wheelhouse. The wheelhouse is replaced only when pip succeeded, so a failure or an interrupt
- * leaves it exactly as it was.
- */
 /** The wheels node's result, as data (render/ words it). */
 export type WheelsBuilt = Extract<Done, { built: string[] }>
 
+/**
+ * Run the builder with the sources at /application (and /packages/*); what it leaves in
+ * /wheelhouse comes back into a staging folder. The wheelhouse is replaced only when pip
+ * succeeded, so a failure or an interrupt leaves it exactly as it was.
+ */
 export async function buildWheels(ctx: Context, builderRef: string, inputs: Inputs, emit: (e: StageEvent) => void): Promise<{ manifest: WheelManifest; built: WheelsBuilt }> {
   const { project } = ctx
   const plan = planWheels(project, await readManifest(project.wheelhouse), inputs)
@@ -140,9 +140,10 @@ export async function buildWheels(ctx: Context, builderRef: string, inputs: Inpu
   await engine.volumes.create(PIP_CACHE_VOLUME, { [LABEL_PROJECT]: 'shared' })
   const shape = await project.shape()
   const script = builderScript(scriptOptions(project, shape, plan, inputs))
-  const staging = await stageSourceLists(project, ctx.runId, sourceLists(inputs, plan.rels))
+  const lists = sourceLists(inputs, plan.rels)
+  const staging = await stageSourceLists(project, ctx.runId, lists)
   try {
-    const { code, tail } = await runBuilder(engine, builderContainer(ctx, builderRef, script, builderBinds(project, plan, staging)), emit, ctx.signal)
+    const { code, tail } = await runBuilder(engine, { ...builderContainer(ctx, builderRef, script), ...builderFolders(project, plan, lists, staging) }, emit, ctx.signal)
     if (code !== 0) throw builderFailure(project, shape.lock, code, tail)
     const packages = await builtPackageWheels(project, plan.pkgs, staging, tail)
     const next = path.join(staging, 'all')
@@ -182,15 +183,22 @@ async function stageSourceLists(project: Project, runId: string, lists: Record<s
   return staging
 }
 
-/** The builder's mounts: sources and find-links read-only, the previous wheelhouse if any, pip's cache, the staging folder. */
-function builderBinds(project: Project, plan: WheelPlan, staging: string): string[] {
-  return [
-    ...plan.pkgs.map((p) => `${p.dir}:${p.mount}:ro`),
-    ...findLinksMounts(project).map((f) => `${f.host}:${f.mount}:ro`),
-    ...(plan.previous ? [`${project.wheelhouse}:${MOUNT.previous}:ro`] : []),
-    `${PIP_CACHE_VOLUME}:${MOUNT.pipCache}`,
-    `${staging}:${MOUNT.wheelhouse}`,
-  ]
+/**
+ * What goes into the builder and what comes out: each package's listed source files, the lists,
+ * the find-links folders, the previous wheelhouse if any; pip's cache (a volume on the engine);
+ * the wheels back into the staging folder.
+ */
+function builderFolders(project: Project, plan: WheelPlan, lists: Record<string, string[]>, staging: string): Pick<ContainerSpec, 'uploads' | 'downloads' | 'binds'> {
+  return {
+    uploads: [
+      ...plan.pkgs.map((p) => ({ from: p.dir, to: p.mount, files: lists[p.key] })),
+      { from: path.join(staging, 'sources'), to: MOUNT.sources },
+      ...findLinksMounts(project).map((f) => ({ from: f.host, to: f.mount })),
+      ...(plan.previous ? [{ from: project.wheelhouse, to: MOUNT.previous }] : []),
+    ],
+    binds: [`${PIP_CACHE_VOLUME}:${MOUNT.pipCache}`],
+    downloads: [{ from: MOUNT.wheelhouse, to: staging }],
+  }
 }
 
 /** What the builder script is told: the plan, the project's shape (app, requirement files, lock, server), the host user. */
@@ -220,8 +228,8 @@ function reusableDependencies(previous: WheelManifest | undefined, inputs: Input
   return depsChanged ? undefined : { wheels: previous.packages, dependencies: previous.dependencies }
 }
 
-/** The builder container: the script, pip's settings as environment, the mounts, no network when there is no index. */
-function builderContainer(ctx: Context, image: string, script: string, binds: string[]): ContainerSpec {
+/** The builder container: the script, pip's settings as environment, no network when there is no index. */
+function builderContainer(ctx: Context, image: string, script: string): ContainerSpec {
   const { project } = ctx
   return {
     image,
@@ -235,7 +243,6 @@ function builderContainer(ctx: Context, image: string, script: string, binds: st
       // Same sources, same bytes: wheels are byte-identical across builds, so caches keep hitting.
       SOURCE_DATE_EPOCH: '315532800',
     },
-    binds,
     // No index to reach: no network either (a container without one also starts faster).
     ...(project.config.pip.noIndex ? { network: 'none' } : {}),
     labels: labelsFor(project.prefix, 'build', ctx.runId),

@@ -1,3 +1,5 @@
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import path from 'node:path'
 import { engineFailure, type ContainerInfo, type ContainerSpec, type Engine, type Labels, type Running } from '../../lib/docker/engine.js'
 import { UserError, interrupted } from '../../lib/errors.js'
 
@@ -57,9 +59,11 @@ interface Call {
 /**
  * What a container started from `spec` does: its output, then its exit code. `exitsAfterMs`: a
  * started one (containers.start) stops by itself that long after it starts (an app that crashes);
- * without it, it runs until stopped or removed.
+ * without it, it runs until stopped or removed. `files`: what it leaves in its filesystem
+ * (container path → text), which containers.run copies out for the spec's `downloads` when the
+ * exit code is 0.
  */
-type Script = (spec: ContainerSpec) => { exitCode: number; output?: string[]; exitsAfterMs?: number }
+type Script = (spec: ContainerSpec) => { exitCode: number; output?: string[]; exitsAfterMs?: number; files?: Record<string, string> }
 
 export interface FakeEngine extends Engine {
   state: FakeState
@@ -77,12 +81,26 @@ export interface FakeEngine extends Engine {
   execExitCode: number
   /** The host port a container published on port 0 ("any free port") gets. */
   freePort: number
+  /** Each container's uploads as the engine got them: `to` → the files (relative to it) copied there. */
+  uploaded: Record<string, string[]>[]
 }
 
 /** An error as dockerode raises it: the engine's status code and message. */
 export function engineError(statusCode: number, message: string): Error {
   return Object.assign(new Error(`(HTTP code ${statusCode}) ${message}`), { statusCode })
 }
+
+/** Every file under `dir`, relative to it, '/'-separated. */
+const listFiles = (dir: string): string[] =>
+  (readdirSync(dir, { recursive: true, withFileTypes: true }) as import('node:fs').Dirent[])
+    .filter((e) => e.isFile())
+    .map((e) =>
+      path
+        .relative(dir, path.join(e.parentPath ?? (e as unknown as { path: string }).path, e.name))
+        .split(path.sep)
+        .join('/'),
+    )
+    .sort()
 
 const matches = (have: Labels, want: Labels) => Object.entries(want).every(([k, v]) => have[k] === v)
 /** `repo` alone means `repo:latest`, as the engine reads it. */
@@ -109,13 +127,36 @@ export function createFakeEngine(seed: Partial<FakeState> = {}): FakeEngine {
   }
 
   /** Its scripted output, at once; returns what the script says of its end (the exit code it will stop with). */
-  function play(c: FakeContainer, spec: ContainerSpec): { exitCode: number; exitsAfterMs?: number } {
-    const { exitCode, output = [], exitsAfterMs } = fake.script(spec)
+  function play(c: FakeContainer, spec: ContainerSpec): { exitCode: number; exitsAfterMs?: number; files?: Record<string, string> } {
+    const { exitCode, output = [], exitsAfterMs, files } = fake.script(spec)
     for (const line of output) {
       c.output.push(line)
       spec.onOutput?.(line, 'stdout')
     }
-    return { exitCode, exitsAfterMs }
+    return { exitCode, exitsAfterMs, files }
+  }
+
+  /** The uploads as the real engine takes them: every file must be readable here (a missing one fails the copy, as the tar would). */
+  function upload(spec: ContainerSpec): void {
+    const copied: Record<string, string[]> = {}
+    for (const u of spec.uploads ?? []) {
+      const files = u.files ?? listFiles(u.from)
+      for (const f of files) readFileSync(path.join(u.from, f))
+      copied[u.to] = files
+    }
+    fake.uploaded.push(copied)
+  }
+
+  /** The script's files under each download's `from`, written under its `to`. */
+  function download(spec: ContainerSpec, files: Record<string, string>): void {
+    for (const d of spec.downloads ?? []) {
+      for (const [file, text] of Object.entries(files)) {
+        const rel = path.posix.relative(d.from, file)
+        if (rel.startsWith('..')) continue
+        mkdirSync(path.dirname(path.join(d.to, rel)), { recursive: true })
+        writeFileSync(path.join(d.to, rel), text)
+      }
+    }
   }
 
   const engine: Engine = {
@@ -163,7 +204,11 @@ export function createFakeEngine(seed: Partial<FakeState> = {}): FakeEngine {
         if (signal?.aborted) throw interrupted(signal)
         const c = createContainer(spec)
         try {
-          return (c.exitCode = play(c, spec).exitCode)
+          upload(spec)
+          const { exitCode, files } = play(c, spec)
+          c.exitCode = exitCode
+          if (exitCode === 0) download(spec, files ?? {})
+          return exitCode
         } finally {
           drop(state.containers, c)
         }
@@ -171,6 +216,7 @@ export function createFakeEngine(seed: Partial<FakeState> = {}): FakeEngine {
       async start(spec, signal) {
         if (signal?.aborted) throw interrupted(signal)
         const c = createContainer(spec)
+        upload(spec)
         let stopped: (code: number) => void = () => {}
         const exited = new Promise<number>((resolve) => (stopped = resolve))
         const { exitCode, exitsAfterMs } = play(c, spec)
@@ -183,6 +229,7 @@ export function createFakeEngine(seed: Partial<FakeState> = {}): FakeEngine {
         const running: Running = {
           id: c.id,
           hostPort: spec.publish ? c.hostPorts[spec.publish.containerPort] : undefined,
+          host: '127.0.0.1',
           user: spec.user ?? image(spec.image)?.user ?? '',
           workdir: spec.workdir ?? image(spec.image)?.workdir ?? '',
           // Detached: nobody waits for it (as the real one, it never resolves).
@@ -199,7 +246,7 @@ export function createFakeEngine(seed: Partial<FakeState> = {}): FakeEngine {
       },
       async inspect(name): Promise<ContainerInfo | undefined> {
         const c = container(name)
-        return c && { id: c.id, name: c.name, running: c.running, exitCode: c.exitCode, hostPorts: { ...c.hostPorts } }
+        return c && { id: c.id, name: c.name, running: c.running, exitCode: c.exitCode, hostPorts: { ...c.hostPorts }, host: '127.0.0.1' }
       },
       async list(labels) {
         return state.containers.filter((c) => matches(c.labels, labels)).map((c) => ({ id: c.id, name: c.name, labels: c.labels }))
@@ -305,6 +352,7 @@ export function createFakeEngine(seed: Partial<FakeState> = {}): FakeEngine {
     script: () => ({ exitCode: 0 }),
     execExitCode: 0,
     freePort: 49153,
+    uploaded: [],
   }
   return fake
 }

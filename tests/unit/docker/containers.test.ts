@@ -67,7 +67,7 @@ function stubDocker(present: string[], handle: Handle = {}, listed: unknown[] = 
     },
     modem: { demuxStream },
   }
-  return { containers: createContainers(docker as unknown as Docker), calls, present: containers }
+  return { containers: createContainers(docker as unknown as Docker, () => ({ sharedDisk: false, publishIp: '127.0.0.1', reachHost: '127.0.0.1' })), calls, present: containers }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -81,7 +81,7 @@ Inspect('name without the slash, state, and only the TCP ports published on the 
     NetworkSettings: { Ports: { '8000/tcp': [{ HostIp: '127.0.0.1', HostPort: '49153' }], '5432/tcp': null, '53/udp': [{ HostPort: '5353' }], '9000/tcp': [] } },
   })
   const { containers } = stubDocker(['acme-app-web'], { inspect })
-  assert.equal(await containers.inspect('acme-app-web'), { id: 'c1', name: 'acme-app-web', running: true, exitCode: 0, hostPorts: { 8000: 49153 } })
+  assert.equal(await containers.inspect('acme-app-web'), { id: 'c1', name: 'acme-app-web', running: true, exitCode: 0, hostPorts: { 8000: 49153 }, host: '127.0.0.1' })
 })
 
 Inspect('a container with no port map at all (never started): no host ports', async () => {

@@ -236,7 +236,7 @@ Web('starts the app detached, published, with DATABASE_URL, and answers its port
   const { ctx } = contextOn(engine)
   const env = environment(ctx)
   // The fake publishes on the port asked: a local server stands in for the app.
-  assert.is(await startWeb(ctx, env, 'pw', port, 5000), port)
+  assert.is(await startWeb(ctx, env, 'pw', port, 5000), `http://127.0.0.1:${port}`)
   const [spec] = specs(engine)
   assert.is(spec.name, 'acme-app-web')
   assert.is(spec.network, 'acme-app-net')
@@ -253,7 +253,7 @@ Web('already running: its published port, nothing started', async () => {
     containers: [{ id: 'c1', name: 'acme-app-web', image: 'sha256:rel', labels: ours, running: true, exitCode: 0, hostPorts: { 8000: 41000 }, output: [] }],
   })
   const { ctx } = contextOn(engine)
-  assert.is(await startWeb(ctx, environment(ctx), 'pw', 0), 41000)
+  assert.is(await startWeb(ctx, environment(ctx), 'pw', 0), 'http://127.0.0.1:41000')
   assert.equal(specs(engine), [])
 })
 

@@ -124,12 +124,36 @@ Script("a Django project: static files collected with its settings (the environm
   assert.match(script, /call_command\('collectstatic', interactive=False, verbosity=0\)/)
 })
 
-Script('what the container gets: the builder image, source and wheelhouse read-only, labelled, no pip prompts', async () => {
+Script('what the container gets: the builder image, the source and the wheelhouse copied in, labelled, no pip prompts', async () => {
   const { spec } = await run({ tools: { kind: 'none' }, command: ['pytest'] })
   assert.is(spec.image, 'acme/app-builder:abc1234')
-  assert.equal(spec.binds, [`${root}:/application:ro`, `${path.join(root, 'wheelhouse')}:/wheelhouse:ro`])
+  assert.equal(
+    spec.uploads?.map((u) => [u.from, u.to]),
+    [
+      [root, '/application'],
+      [path.join(root, 'wheelhouse'), '/wheelhouse'],
+    ],
+  )
+  assert.equal(spec.binds, undefined, 'no host path mounted')
+  assert.equal(spec.downloads, undefined, 'nothing comes back')
   assert.is(spec.env?.PIP_NO_INPUT, '1')
   assert.is(spec.labels?.['pypackage-tasks.task'], 'test')
+})
+
+Script('the source the tests get: what its .gitignore keeps, without .git, virtualenvs, node_modules or the wheelhouse; a .dockerignore does not apply', async () => {
+  writeTree(root, {
+    '.gitignore': 'local_settings.py\n',
+    '.dockerignore': 'tests\n',
+    'app/views.py': '',
+    'tests/test_views.py': '',
+    'local_settings.py': '',
+    '.git/HEAD': '',
+    '.venv/bin/python': '',
+    'node_modules/x/index.js': '',
+  })
+  const { spec } = await run({ tools: { kind: 'none' }, command: ['pytest'] })
+  const source = spec.uploads!.find((u) => u.to === '/application')!
+  assert.equal(source.files, ['.dockerignore', '.gitignore', 'app/views.py', 'tests/test_views.py'], 'the selection of sources.ts, .gitignore rules only')
 })
 
 Script.run()

@@ -53,7 +53,11 @@ Test("the exit code is the tests'; their output is printed, the preparation's ma
   assert.equal(runs(engine).length, 1, 'one container: the wheels were up to date, no builder run')
   assert.is(spec.image, 'acme/app-builder:abc1234', 'in the builder image, by the tag of this build')
   assert.equal(spec.cmd?.slice(-5), ['python', '-m', 'pytest', '-k', 'index'], 'the command, then the words after --')
-  assert.equal(spec.binds, [`${root}:${MOUNT.source}:ro`, `${root}/wheelhouse:${MOUNT.wheelhouse}:ro`], 'the source and the wheelhouse, read-only')
+  assert.equal(
+    spec.uploads?.map((u) => `${u.from} → ${u.to}`),
+    [`${root} → ${MOUNT.source}`, `${root}/wheelhouse → ${MOUNT.wheelhouse}`],
+    'the source and the wheelhouse, copied in',
+  )
   assert.is(spec.labels?.[LABEL_TASK], 'test', 'labelled with the task, for clean')
   assert.equal(engine.state.containers, [], 'the container is removed')
 })

@@ -1,11 +1,13 @@
 // The linter: typescript-eslint's recommended rules over lib/, tests/, bin/, scripts/ and bench/.
+// ESLint's own defineConfig (typescript-eslint's config() helper is deprecated in its favour).
 import js from '@eslint/js'
+import { defineConfig, globalIgnores } from 'eslint/config'
 import tseslint from 'typescript-eslint'
 
-export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', '.cache/**', 'example/**', 'tests/fixtures/**', 'bench/results/**'] },
+export default defineConfig(
+  globalIgnores(['dist/**', 'node_modules/**', '.cache/**', 'example/**', 'tests/fixtures/**', 'bench/results/**']),
   js.configs.recommended,
-  ...tseslint.configs.recommended,
+  tseslint.configs.recommended,
   {
     languageOptions: {
       globals: {

@@ -6,10 +6,12 @@
 # Waits for all, then fails when any failed. The runs share nothing (own image, own folder),
 # and on 2 cores running them side by side still wins: much of each is waiting on the archive.
 #   each-suite.sh bash .ci/check_pyindex.sh
+#   SUITES=bookworm each-suite.sh …
 set -euo pipefail
 # Each release's own folder and image: one override for both would make them collide.
 unset PYINDEX_DIR PYINDEX_IMAGE
-suites=(bookworm trixie)
+# SUITES narrows it (npm start needs only bookworm, the example's release).
+read -r -a suites <<<"${SUITES:-bookworm trixie}"
 pids=()
 for suite in "${suites[@]}"; do
   (PYINDEX_SUITE=$suite OS_IMAGE=debian:$suite-slim "$@" 2>&1 | sed -u "s/^/[$suite] /") &

@@ -213,7 +213,7 @@ export async function startInnerEngine(): Promise<InnerEngine> {
   } catch (e) {
     const log = await execIn(container, ['sh', '-c', 'tail -n 30 /var/log/dockerd.log']).catch(() => ({ output: '' }))
     await close()
-    throw new Error(`the inner engine did not start: ${(e as Error).message}\n${log.output}`)
+    throw new Error(`the inner engine did not start: ${(e as Error).message}\n${log.output}`, { cause: e })
   }
 }
 

@@ -1,4 +1,4 @@
-import { engineFailure, type ContainerInfo, type ContainerSpec, type Engine, type Labels, type Running } from '../../lib/docker/engine.js'
+import { engineFailure, type ContainerInfo, type ContainerSpec, type Engine, type ImageLayout, type Labels, type Running } from '../../lib/docker/engine.js'
 import { UserError, interrupted } from '../../lib/errors.js'
 
 // An Engine in memory, for task tests without a daemon. It keeps the Engine's conventions itself
@@ -17,6 +17,8 @@ interface FakeImage {
   workdir?: string
   /** Path → text, for images.readFiles. */
   files?: Record<string, string>
+  /** For images.layout (undefined: an image without one answers as missing). */
+  layout?: ImageLayout
 }
 
 interface FakeContainer {
@@ -77,6 +79,10 @@ export interface FakeEngine extends Engine {
   execExitCode: number
   /** The host port a container published on port 0 ("any free port") gets. */
   freePort: number
+  /** What containers.runCollect reads back (after the script ran). */
+  collected?: Buffer
+  /** The tarballs images.load was given. */
+  loaded: Buffer[]
 }
 
 /** An error as dockerode raises it: the engine's status code and message. */
@@ -157,6 +163,12 @@ export function createFakeEngine(seed: Partial<FakeState> = {}): FakeEngine {
         if (!i) throw new UserError(`cannot open image ${ref}: No such image`, { hint: 'build it first (pypackage-tasks release), or name an existing image' })
         return files.map((f) => i.files?.[f])
       },
+      async layout(ref) {
+        return image(ref)?.layout
+      },
+      async load(tarball) {
+        fake.loaded.push(tarball)
+      },
     },
     containers: {
       async run(spec, signal) {
@@ -221,6 +233,11 @@ export function createFakeEngine(seed: Partial<FakeState> = {}): FakeEngine {
         if (!c) throw engineError(404, `No such container: ${name}`)
         if (!c.running) throw engineError(409, `Container ${c.id} is not running`)
         return fake.execExitCode
+      },
+      async runCollect(spec) {
+        if (!image(spec.image)) throw new UserError(`cannot create a container from ${spec.image}: no such image`)
+        const { exitCode, output = [] } = fake.script(spec)
+        return { exitCode, output, file: exitCode === 0 ? fake.collected : undefined }
       },
     },
     networks: {
@@ -305,6 +322,7 @@ export function createFakeEngine(seed: Partial<FakeState> = {}): FakeEngine {
     script: () => ({ exitCode: 0 }),
     execExitCode: 0,
     freePort: 49153,
+    loaded: [],
   }
   return fake
 }

@@ -42,7 +42,7 @@ export function appendedLabels(previous: Record<string, string>, build: Record<s
   return { ...Object.fromEntries(kept), ...build }
 }
 
-/** Where the app step starts in an image: `below` layers come before it; `step` is its history index. */
+/** Where the app step starts in an image: `below` layers come before it; `step` is its first history index (the COPY of the wheels, or an appended image's install). */
 export interface AppSplit {
   below: number
   step: number
@@ -50,19 +50,27 @@ export interface AppSplit {
 
 const makesLayer = (h: HistoryStep) => h.size > 0 || LAYER_STEP.test(h.createdBy)
 
+/** The comment on the install step of an appended image: its app part, for the next append. */
+const APPENDED = 'pypackage-tasks: appended app layer'
+
 /**
- * Read from the image's own history (as BuildKit recorded it) which layers lie below the app
- * step: the step must be there once, followed by exactly one more layer (the install), and the
- * history's layers must add up to the image's. Undefined otherwise: not guessed.
+ * Read from the image's own history (as BuildKit recorded it, or as an append left it) which
+ * layers lie below the app step: the COPY of the app wheels must be there once, followed by
+ * exactly one more layer (the install); or, in an image made by appending, the last layer is the
+ * appended one. The history's layers must add up to the image's. Undefined otherwise: not guessed.
  */
 export function splitAtAppStep(layout: ImageLayout): AppSplit | undefined {
   const steps = layout.history
+  const layers = steps.filter(makesLayer).length
+  if (layers !== layout.diffIds.length) return undefined
   const at = steps.findIndex((h) => h.createdBy === APP_STEP)
-  if (at < 0 || steps.filter((h) => h.createdBy === APP_STEP).length !== 1) return undefined
-  const below = steps.slice(0, at).filter(makesLayer).length
+  if (at < 0) {
+    const last = steps.map(makesLayer).lastIndexOf(true)
+    return last >= 0 && steps[last].comment === APPENDED ? { below: layers - 1, step: last } : undefined
+  }
+  if (steps.filter((h) => h.createdBy === APP_STEP).length !== 1 || !makesLayer(steps[at])) return undefined
   const after = steps.slice(at + 1).filter(makesLayer).length
-  if (after !== 1 || below + 2 !== layout.diffIds.length || !makesLayer(steps[at])) return undefined
-  return { below, step: at }
+  return after === 1 ? { below: layers - 2, step: at } : undefined
 }
 
 /**
@@ -74,13 +82,13 @@ export function appendedConfig(layout: ImageLayout, split: AppSplit, diffId: str
   for (const key of CONFIG_KEYS) if (layout.config[key] !== undefined && layout.config[key] !== null) config[key] = layout.config[key]
   config.Labels = labels
   const history = layout.history.flatMap((h, i) => {
-    if (i === split.step) return []
-    const appended = i > split.step && makesLayer(h)
+    if (i === split.step && h.createdBy === APP_STEP) return []
+    const appended = i >= split.step && makesLayer(h)
     return [
       {
         created: appended ? now.toISOString() : new Date(h.created * 1000).toISOString(),
         created_by: h.createdBy,
-        ...(appended ? { comment: 'pypackage-tasks: appended app layer' } : h.comment ? { comment: h.comment } : {}),
+        ...(appended ? { comment: APPENDED } : h.comment ? { comment: h.comment } : {}),
         ...(makesLayer(h) ? {} : { empty_layer: true }),
       },
     ]

@@ -106,9 +106,17 @@ e2e.after(async () => {
 
 let appended = ''
 
-e2e('only the app wheel changed: plan says append, release appends (no Docker build)', async () => {
+/** Edit the one line, then `release --json`: its result and the release image's verdict. */
+async function releaseChange(text: string): Promise<{ r: CliResult; why?: string }> {
+  writeFileSync(p.at(VIEWS), readFileSync(p.at(VIEWS), 'utf8').replace(/CHECKSUM_INPUT = b"[^"]*"/, `CHECKSUM_INPUT = b"${text}"`))
+  const r = await runCli(['release', '--json'], { cwd: p.dir, timeoutMs: 300_000 })
+  assert.is(r.code, 0, tail(r.stdout + r.stderr))
+  return { r, why: events(r).find((e) => e.type === 'task:start' && e.id === 'image:release')?.why?.is }
+}
+
+e2e('only the app wheel changed: plan says append, release appends (no Docker build), and again on the appended image', async () => {
   await packaged()
-  writeFileSync(p.at(VIEWS), readFileSync(p.at(VIEWS), 'utf8').replace('CHECKSUM_INPUT = b"pollsite"', `CHECKSUM_INPUT = b"${CHANGED}"`))
+  writeFileSync(p.at(VIEWS), readFileSync(p.at(VIEWS), 'utf8').replace('CHECKSUM_INPUT = b"pollsite"', 'CHECKSUM_INPUT = b"pollsite first"'))
   // The wheels first: before they are built, a plan cannot know which of them will change.
   const wheels = await runCli(['build'], { cwd: p.dir, timeoutMs: 300_000 })
   assert.is(wheels.code, 0, tail(wheels.stdout + wheels.stderr))
@@ -116,11 +124,12 @@ e2e('only the app wheel changed: plan says append, release appends (no Docker bu
   assert.is(plan.code, 0, tail(plan.stdout + plan.stderr))
   const verdict = events(plan).find((e) => e.type === 'plan' && e.id === 'image:release')
   assert.is(verdict?.why?.is, 'append', `plan should say the release image gets its app layer appended:\n${tail(plan.stdout)}`)
-  const r = await runCli(['release', '--json'], { cwd: p.dir, timeoutMs: 300_000 })
-  assert.is(r.code, 0, tail(r.stdout + r.stderr))
-  const started = events(r).find((e) => e.type === 'task:start' && e.id === 'image:release')
-  assert.is(started?.why?.is, 'append', 'the release image is appended')
-  assert.not.match(r.stdout, /Step \d+\/\d+ : COPY wheels\/app/, 'no Docker build of the release image')
+  const first = await releaseChange('pollsite first')
+  assert.is(first.why, 'append', 'the release image is appended')
+  assert.not.match(first.r.stdout, /Step \d+\/\d+ : COPY wheels\/app/, 'no Docker build of the release image')
+  // The compared image is appended to an appended one: the history an append leaves is readable.
+  const second = await releaseChange(CHANGED)
+  assert.is(second.why, 'append', 'an appended image gets the next app layer appended too')
   appended = (await docker.getImage(`${release}:latest`).inspect()).Id
   // Kept under a name of its own while the Docker build makes the other one.
   await docker.getImage(appended).tag({ repo: release, tag: 'appended' })

@@ -67,6 +67,17 @@ const split = suite('splitAtAppStep')
 split('the layers below the COPY of the app wheels, read from the history', () => {
   assert.equal(splitAtAppStep(layout()), { below: 5, step: 6 }, 'WORKDIR makes a layer even at 0 B; ENV and ARG do not')
 })
+split('an image made by appending: its last layer is the appended one', () => {
+  const now = new Date('2026-11-30T06:00:00Z')
+  const c = appendedConfig(layout(), { below: 5, step: 6 }, `sha256:${'f'.repeat(64)}`, {}, now) as { history: { created_by: string; comment?: string; empty_layer?: boolean }[] }
+  const history = c.history.map((h) => ({ createdBy: h.created_by, comment: h.comment ?? '', size: h.empty_layer ? 0 : 1, created: 0 }))
+  const appended = { ...layout(history, 6) }
+  const at = history.findIndex((h) => h.comment === 'pypackage-tasks: appended app layer')
+  assert.equal(splitAtAppStep(appended), { below: 5, step: at }, 'the appended install step starts the app part')
+  const again = appendedConfig(appended, splitAtAppStep(appended)!, `sha256:${'e'.repeat(64)}`, {}, now) as { history: unknown[]; rootfs: { diff_ids: string[] } }
+  assert.is(again.history.length, history.length, 'appending again keeps the history as long')
+  assert.is(again.rootfs.diff_ids.length, 6)
+})
 split('undefined when the history does not add up or the step is not there once', () => {
   assert.is(splitAtAppStep(layout(HISTORY, 8)), undefined, 'more layers than the history makes')
   assert.is(

@@ -2,7 +2,7 @@ import { pipeline } from 'node:stream/promises'
 import tar from 'tar-stream'
 import type { Container } from 'dockerode'
 import type { Docker } from './client.js'
-import { UserError } from '../errors.js'
+import { UserError, interrupted } from '../errors.js'
 import { ask, engineFailure, ignoreNotFound, notFound } from './engine.js'
 import { createOptions, logTail, type ContainerSpec } from './run.js'
 
@@ -110,6 +110,9 @@ export async function runCollecting(docker: Docker, spec: ContainerSpec, files: 
       if (!notFound(e)) throw engineFailure(`read ${collect} from a container of ${spec.image}`, e)
     }
     return { exitCode: StatusCode, output, file }
+  } catch (e) {
+    // Removed under it by Ctrl-C: that is what happened, not an engine failure.
+    throw signal?.aborted ? interrupted(signal) : e
   } finally {
     signal?.removeEventListener('abort', stop)
     await ignoreNotFound(`remove a container of ${spec.image}`, container.remove({ force: true }))

@@ -121,6 +121,9 @@ async function buildPlanned(c: Context, name: string, node: ImageNode, p: ImageP
   const release = name === c.project.config.images.release
   const labels = await buildLabels(c, node, p, release)
   const tags = [p.ref, `${node.repo}:latest`]
+  // Without a check (--force, a parent rebuilt in this run) the image superseded is the one
+  // :latest names now: an appended image and its Docker build are different images.
+  const previousId = p.previousId ?? (await engine.images.inspect(`${node.repo}:latest`))?.id
   const appended = p.append && (await appendAppLayer(c, { plan: p.append, entries: p.entries, buildargs: p.buildargs, labels, tags }, emit))
   const { id } =
     appended ||
@@ -140,7 +143,7 @@ async function buildPlanned(c: Context, name: string, node: ImageNode, p: ImageP
       onOutput: (line) => emit({ type: 'build:output', line }),
     }))
   const size = (await engine.images.inspect(id))?.size ?? 0
-  await removeSuperseded(c, p.previousId, id)
+  await removeSuperseded(c, previousId, id)
   await extras?.afterBuild?.(c, id)
   return {
     result: { id, ref: p.ref, inputs: p.inputs, built: true },

@@ -85,7 +85,10 @@ export type Event =
  * - `prewarm`: the release's dependency layers get built ahead (`parentBuilt`: in this run, or a
  *   dry run's "would be"); `prewarm-idle`: why not (`image`: the folder that is unchanged, or the
  *   Dockerfile that has no dependency part);
- * - `action`: what an action node would do (a dry run's verdict).
+ * - `action`: what an action node would do (a dry run's verdict);
+ * - `append`: only the app's own wheels changed (`changes`): the release image gets one new app
+ *   layer on the previous image's lower layers, no Docker build; `no-append`: only they changed,
+ *   but the Docker build runs (`because`).
  */
 export type Reason =
   | { is: 'current'; ref: string; latest?: string }
@@ -96,6 +99,15 @@ export type Reason =
   | { is: 'prewarm'; parentBuilt: boolean }
   | { is: 'prewarm-idle'; because: 'parent-current' | 'legacy-builder' | 'no-dependency-part' | 'dynamic-dependencies'; image?: string }
   | { is: 'action'; intent: Intent }
+  | { is: 'append'; changes: InputChange[] }
+  | { is: 'no-append'; changes: InputChange[]; because: NoAppend }
+
+/**
+ * Why a release whose only change is the app's wheels is built, not appended: the legacy builder
+ * (no layer history to read), a release Dockerfile other than the tool's, or a previous image
+ * whose history does not show the app step as the tool's Dockerfile makes it.
+ */
+export type NoAppend = 'legacy-builder' | 'own-dockerfile' | 'history'
 
 /**
  * One input that differs from the last build (pipeline/inputs.ts keys: `file:<path>`, `arg:<NAME>`,

@@ -75,5 +75,7 @@ export function createContainers(docker: Docker, site: () => EngineSite): Contai
     logs: (name, lines) => ask(`read the log of ${name}`, logTail(docker.getContainer(name), lines)),
     streamLogs: (name, opts) => streamLogs(docker, name, opts),
     exec: (name, cmd) => ask(`run ${cmd[0]} in ${name}`, execIn(docker, name, cmd)),
+    // tar-stream only when a container's file is read back.
+    runCollect: async (spec, files, collect, signal) => (await import('./files.js')).runCollecting(docker, spec, files, collect, signal),
   }
 }

@@ -65,6 +65,27 @@ export interface Images {
   removeUnused(ref: string): Promise<boolean>
   /** Files out of the image without running it: each one's text, or undefined when it has none. */
   readFiles(image: string, files: string[], labels: Labels): Promise<(string | undefined)[]>
+  /** Its layers (diff ids), history (oldest first), container config, platform: what a new image on top of it needs; undefined when absent. */
+  layout(ref: string): Promise<ImageLayout | undefined>
+  /** Load a `docker save` tarball (POST /images/load); layers the engine has may be left out of it. */
+  load(tarball: Buffer): Promise<void>
+}
+
+/** One step of an image's history, as the engine reports it (created: seconds since the epoch). */
+export interface HistoryStep {
+  createdBy: string
+  created: number
+  comment: string
+  size: number
+}
+
+export interface ImageLayout {
+  diffIds: string[]
+  history: HistoryStep[]
+  /** The image's container config (User, Env, Cmd, Healthcheck, Labels, …) as the engine keeps it. */
+  config: Record<string, unknown>
+  architecture: string
+  os: string
 }
 
 export interface ContainerInfo {
@@ -101,6 +122,12 @@ export interface Containers {
   streamLogs(name: string, opts: { tail: number; follow: boolean; signal?: AbortSignal; onOutput: (line: string, stream: 'stdout' | 'stderr') => void }): Promise<void>
   /** Run `cmd` in the running container, output discarded; its exit code. */
   exec(name: string, cmd: string[]): Promise<number>
+  /**
+   * Create a container, unpack `files.tar` at `files.dir` in it, run it to completion, then read
+   * the file `collect` out of it; removed in every case. Its exit code, output lines, and the
+   * file's bytes (undefined when it made none).
+   */
+  runCollect(spec: ContainerSpec, files: { dir: string; tar: Buffer }, collect: string, signal?: AbortSignal): Promise<{ exitCode: number; output: string[]; file?: Buffer }>
 }
 
 export interface Networks {

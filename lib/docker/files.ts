@@ -2,8 +2,9 @@ import { pipeline } from 'node:stream/promises'
 import tar from 'tar-stream'
 import type { Container } from 'dockerode'
 import type { Docker } from './client.js'
-import { UserError } from '../errors.js'
-import { engineFailure, ignoreNotFound, notFound } from './engine.js'
+import { UserError, interrupted } from '../errors.js'
+import { ask, engineFailure, ignoreNotFound, notFound } from './engine.js'
+import { createOptions, logTail, type ContainerSpec } from './run.js'
 
 /**
  * Read files out of an image without running it: create a container (never started), fetch each
@@ -70,4 +71,50 @@ async function readArchivedFile(container: Container, image: string, file: strin
     throw engineFailure(what, e)
   }
   return text
+}
+
+/** The bytes of the one file an archive of it holds (the engine tars what it is asked for). */
+async function archivedBytes(archive: NodeJS.ReadableStream): Promise<Buffer | undefined> {
+  const extract = tar.extract()
+  let bytes: Buffer | undefined
+  extract.on('entry', (header, stream, next) => {
+    const chunks: Buffer[] = []
+    stream.on('data', (c: unknown) => chunks.push(c as Buffer))
+    stream.on('error', () => {})
+    stream.on('end', () => {
+      if (header.type === 'file' && bytes === undefined) bytes = Buffer.concat(chunks)
+      next()
+    })
+  })
+  await pipeline(archive, extract)
+  return bytes
+}
+
+/**
+ * Create a container of `spec`, unpack `files.tar` at `files.dir` in it, run it, read `collect`
+ * back (undefined when it wrote none); the container is removed whatever happens.
+ */
+export async function runCollecting(docker: Docker, spec: ContainerSpec, files: { dir: string; tar: Buffer }, collect: string, signal?: AbortSignal) {
+  const container = await ask(`create a container of ${spec.image}`, docker.createContainer(createOptions(spec)))
+  const stop = () => void container.remove({ force: true }).catch(() => {})
+  signal?.addEventListener('abort', stop, { once: true })
+  try {
+    await ask(`copy files into a container of ${spec.image}`, container.putArchive(files.tar, { path: files.dir }))
+    await ask(`start a container of ${spec.image}`, container.start())
+    const { StatusCode } = (await ask(`wait for a container of ${spec.image}`, container.wait())) as { StatusCode: number }
+    const output = await logTail(container, 200)
+    let file: Buffer | undefined
+    try {
+      file = await archivedBytes(await container.getArchive({ path: collect }))
+    } catch (e) {
+      if (!notFound(e)) throw engineFailure(`read ${collect} from a container of ${spec.image}`, e)
+    }
+    return { exitCode: StatusCode, output, file }
+  } catch (e) {
+    // Removed under it by Ctrl-C: that is what happened, not an engine failure.
+    throw signal?.aborted ? interrupted(signal) : e
+  } finally {
+    signal?.removeEventListener('abort', stop)
+    await ignoreNotFound(`remove a container of ${spec.image}`, container.remove({ force: true }))
+  }
 }

@@ -1,5 +1,6 @@
 import type { Docker } from './client.js'
-import { ask, engineFailure, ignoreNotFound, notFound, type ImageInfo, type Images } from './engine.js'
+import { ask, engineFailure, ignoreNotFound, notFound, unlessNotFound, type ImageInfo, type ImageLayout, type Images } from './engine.js'
+import { jsonLines } from './build.js'
 import { labelFilters } from './labels.js'
 import { UserError } from '../errors.js'
 
@@ -28,6 +29,31 @@ async function inspectImage(docker: Docker, ref: string): Promise<ImageInfo | un
   }
 }
 
+/** What a new image on top of `ref`'s layers needs: inspect (layers, config, platform) and history. */
+async function imageLayout(docker: Docker, ref: string): Promise<ImageLayout | undefined> {
+  const info = await unlessNotFound(`look up ${ref}`, docker.getImage(ref).inspect())
+  if (!info) return undefined
+  type Step = { CreatedBy: string; Created: number; Comment: string; Size: number }
+  const steps = (await ask(`read the history of ${ref}`, docker.getImage(ref).history())) as Step[]
+  return {
+    diffIds: info.RootFS?.Layers ?? [],
+    // The engine answers newest first.
+    history: steps.reverse().map((h) => ({ createdBy: h.CreatedBy, created: h.Created, comment: h.Comment, size: h.Size })),
+    config: (info.Config ?? {}) as unknown as Record<string, unknown>,
+    architecture: info.Architecture,
+    os: info.Os,
+  }
+}
+
+/** POST /images/load: a failure arrives inside the answer's stream, as a build's does. */
+async function loadImage(docker: Docker, tarball: Buffer): Promise<void> {
+  const { Readable } = await import('node:stream')
+  const answer = await ask('load an image', docker.loadImage(Readable.from([tarball]), { quiet: true }) as Promise<NodeJS.ReadableStream>)
+  for await (const message of jsonLines(answer as AsyncIterable<Buffer>)) {
+    if (message.error) throw new UserError(`the engine refused the appended image: ${message.error}`, { hint: 'run again with --force to build it with Docker instead' })
+  }
+}
+
 export function createImages(docker: Docker): Images {
   return {
     inspect: (ref) => inspectImage(docker, ref),
@@ -51,5 +77,7 @@ export function createImages(docker: Docker): Images {
     },
     // tar-stream only for the tasks that read a file out of an image: every other run starts without it.
     readFiles: async (image, files, labels) => (await import('./files.js')).readFilesFromImage(docker, image, files, labels),
+    layout: (ref) => imageLayout(docker, ref),
+    load: (tarball) => loadImage(docker, tarball),
   }
 }

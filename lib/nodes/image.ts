@@ -10,6 +10,7 @@ import type { ImageGraph, ImageNode } from '../graph/resolve.js'
 import { declaredBuildArgs, imageLabel, type NodeResult } from '../pipeline/images.js'
 import { diffInputs, hashFile, hashInputs, sha256, type Inputs } from '../pipeline/inputs.js'
 import { createdTime, readGitDetails } from '../git.js'
+import { appendAppLayer, checkAppend, type AppendPlan } from '../pipeline/app-layer-run.js'
 import { ociLabels } from '../docker/labels.js'
 import { versionTag } from '../tags.js'
 
@@ -46,6 +47,8 @@ interface ImagePlan {
   ref: string
   /** The image `:latest` named before this build: removed after it, if the build left it untagged. */
   previousId?: string
+  /** Only the app's wheels changed: append its layer to the previous image instead of building. */
+  append?: AppendPlan
 }
 
 /**
@@ -62,7 +65,8 @@ async function removeSuperseded(c: Context, previousId: string | undefined, newI
   await engine.images.removeUnused(previousId)
 }
 
-type Extras = { needs: string[]; get: ImageExtras; afterBuild?: AfterBuild }
+/** `appendable`: the release image, which may get its app layer appended (pipeline/app-layer.ts). */
+type Extras = { needs: string[]; get: ImageExtras; afterBuild?: AfterBuild; appendable?: boolean }
 
 /** What the image is built from: context files, declared build args, parents' ids, external FROM ids; hashed, and the tag it gets. */
 async function planImage(c: Context, node: ImageNode, deps: Record<string, NodeResult | undefined>, extras: Extras | undefined): Promise<ImagePlan> {
@@ -86,7 +90,7 @@ async function planImage(c: Context, node: ImageNode, deps: Record<string, NodeR
  * Built from these inputs already: at this version's tag, or at :latest (a new commit that did
  * not touch this image) — two inspects, no image list, which costs the engine a scan. Else why not.
  */
-async function decideImage(c: Context, graph: ImageGraph, node: ImageNode, plan: ImagePlan): Promise<Decision<NodeResult>> {
+async function decideImage(c: Context, graph: ImageGraph, node: ImageNode, plan: ImagePlan, appendable = false): Promise<Decision<NodeResult>> {
   const engine = await c.engine()
   const { ref, hash, inputs } = plan
   const atTag = await engine.images.inspect(ref)
@@ -95,33 +99,51 @@ async function decideImage(c: Context, graph: ImageGraph, node: ImageNode, plan:
   plan.previousId = previous?.id
   if (previous?.labels[LABEL_INPUTS] === hash) return { skip: { id: previous.id, ref, inputs }, why: { is: 'current', ref, latest: `${node.repo}:latest` }, plan }
   const recorded = previous?.labels[LABEL_INPUTS_DETAIL]
-  return { run: true, why: diffInputs(recorded ? (JSON.parse(recorded) as Inputs) : undefined, inputs, (p) => imageLabel(c, graph.get(p) ?? node)), plan }
+  const why = diffInputs(recorded ? (JSON.parse(recorded) as Inputs) : undefined, inputs, (p) => imageLabel(c, graph.get(p) ?? node))
+  if (appendable && previous && why.is === 'changed') {
+    const verdict = await checkAppend(c, { dockerfile: node.dockerfile, entries: plan.entries, previousId: previous.id, changes: why.changes })
+    if (verdict) return { run: true, why: verdict.why, plan: { ...plan, append: verdict.plan } }
+  }
+  return { run: true, why, plan }
+}
+
+/** The labels a build of this plan sets (the appended image gets the same). */
+async function buildLabels(c: Context, node: ImageNode, p: ImagePlan, release: boolean): Promise<Record<string, string>> {
+  // OCI labels on the image we ship: on a parent, a new `created` would change its id and so
+  // every child's inputs, and rebuild them for nothing.
+  const oci = release ? await releaseLabels(c, node.repo) : {}
+  return { ...oci, [LABEL_PROJECT]: c.project.prefix, [LABEL_INPUTS]: p.hash, [LABEL_INPUTS_DETAIL]: JSON.stringify(p.inputs) }
 }
 
 /** Build the planned image, tag it (version and :latest), drop the image it superseded. */
 async function buildPlanned(c: Context, name: string, node: ImageNode, p: ImagePlan, emit: (e: StageEvent) => void, extras: Extras | undefined) {
   const engine = await c.engine()
   const release = name === c.project.config.images.release
-  // OCI labels on the image we ship: on a parent, a new `created` would change its id and so
-  // every child's inputs, and rebuild them for nothing.
-  const oci = release ? await releaseLabels(c, node.repo) : {}
-  const { id } = await engine.build({
-    name: imageLabel(c, node),
-    context: await packContext(p.entries),
-    tags: [p.ref, `${node.repo}:latest`],
-    builder: await engine.builder(c.project.config.builder),
-    // The release image installs from its context only: no network, so no index, whatever
-    // a Dockerfile asks for; a missing wheel fails the build instead of being fetched.
-    ...(release ? { networkmode: 'none' as const } : {}),
-    buildargs: p.buildargs,
-    // Only stable labels on images: a per-run label would change every image id and defeat the cache.
-    labels: { ...oci, [LABEL_PROJECT]: c.project.prefix, [LABEL_INPUTS]: p.hash, [LABEL_INPUTS_DETAIL]: JSON.stringify(p.inputs) },
-    signal: c.signal,
-    onStep: (step) => emit({ type: 'build:step', step }),
-    onOutput: (line) => emit({ type: 'build:output', line }),
-  })
+  const labels = await buildLabels(c, node, p, release)
+  const tags = [p.ref, `${node.repo}:latest`]
+  // Without a check (--force, a parent rebuilt in this run) the image superseded is the one
+  // :latest names now: an appended image and its Docker build are different images.
+  const previousId = p.previousId ?? (await engine.images.inspect(`${node.repo}:latest`))?.id
+  const appended = p.append && (await appendAppLayer(c, { plan: p.append, entries: p.entries, buildargs: p.buildargs, labels, tags }, emit))
+  const { id } =
+    appended ||
+    (await engine.build({
+      name: imageLabel(c, node),
+      context: await packContext(p.entries),
+      tags,
+      builder: await engine.builder(c.project.config.builder),
+      // The release image installs from its context only: no network, so no index, whatever
+      // a Dockerfile asks for; a missing wheel fails the build instead of being fetched.
+      ...(release ? { networkmode: 'none' as const } : {}),
+      buildargs: p.buildargs,
+      // Only stable labels on images: a per-run label would change every image id and defeat the cache.
+      labels,
+      signal: c.signal,
+      onStep: (step) => emit({ type: 'build:step', step }),
+      onOutput: (line) => emit({ type: 'build:output', line }),
+    }))
   const size = (await engine.images.inspect(id))?.size ?? 0
-  await removeSuperseded(c, p.previousId, id)
+  await removeSuperseded(c, previousId, id)
   await extras?.afterBuild?.(c, id)
   return {
     result: { id, ref: p.ref, inputs: p.inputs, built: true },
@@ -146,7 +168,7 @@ export function imageNode(ctx: Context, graph: ImageGraph, name: string, extras?
         ...(extras?.needs ?? []).filter((n) => !deps[n]).map((n) => ({ input: n, change: 'rebuilt' as const })),
       ]
       if (unknown.length) return { run: true, why: { is: 'changed', changes: unknown } }
-      return decideImage(c, graph, node, await planImage(c, node, deps, extras))
+      return decideImage(c, graph, node, await planImage(c, node, deps, extras), extras?.appendable)
     },
     // A parent rebuilt in this run leaves check without a plan: its inputs are known only now.
     run: async (c, deps, emit, plan) => buildPlanned(c, name, node, (plan as ImagePlan | undefined) ?? (await planImage(c, node, deps, extras)), emit, extras),

@@ -58,6 +58,7 @@ export async function pipelineNodes(
     needs: wheels ? [WHEELS] : [],
     get: async (c: Context) => ({ entries: await wheelEntries(c), buildargs: await releaseBuildArgs(c) }),
     afterBuild: writeReleaseManifest,
+    appendable: true,
   }
   const nodes = names.map((n) => imageNode(ctx, graph, n, n === release ? releaseExtras : undefined))
   if (!wheels) return nodes

@@ -1,4 +1,4 @@
-import type { InputChange, Intent, Reason } from '../events.js'
+import type { InputChange, Intent, NoAppend, Reason } from '../events.js'
 
 /** How many changed inputs a verdict names before "(+N more)". */
 const SHOWN_CHANGES = 3
@@ -22,7 +22,17 @@ export function describeReason(r: Reason): string {
       return describeIdle(r)
     case 'action':
       return describeIntent(r.intent)
+    case 'append':
+      return `${describeChanges(r.changes)}: one app layer appended to the previous image (no Docker build)`
+    case 'no-append':
+      return `${describeChanges(r.changes)}: Docker build, not appended (${NO_APPEND[r.because]})`
   }
+}
+
+const NO_APPEND: Record<NoAppend, string> = {
+  'legacy-builder': 'the legacy builder keeps no layer history to append to',
+  'own-dockerfile': 'the release Dockerfile is not the built-in one',
+  history: "the previous image's history does not show the app step as the built-in Dockerfile makes it",
 }
 
 /** The changed inputs, the first few by name: "docker/base/Dockerfile changed, build arg X set (+2 more)". */

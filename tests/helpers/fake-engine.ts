@@ -1,6 +1,6 @@
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
-import { engineFailure, type ContainerInfo, type ContainerSpec, type Engine, type Labels, type Running } from '../../lib/docker/engine.js'
+import { engineFailure, type ContainerInfo, type ContainerSpec, type Engine, type ImageLayout, type Labels, type Running } from '../../lib/docker/engine.js'
 import { UserError, interrupted } from '../../lib/errors.js'
 
 // An Engine in memory, for task tests without a daemon. It keeps the Engine's conventions itself
@@ -19,6 +19,8 @@ interface FakeImage {
   workdir?: string
   /** Path → text, for images.readFiles. */
   files?: Record<string, string>
+  /** For images.layout (undefined: an image without one answers as missing). */
+  layout?: ImageLayout
 }
 
 interface FakeContainer {
@@ -83,6 +85,10 @@ export interface FakeEngine extends Engine {
   freePort: number
   /** Each container's uploads as the engine got them: `to` → the files (relative to it) copied there. */
   uploaded: Record<string, string[]>[]
+  /** What containers.runCollect reads back (after the script ran). */
+  collected?: Buffer
+  /** The tarballs images.load was given. */
+  loaded: Buffer[]
 }
 
 /** An error as dockerode raises it: the engine's status code and message. */
@@ -198,6 +204,12 @@ export function createFakeEngine(seed: Partial<FakeState> = {}): FakeEngine {
         if (!i) throw new UserError(`cannot open image ${ref}: No such image`, { hint: 'build it first (pypackage-tasks release), or name an existing image' })
         return files.map((f) => i.files?.[f])
       },
+      async layout(ref) {
+        return image(ref)?.layout
+      },
+      async load(tarball) {
+        fake.loaded.push(tarball)
+      },
     },
     containers: {
       async run(spec, signal) {
@@ -268,6 +280,11 @@ export function createFakeEngine(seed: Partial<FakeState> = {}): FakeEngine {
         if (!c) throw engineError(404, `No such container: ${name}`)
         if (!c.running) throw engineError(409, `Container ${c.id} is not running`)
         return fake.execExitCode
+      },
+      async runCollect(spec) {
+        if (!image(spec.image)) throw new UserError(`cannot create a container from ${spec.image}: no such image`)
+        const { exitCode, output = [] } = fake.script(spec)
+        return { exitCode, output, file: exitCode === 0 ? fake.collected : undefined }
       },
     },
     networks: {
@@ -353,6 +370,7 @@ export function createFakeEngine(seed: Partial<FakeState> = {}): FakeEngine {
     execExitCode: 0,
     freePort: 49153,
     uploaded: [],
+    loaded: [],
   }
   return fake
 }

@@ -42,8 +42,9 @@ interface JsonEvent {
   id?: string
   title?: string
   action?: string
-  why?: string
-  reason?: string
+  /** A verdict (events v2: data, lib/events.ts Reason). */
+  why?: unknown
+  reason?: unknown
   message?: string
   data?: { image?: { id: string; tags: string[] } }
 }
@@ -77,7 +78,7 @@ const outcome = (evs: JsonEvent[], id: string) => evs.find((e) => (e.type === 't
 const describe = (evs: JsonEvent[]) =>
   evs
     .filter((e) => e.type.startsWith('task:') || e.type === 'plan')
-    .map((e) => `${e.type} ${e.id}${e.why ? ` (${e.why})` : e.reason ? ` (${e.reason})` : ''}`)
+    .map((e) => `${e.type} ${e.id}${e.why ? ` (${JSON.stringify(e.why)})` : e.reason ? ` (${JSON.stringify(e.reason)})` : ''}`)
     .join('\n')
 
 /** The release image's id as the run reported it. */
@@ -212,7 +213,7 @@ async function day(n: number) {
   const planEvents = events(await step(n, ['plan', '--json']))
   const planWheels = planEvents.find((e) => e.type === 'plan' && e.id === 'wheels')
   assert.is(planWheels?.action, 'run', `day ${n}: plan would rebuild the wheels after the edit:\n${describe(planEvents)}`)
-  assert.match(planWheels!.why ?? '', /views\.py/, `day ${n}: plan names the edited file as why`)
+  assert.match(JSON.stringify(planWheels?.why ?? ''), /views\.py/, `day ${n}: plan names the edited file as why`)
   const edited = await step(n, ['release', '--json'])
   const editedEvents = events(edited)
   const editedId = releaseId(editedEvents, edited)

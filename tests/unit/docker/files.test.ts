@@ -3,7 +3,7 @@ import tar from 'tar-stream'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import type { Docker } from '../../../lib/docker/client.js'
-import { readFilesFromImage } from '../../../lib/docker/files.js'
+import { readFilesFromImage, runCollecting } from '../../../lib/docker/files.js'
 import { createImages } from '../../../lib/docker/images.js'
 import { engineError } from '../../helpers/fake-engine.js'
 import { rejected, rejectedUserError } from '../helpers/catch.js'
@@ -35,7 +35,7 @@ async function archive(entries: Entry[], chunk = 7): Promise<Readable> {
  * A dockerode whose createContainer makes a container holding `files` (absolute path → entries
  * of its archive); every call recorded. `getArchive` may be replaced to misbehave.
  */
-function stubDocker(files: Record<string, Entry[]>, opts: { getArchive?: (path: string) => Promise<NodeJS.ReadableStream>; create?: () => Promise<never> } = {}) {
+function stubDocker(files: Record<string, Entry[]>, opts: { getArchive?: (path: string) => Promise<NodeJS.ReadableStream>; create?: () => Promise<never>; exitCode?: number } = {}) {
   const calls: string[] = []
   const container = {
     async getArchive({ path }: { path: string }) {
@@ -49,6 +49,21 @@ function stubDocker(files: Record<string, Entry[]>, opts: { getArchive?: (path: 
     },
     async start() {
       calls.push('start')
+    },
+    async putArchive(body: Buffer, o: { path: string }) {
+      calls.push(`putArchive ${o.path} ${body.length}`)
+    },
+    async wait() {
+      calls.push('wait')
+      return { StatusCode: opts.exitCode ?? 0 }
+    },
+    async logs() {
+      // One stdout frame, as the engine sends a non-TTY container's log.
+      const line = Buffer.from('Installed app-1-py3-none-any.whl (3 files)\n')
+      const head = Buffer.alloc(8)
+      head[0] = 1
+      head.writeUInt32BE(line.length, 4)
+      return Buffer.concat([head, line])
     },
   }
   const docker = {
@@ -176,3 +191,31 @@ ViaImages('the Engine reads files through readFilesFromImage, with the labels gi
 })
 
 ViaImages.run()
+
+// ---------------------------------------------------------------------------------------------
+const Collect = suite('runCollecting')
+
+const SPEC = { image: 'acme/app-release:latest', cmd: ['/tmp/append/run.sh'], labels: LABELS }
+
+Collect('files in, run, output, the file back, removed: in that order', async () => {
+  const { docker, calls } = stubDocker({ '/tmp/append/layer.tar': [{ name: 'layer.tar', text: 'LAYER' }] })
+  const r = await runCollecting(docker, SPEC, { dir: '/tmp', tar: Buffer.from('files') }, '/tmp/append/layer.tar')
+  assert.equal([r.exitCode, r.output, r.file?.toString()], [0, ['Installed app-1-py3-none-any.whl (3 files)'], 'LAYER'])
+  assert.equal(calls.slice(1), ['putArchive /tmp 5', 'start', 'wait', 'getArchive /tmp/append/layer.tar', 'remove {"force":true}'])
+})
+
+Collect('a run that made no file: its exit code and no file; the container is removed all the same', async () => {
+  const { docker, calls } = stubDocker({}, { exitCode: 3 })
+  const r = await runCollecting(docker, SPEC, { dir: '/tmp', tar: Buffer.from('files') }, '/tmp/append/layer.tar')
+  assert.equal([r.exitCode, r.file], [3, undefined])
+  assert.is(calls[calls.length - 1], 'remove {"force":true}')
+})
+
+Collect('a failing read is an engine failure, and the container is still removed', async () => {
+  const { docker, calls } = stubDocker({}, { getArchive: () => Promise.reject(engineError(500, 'driver failed')) })
+  const e = await rejectedUserError(runCollecting(docker, SPEC, { dir: '/tmp', tar: Buffer.from('x') }, '/tmp/append/layer.tar'), 'a failing read')
+  assert.match(e.message, /read \/tmp\/append\/layer.tar .*driver failed/)
+  assert.is(calls[calls.length - 1], 'remove {"force":true}')
+})
+
+Collect.run()

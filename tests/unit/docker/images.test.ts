@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import type { Docker } from '../../../lib/docker/client.js'
@@ -196,3 +197,61 @@ Remove('removeUnused: false when a container or child still uses it (409); other
 })
 
 Remove.run()
+
+// ---------------------------------------------------------------------------------------------
+const Layout = suite('images.layout')
+
+Layout('layers, history oldest first, container config and platform; undefined when absent', async () => {
+  const history = [
+    { CreatedBy: 'CMD ["/start.sh"]', Created: 2, Comment: 'buildkit.dockerfile.v0', Size: 0 },
+    { CreatedBy: 'RUN make', Created: 1, Comment: '', Size: 10 },
+  ]
+  const answer = () => ({ ...INSPECTED, RootFS: { Type: 'layers', Layers: ['sha256:a'] }, Architecture: 'amd64', Os: 'linux' })
+  const { images } = stubDocker([])
+  const withHistory = createImages({
+    getImage: (ref: string) => ({ inspect: () => answer(), history: async () => (ref === 'acme/app-release:latest' ? [...history] : []) }),
+  } as unknown as Docker)
+  assert.equal(await withHistory.layout('acme/app-release:latest'), {
+    diffIds: ['sha256:a'],
+    history: [
+      { createdBy: 'RUN make', created: 1, comment: '', size: 10 },
+      { createdBy: 'CMD ["/start.sh"]', created: 2, comment: 'buildkit.dockerfile.v0', size: 0 },
+    ],
+    config: INSPECTED.Config,
+    architecture: 'amd64',
+    os: 'linux',
+  })
+  assert.is(await images.layout('acme/other:latest'), undefined, 'a missing image has no layout')
+})
+
+Layout.run()
+
+// ---------------------------------------------------------------------------------------------
+const Load = suite('images.load')
+
+/** A dockerode whose loadImage answers `lines` (JSON messages, one per line). */
+const loading = (lines: string[]) => {
+  const sent: Buffer[] = []
+  const docker = {
+    async loadImage(body: AsyncIterable<Buffer>) {
+      for await (const c of body) sent.push(c)
+      return Readable.from(lines.map((l) => Buffer.from(`${l}\n`)))
+    },
+  }
+  return { images: createImages(docker as unknown as Docker), sent }
+}
+
+Load('sends the tarball; a quiet answer is done', async () => {
+  const { images, sent } = loading(['{"stream":"Loaded image: acme/app-release:latest"}'])
+  await images.load(Buffer.from('tarball'))
+  assert.is(Buffer.concat(sent).toString(), 'tarball', 'the body is the tarball')
+})
+
+Load('an error inside the answer is a UserError naming it', async () => {
+  const { images } = loading(['{"errorDetail":{"message":"invalid diffID for layer 11"},"error":"invalid diffID for layer 11"}'])
+  const e = await rejectedUserError(images.load(Buffer.from('tarball')), 'a load the engine refused')
+  assert.match(e.message, /refused the appended image: invalid diffID for layer 11/)
+  assert.match(e.hint ?? '', /--force/)
+})
+
+Load.run()

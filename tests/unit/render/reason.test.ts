@@ -64,6 +64,13 @@ const reasons: { reason: Reason; want: string }[] = [
   { reason: { is: 'prewarm-idle', because: 'no-dependency-part', image: 'docker/release' }, want: 'docker/release/Dockerfile has no single-stage COPY wheels/deps … COPY wheels/app order' },
   { reason: { is: 'prewarm-idle', because: 'dynamic-dependencies' }, want: 'the app declares its dependencies dynamically or in requirement files (no [project] dependencies)' },
   { reason: { is: 'action', intent: { do: 'list' } }, want: 'list the tasks' },
+  { reason: { is: 'append', changes: changed(1) }, want: 'a changed: one app layer appended to the previous image (no Docker build)' },
+  { reason: { is: 'no-append', changes: changed(1), because: 'legacy-builder' }, want: 'a changed: Docker build, not appended (the legacy builder keeps no layer history to append to)' },
+  { reason: { is: 'no-append', changes: changed(1), because: 'own-dockerfile' }, want: 'a changed: Docker build, not appended (the release Dockerfile is not the built-in one)' },
+  {
+    reason: { is: 'no-append', changes: changed(1), because: 'history' },
+    want: "a changed: Docker build, not appended (the previous image's history does not show the app step as the built-in Dockerfile makes it)",
+  },
 ]
 for (const c of reasons) {
   DescribeReason(`${c.reason.is} → ${c.want}`, () => {

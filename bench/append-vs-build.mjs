@@ -1,0 +1,82 @@
+#!/usr/bin/env node
+// Side by side: the same one-line app change released by appending the app layer (a project with
+// the built-in release Dockerfile) and by the Docker build (the same project, its release
+// Dockerfile with one comment line more, so `plan` says no-append: own-dockerfile). Runs alternate;
+// medians of the whole `release` and of its release-image stage, and their ratios.
+//
+//   node bench/append-vs-build.mjs [--reps 7] [--keep]
+import { execFileSync, spawnSync } from 'node:child_process'
+import { appendFileSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+const bin = path.join(repo, 'bin/pypackage-tasks.js')
+const args = process.argv.slice(2)
+const reps = Number(args[args.indexOf('--reps') + 1] || 7)
+const work = path.join(os.tmpdir(), 'pypackage-append-bench')
+const variants = ['append', 'build']
+const ns = (v) => `bench-append-${v}`
+
+if (!existsSync(path.join(repo, '.cache/pyindex'))) {
+  console.error('the offline index is missing: run `bash .ci/setup.sh` first')
+  process.exit(1)
+}
+
+function release(dir) {
+  const t0 = process.hrtime.bigint()
+  const r = spawnSync(process.execPath, [bin, 'release', '--json'], { cwd: dir, encoding: 'utf8', env: { ...process.env, CI: 'true' }, maxBuffer: 64 << 20 })
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9
+  if (r.status !== 0) throw new Error(`release failed in ${dir}:\n${r.stdout.slice(-3000)}\n${r.stderr}`)
+  const events = r.stdout
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l))
+  const stage = events.find((e) => e.type === 'task:done' && e.id === 'image:release')?.ms
+  const why = events.find((e) => e.type === 'task:start' && e.id === 'image:release')?.why
+  return { seconds, stage: stage / 1000, why: why ? [why.is, why.because].filter(Boolean).join(' ') : 'skipped' }
+}
+
+const dirs = {}
+for (const v of variants) {
+  const dir = (dirs[v] = path.join(work, v))
+  rmSync(dir, { recursive: true, force: true })
+  mkdirSync(dir, { recursive: true })
+  for (const p of ['example', 'docker']) cpSync(path.join(repo, p), path.join(dir, p), { recursive: true })
+  if (v === 'build') appendFileSync(path.join(dir, 'docker/release/Dockerfile'), '# the side-by-side: built, not appended\n')
+  const config = JSON.parse(readFileSync(path.join(repo, '.pypackagerc.json'), 'utf8'))
+  delete config.$schema
+  Object.assign(config, { namespace: ns(v) })
+  config.pip.findLinks = [path.join(repo, '.cache/pyindex')]
+  writeFileSync(path.join(dir, '.pypackagerc.json'), JSON.stringify(config, null, 2))
+  release(dir)
+}
+
+const results = { append: [], build: [] }
+const views = (v) => path.join(dirs[v], 'example/polls/views.py')
+try {
+  for (let rep = 0; rep < reps; rep++) {
+    for (const v of rep % 2 ? [...variants].reverse() : variants) {
+      // A text never released before: the wheel changes, and no earlier image holds it.
+      writeFileSync(views(v), readFileSync(views(v), 'utf8').replace(/CHECKSUM_INPUT = b"[^"]*"/, `CHECKSUM_INPUT = b"pollsite ${process.pid}-${rep}"`))
+      const r = release(dirs[v])
+      results[v].push(r)
+      console.log(`rep ${rep + 1}/${reps} ${v.padEnd(6)} release ${r.seconds.toFixed(2)} s, release image ${r.stage.toFixed(2)} s (${r.why})`)
+    }
+  }
+} finally {
+  if (!args.includes('--keep')) {
+    for (const v of variants) {
+      const ids = execFileSync('docker', ['images', '-q', '--filter', `reference=${ns(v)}/*`], { encoding: 'utf8' }).trim()
+      if (ids) spawnSync('docker', ['rmi', '-f', ...new Set(ids.split('\n'))], { stdio: 'ignore' })
+    }
+  }
+}
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b)
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2
+}
+const med = (v, key) => median(results[v].map((r) => r[key]))
+for (const v of variants) console.log(`${v}: median release ${med(v, 'seconds').toFixed(2)} s, release image ${med(v, 'stage').toFixed(2)} s`)
+console.log(`append / build: release ${(med('append', 'seconds') / med('build', 'seconds')).toFixed(2)}×, release image ${(med('append', 'stage') / med('build', 'stage')).toFixed(2)}×`)

@@ -8,7 +8,7 @@ import { done } from '../tasks/outcome.js'
 
 /** The tags the release image gets: the commit, the branch and `extra`. Refuses an invalid tag. */
 export async function tagsFor(ctx: Context, extra: string[]): Promise<string[]> {
-  return releaseTags(ctx.project.git, await readBranch(ctx.project.root), extra)
+  return releaseTags(ctx.project.git, await readBranch(ctx.project.root), extra, ctx.project.python().version)
 }
 
 /** Tag the release image with the commit, the branch and `extra` tags; returns the tags. */

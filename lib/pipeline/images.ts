@@ -23,9 +23,28 @@ function baseBuildArgs(ctx: Context): Record<string, string> {
   return { IMAGE_PREFIX: ctx.project.prefix, ...ctx.project.config.buildArgs }
 }
 
+/**
+ * The images the app's Python comes from: the builder, the release image and their ancestors
+ * (docker/base). Only they are built FROM the Python's OS image; another image (the database)
+ * keeps its own FROM. Marked by loadGraph.
+ */
+const pythonNodes = new WeakSet<ImageNode>()
+
+/** The Python an image runs (major.minor), when it is one the app's Python comes from. */
+export function pythonOf(ctx: Context, node: ImageNode): string | undefined {
+  return pythonNodes.has(node) ? ctx.project.python().version : undefined
+}
+
+/** The common build args, and for the Python's images its OS image (OS_IMAGE) and version (PYTHON_VERSION, which docker/base checks). */
+function buildArgsOf(ctx: Context, python: boolean): Record<string, string> {
+  if (!python) return baseBuildArgs(ctx)
+  const { image, version } = ctx.project.python()
+  return { ...baseBuildArgs(ctx), OS_IMAGE: image, PYTHON_VERSION: version }
+}
+
 /** The build args an image gets: the common ones and `extra`, only those its Dockerfile declares (the engine warns about others). */
 export function declaredBuildArgs(ctx: Context, node: ImageNode, extra: Record<string, string> = {}): Record<string, string> {
-  return Object.fromEntries(Object.entries({ ...baseBuildArgs(ctx), ...extra }).filter(([k]) => node.args.has(k)))
+  return Object.fromEntries(Object.entries({ ...buildArgsOf(ctx, pythonNodes.has(node)), ...extra }).filter(([k]) => node.args.has(k)))
 }
 
 /**
@@ -45,7 +64,56 @@ export async function loadGraph(ctx: Context, builtins: string[] = []): Promise<
       hint: `create ${rel}/base/Dockerfile, ${rel}/builder/Dockerfile and ${rel}/release/Dockerfile, or set "dockerDir" in .pypackagerc.json`,
     })
   }
-  return resolveGraph(images, ctx.project.prefix, baseBuildArgs(ctx))
+  const graph = resolveGraph(images, ctx.project.prefix, baseBuildArgs(ctx))
+  const chain = pythonChain(graph, [ctx.project.config.images.builder, ctx.project.config.images.release])
+  if (!chain.size) return graph
+  // Again for the Python's images, with its OS image: their FROM lines name it.
+  for (const node of resolveGraph(
+    images.filter((i) => chain.has(i.name)),
+    ctx.project.prefix,
+    buildArgsOf(ctx, true),
+  ).values()) {
+    graph.set(node.name, node)
+    pythonNodes.add(node)
+  }
+  assertPythonApplies(ctx, graph, chain)
+  return graph
+}
+
+/** `roots` (those the graph has) and every image they are built FROM, up the graph. */
+function pythonChain(graph: ImageGraph, roots: string[]): Set<string> {
+  const chain = new Set<string>()
+  const visit = (name: string) => {
+    const node = graph.get(name)
+    if (!node || chain.has(name)) return
+    chain.add(name)
+    node.parents.forEach(visit)
+  }
+  roots.forEach(visit)
+  return chain
+}
+
+/** A Python the project asks for needs a Dockerfile that takes the OS image: else the release would run another one. */
+function assertPythonApplies(ctx: Context, graph: ImageGraph, chain: Set<string>): void {
+  const python = ctx.project.python()
+  const nodes = [...chain].map((n) => graph.get(n)!)
+  if (python.from.source === 'default' || nodes.some((n) => n.args.has('OS_IMAGE'))) return
+  const first = nodes.filter((n) => n.external.length).map((n) => `${imageLabel(ctx, n)}/Dockerfile`)
+  throw new UserError(`${first.join(', ') || 'no Dockerfile'} takes no ARG OS_IMAGE, so it cannot be built FROM Python ${python.version}'s OS image (${python.image})`, {
+    hint: "start it with `ARG OS_IMAGE` and `FROM ${OS_IMAGE}`, as the tool's own docker/base/Dockerfile does; or ask for no Python (the Dockerfile's own is used)",
+  })
+}
+
+/** The engine lacks `ref`, an image `node` is FROM: how to get it, said for a Python's OS image. */
+export function missingExternal(ctx: Context, node: ImageNode, ref: string): UserError {
+  const python = pythonNodes.has(node) && node.args.has('OS_IMAGE') ? ctx.project.python() : undefined
+  const load = `\`docker pull ${ref}\`, or with no registry \`docker load -i <file>\` of a saved copy (in the pypackage-tasks repository: OS_IMAGE=${ref} bash .ci/os-image.sh)`
+  if (python?.image === ref) {
+    return new UserError(`Python ${python.version} runs on ${ref}, which the engine does not have (${imageLabel(ctx, node)}/Dockerfile is FROM it)`, {
+      hint: `load it, then retry: ${load}; or ask for a Python whose OS image the engine has`,
+    })
+  }
+  return new UserError(`${imageLabel(ctx, node)}/Dockerfile is FROM ${ref}, which the engine does not have`, { hint: `load it, then retry: ${load}` })
 }
 
 const toldAboutGit = new WeakSet<Context>()

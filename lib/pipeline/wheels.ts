@@ -146,7 +146,7 @@ export async function buildWheels(ctx: Context, builderRef: string, inputs: Inpu
     if (code !== 0) throw builderFailure(project, shape.lock, code, tail)
     const packages = await builtPackageWheels(project, plan.pkgs, staging, tail)
     const next = path.join(staging, 'all')
-    const manifest = await manifestOf(next, inputs, packages)
+    const manifest = await manifestOf(next, inputs, packages, project.python())
     // The locked versions and hashes, checked before the wheelhouse is replaced.
     if (shape.lock)
       checkWheelsAgainstLock(

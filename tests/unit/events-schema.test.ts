@@ -36,6 +36,7 @@ const samples: Event[] = [
       sqlite: [],
       tests: { tools: { kind: 'none' }, command: ['python', 'manage.py', 'test'] },
       server: ['gunicorn'],
+      python: { version: '3.13', image: 'debian:trixie-slim', imageFrom: 'built-in', from: { source: '.python-version', file: '.python-version', value: '3.13.1' } },
     },
   },
   { type: 'init:done', app: 'site', files: ['docker/base', '.pypackagerc.json'], makefile: { action: 'added', renamed: [['test', 'pp-test']] } },

@@ -1,5 +1,6 @@
 import type { TestPlan } from './shape/tests.js'
 import type { Shape } from './shape/detect.js'
+import type { PythonChoice } from './python.js'
 
 /**
  * What lib/ reports while it works: the contract between the work and every view. Each event is
@@ -30,8 +31,8 @@ export type Event =
   | { type: 'lock:wait'; task: string; holder: { task: string; pid?: number; since?: string }; file: string }
   /** git refuses the checkout (another user owns it): tags fall back to content hashes. */
   | { type: 'git:untrusted'; repo: string; fix: string }
-  /** What the tool found in the project (init, plan). */
-  | { type: 'shape'; shape: Omit<Shape, 'pyproject'> }
+  /** What the tool found in the project (init, plan); `python`: the Python the release runs (absent: the project's Dockerfiles decide it, taking no OS_IMAGE). */
+  | { type: 'shape'; shape: Omit<Shape, 'pyproject'>; python?: PythonChoice }
   /** `init` wrote these files; `makefile` says what it did to the project's Makefile (`renamed`: task → make target, where the team's Makefile had the name). */
   | { type: 'init:done'; app: string; files: string[]; makefile: { action: 'written' | 'included' | 'added'; renamed: [task: string, target: string][] } }
   /** What to do after init; `releaseOnStart`: the command the container will run before serving. */

@@ -80,7 +80,7 @@ export async function openProject(loaded: LoadedConfig): Promise<Project> {
     git: git.state,
     gitUntrusted: git.untrusted,
     python: pythonOf,
-    shape: () => (shape ??= detectShape(source, config, pythonOf)),
+    shape: () => (shape ??= detectShape(source, config)),
   }
 }
 

@@ -6,7 +6,7 @@ import type { StageEvent } from '../events.js'
 import type { Decision, Node } from '../graph/execute.js'
 import { imageNodeId } from '../graph/ids.js'
 import type { ImageGraph, ImageNode } from '../graph/resolve.js'
-import { declaredBuildArgs, imageLabel, missingExternal, pythonOf, type NodeResult } from '../pipeline/images.js'
+import { appPython, declaredBuildArgs, imageLabel, missingExternal, pythonOf, type NodeResult } from '../pipeline/images.js'
 import { explainChanges, hashFile, hashInputs, sha256, type Inputs } from '../pipeline/inputs.js'
 import { createdTime, readGitDetails } from '../git.js'
 import { ociLabels, pythonLabels } from '../docker/labels.js'
@@ -33,7 +33,8 @@ async function releaseLabels(c: Context, repo: string): Promise<Record<string, s
     source: git.remote ?? `file://${c.project.root}`,
     created: createdTime(git.time),
   })
-  return { ...oci, ...pythonLabels(c.project.python()) }
+  const python = appPython(c)
+  return { ...oci, ...(python ? pythonLabels(python) : {}) }
 }
 
 /** Extra context and build args for one image (the release image gets the wheelhouse). */

@@ -2,7 +2,7 @@ import path from 'node:path'
 import type { Context } from '../context.js'
 import type { Node } from '../graph/execute.js'
 import { imageNodeId, WHEELS } from '../graph/ids.js'
-import type { NodeResult } from '../pipeline/images.js'
+import { appPython, type NodeResult } from '../pipeline/images.js'
 import { explainChanges, hashInputs, type Inputs } from '../pipeline/inputs.js'
 import { builtForOther, readManifest } from '../pipeline/wheel-manifest.js'
 import { buildWheels, wheelInputs } from '../pipeline/wheels.js'
@@ -20,9 +20,9 @@ export function wheelsNode(ctx: Context): Node<Context, NodeResult> {
     async check(c, deps) {
       const previous = await readManifest(c.project.wheelhouse)
       // Wheels for another Python are never reused: all are rebuilt (the builder is too, from that Python's base).
-      const python = c.project.python().version
-      const was = builtForOther(previous, { version: python })
-      if (was) return { run: true, why: `the wheels were built for Python ${was}, the project now runs ${python}` }
+      const python = appPython(c)
+      const was = python && builtForOther(previous, python)
+      if (was) return { run: true, why: `the wheels were built for Python ${was}, the project now runs ${python.version}` }
       if (!deps[builder]) return { run: true, why: 'builder image rebuilt' }
       const inputs = await wheelInputs(c.project, deps[builder]!.id)
       const hash = hashInputs(inputs)

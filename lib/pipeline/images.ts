@@ -3,7 +3,8 @@ import type { Context } from '../context.js'
 import { UserError } from '../errors.js'
 import { discoverImages } from '../graph/discover.js'
 import { resolveGraph, type ImageGraph, type ImageNode } from '../graph/resolve.js'
-import { builtinDockerDir } from '../project.js'
+import { builtinDockerDir, type Project } from '../project.js'
+import type { PythonChoice } from '../python.js'
 import type { Inputs } from './inputs.js'
 
 /** What a graph node hands to the nodes that need it. */
@@ -26,9 +27,21 @@ function baseBuildArgs(ctx: Context): Record<string, string> {
 /**
  * The images the app's Python comes from: the builder, the release image and their ancestors
  * (docker/base). Only they are built FROM the Python's OS image; another image (the database)
- * keeps its own FROM. Marked by loadGraph.
+ * keeps its own FROM. Marked by loadGraph, when they take the OS image (ARG OS_IMAGE).
  */
 const pythonNodes = new WeakSet<ImageNode>()
+
+/** Projects whose Dockerfiles take no OS_IMAGE: they decide the Python themselves (found by loadGraph). */
+const ownPython = new WeakSet<Project>()
+
+/**
+ * The Python the project's release runs, as the tool chose it (lib/python.ts); undefined when
+ * the project's own Dockerfiles decide it (none of the builder's and release's takes ARG
+ * OS_IMAGE): then nothing names a Python it does not control, and none is asked for.
+ */
+export function appPython(ctx: Context): PythonChoice | undefined {
+  return ownPython.has(ctx.project) ? undefined : ctx.project.python()
+}
 
 /** The Python an image runs (major.minor), when it is one the app's Python comes from. */
 export function pythonOf(ctx: Context, node: ImageNode): string | undefined {
@@ -65,18 +78,22 @@ export async function loadGraph(ctx: Context, builtins: string[] = []): Promise<
     })
   }
   const graph = resolveGraph(images, ctx.project.prefix, baseBuildArgs(ctx))
-  const chain = pythonChain(graph, [ctx.project.config.images.builder, ctx.project.config.images.release])
-  if (!chain.size) return graph
-  // Again for the Python's images, with its OS image: their FROM lines name it.
+  const chain = [...pythonChain(graph, [ctx.project.config.images.builder, ctx.project.config.images.release])]
+  if (!chain.length) return graph
+  if (!chain.some((n) => graph.get(n)!.args.has('OS_IMAGE'))) {
+    ownPython.add(ctx.project)
+    return graph
+  }
+  // Again for the Python's images, with its OS image: their FROM lines name it. A Python the
+  // project cannot have is an error here, before anything is built.
   for (const node of resolveGraph(
-    images.filter((i) => chain.has(i.name)),
+    images.filter((i) => chain.includes(i.name)),
     ctx.project.prefix,
     buildArgsOf(ctx, true),
   ).values()) {
     graph.set(node.name, node)
     pythonNodes.add(node)
   }
-  assertPythonApplies(ctx, graph, chain)
   return graph
 }
 
@@ -91,17 +108,6 @@ function pythonChain(graph: ImageGraph, roots: string[]): Set<string> {
   }
   roots.forEach(visit)
   return chain
-}
-
-/** A Python the project asks for needs a Dockerfile that takes the OS image: else the release would run another one. */
-function assertPythonApplies(ctx: Context, graph: ImageGraph, chain: Set<string>): void {
-  const python = ctx.project.python()
-  const nodes = [...chain].map((n) => graph.get(n)!)
-  if (python.from.source === 'default' || nodes.some((n) => n.args.has('OS_IMAGE'))) return
-  const first = nodes.filter((n) => n.external.length).map((n) => `${imageLabel(ctx, n)}/Dockerfile`)
-  throw new UserError(`${first.join(', ') || 'no Dockerfile'} takes no ARG OS_IMAGE, so it cannot be built FROM Python ${python.version}'s OS image (${python.image})`, {
-    hint: "start it with `ARG OS_IMAGE` and `FROM ${OS_IMAGE}`, as the tool's own docker/base/Dockerfile does; or ask for no Python (the Dockerfile's own is used)",
-  })
 }
 
 /** The engine lacks `ref`, an image `node` is FROM: how to get it, said for a Python's OS image. */
@@ -148,9 +154,9 @@ export function imageNameFromArg(arg: string, dockerDir: string, root: string, c
   })
 }
 
-/** The image graph, checked to hold the builder and release images the pipeline needs. */
-export async function graphWithRoles(ctx: Context): Promise<ImageGraph> {
-  const graph = await loadGraph(ctx)
+/** The image graph (`loaded`, else loadGraph's), checked to hold the builder and release images the pipeline needs. */
+export async function graphWithRoles(ctx: Context, loaded?: ImageGraph): Promise<ImageGraph> {
+  const graph = loaded ?? (await loadGraph(ctx))
   const { builder, release } = ctx.project.config.images
   for (const [role, name] of [
     ['builder', builder],

@@ -25,8 +25,8 @@ export function describePython(python: PythonChoice): string {
   return `python: ${python.version} (${why}) on ${image}`
 }
 
-/** What the tool found in a project, one line per concern: printed by init and plan. */
-export function describeShape(shape: Omit<Shape, 'pyproject'>): string[] {
+/** What the tool found in a project, one line per concern: printed by init and plan. `python`: none when the project's Dockerfiles decide it. */
+export function describeShape(shape: Omit<Shape, 'pyproject'>, python?: PythonChoice): string[] {
   const entry = shape.entry
   const framework = entry ? FRAMEWORK[entry.framework] : shape.settings ? 'Django' : 'Python'
   const lines = [
@@ -39,7 +39,7 @@ export function describeShape(shape: Omit<Shape, 'pyproject'>): string[] {
         : `serves: ${entry.target} (${entry.kind.toUpperCase()}, found in ${entry.from}) with ${entry.kind === 'asgi' ? 'gunicorn with uvicorn workers' : 'gunicorn'} (${serverSource(shape.serverDeclared)})`
       : 'serves: nothing found: set "release.wsgi" (or "asgi", "command") in .pypackagerc.json, or add a Procfile',
   ]
-  lines.push(describePython(shape.python))
+  lines.push(python ? describePython(python) : "python: the project's Dockerfiles' own (none of the builder's and release's takes ARG OS_IMAGE)")
   if (shape.settings) lines.push(`settings: ${shape.settings}; static files collected at build (STATIC_ROOT, else /app/static) and served at STATIC_URL`)
   if (shape.releaseCommand) lines.push(`release phase: ${shape.releaseCommand} (run by bootstrap; before the server with "release.releaseOnStart")`)
   if (shape.databaseCommand) {

@@ -5,7 +5,6 @@ import type { Config } from '../config/schema.js'
 import { UserError } from '../errors.js'
 import { findDatabaseCommand, findEntry, type Entry } from './entry.js'
 import { readLock, type Lock } from './locks.js'
-import { resolvePython, type PythonChoice } from '../python.js'
 import { readProcfile } from './procfile.js'
 import { readRequirements } from './requirements.js'
 import { readPyproject, requirementName, type Pyproject } from './pyproject.js'
@@ -39,8 +38,6 @@ export interface Shape {
   server: string[]
   /** Whether the app's declared dependencies already hold the server; undefined when they are not known statically. */
   serverDeclared?: boolean
-  /** The Python the release runs, its OS image and why (lib/python.ts). */
-  python: PythonChoice
 }
 
 /** A shape as an event carries it: the facts, without the parsed pyproject. */
@@ -66,8 +63,7 @@ export function packaging(source: string, pyproject: Pyproject | undefined): { k
   return { kind: 'application', backend: "the tool's app wheel" }
 }
 
-/** `python`: the project's Python (openProject's, which also looks in the project root); default: found from `source` alone. */
-export async function detectShape(source: string, config: Config, python = () => resolvePython({ root: source, source, config })): Promise<Shape> {
+export async function detectShape(source: string, config: Config): Promise<Shape> {
   const pyproject = readPyproject(source)
   const { kind, backend } = packaging(source, pyproject)
   const pyFiles = kind === 'application' ? await fg(['*.py', '*/__init__.py', 'src/*/__init__.py'], { cwd: source, deep: 3 }) : []
@@ -110,7 +106,6 @@ export async function detectShape(source: string, config: Config, python = () =>
     tests: testPlan(source, config, pyproject, settings),
     server,
     serverDeclared: known ? server.every((s) => requires(known, s)) : undefined,
-    python: python(),
   }
 }
 

@@ -69,7 +69,6 @@ const shapeOf = (text: string | undefined, over: Partial<Shape> = {}): Shape => 
   sqlite: [],
   tests: { tools: { kind: 'none' }, command: [] },
   server: ['gunicorn'],
-  python: { version: '3.11', image: 'debian:bookworm-slim', imageFrom: 'built-in', from: { source: 'default' } },
   ...over,
 })
 

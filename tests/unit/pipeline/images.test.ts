@@ -1,8 +1,7 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import type { Context } from '../../../lib/context.js'
-import { declaredBuildArgs, loadGraph, missingExternal, pythonOf, warnAboutGit } from '../../../lib/pipeline/images.js'
-import { rejectedUserError } from '../helpers/catch.js'
+import { appPython, declaredBuildArgs, loadGraph, missingExternal, pythonOf, warnAboutGit } from '../../../lib/pipeline/images.js'
 import type { Event } from '../../../lib/events.js'
 import { makeTemp, removeTemp, writeTree } from '../helpers/tmp.js'
 
@@ -91,12 +90,26 @@ PythonGraph('"buildArgs.OS_IMAGE" still reaches the other images that take it', 
   assert.equal([graph.get('base')!.external, graph.get('postgres')!.external], [['mirror/debian:bookworm-slim'], ['mirror/debian:bookworm-slim']])
 })
 
-PythonGraph('a Python asked for, and Dockerfiles that take no OS_IMAGE: an error naming the Dockerfile, before any build', async () => {
+PythonGraph('Dockerfiles that take no OS_IMAGE decide the Python: none is resolved, named or asked for', async () => {
   writeTree(pyDir, { 'docker/base/Dockerfile': 'FROM python:3.12-slim\n' })
-  const e = await rejectedUserError(loadGraph(pyContext(PY313)), 'no OS_IMAGE')
-  assert.is(e.message, "docker/base/Dockerfile takes no ARG OS_IMAGE, so it cannot be built FROM Python 3.13's OS image (debian:trixie-slim)")
-  assert.match(e.hint ?? '', /ARG OS_IMAGE.*FROM \$\{OS_IMAGE\}/)
-  assert.is((await loadGraph(pyContext(PY311))).get('base')!.external[0], 'python:3.12-slim', 'none asked for: the Dockerfile decides, as before')
+  const ctx = pyContext({})
+  ctx.project.python = () => {
+    throw new Error('the Python is not resolved: a .python-version saying 3.12 would be an error')
+  }
+  const graph = await loadGraph(ctx)
+  assert.equal(graph.get('base')!.external, ['python:3.12-slim'], 'FROM as the Dockerfile says')
+  assert.is(appPython(ctx), undefined, 'no Python of the tool')
+  assert.equal(
+    ['base', 'builder', 'release'].map((n) => pythonOf(ctx, graph.get(n)!)),
+    [undefined, undefined, undefined],
+    'no suffix on their tags',
+  )
+})
+
+PythonGraph("Dockerfiles that take it: appPython is the project's", async () => {
+  const ctx = pyContext(PY313)
+  await loadGraph(ctx)
+  assert.equal(appPython(ctx), PY313)
 })
 
 PythonGraph("the engine lacking an image: for the Python's, named with the Python and how to load it", async () => {

@@ -1,7 +1,8 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import type { PythonChoice } from '../../../lib/python.js'
-import { describePython } from '../../../lib/render/shape.js'
+import type { Shape } from '../../../lib/shape/detect.js'
+import { describePython, describeShape } from '../../../lib/render/shape.js'
 
 // lib/render/shape.ts: the line init and plan print about the Python (describeShape's other lines: shape/detect.test.ts).
 
@@ -38,5 +39,20 @@ for (const [name, python, want] of [
     assert.is(describePython(python), want)
   })
 }
+
+DescribePython("describeShape's python line: the choice, or the Dockerfiles' own when there is none", () => {
+  const shape: Omit<Shape, 'pyproject'> = {
+    kind: 'package',
+    backend: 'setuptools.build_meta',
+    requirements: [],
+    declared: [],
+    sqlite: [],
+    tests: { tools: { kind: 'none' }, command: ['pytest'] },
+    server: [],
+  }
+  const python = choice({ source: 'default' }, { version: '3.11', image: 'debian:bookworm-slim' })
+  assert.ok(describeShape(shape, python).includes(describePython(python)), 'the choice, worded')
+  assert.ok(describeShape(shape).includes("python: the project's Dockerfiles' own (none of the builder's and release's takes ARG OS_IMAGE)"), 'none: the Dockerfiles decide')
+})
 
 DescribePython.run()

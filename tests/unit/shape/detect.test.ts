@@ -407,7 +407,6 @@ const shape = (s: Partial<Shape>): Shape => ({
   sqlite: [],
   tests: { tools: { kind: 'none' }, command: ['python', '-m', 'pytest'] },
   server: [],
-  python: { version: '3.11', image: 'debian:bookworm-slim', imageFrom: 'built-in', from: { source: 'default' } },
   ...s,
 })
 

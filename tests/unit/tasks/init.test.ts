@@ -74,7 +74,7 @@ Init('the summary names the Python and where it was asked for', async () => {
   const { ctx, events } = taskContext(createFakeEngine(), { root })
   await runTask(init, ctx, initArgs())
   const shape = events.find((e) => e.type === 'shape')
-  assert.equal(shape?.type === 'shape' && shape.shape.python.from, { source: 'runtime.txt', file: 'runtime.txt', value: '3.13.2' }, 'the Python of runtime.txt, named')
+  assert.equal(shape?.type === 'shape' && shape.python?.from, { source: 'runtime.txt', file: 'runtime.txt', value: '3.13.2' }, 'the Python of runtime.txt, named')
 })
 
 Init('an unavailable Python stops init before it writes anything', async () => {

@@ -105,7 +105,7 @@ PlanPython('a project asking for 3.13: the shape names it and where it was asked
   const { ctx, events } = taskContext(pythonEngine(), { root, git, shape: 'detect' })
   assert.is(await runTask(plan, ctx, args(), { dryRun: true }), 0)
   const shape = events.find((e) => e.type === 'shape')
-  assert.equal(shape?.type === 'shape' && shape.shape.python, {
+  assert.equal(shape?.type === 'shape' && shape.python, {
     version: '3.13',
     image: 'debian:trixie-slim',
     imageFrom: 'built-in',
@@ -141,6 +141,14 @@ PlanPython('an unavailable Python: the error, before the engine is asked anythin
   const e = await rejectedUserError(runTask(plan, taskContext(engine, { root, git, shape: 'detect' }).ctx, args(), { dryRun: true }), '3.9')
   assert.match(e.message, /^Python 3\.9, asked for by \.python-version \("3\.9"\), is not available/)
   assert.equal(engine.calls, [])
+})
+
+PlanPython('Dockerfiles that take no OS_IMAGE decide the Python: the shape names none, and a .python-version the tool lacks is no error', async () => {
+  root = writeFlaskProject(makeTemp('plan-python'), { '.python-version': '3.9\n' })
+  const { ctx, events } = taskContext(osEngine(), { root, git, shape: 'detect' })
+  assert.is(await runTask(plan, ctx, args(), { dryRun: true }), 0)
+  const shape = events.find((e) => e.type === 'shape')
+  assert.ok(shape?.type === 'shape' && !('python' in shape && shape.python), 'no python in the shape event')
 })
 
 PlanPython.run()

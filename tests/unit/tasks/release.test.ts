@@ -151,6 +151,7 @@ Run('builds the release image, tags what it built, then smoke-tests it', async (
   assert.is(built(engine), 1, 'one build: the release image')
   const image = engine.state.images.find((i) => i.tags.includes('acme/app-release:latest'))!
   assert.equal(image.tags.sort(), ['acme/app-release:abc1234', 'acme/app-release:latest', 'acme/app-release:v1'], 'the release image carries the commit, latest and v1')
+  assert.is(image.labels['pypackage-tasks.python'], undefined, 'its Dockerfiles decide its Python (no OS_IMAGE): no label claims one')
   const order = events.flatMap((e) => (e.type === 'task:done' && e.id.startsWith('image:') ? [e.id] : e.type === 'tagged' || e.type === 'smoke:ready' ? [e.type] : []))
   assert.equal(order, ['image:release', 'tagged', 'smoke:ready'], 'built, then tagged, then smoke-tested')
   const started = engine.calls.find((c) => c.method === 'containers.start')!.args[0] as { image: string }

@@ -1,6 +1,7 @@
 import path from 'node:path'
 import { execute } from '../../../../lib/graph/execute.js'
 import { wheelInputs } from '../../../../lib/pipeline/wheels.js'
+import { appPython } from '../../../../lib/pipeline/images.js'
 import { writeManifest } from '../../../../lib/pipeline/wheel-manifest.js'
 import { sha256 } from '../../../../lib/pipeline/inputs.js'
 import { image } from '../../../../lib/tasks/image.js'
@@ -58,13 +59,13 @@ export async function builtEngine(root: string, engine = osEngine()): Promise<Fa
   const builder = engine.state.images.find((i) => i.tags.includes('acme/app-builder:latest'))!
   const wheel = 'app-0.1-py3-none-any.whl'
   writeTree(root, { [`wheelhouse/${wheel}`]: 'a wheel' })
-  const { version, image: os } = ctx.project.python()
+  const python = appPython(ctx) // the Python the wheels are for (none when the Dockerfiles decide it)
   await writeManifest(path.join(root, 'wheelhouse'), {
     inputs: await wheelInputs(ctx.project, builder.id),
     packages: { app: wheel },
     dependencies: [],
     sha256: { [wheel]: sha256('a wheel') },
-    python: { version, image: os },
+    ...(python ? { python: { version: python.version, image: python.image } } : {}),
   })
   engine.calls.length = 0
   return engine

@@ -1,5 +1,6 @@
 import type { TestPlan } from './shape/tests.js'
 import type { Shape } from './shape/detect.js'
+import type { PythonChoice } from './python.js'
 
 /**
  * What lib/ reports while it works: the contract between the work and every view. Each event is
@@ -30,8 +31,8 @@ export type Event =
   | { type: 'lock:wait'; task: string; holder: { task: string; pid?: number; since?: string }; file: string }
   /** git refuses the checkout (another user owns it): tags fall back to content hashes. */
   | { type: 'git:untrusted'; repo: string; fix: string }
-  /** What the tool found in the project (init, plan). */
-  | { type: 'shape'; shape: Omit<Shape, 'pyproject'> }
+  /** What the tool found in the project (init, plan); `python`: the Python the release runs (absent: the project's Dockerfiles decide it, taking no OS_IMAGE). */
+  | { type: 'shape'; shape: Omit<Shape, 'pyproject'>; python?: PythonChoice }
   /** `init` wrote these files; `makefile` says what it did to the project's Makefile (`renamed`: task → make target, where the team's Makefile had the name). */
   | { type: 'init:done'; app: string; files: string[]; makefile: { action: 'written' | 'included' | 'added'; renamed: [task: string, target: string][] } }
   /** What to do after init; `releaseOnStart`: the command the container will run before serving. */
@@ -80,6 +81,7 @@ export type Event =
  * Why a node runs or is skipped (a verdict of the graph; a dry run's plan says it for every node):
  * - `current`: an image with the same inputs exists at `ref` (found through `latest` when the
  *   tag is new); `current-wheels`: the wheelhouse holds `wheels` built from the same inputs;
+ *   `other-python`: the wheelhouse was built for Python `was`, the project now runs `now`;
  * - `never-built`; `changed`: the inputs that differ from the last build's (none: the inputs are
  *   the same but no image holds them); `force`: --force;
  * - `prewarm`: the release's dependency layers get built ahead (`parentBuilt`: in this run, or a
@@ -93,6 +95,7 @@ export type Event =
 export type Reason =
   | { is: 'current'; ref: string; latest?: string }
   | { is: 'current-wheels'; wheels: number }
+  | { is: 'other-python'; was: string; now: string }
   | { is: 'never-built' }
   | { is: 'changed'; changes: InputChange[] }
   | { is: 'force' }

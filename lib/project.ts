@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url'
 import type { LoadedConfig } from './config/load.js'
 import type { Config } from './config/schema.js'
 import { UserError } from './errors.js'
+import { resolvePython, type PythonChoice } from './python.js'
 import { detectShape, type Shape } from './shape/detect.js'
 import { readPyproject } from './shape/pyproject.js'
 import { readGit, type GitState } from './git.js'
@@ -26,6 +27,8 @@ export interface Project {
   git?: GitState
   /** Why git would not read the project's checkout (another user owns it), with the fix: said once per run. */
   gitUntrusted?: { repo: string; fix: string }
+  /** The Python the release runs and its OS image, found once on first use (lib/python.ts); a UserError when it cannot be had. */
+  python(): PythonChoice
   /** The project's shape (package or application, entry point, tests, lock), found once on first use. */
   shape(): Promise<Shape>
 }
@@ -56,6 +59,8 @@ export async function openProject(loaded: LoadedConfig): Promise<Project> {
   }
   refuseSecretBuildArgs(config.buildArgs, where)
   let shape: Promise<Shape> | undefined
+  let python: PythonChoice | undefined
+  const pythonOf = () => (python ??= resolvePython({ root, source, config, where }))
   const pyproject = readPyproject(source)
   const name = config.app ?? pyproject?.name ?? path.basename(root)
   const app = toImageName(name)
@@ -74,6 +79,7 @@ export async function openProject(loaded: LoadedConfig): Promise<Project> {
     dockerDir: !existsSync(abs(config.dockerDir)) && config.dockerDir === 'docker' ? builtinDockerDir : abs(config.dockerDir),
     git: git.state,
     gitUntrusted: git.untrusted,
+    python: pythonOf,
     shape: () => (shape ??= detectShape(source, config)),
   }
 }

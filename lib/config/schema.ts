@@ -13,6 +13,8 @@ export interface SchemaNode {
   minimum?: number
   maximum?: number
   description?: string
+  /** Our keyword: what to do when the string misses `pattern` (default: the advice for names). */
+  'x-fix'?: string
   /** Our keyword: the string is a folder, relative to the project root, that must exist. */
   'x-folder'?: boolean
 }
@@ -46,6 +48,10 @@ export interface Config {
   dockerDir: string
   images: { builder: string; release: string }
   buildArgs: Record<string, string>
+  /** major.minor, or null: found from the project's files (lib/python.ts). */
+  python: string | null
+  /** major.minor → OS image, on top of lib/python.ts's table. */
+  pythonImages: Record<string, string>
   builder: 'auto' | 'buildkit' | 'legacy'
   /** sharedDisk: null = decided by DOCKER_HOST (docker/client.ts). */
   engine: { sharedDisk: boolean | null }

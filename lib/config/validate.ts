@@ -104,7 +104,9 @@ function stringProblems(value: unknown, schema: SchemaNode, label: string, folde
       {
         key: label,
         message: `"${label}" is ${show(value)}, which is not a valid value`,
-        fix: `use lower-case letters, digits and single separators (. _ -) for "${label}"${schema.description ? `: ${schema.description}` : ''}`,
+        fix: schema['x-fix']
+          ? `${schema['x-fix']} for "${label}"`
+          : `use lower-case letters, digits and single separators (. _ -) for "${label}"${schema.description ? `: ${schema.description}` : ''}`,
       },
     ]
   }

@@ -8,6 +8,15 @@ export const LABEL_INPUTS = 'pypackage-tasks.inputs'
 /** On images: the inputs themselves (key → short hash), so the next build can say what changed. */
 export const LABEL_INPUTS_DETAIL = 'pypackage-tasks.inputs-detail'
 
+/** On the release image: the Python it runs (major.minor) and the OS image that Python came with. */
+export const LABEL_PYTHON = 'pypackage-tasks.python'
+const LABEL_OS_IMAGE = 'pypackage-tasks.os-image'
+
+/** The labels naming an image's Python. */
+export function pythonLabels(python: { version: string; image: string }): Record<string, string> {
+  return { [LABEL_PYTHON]: python.version, [LABEL_OS_IMAGE]: python.image }
+}
+
 export function labelsFor(project: string, task: string, runId: string): Record<string, string> {
   return { [LABEL_PROJECT]: project, [LABEL_TASK]: task, [LABEL_RUN]: runId }
 }

@@ -1,17 +1,16 @@
 import path from 'node:path'
 import type { Context } from '../context.js'
 import { listContext, packContext, type ContextEntry } from '../docker/build-context.js'
-import { UserError } from '../errors.js'
 import { LABEL_INPUTS, LABEL_INPUTS_DETAIL, LABEL_PROJECT } from '../docker/labels.js'
 import type { InputChange, StageEvent } from '../events.js'
 import type { Decision, Node } from '../graph/execute.js'
 import { imageNodeId } from '../graph/ids.js'
 import type { ImageGraph, ImageNode } from '../graph/resolve.js'
-import { declaredBuildArgs, imageLabel, type NodeResult } from '../pipeline/images.js'
+import { appPython, declaredBuildArgs, imageLabel, missingExternal, pythonOf, type NodeResult } from '../pipeline/images.js'
 import { diffInputs, hashFile, hashInputs, sha256, type Inputs } from '../pipeline/inputs.js'
 import { createdTime, readGitDetails } from '../git.js'
 import { appendAppLayer, checkAppend, type AppendPlan } from '../pipeline/app-layer-run.js'
-import { ociLabels } from '../docker/labels.js'
+import { ociLabels, pythonLabels } from '../docker/labels.js'
 import { versionTag } from '../tags.js'
 
 /** Make sure every external FROM image is on the engine: there may be no registry to pull from. */
@@ -20,18 +19,23 @@ export async function checkExternal(ctx: Context, graph: ImageGraph, names: stri
   for (const name of names) {
     const node = graph.get(name)!
     for (const ref of node.external) {
-      if (!(await engine.images.inspect(ref))) {
-        throw new UserError(`${imageLabel(ctx, node)}/Dockerfile is FROM ${ref}, which the engine does not have`, {
-          hint: `pull it (\`docker pull ${ref}\`) or, with no registry, create it (see .ci/os-image.sh); then retry`,
-        })
-      }
+      if (!(await engine.images.inspect(ref))) throw missingExternal(ctx, node, ref)
     }
   }
 }
 
 async function releaseLabels(c: Context, repo: string): Promise<Record<string, string>> {
   const git = await readGitDetails(c.project.root)
-  return ociLabels({ title: repo, version: c.project.version, revision: git.revision, dirty: c.project.git?.dirty, source: git.remote ?? `file://${c.project.root}`, created: createdTime(git.time) })
+  const oci = ociLabels({
+    title: repo,
+    version: c.project.version,
+    revision: git.revision,
+    dirty: c.project.git?.dirty,
+    source: git.remote ?? `file://${c.project.root}`,
+    created: createdTime(git.time),
+  })
+  const python = appPython(c)
+  return { ...oci, ...(python ? pythonLabels(python) : {}) }
 }
 
 /** Extra context and build args for one image (the release image gets the wheelhouse). */
@@ -82,7 +86,7 @@ async function planImage(c: Context, node: ImageNode, deps: Record<string, NodeR
   // An external FROM image (debian:bookworm-slim) counts by id: a re-made OS image means a rebuild.
   for (const ext of node.external) inputs[`from:${ext}`] = (await engine.images.inspect(ext))?.id ?? 'missing'
   const hash = hashInputs(inputs)
-  const ref = `${node.repo}:${versionTag(c.project.git, hash)}`
+  const ref = `${node.repo}:${versionTag(c.project.git, hash, pythonOf(c, node))}`
   return { entries, buildargs: node.args.has('TAG') ? { ...buildargs, TAG: ref.split(':').pop()! } : buildargs, inputs, hash, ref }
 }
 

@@ -1,6 +1,6 @@
 import type { Context } from '../context.js'
 import { action } from '../graph/action.js'
-import { warnAboutGit, type NodeResult } from '../pipeline/images.js'
+import { appPython, warnAboutGit, type NodeResult } from '../pipeline/images.js'
 import { releaseImage, releaseRepo } from '../pipeline/release.js'
 import { readBranch } from '../git.js'
 import { releaseTags } from '../tags.js'
@@ -8,7 +8,7 @@ import { done } from '../tasks/outcome.js'
 
 /** The tags the release image gets: the commit, the branch and `extra`. Refuses an invalid tag. */
 export async function tagsFor(ctx: Context, extra: string[]): Promise<string[]> {
-  return releaseTags(ctx.project.git, await readBranch(ctx.project.root), extra)
+  return releaseTags(ctx.project.git, await readBranch(ctx.project.root), extra, appPython(ctx)?.version)
 }
 
 /** Tag the release image with the commit, the branch and `extra` tags; returns the tags. */

@@ -2,9 +2,9 @@ import path from 'node:path'
 import type { Context } from '../context.js'
 import type { Node } from '../graph/execute.js'
 import { imageNodeId, WHEELS } from '../graph/ids.js'
-import type { NodeResult } from '../pipeline/images.js'
+import { appPython, type NodeResult } from '../pipeline/images.js'
 import { diffInputs, hashInputs, type Inputs } from '../pipeline/inputs.js'
-import { readManifest } from '../pipeline/wheel-manifest.js'
+import { builtForOther, readManifest } from '../pipeline/wheel-manifest.js'
 import { buildWheels, wheelInputs } from '../pipeline/wheels.js'
 
 /**
@@ -18,9 +18,13 @@ export function wheelsNode(ctx: Context): Node<Context, NodeResult> {
     title: `Wheels → ${path.relative(ctx.project.root, ctx.project.wheelhouse) || '.'}`,
     needs: [builder],
     async check(c, deps) {
+      const previous = await readManifest(c.project.wheelhouse)
+      // Wheels for another Python are never reused: all are rebuilt (the builder is too, from that Python's base).
+      const python = appPython(c)
+      const was = python && builtForOther(previous, python)
+      if (was) return { run: true, why: { is: 'other-python', was, now: python.version } }
       if (!deps[builder]) return { run: true, why: { is: 'changed', changes: [{ input: 'builder', change: 'rebuilt' }] } }
       const inputs = await wheelInputs(c.project, deps[builder]!.id)
-      const previous = await readManifest(c.project.wheelhouse)
       const hash = hashInputs(inputs)
       if (previous && hashInputs(previous.inputs) === hash) {
         return { skip: { id: hash, inputs }, why: { is: 'current-wheels', wheels: Object.keys(previous.packages).length + previous.dependencies.length }, plan: inputs }

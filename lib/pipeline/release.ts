@@ -5,7 +5,8 @@ import type { Context } from '../context.js'
 import type { ContextEntry } from '../docker/build-context.js'
 import { UserError } from '../errors.js'
 import type { Project } from '../project.js'
-import { readManifest } from './wheel-manifest.js'
+import { appPython } from './images.js'
+import { assertWheelsFor, readManifest } from './wheel-manifest.js'
 
 /**
  * The wheelhouse as extra build-context entries: dependencies and our own wheels in separate
@@ -20,6 +21,8 @@ export async function wheelEntries(ctx: Context): Promise<ContextEntry[]> {
       hint: 'build them first: pypackage-tasks build (release does it for you)',
     })
   }
+  const python = appPython(ctx)
+  if (python) assertWheelsFor(manifest, python, path.relative(root, wheelhouse) || '.')
   return [
     ...manifest.dependencies.map((f) => ({ name: `wheels/deps/${f}`, abs: path.join(wheelhouse, f), hash: manifest.sha256[f] })),
     ...Object.values(manifest.packages).map((f) => ({ name: `wheels/app/${f}`, abs: path.join(wheelhouse, f), hash: manifest.sha256[f] })),

@@ -1,6 +1,7 @@
 /** The wheelhouse's manifest: what its wheels were built from, which came from which package, their hashes. */
 import { readdir, readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
+import { UserError } from '../errors.js'
 import { sha256, type Inputs } from './inputs.js'
 
 /** Written next to the wheels: what they were built from, and which wheel came from which package. */
@@ -15,6 +16,26 @@ export interface WheelManifest {
   dependencies: string[]
   /** Wheel file → sha256 (hex), as written: what the release build's inputs are made of. */
   sha256: Record<string, string>
+  /** The Python the wheels were built for (major.minor) and its OS image; absent in manifests older than the choice. */
+  python?: { version: string; image: string }
+}
+
+/** The Python a wheelhouse was built for, when it is not `python` (a manifest that names none is taken as fitting). */
+export function builtForOther(manifest: WheelManifest | undefined, python: { version: string }): string | undefined {
+  const was = manifest?.python?.version
+  return was && was !== python.version ? was : undefined
+}
+
+/**
+ * Wheels for one Python never go into another's image: a task that only installs the wheelhouse
+ * (image docker/release) refuses one built for another Python; build and release rebuild it.
+ */
+export function assertWheelsFor(manifest: WheelManifest, python: { version: string }, folder: string): void {
+  const was = builtForOther(manifest, python)
+  if (!was) return
+  throw new UserError(`the wheelhouse (${folder}) holds wheels built for Python ${was}, and the project now runs Python ${python.version}`, {
+    hint: 'rebuild them for it: pypackage-tasks build (release does it for you)',
+  })
 }
 
 /** Read the manifest of a wheelhouse; undefined when it has none or any wheel it lists is gone. */
@@ -31,14 +52,14 @@ export async function readManifest(wheelhouse: string): Promise<WheelManifest | 
 
 /**
  * The manifest of the wheels in `dir` (every `.whl` there, hashed as written): `packages` are the
- * local packages' wheels, every other wheel is a dependency.
+ * local packages' wheels, every other wheel is a dependency; `python`: the Python they were built for.
  */
-export async function manifestOf(dir: string, inputs: Inputs, packages: Record<string, string>): Promise<WheelManifest> {
+export async function manifestOf(dir: string, inputs: Inputs, packages: Record<string, string>, python?: { version: string; image: string }): Promise<WheelManifest> {
   const all = (await readdir(dir)).filter((f) => f.endsWith('.whl')).sort()
   const local = Object.values(packages)
   const sums: Record<string, string> = {}
   for (const w of all) sums[w] = sha256(await readFile(path.join(dir, w)))
-  return { inputs, packages, dependencies: all.filter((f) => !local.includes(f)), sha256: sums }
+  return { inputs, packages, dependencies: all.filter((f) => !local.includes(f)), sha256: sums, ...(python ? { python: { version: python.version, image: python.image } } : {}) }
 }
 
 /** Write `manifest` into the wheelhouse folder `dir` (where readManifest looks for it). */

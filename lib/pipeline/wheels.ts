@@ -13,6 +13,7 @@ import type { Project } from '../project.js'
 import type { Done, StageEvent } from '../events.js'
 import type { Shape } from '../shape/detect.js'
 import { checkWheelsAgainstLock, lockConstraints, type Lock } from '../shape/locks.js'
+import { appPython } from './images.js'
 import { hashFile, sha256, type Inputs } from './inputs.js'
 import { ignoreTop, sourceFiles } from './sources.js'
 import { findLinksMounts, hostOwner, MOUNT, PIP_CACHE_VOLUME, pipEnv } from './builder-mounts.js'
@@ -147,7 +148,7 @@ export async function buildWheels(ctx: Context, builderRef: string, inputs: Inpu
     if (code !== 0) throw builderFailure(project, shape.lock, code, tail)
     const packages = await builtPackageWheels(project, plan.pkgs, staging, tail)
     const next = path.join(staging, 'all')
-    const manifest = await manifestOf(next, inputs, packages)
+    const manifest = await manifestOf(next, inputs, packages, appPython(ctx))
     // The locked versions and hashes, checked before the wheelhouse is replaced.
     if (shape.lock)
       checkWheelsAgainstLock(

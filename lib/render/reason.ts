@@ -10,6 +10,8 @@ export function describeReason(r: Reason): string {
       return r.latest ? `up to date (${r.latest} has the same inputs as ${r.ref})` : `up to date (${r.ref})`
     case 'current-wheels':
       return `up to date (${r.wheels} wheels)`
+    case 'other-python':
+      return `the wheels were built for Python ${r.was}, the project now runs ${r.now}`
     case 'never-built':
       return 'never built'
     case 'changed':

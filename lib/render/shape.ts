@@ -1,3 +1,4 @@
+import type { PythonChoice } from '../python.js'
 import type { Shape } from '../shape/detect.js'
 import { describeLock } from '../shape/locks.js'
 import { describeTools } from '../shape/tests.js'
@@ -7,8 +8,25 @@ const FRAMEWORK: Record<string, string> = { django: 'Django', flask: 'Flask', fa
 const serverSource = (declared: boolean | undefined) =>
   declared === true ? 'declared by the app' : declared === false ? 'added by the tool: the dependencies declare no server' : 'added by the tool when the dependencies lack it'
 
-/** What the tool found in a project, one line per concern: printed by init and plan. */
-export function describeShape(shape: Omit<Shape, 'pyproject'>): string[] {
+/** `python: 3.13 (.python-version: "3.13.1") on debian:trixie-slim`: the Python, why that one, its OS image. */
+export function describePython(python: PythonChoice): string {
+  const f = python.from
+  const why =
+    f.source === 'default'
+      ? 'the default: .python-version or "python" in .pypackagerc.json choose another'
+      : f.source === 'config'
+        ? `"python" in ${f.file}`
+        : f.source === 'requires-python'
+          ? f.pick === 'default'
+            ? `the default, which requires-python "${f.value}" in ${f.file} allows`
+            : `the newest available that requires-python "${f.value}" in ${f.file} allows`
+          : `${f.file}: "${f.value}"`
+  const image = python.imageFrom === 'built-in' ? python.image : `${python.image} (from "${python.imageFrom}")`
+  return `python: ${python.version} (${why}) on ${image}`
+}
+
+/** What the tool found in a project, one line per concern: printed by init and plan. `python`: none when the project's Dockerfiles decide it. */
+export function describeShape(shape: Omit<Shape, 'pyproject'>, python?: PythonChoice): string[] {
   const entry = shape.entry
   const framework = entry ? FRAMEWORK[entry.framework] : shape.settings ? 'Django' : 'Python'
   const lines = [
@@ -21,6 +39,7 @@ export function describeShape(shape: Omit<Shape, 'pyproject'>): string[] {
         : `serves: ${entry.target} (${entry.kind.toUpperCase()}, found in ${entry.from}) with ${entry.kind === 'asgi' ? 'gunicorn with uvicorn workers' : 'gunicorn'} (${serverSource(shape.serverDeclared)})`
       : 'serves: nothing found: set "release.wsgi" (or "asgi", "command") in .pypackagerc.json, or add a Procfile',
   ]
+  lines.push(python ? describePython(python) : "python: the project's Dockerfiles' own (none of the builder's and release's takes ARG OS_IMAGE)")
   if (shape.settings) lines.push(`settings: ${shape.settings}; static files collected at build (STATIC_ROOT, else /app/static) and served at STATIC_URL`)
   if (shape.releaseCommand) lines.push(`release phase: ${shape.releaseCommand} (run by bootstrap; before the server with "release.releaseOnStart")`)
   if (shape.databaseCommand) {

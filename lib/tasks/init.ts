@@ -7,6 +7,7 @@ import { builtinDockerDir } from '../project.js'
 import { makeTargets, makeTasksOf, MK_FILE, MK_HEADER, pypackageMk, targetNames, withInclude } from '../scaffold/makefile.js'
 import type { Event } from '../events.js'
 import { detectShape, shapeFacts } from '../shape/detect.js'
+import { resolvePython } from '../python.js'
 import { toImageName } from '../tags.js'
 import type { Context } from '../context.js'
 import { action } from '../graph/action.js'
@@ -56,7 +57,7 @@ export const init: TaskDef = {
         run: async (c) => {
           await writeInit(plan)
           c.emit({ type: 'init:done', app: plan.app, files: [...plan.files.map(([f]) => f), MK_FILE], makefile: plan.make.said })
-          c.emit({ type: 'shape', shape: shapeFacts(plan.shape) })
+          c.emit({ type: 'shape', shape: shapeFacts(plan.shape), python: plan.python })
           c.emit({ type: 'init:next', releaseOnStart: plan.shape.sqlite.length && plan.shape.releaseCommand ? plan.shape.releaseCommand : undefined })
           return { result: done() }
         },
@@ -70,6 +71,8 @@ async function planInit(root: string, args: TaskArgs) {
   // Any shape will do (a package, or manage.py/requirements.txt alone): what is found is printed.
   const { config: defaults } = await loadConfig({ cwd: root })
   const shape = await detectShape(root, defaults)
+  // The Dockerfiles init writes take the Python's OS image: one the project cannot have stops init here.
+  const python = resolvePython({ root, source: root, config: defaults })
   const app = toImageName(shape.pyproject?.name ?? path.basename(root))
   const findLinks = typeof args.options['find-links'] === 'string' ? [args.options['find-links']] : []
   if (args.options['no-index'] === true && !findLinks.length) {
@@ -97,7 +100,7 @@ async function planInit(root: string, args: TaskArgs) {
   if (existing.length && args.options.force !== true) {
     throw new UserError(`init would overwrite ${existing.join(', ')}`, { hint: 'move them aside, or run init --force to replace them' })
   }
-  return { root, app, shape, files, make }
+  return { root, app, shape, python, files, make }
 }
 
 async function writeInit({ root, files, make }: Awaited<ReturnType<typeof planInit>>): Promise<void> {

@@ -1,7 +1,7 @@
 import { shapeFacts } from '../shape/detect.js'
 import { loadGraph } from '../pipeline/images.js'
 import { pipelineNodes } from '../nodes/pipeline.js'
-import { graphWithRoles, imageNameFromArg } from '../pipeline/images.js'
+import { appPython, graphWithRoles, imageNameFromArg } from '../pipeline/images.js'
 import type { TaskDef } from './types.js'
 
 export const plan: TaskDef = {
@@ -12,8 +12,12 @@ export const plan: TaskDef = {
   dryRun: true,
   async nodes(ctx, args) {
     if (args.positional.length === 0) {
-      ctx.emit({ type: 'shape', shape: shapeFacts(await ctx.project.shape()) })
-      return pipelineNodes(ctx, await graphWithRoles(ctx), [ctx.project.config.images.release], { prewarm: true })
+      const shape = shapeFacts(await ctx.project.shape())
+      // The graph first: whether its Dockerfiles take the Python's OS image decides what there is to say about the Python.
+      const graph = await loadGraph(ctx)
+      const python = appPython(ctx)
+      ctx.emit({ type: 'shape', shape, ...(python ? { python } : {}) })
+      return pipelineNodes(ctx, await graphWithRoles(ctx, graph), [ctx.project.config.images.release], { prewarm: true })
     }
     const names = args.positional.map((a) => imageNameFromArg(a, ctx.project.dockerDir, ctx.project.root, ctx.project.config.dockerDir))
     return pipelineNodes(ctx, await loadGraph(ctx), names)

@@ -19,6 +19,7 @@ const validate = ajv.compile(schema)
 function verdicts(): Event[] {
   const reasons: Reason[] = [
     { is: 'current-wheels', wheels: 9 },
+    { is: 'other-python', was: '3.11', now: '3.13' },
     {
       is: 'changed',
       changes: [
@@ -73,6 +74,7 @@ const samples: Event[] = [
       tests: { tools: { kind: 'none' }, command: ['python', 'manage.py', 'test'] },
       server: ['gunicorn'],
     },
+    python: { version: '3.13', image: 'debian:trixie-slim', imageFrom: 'built-in', from: { source: '.python-version', file: '.python-version', value: '3.13.1' } },
   },
   { type: 'init:done', app: 'site', files: ['docker/base', '.pypackagerc.json'], makefile: { action: 'added', renamed: [['test', 'pp-test']] } },
   { type: 'init:next', releaseOnStart: 'flask init-db' },

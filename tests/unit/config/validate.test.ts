@@ -202,6 +202,15 @@ Validate('an invalid pattern is reported once, without also checking the folder'
   assert.is(asked, 0, 'the folder check should be skipped for a value that fails the pattern')
 })
 
+Validate('a pattern with x-fix: the fix it names, not the advice for names ("python": "three")', () => {
+  const { problems } = check({ python: 'three' })
+  assert.equal(
+    problems.map((p) => [p.key, p.message, p.fix]),
+    [['python', '"python" is "three", which is not a valid value', 'use a Python version, major.minor, e.g. "3.13" for "python"']],
+  )
+  assert.equal(check({ python: '3.13', pythonImages: { '3.12': 'ubuntu:24.04' } }).problems, [], 'a version and an image table are valid')
+})
+
 Validate('reports several problems at once, in input order', () => {
   const { problems } = check({ namspace: 'x', release: { port: 0 }, pip: { noIndex: 1, findLinks: [3] } })
   assert.equal(keys(problems), ['namspace', 'release.port', 'pip.noIndex', 'pip.findLinks[0]'], 'every problem should be reported, in the order of the input')

@@ -3,6 +3,7 @@ import { createContext, type Context } from '../../../lib/context.js'
 import type { Event } from '../../../lib/events.js'
 import type { Project } from '../../../lib/project.js'
 import { detectShape, type Shape } from '../../../lib/shape/detect.js'
+import { resolvePython, type PythonChoice } from '../../../lib/python.js'
 import type { GitState } from '../../../lib/git.js'
 import type { FakeEngine } from '../../helpers/fake-engine.js'
 import { config } from './config.js'
@@ -22,6 +23,7 @@ export function taskContext(engine: FakeEngine, opts: { root: string; signal?: A
   const events: Event[] = []
   const cfg = config(opts.config)
   let shape: Promise<Shape> | undefined
+  let python: PythonChoice | undefined
   const project: Project = {
     config: cfg,
     root: opts.root,
@@ -32,6 +34,7 @@ export function taskContext(engine: FakeEngine, opts: { root: string; signal?: A
     wheelhouse: path.join(opts.root, 'wheelhouse'),
     dockerDir: path.join(opts.root, 'docker'),
     git: opts.git,
+    python: () => (python ??= resolvePython({ root: opts.root, source: opts.root, config: cfg })),
     shape: () => (opts.shape === 'detect' ? (shape ??= detectShape(opts.root, cfg)) : Promise.reject(new Error('the project shape is not part of this test'))),
   }
   const ctx = createContext({ project, emit: (e) => events.push(e), signal: opts.signal ?? new AbortController().signal, engine: async () => engine })

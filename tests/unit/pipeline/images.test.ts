@@ -1,9 +1,11 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import type { Context } from '../../../lib/context.js'
-import { loadGraph, warnAboutGit } from '../../../lib/pipeline/images.js'
+import { appPython, declaredBuildArgs, loadGraph, missingExternal, pythonOf, warnAboutGit } from '../../../lib/pipeline/images.js'
 import type { Event } from '../../../lib/events.js'
 import { makeTemp, removeTemp, writeTree } from '../helpers/tmp.js'
+
+const PY311 = { version: '3.11', image: 'debian:bookworm-slim', imageFrom: 'built-in', from: { source: 'default' } }
 
 // ---------------------------------------------------------------------------------------------
 const WarnAboutGit = suite('warnAboutGit: a checkout git will not read is said once per run')
@@ -15,7 +17,7 @@ WarnAboutGit.after(() => removeTemp(dir))
 /** A run's context as far as loadGraph and warnAboutGit look, collecting what it emits. */
 function run(gitUntrusted?: { repo: string; fix: string }): { ctx: Context; events: Event[] } {
   const events: Event[] = []
-  const project = { root: dir, dockerDir: `${dir}/docker`, prefix: 'acme/app', config: { buildArgs: {} }, gitUntrusted }
+  const project = { root: dir, dockerDir: `${dir}/docker`, prefix: 'acme/app', config: { buildArgs: {}, images: { builder: 'builder', release: 'release' } }, gitUntrusted, python: () => PY311 }
   return { ctx: { project, emit: (e: Event) => events.push(e) } as unknown as Context, events }
 }
 
@@ -43,3 +45,82 @@ WarnAboutGit('nothing to say: no event', async () => {
 })
 
 WarnAboutGit.run()
+
+// ---------------------------------------------------------------------------------------------
+const PythonGraph = suite("loadGraph: the Python's images are built FROM its OS image")
+
+const PY313 = { version: '3.13', image: 'debian:trixie-slim', imageFrom: 'built-in', from: { source: '.python-version', file: '.python-version', value: '3.13' } }
+const OS_FROM = 'ARG OS_IMAGE=debian:bookworm-slim\nFROM ${OS_IMAGE}\n'
+let pyDir: string
+PythonGraph.before.each(() => {
+  pyDir = makeTemp('python-graph')
+  writeTree(pyDir, {
+    'docker/base/Dockerfile': OS_FROM + 'ARG PYTHON_VERSION\nRUN true\n',
+    'docker/builder/Dockerfile': 'ARG IMAGE_PREFIX\nFROM ${IMAGE_PREFIX}-base\n',
+    'docker/release/Dockerfile': 'ARG IMAGE_PREFIX\nFROM ${IMAGE_PREFIX}-base\n',
+    'docker/postgres/Dockerfile': OS_FROM,
+  })
+})
+PythonGraph.after.each(() => removeTemp(pyDir))
+
+/** loadGraph's context for the project at pyDir running `python`, with `buildArgs`. */
+function pyContext(python: object, buildArgs: Record<string, string> = {}): Context {
+  const project = { root: pyDir, dockerDir: `${pyDir}/docker`, prefix: 'acme/app', config: { buildArgs, images: { builder: 'builder', release: 'release' } }, python: () => python }
+  return { project, emit: () => {} } as unknown as Context
+}
+
+PythonGraph("base (the builder's and release's parent) FROM the Python's OS image; the database keeps its own", async () => {
+  const ctx = pyContext(PY313)
+  const graph = await loadGraph(ctx)
+  assert.equal(graph.get('base')!.external, ['debian:trixie-slim'], "base: Python 3.13's OS image")
+  assert.equal(graph.get('postgres')!.external, ['debian:bookworm-slim'], "postgres: its Dockerfile's default (postgresql-15 is bookworm's)")
+  assert.equal(declaredBuildArgs(ctx, graph.get('base')!), { OS_IMAGE: 'debian:trixie-slim', PYTHON_VERSION: '3.13' }, 'the base gets the OS image and the version, its inputs')
+  assert.equal(declaredBuildArgs(ctx, graph.get('postgres')!), {}, 'postgres: no OS_IMAGE from the Python')
+  assert.equal(declaredBuildArgs(ctx, graph.get('builder')!), { IMAGE_PREFIX: 'acme/app' })
+  assert.equal(
+    ['base', 'builder', 'release', 'postgres'].map((n) => pythonOf(ctx, graph.get(n)!)),
+    ['3.13', '3.13', '3.13', undefined],
+    'the Python of each image (its tags carry it)',
+  )
+})
+
+PythonGraph('"buildArgs.OS_IMAGE" still reaches the other images that take it', async () => {
+  const ctx = pyContext({ ...PY311, image: 'mirror/debian:bookworm-slim' }, { OS_IMAGE: 'mirror/debian:bookworm-slim' })
+  const graph = await loadGraph(ctx)
+  assert.equal([graph.get('base')!.external, graph.get('postgres')!.external], [['mirror/debian:bookworm-slim'], ['mirror/debian:bookworm-slim']])
+})
+
+PythonGraph('Dockerfiles that take no OS_IMAGE decide the Python: none is resolved, named or asked for', async () => {
+  writeTree(pyDir, { 'docker/base/Dockerfile': 'FROM python:3.12-slim\n' })
+  const ctx = pyContext({})
+  ctx.project.python = () => {
+    throw new Error('the Python is not resolved: a .python-version saying 3.12 would be an error')
+  }
+  const graph = await loadGraph(ctx)
+  assert.equal(graph.get('base')!.external, ['python:3.12-slim'], 'FROM as the Dockerfile says')
+  assert.is(appPython(ctx), undefined, 'no Python of the tool')
+  assert.equal(
+    ['base', 'builder', 'release'].map((n) => pythonOf(ctx, graph.get(n)!)),
+    [undefined, undefined, undefined],
+    'no suffix on their tags',
+  )
+})
+
+PythonGraph("Dockerfiles that take it: appPython is the project's", async () => {
+  const ctx = pyContext(PY313)
+  await loadGraph(ctx)
+  assert.equal(appPython(ctx), PY313)
+})
+
+PythonGraph("the engine lacking an image: for the Python's, named with the Python and how to load it", async () => {
+  const ctx = pyContext(PY313)
+  const graph = await loadGraph(ctx)
+  const e = missingExternal(ctx, graph.get('base')!, 'debian:trixie-slim')
+  assert.is(e.message, 'Python 3.13 runs on debian:trixie-slim, which the engine does not have (docker/base/Dockerfile is FROM it)')
+  for (const how of ['docker pull debian:trixie-slim', 'docker load -i', 'OS_IMAGE=debian:trixie-slim bash .ci/os-image.sh']) assert.ok(e.hint?.includes(how), `the hint names ${how}: ${e.hint}`)
+  const other = missingExternal(ctx, graph.get('postgres')!, 'debian:bookworm-slim')
+  assert.is(other.message, 'docker/postgres/Dockerfile is FROM debian:bookworm-slim, which the engine does not have')
+  assert.match(other.hint ?? '', /docker pull debian:bookworm-slim/)
+})
+
+PythonGraph.run()

@@ -111,6 +111,15 @@ Entries('no manifest (no wheels built by the tool): a UserError saying to build 
   assert.match(e.hint ?? '', /pypackage-tasks build/)
 })
 
+Entries('a wheelhouse built for another Python: refused (the image task installs it as it is), naming both', async () => {
+  const manifest = JSON.parse(WHEELHOUSE[`wheelhouse/${MANIFEST}`]) as Record<string, unknown>
+  writeTree(root, { ...WHEELHOUSE, [`wheelhouse/${MANIFEST}`]: JSON.stringify({ ...manifest, python: { version: '3.11', image: 'debian:bookworm-slim' } }), '.python-version': '3.13\n' })
+  const e = await rejectedUserError(wheelEntries(contextOn(createFakeEngine()).ctx), 'wheels for 3.11, project on 3.13')
+  assert.is(e.message, 'the wheelhouse (wheelhouse) holds wheels built for Python 3.11, and the project now runs Python 3.13')
+  writeTree(root, { '.python-version': '3.11\n' })
+  assert.is((await wheelEntries(contextOn(createFakeEngine()).ctx)).length, 2, 'the same Python: its wheels')
+})
+
 Entries.run()
 
 // ---------------------------------------------------------------------------------------------

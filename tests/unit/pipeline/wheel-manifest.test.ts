@@ -3,7 +3,8 @@ import * as assert from 'uvu/assert'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { createHash } from 'node:crypto'
-import { MANIFEST, manifestOf, readManifest, writeManifest, type WheelManifest } from '../../../lib/pipeline/wheel-manifest.js'
+import { assertWheelsFor, builtForOther, MANIFEST, manifestOf, readManifest, writeManifest, type WheelManifest } from '../../../lib/pipeline/wheel-manifest.js'
+import { userError } from '../helpers/catch.js'
 import { makeTemp, removeTemp, writeTree } from '../helpers/tmp.js'
 
 // ---------------------------------------------------------------------------------------------
@@ -78,7 +79,34 @@ ManifestOf('the local wheels are packages, every other wheel a dependency (sorte
   assert.equal(m.sha256, { 'a-2.0-py3-none-any.whl': sum('a'), 'app-0.1-py3-none-any.whl': sum('app'), 'b-1.0-py3-none-any.whl': sum('b') }, 'every wheel (and nothing else) should be hashed')
 })
 
+ManifestOf('the Python the wheels were built for is recorded (version and OS image); none given, none recorded', async () => {
+  const python = { version: '3.13', image: 'debian:trixie-slim', imageFrom: 'built-in', from: { source: 'default' } }
+  assert.equal((await manifestOf(built, {}, { app: 'app-0.1-py3-none-any.whl' }, python)).python, { version: '3.13', image: 'debian:trixie-slim' })
+  assert.not.ok('python' in (await manifestOf(built, {}, { app: 'app-0.1-py3-none-any.whl' })), 'no python key without one')
+})
+
 ManifestOf.run()
+
+// ---------------------------------------------------------------------------------------------
+const ForOther = suite('builtForOther, assertWheelsFor: wheels for one Python never go into another')
+
+const withPython = (version?: string): WheelManifest => ({ ...goodManifest, ...(version ? { python: { version, image: 'os' } } : {}) })
+
+ForOther('the other Python when it differs; nothing when it is the same, or the manifest predates the record', () => {
+  assert.is(builtForOther(withPython('3.11'), { version: '3.13' }), '3.11')
+  assert.is(builtForOther(withPython('3.13'), { version: '3.13' }), undefined)
+  assert.is(builtForOther(withPython(), { version: '3.13' }), undefined, 'an older manifest names no Python: taken as fitting')
+  assert.is(builtForOther(undefined, { version: '3.13' }), undefined, 'no manifest')
+})
+
+ForOther('a wheelhouse for another Python: an error naming both Pythons and the folder, with the task that rebuilds it', () => {
+  const e = userError(() => assertWheelsFor(withPython('3.11'), { version: '3.13' }, 'wheelhouse'), 'other Python')
+  assert.is(e.message, 'the wheelhouse (wheelhouse) holds wheels built for Python 3.11, and the project now runs Python 3.13')
+  assert.match(e.hint ?? '', /pypackage-tasks build/)
+  assertWheelsFor(withPython('3.13'), { version: '3.13' }, 'wheelhouse')
+})
+
+ForOther.run()
 
 // ---------------------------------------------------------------------------------------------
 const WriteManifest = suite('writeManifest')

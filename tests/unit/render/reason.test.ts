@@ -43,6 +43,7 @@ const reasons: { reason: Reason; want: string }[] = [
   { reason: { is: 'current', ref: 'acme/app-base:def5678', latest: 'acme/app-base:latest' }, want: 'up to date (acme/app-base:latest has the same inputs as acme/app-base:def5678)' },
   { reason: { is: 'current-wheels', wheels: 9 }, want: 'up to date (9 wheels)' },
   { reason: { is: 'never-built' }, want: 'never built' },
+  { reason: { is: 'other-python', was: '3.11', now: '3.13' }, want: 'the wheels were built for Python 3.11, the project now runs 3.13' },
   { reason: { is: 'changed', changes: [] }, want: 'inputs unchanged but no image holds them' },
   { reason: { is: 'changed', changes: changed(3) }, want: 'a changed, b changed, c changed' },
   { reason: { is: 'changed', changes: changed(5) }, want: 'a changed, b changed, c changed (+2 more)' },

@@ -69,6 +69,21 @@ Init('a Flask project: docker/{base,builder,release}, .pypackagerc.json, pypacka
   assert.equal(engine.calls, [], 'no engine')
 })
 
+Init('the summary names the Python and where it was asked for', async () => {
+  writeTree(root, { ...flask, 'runtime.txt': 'python-3.13.2\n' })
+  const { ctx, events } = taskContext(createFakeEngine(), { root })
+  await runTask(init, ctx, initArgs())
+  const shape = events.find((e) => e.type === 'shape')
+  assert.equal(shape?.type === 'shape' && shape.python?.from, { source: 'runtime.txt', file: 'runtime.txt', value: '3.13.2' }, 'the Python of runtime.txt, named')
+})
+
+Init('an unavailable Python stops init before it writes anything', async () => {
+  writeTree(root, { ...flask, '.python-version': '3.9\n' })
+  const e = await rejectedUserError(runTask(init, taskContext(createFakeEngine(), { root }).ctx, initArgs()), '3.9')
+  assert.match(e.message, /^Python 3\.9, asked for by \.python-version/)
+  assert.equal(listing(), ['.python-version', 'pyproject.toml', 'shop.py'], 'nothing written')
+})
+
 Init('a Django project gets docker/postgres too, for the release environment', async () => {
   writeTree(root, django)
   await runTask(init, taskContext(createFakeEngine(), { root }).ctx, initArgs())

@@ -8,7 +8,8 @@ import { plan } from '../../../lib/tasks/plan.js'
 import { rejectedUserError } from '../helpers/catch.js'
 import { abortedSignal, args, runTask, taskContext } from '../helpers/context.js'
 import { makeTemp, removeTemp } from '../helpers/tmp.js'
-import { builtEngine, git, osEngine, writeFlaskProject } from './helpers/project.js'
+import { builtEngine, git, osEngine, pythonEngine, writeFlaskProject, writePythonProject } from './helpers/project.js'
+import { describeReason } from '../../../lib/render/reason.js'
 
 // The plan task (lib/tasks/plan.ts) on the fake engine: always a dry run (cli.ts runs it as one).
 
@@ -95,3 +96,60 @@ Plan('an aborted run stops before touching the engine', async () => {
 })
 
 Plan.run()
+
+// ---------------------------------------------------------------------------------------------
+const PlanPython = suite('plan: the Python')
+PlanPython.after.each(() => removeTemp(root))
+
+PlanPython('a project asking for 3.13: the shape names it and where it was asked for; every stage would run', async () => {
+  root = writePythonProject(makeTemp('plan-python'), '3.13')
+  const { ctx, events } = taskContext(pythonEngine(), { root, git, shape: 'detect' })
+  assert.is(await runTask(plan, ctx, args(), { dryRun: true }), 0)
+  const shape = events.find((e) => e.type === 'shape')
+  assert.equal(shape?.type === 'shape' && shape.python, {
+    version: '3.13',
+    image: 'debian:trixie-slim',
+    imageFrom: 'built-in',
+    from: { source: '.python-version', file: '.python-version', value: '3.13' },
+  })
+  assert.equal(plans(events).slice(0, 2), ['image:base: run', 'image:builder: run'])
+})
+
+PlanPython("the engine lacking the Python's OS image: a UserError naming both and how to load it, before any node", async () => {
+  root = writePythonProject(makeTemp('plan-python'), '3.13')
+  const engine = osEngine()
+  const { ctx, events } = taskContext(engine, { root, git, shape: 'detect' })
+  const e = await rejectedUserError(runTask(plan, ctx, args(), { dryRun: true }), 'no trixie')
+  assert.is(e.message, 'Python 3.13 runs on debian:trixie-slim, which the engine does not have (docker/base/Dockerfile is FROM it)')
+  assert.match(e.hint ?? '', /docker pull debian:trixie-slim/)
+  assert.equal(plans(events), [], 'no verdict: nothing was planned')
+})
+
+PlanPython('wheels built for 3.11, the project now on 3.13: the plan says why they are rebuilt', async () => {
+  root = writePythonProject(makeTemp('plan-python'), '3.11')
+  const engine = await builtEngine(root, pythonEngine())
+  writePythonProject(root, '3.13')
+  const { ctx, events } = taskContext(engine, { root, git, shape: 'detect' })
+  await runTask(plan, ctx, args(), { dryRun: true })
+  const why = Object.fromEntries(events.flatMap((e) => (e.type === 'plan' ? [[e.id, `${e.action}: ${e.why && describeReason(e.why)}`]] : [])))
+  assert.is(why.wheels, 'run: the wheels were built for Python 3.11, the project now runs 3.13')
+  assert.match(why['image:base'], /^run: .*build arg OS_IMAGE changed.*build arg PYTHON_VERSION changed/, 'the base image: its Python inputs changed')
+})
+
+PlanPython('an unavailable Python: the error, before the engine is asked anything', async () => {
+  root = writePythonProject(makeTemp('plan-python'), '3.9')
+  const engine = pythonEngine()
+  const e = await rejectedUserError(runTask(plan, taskContext(engine, { root, git, shape: 'detect' }).ctx, args(), { dryRun: true }), '3.9')
+  assert.match(e.message, /^Python 3\.9, asked for by \.python-version \("3\.9"\), is not available/)
+  assert.equal(engine.calls, [])
+})
+
+PlanPython('Dockerfiles that take no OS_IMAGE decide the Python: the shape names none, and a .python-version the tool lacks is no error', async () => {
+  root = writeFlaskProject(makeTemp('plan-python'), { '.python-version': '3.9\n' })
+  const { ctx, events } = taskContext(osEngine(), { root, git, shape: 'detect' })
+  assert.is(await runTask(plan, ctx, args(), { dryRun: true }), 0)
+  const shape = events.find((e) => e.type === 'shape')
+  assert.ok(shape?.type === 'shape' && !('python' in shape && shape.python), 'no python in the shape event')
+})
+
+PlanPython.run()

@@ -9,7 +9,7 @@ import { rejectedUserError } from '../helpers/catch.js'
 import { abortedSignal, runTask, taskContext } from '../helpers/context.js'
 import { makeTemp, removeTemp } from '../helpers/tmp.js'
 import { serveApp, type FakeApp } from './helpers/http.js'
-import { CSS, builtEngine, git, osEngine, writeFlaskProject } from './helpers/project.js'
+import { CSS, builtEngine, git, osEngine, pythonEngine, writeFlaskProject, writePythonProject } from './helpers/project.js'
 
 // The release task (lib/tasks/release.ts) on the fake engine: the nodes it returns (the image
 // pipeline, then the tags and smoke nodes), its dry run, and a release whose base, builder and
@@ -151,6 +151,7 @@ Run('builds the release image, tags what it built, then smoke-tests it', async (
   assert.is(built(engine), 1, 'one build: the release image')
   const image = engine.state.images.find((i) => i.tags.includes('acme/app-release:latest'))!
   assert.equal(image.tags.sort(), ['acme/app-release:abc1234', 'acme/app-release:latest', 'acme/app-release:v1'], 'the release image carries the commit, latest and v1')
+  assert.is(image.labels['pypackage-tasks.python'], undefined, 'its Dockerfiles decide its Python (no OS_IMAGE): no label claims one')
   const order = events.flatMap((e) => (e.type === 'task:done' && e.id.startsWith('image:') ? [e.id] : e.type === 'tagged' || e.type === 'smoke:ready' ? [e.type] : []))
   assert.equal(order, ['image:release', 'tagged', 'smoke:ready'], 'built, then tagged, then smoke-tested')
   const started = engine.calls.find((c) => c.method === 'containers.start')!.args[0] as { image: string }
@@ -200,3 +201,51 @@ Run('the build failing: no tags, no smoke test', async () => {
 })
 
 Run.run()
+
+// ---------------------------------------------------------------------------------------------
+const Python = suite('release for Python 3.13')
+Python.after.each(async () => {
+  await app?.close()
+  app = undefined
+  removeTemp(root)
+})
+
+Python('base FROM trixie with the version as build args; every image tagged -py3.13; the release labelled with its Python', async () => {
+  app = await serveApp()
+  root = writePythonProject(makeTemp('release-python'), '3.13')
+  const engine = pythonEngine()
+  engine.freePort = app.port
+  const { ctx } = taskContext(engine, { root, git, shape: 'detect' })
+  await builtEngine(root, engine) // base, builder and wheels for 3.13
+  assert.is(await runTask(release, ctx, releaseArgs(['v1'], { smoke: true })), 0)
+  const base = engine.state.images.find((i) => i.tags.includes('acme/app-base:latest'))!
+  assert.equal(base.tags.sort(), ['acme/app-base:abc1234-py3.13', 'acme/app-base:latest'], "3.13's base: its own version tag")
+  const image = engine.state.images.find((i) => i.tags.includes('acme/app-release:latest'))!
+  assert.equal(image.tags.sort(), ['acme/app-release:abc1234-py3.13', 'acme/app-release:latest', 'acme/app-release:v1'], 'the commit tag with the suffix; v1 and latest as they are')
+  assert.is(image.labels['pypackage-tasks.python'], '3.13')
+  assert.is(image.labels['pypackage-tasks.os-image'], 'debian:trixie-slim')
+})
+
+Python('the same commit for 3.11 then 3.13 (a dirty tree trying one): both Pythons keep their images, and switching back builds nothing', async () => {
+  root = writePythonProject(makeTemp('release-python'), '3.11')
+  const engine = pythonEngine()
+  const dirty = { sha: 'abc1234', dirty: true }
+  const buildsOf = () => engine.calls.filter((c) => c.method === 'build').map((c) => (c.args[0] as { tags: string[] }).tags[0])
+  await runTask(release, taskContext(engine, { root, git: dirty, shape: 'detect' }).ctx, releaseArgs([]), {}).catch(() => undefined)
+  const first = buildsOf()
+  assert.ok(first.includes('acme/app-base:abc1234-dirty'), `3.11's base built under today's tag: ${first.join(', ')}`)
+  engine.calls.length = 0
+  writePythonProject(root, '3.13')
+  await runTask(release, taskContext(engine, { root, git: dirty, shape: 'detect' }).ctx, releaseArgs([]), {}).catch(() => undefined)
+  assert.ok(buildsOf().includes('acme/app-base:abc1234-dirty-py3.13'), `3.13's base beside it: ${buildsOf().join(', ')}`)
+  const has = (ref: string) => engine.state.images.some((i) => i.tags.includes(ref))
+  assert.ok(has('acme/app-base:abc1234-dirty') && has('acme/app-base:abc1234-dirty-py3.13'), 'both bases are on the engine')
+  engine.calls.length = 0
+  writePythonProject(root, '3.11')
+  const { ctx, events } = taskContext(engine, { root, git: dirty, shape: 'detect' })
+  await runTask(release, ctx, releaseArgs([]), { dryRun: true })
+  const base = events.find((e) => e.type === 'plan' && e.id === 'image:base')
+  assert.equal(base && base.type === 'plan' && [base.action, base.why], ['skip', { is: 'current', ref: 'acme/app-base:abc1234-dirty' }], 'back on 3.11: its base is found at its own tag')
+})
+
+Python.run()

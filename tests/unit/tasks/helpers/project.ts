@@ -1,6 +1,7 @@
 import path from 'node:path'
 import { execute } from '../../../../lib/graph/execute.js'
 import { wheelInputs } from '../../../../lib/pipeline/wheels.js'
+import { appPython } from '../../../../lib/pipeline/images.js'
 import { writeManifest } from '../../../../lib/pipeline/wheel-manifest.js'
 import { sha256 } from '../../../../lib/pipeline/inputs.js'
 import { image } from '../../../../lib/tasks/image.js'
@@ -35,19 +36,37 @@ export function writeFlaskProject(root: string, extra: Record<string, string | n
 /** A fake engine with the OS image the base image is FROM. */
 export const osEngine = (): FakeEngine => createFakeEngine({ images: [{ id: 'sha256:debian', tags: ['debian:bookworm-slim'], labels: {}, created: 10 }] })
 
+/** writeFlaskProject asking for Python `version` (.python-version), its base FROM the Python's OS image as the tool's own is. */
+export function writePythonProject(root: string, version: string): string {
+  return writeFlaskProject(root, { '.python-version': `${version}\n`, 'docker/base/Dockerfile': 'ARG OS_IMAGE=debian:bookworm-slim\nFROM ${OS_IMAGE}\nARG PYTHON_VERSION\nRUN true\n' })
+}
+
+/** osEngine with Python 3.13's OS image too. */
+export function pythonEngine(): FakeEngine {
+  const engine = osEngine()
+  engine.state.images.push({ id: 'sha256:trixie', tags: ['debian:trixie-slim'], labels: {}, created: 10 })
+  return engine
+}
+
 /**
  * The project at `root` as a previous run left it: base and builder built (by the image task, on
  * the fake), and a wheelhouse whose manifest records the inputs the wheels node computes now, so
  * both are up to date. The engine's call log is cleared.
  */
-export async function builtEngine(root: string): Promise<FakeEngine> {
-  const engine = osEngine()
+export async function builtEngine(root: string, engine = osEngine()): Promise<FakeEngine> {
   const { ctx } = taskContext(engine, { root, git, shape: 'detect' })
   await execute(await image.nodes(ctx, args('docker/builder')), ctx, { emit: () => {}, concurrency: 1 })
   const builder = engine.state.images.find((i) => i.tags.includes('acme/app-builder:latest'))!
   const wheel = 'app-0.1-py3-none-any.whl'
   writeTree(root, { [`wheelhouse/${wheel}`]: 'a wheel' })
-  await writeManifest(path.join(root, 'wheelhouse'), { inputs: await wheelInputs(ctx.project, builder.id), packages: { app: wheel }, dependencies: [], sha256: { [wheel]: sha256('a wheel') } })
+  const python = appPython(ctx) // the Python the wheels are for (none when the Dockerfiles decide it)
+  await writeManifest(path.join(root, 'wheelhouse'), {
+    inputs: await wheelInputs(ctx.project, builder.id),
+    packages: { app: wheel },
+    dependencies: [],
+    sha256: { [wheel]: sha256('a wheel') },
+    ...(python ? { python: { version: python.version, image: python.image } } : {}),
+  })
   engine.calls.length = 0
   return engine
 }

@@ -2,7 +2,8 @@ import { Readable } from 'node:stream'
 import type { Docker } from './client.js'
 import { ask, ignoreNotFound, unlessNotFound, type ContainerInfo, type Containers } from './engine.js'
 import { labelFilters } from './labels.js'
-import { lineSplitter, logTail, runContainer, startContainer, type EngineSite } from './run.js'
+import type { EngineSite } from './container-spec.js'
+import { lineSplitter, logTail, runContainer, startContainer } from './run-container.js'
 
 /** A container by name or id, running or stopped, or undefined. */
 async function inspectContainer(docker: Docker, name: string, site: EngineSite): Promise<ContainerInfo | undefined> {
@@ -60,7 +61,7 @@ async function execIn(docker: Docker, name: string, cmd: string[]): Promise<numb
   return ExitCode ?? -1
 }
 
-/** The containers of one engine; `site` is asked, as each container is made, where the engine is (run.ts: EngineSite). */
+/** The containers of one engine; `site` is asked, as each container is made, where the engine is (container-spec.ts: EngineSite). */
 export function createContainers(docker: Docker, site: () => EngineSite): Containers {
   return {
     run: (spec, signal) => runContainer(docker, spec, signal, site()),

@@ -1,7 +1,8 @@
 import { UserError } from '../errors.js'
-import type { Builder, BuildRequest } from './build.js'
+import type { Builder, BuildRequest } from './build-image.js'
 import type { PushOptions } from './push.js'
-import type { ContainerSpec, Running } from './run.js'
+import type { ContainerSpec } from './container-spec.js'
+import type { Running } from './run-container.js'
 
 export type { ContainerSpec, Running }
 
@@ -12,14 +13,14 @@ export type { ContainerSpec, Running }
  *
  * One not-found convention: a lookup (`inspect`) answers undefined for what the engine does not
  * have, a removal of what is already gone is done, and every other failure throws a UserError
- * (engineFailure, or the more specific one run.ts, build.ts, push.ts and files.ts give).
+ * (engineFailure, or the more specific one run-container.ts, build-image.ts, push.ts and files.ts give).
  */
 export interface Engine {
   images: Images
   containers: Containers
   networks: Networks
   volumes: Volumes
-  /** Build an image; a failed step is a UserError naming it (build.ts). */
+  /** Build an image; a failed step is a UserError naming it (build-image.ts). */
   build(req: BuildRequest): Promise<{ id: string }>
   /** The builder a setting means on this engine: 'auto' is BuildKit when its API offers it. */
   builder(setting: 'auto' | Builder): Promise<Builder>
@@ -106,7 +107,7 @@ interface ContainerSummary {
 }
 
 export interface Containers {
-  /** Run to completion and remove it, also on failure and on abort; the exit code (run.ts). */
+  /** Run to completion and remove it, also on failure and on abort; the exit code (run-container.ts). */
   run(spec: ContainerSpec, signal?: AbortSignal): Promise<number>
   /** Create, attach and start; the caller removes it (`Running.remove()` in a `finally`), unless detached. */
   start(spec: ContainerSpec, signal?: AbortSignal): Promise<Running>

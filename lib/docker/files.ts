@@ -4,7 +4,8 @@ import type { Container } from 'dockerode'
 import type { Docker } from './client.js'
 import { UserError, interrupted } from '../errors.js'
 import { ask, engineFailure, ignoreNotFound, notFound } from './engine.js'
-import { createOptions, logTail, type ContainerSpec } from './run.js'
+import { createOptions, type ContainerSpec } from './container-spec.js'
+import { logTail } from './run-container.js'
 
 /**
  * Read files out of an image without running it: create a container (never started), fetch each

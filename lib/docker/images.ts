@@ -1,6 +1,6 @@
 import type { Docker } from './client.js'
 import { ask, engineFailure, ignoreNotFound, notFound, unlessNotFound, type ImageInfo, type ImageLayout, type Images } from './engine.js'
-import { jsonLines } from './build.js'
+import { jsonLines } from './build-image.js'
 import { labelFilters } from './labels.js'
 import { UserError } from '../errors.js'
 

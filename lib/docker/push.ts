@@ -1,5 +1,5 @@
 import { UserError, interrupted } from '../errors.js'
-import { jsonLines } from './build.js'
+import { jsonLines } from './build-image.js'
 import type { Docker } from './client.js'
 
 export interface RegistryAuth {

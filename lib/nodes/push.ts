@@ -1,7 +1,7 @@
 import type { Context } from '../context.js'
 import { UserError } from '../errors.js'
 import { action } from '../graph/action.js'
-import { warnAboutGit, type NodeResult } from '../pipeline/images.js'
+import { warnAboutGit, type NodeResult } from '../pipeline/image-graph.js'
 import { releaseImage, releaseRepo } from '../pipeline/release.js'
 import { readDockerConfig, resolveRegistryAuth } from '../credentials.js'
 import { done } from '../tasks/outcome.js'

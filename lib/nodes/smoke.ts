@@ -1,6 +1,6 @@
 import type { Context } from '../context.js'
 import { action } from '../graph/action.js'
-import type { NodeResult } from '../pipeline/images.js'
+import type { NodeResult } from '../pipeline/image-graph.js'
 import { releaseImage, releaseRepo } from '../pipeline/release.js'
 import { smoke, smokePaths } from '../pipeline/smoke.js'
 import { done } from '../tasks/outcome.js'

@@ -1,6 +1,6 @@
 import type { Context } from '../context.js'
 import { action } from '../graph/action.js'
-import { appPython, warnAboutGit, type NodeResult } from '../pipeline/images.js'
+import { appPython, warnAboutGit, type NodeResult } from '../pipeline/image-graph.js'
 import { releaseImage, releaseRepo } from '../pipeline/release.js'
 import { readBranch } from '../git.js'
 import { releaseTags } from '../tags.js'

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import type { Builder } from '../docker/build.js'
+import type { Builder } from '../docker/build-image.js'
 import type { HistoryStep, ImageLayout } from '../docker/engine.js'
 import type { InputChange, Reason } from '../events.js'
 

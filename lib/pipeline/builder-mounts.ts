@@ -1,7 +1,7 @@
 /**
  * How the builder container sees the host: where the sources, their file lists, the wheelhouse,
  * the find-links folders and pip's cache are in it (copied in and out, or mounted where the
- * engine shares this disk: lib/docker/run.ts), pip's settings as its environment, and whom its
+ * engine shares this disk: lib/docker/container-spec.ts), pip's settings as its environment, and whom its
  * files are given back to.
  */
 import path from 'node:path'

@@ -5,7 +5,7 @@ import type { Context } from '../context.js'
 import type { ContextEntry } from '../docker/build-context.js'
 import { UserError } from '../errors.js'
 import type { Project } from '../project.js'
-import { appPython } from './images.js'
+import { appPython } from './image-graph.js'
 import { assertWheelsFor, readManifest } from './wheel-manifest.js'
 
 /**

@@ -1,6 +1,6 @@
 import { pipelineNodes } from '../nodes/pipeline.js'
 import { graphOptions } from './options.js'
-import { graphWithRoles } from '../pipeline/images.js'
+import { graphWithRoles } from '../pipeline/image-graph.js'
 import type { TaskDef } from './types.js'
 
 export const build: TaskDef = {

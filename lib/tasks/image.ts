@@ -1,8 +1,8 @@
 import { UserError } from '../errors.js'
-import { loadGraph } from '../pipeline/images.js'
+import { loadGraph } from '../pipeline/image-graph.js'
 import { pipelineNodes } from '../nodes/pipeline.js'
 import { graphOptions } from './options.js'
-import { imageNameFromArg } from '../pipeline/images.js'
+import { imageNameFromArg } from '../pipeline/image-graph.js'
 import type { TaskDef } from './types.js'
 
 export const image: TaskDef = {

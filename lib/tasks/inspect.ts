@@ -5,7 +5,7 @@ import { UserError } from '../errors.js'
 import { IMAGE_MANIFEST, IMAGE_SBOM, releaseRepo, releaseSbomPath } from '../pipeline/release.js'
 import type { Context } from '../context.js'
 import { action } from '../graph/action.js'
-import type { NodeResult } from '../pipeline/images.js'
+import type { NodeResult } from '../pipeline/image-graph.js'
 import { done } from './outcome.js'
 import type { TaskDef } from './types.js'
 

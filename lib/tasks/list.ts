@@ -1,6 +1,6 @@
 import type { Context } from '../context.js'
 import { action } from '../graph/action.js'
-import type { NodeResult } from '../pipeline/images.js'
+import type { NodeResult } from '../pipeline/image-graph.js'
 import { done } from './outcome.js'
 import type { TaskDef } from './types.js'
 

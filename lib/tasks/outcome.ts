@@ -1,5 +1,5 @@
 import type { Emit } from '../events.js'
-import type { NodeResult } from '../pipeline/images.js'
+import type { NodeResult } from '../pipeline/image-graph.js'
 
 /** What an action node returns when it has nothing to hand on: no image, no inputs. */
 export const done = (exitCode?: number): NodeResult => ({ id: '', inputs: {}, ...(exitCode === undefined ? {} : { exitCode }) })

@@ -1,7 +1,7 @@
 import { shapeFacts } from '../shape/detect.js'
-import { loadGraph } from '../pipeline/images.js'
+import { loadGraph } from '../pipeline/image-graph.js'
 import { pipelineNodes } from '../nodes/pipeline.js'
-import { appPython, graphWithRoles, imageNameFromArg } from '../pipeline/images.js'
+import { appPython, graphWithRoles, imageNameFromArg } from '../pipeline/image-graph.js'
 import type { TaskDef } from './types.js'
 
 export const plan: TaskDef = {

@@ -3,7 +3,7 @@ import { pipelineNodes } from '../nodes/pipeline.js'
 import { releaseBuildArgs } from '../pipeline/release.js'
 import { releaseTags } from '../tags.js'
 import { graphOptions, parseConcurrency } from './options.js'
-import { graphWithRoles } from '../pipeline/images.js'
+import { graphWithRoles } from '../pipeline/image-graph.js'
 import type { TaskDef } from './types.js'
 
 export const release: TaskDef = {

@@ -1,11 +1,11 @@
 import { imageNodeId, WHEELS } from '../graph/ids.js'
 import { action } from '../graph/action.js'
-import type { NodeResult } from '../pipeline/images.js'
+import type { NodeResult } from '../pipeline/image-graph.js'
 import { pipelineNodes } from '../nodes/pipeline.js'
 import type { Context } from '../context.js'
 import { done } from './outcome.js'
 import { dryRunOption } from './options.js'
-import { graphWithRoles } from '../pipeline/images.js'
+import { graphWithRoles } from '../pipeline/image-graph.js'
 import type { TaskDef } from './types.js'
 
 export const test: TaskDef = {

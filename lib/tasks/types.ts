@@ -1,6 +1,6 @@
 import type { Context } from '../context.js'
 import type { Node } from '../graph/execute.js'
-import type { NodeResult } from '../pipeline/images.js'
+import type { NodeResult } from '../pipeline/image-graph.js'
 
 export interface OptionDef {
   /** Long name without dashes: "port". */

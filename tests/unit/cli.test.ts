@@ -7,7 +7,7 @@ import { interrupted, UserError } from '../../lib/errors.js'
 import type { TaskArgs, TaskDef } from '../../lib/tasks/types.js'
 import type { Context } from '../../lib/context.js'
 import { action } from '../../lib/graph/action.js'
-import type { NodeResult } from '../../lib/pipeline/images.js'
+import type { NodeResult } from '../../lib/pipeline/image-graph.js'
 import { done } from '../../lib/tasks/outcome.js'
 
 const argv = (plain: boolean, json = false): ParsedArgv => ({ help: false, version: false, verbose: false, plain, json, args: { positional: [], options: {}, rest: [] } })

@@ -8,7 +8,7 @@ import { rejectedUserError } from '../helpers/catch.js'
 
 // lib/docker/containers.ts against a stub of the dockerode calls it makes (getContainer(name)
 // .inspect / remove / logs / exec, listContainers, modem.demuxStream): lookups, idempotent
-// removal, label filters, log reading and exec. run/start are run.ts's (tests/unit/run.test.ts).
+// removal, label filters, log reading and exec. run/start are run-container.ts's (tests/unit/docker/run-container.test.ts).
 
 /** One frame of a non-TTY container's log: stream (1 stdout, 2 stderr), 0, 0, 0, size, bytes. */
 function frame(stream: 1 | 2, text: string): Buffer {

@@ -8,7 +8,7 @@ import { rejectedUserError } from '../helpers/catch.js'
 import { abortedSignal, args, taskContext } from '../helpers/context.js'
 import { makeTemp, removeTemp, writeTree } from '../helpers/tmp.js'
 
-// The image task's nodes (lib/pipeline/images.ts) run by the executor, as cli.ts runs them, against
+// The image task's nodes (lib/nodes/image.ts, over lib/pipeline/image-graph.ts) run by the executor, as cli.ts runs them, against
 // the fake engine: what a dry run asks, what a build leaves, what a second run finds.
 
 const git = { sha: 'abc1234', dirty: false }

@@ -1,7 +1,7 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { defaultConcurrency, graphOptions, parseConcurrency } from '../../../lib/tasks/options.js'
-import { imageNameFromArg } from '../../../lib/pipeline/images.js'
+import { imageNameFromArg } from '../../../lib/pipeline/image-graph.js'
 import { userError } from '../helpers/catch.js'
 
 // ---------------------------------------------------------------------------------------------

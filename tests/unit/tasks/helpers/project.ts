@@ -1,7 +1,7 @@
 import path from 'node:path'
 import { execute } from '../../../../lib/graph/execute.js'
 import { wheelInputs } from '../../../../lib/pipeline/wheels.js'
-import { appPython } from '../../../../lib/pipeline/images.js'
+import { appPython } from '../../../../lib/pipeline/image-graph.js'
 import { writeManifest } from '../../../../lib/pipeline/wheel-manifest.js'
 import { sha256 } from '../../../../lib/pipeline/inputs.js'
 import { image } from '../../../../lib/tasks/image.js'

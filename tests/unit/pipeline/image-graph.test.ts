@@ -1,7 +1,7 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import type { Context } from '../../../lib/context.js'
-import { appPython, declaredBuildArgs, loadGraph, missingExternal, pythonOf, warnAboutGit } from '../../../lib/pipeline/images.js'
+import { appPython, declaredBuildArgs, loadGraph, missingExternal, pythonOf, warnAboutGit } from '../../../lib/pipeline/image-graph.js'
 import type { Event } from '../../../lib/events.js'
 import { makeTemp, removeTemp, writeTree } from '../helpers/tmp.js'
 

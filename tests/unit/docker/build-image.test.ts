@@ -3,12 +3,12 @@ import path from 'node:path'
 import { Readable } from 'node:stream'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { buildImage, chooseBuilder, jsonLines, type BuildRequest } from '../../../lib/docker/build.js'
+import { buildImage, chooseBuilder, jsonLines, type BuildRequest } from '../../../lib/docker/build-image.js'
 import type { Docker } from '../../../lib/docker/client.js'
 import { repoRoot } from '../../helpers/cli.js'
 import { rejectedUserError } from '../helpers/catch.js'
 
-// lib/docker/build.ts against a stub dockerode whose buildImage answers with a message stream, as
+// lib/docker/build-image.ts against a stub dockerode whose buildImage answers with a message stream, as
 // the engine's 200 response does. The trap dockerode leaves: a failed step arrives INSIDE that
 // stream as {error, errorDetail}; the build must fail with the step and its last lines.
 

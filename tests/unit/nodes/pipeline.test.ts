@@ -1,6 +1,6 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { loadGraph } from '../../../lib/pipeline/images.js'
+import { loadGraph } from '../../../lib/pipeline/image-graph.js'
 import { pipelineNodes } from '../../../lib/nodes/pipeline.js'
 import { detectShape } from '../../../lib/shape/detect.js'
 import { createFakeEngine, type FakeEngine } from '../../helpers/fake-engine.js'

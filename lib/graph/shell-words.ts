@@ -293,3 +293,6 @@ function reversePattern(pattern: string): string {
   }
   return out.join('')
 }
+
+/** One word for sh, whatever it holds: single-quoted, each ' written as '\''. */
+export const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`

@@ -9,7 +9,7 @@ import type { ImageGraph, ImageNode } from '../graph/resolve.js'
 import { appPython, declaredBuildArgs, imageLabel, missingExternal, pythonOf, type NodeResult } from '../pipeline/image-graph.js'
 import { diffInputs, hashFile, hashInputs, sha256, type Inputs } from '../pipeline/inputs.js'
 import { createdTime, readGitDetails } from '../git.js'
-import { appendAppLayer, checkAppend, type AppendPlan } from '../pipeline/app-layer-run.js'
+import type { AppendPlan } from '../pipeline/app-layer-run.js'
 import { ociLabels, pythonLabels } from '../docker/labels.js'
 import { versionTag } from '../tags.js'
 
@@ -105,6 +105,8 @@ async function decideImage(c: Context, graph: ImageGraph, node: ImageNode, plan:
   const recorded = previous?.labels[LABEL_INPUTS_DETAIL]
   const why = diffInputs(recorded ? (JSON.parse(recorded) as Inputs) : undefined, inputs, (p) => imageLabel(c, graph.get(p) ?? node))
   if (appendable && previous && why.is === 'changed') {
+    // Loaded only when the release has changed: a no-change run never pays for it.
+    const { checkAppend } = await import('../pipeline/app-layer-run.js')
     const verdict = await checkAppend(c, { dockerfile: node.dockerfile, entries: plan.entries, previousId: previous.id, changes: why.changes })
     if (verdict) return { run: true, why: verdict.why, plan: { ...plan, append: verdict.plan } }
   }
@@ -128,7 +130,7 @@ async function buildPlanned(c: Context, name: string, node: ImageNode, p: ImageP
   // Without a check (--force, a parent rebuilt in this run) the image superseded is the one
   // :latest names now: an appended image and its Docker build are different images.
   const previousId = p.previousId ?? (await engine.images.inspect(`${node.repo}:latest`))?.id
-  const appended = p.append && (await appendAppLayer(c, { plan: p.append, entries: p.entries, buildargs: p.buildargs, labels, tags }, emit))
+  const appended = p.append && (await (await import('../pipeline/app-layer-run.js')).appendAppLayer(c, { plan: p.append, entries: p.entries, buildargs: p.buildargs, labels, tags }, emit))
   const { id } =
     appended ||
     (await engine.build({

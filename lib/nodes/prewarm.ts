@@ -13,7 +13,7 @@ import { normalizeName, readPyproject, requirementName } from '../shape/pyprojec
 import { declaredBuildArgs, imageLabel, type NodeResult } from '../pipeline/image-graph.js'
 import { releaseBuildArgs } from '../pipeline/release.js'
 import { findLinksMounts, hostOwner, pipEnv } from '../pipeline/builder-mounts.js'
-import { shellQuote } from '../pipeline/builder-script.js'
+import { shellQuote } from '../graph/shell-words.js'
 import { makeStaging, removeStaging } from '../pipeline/staging.js'
 import { readManifest } from '../pipeline/wheel-manifest.js'
 import { imageNodeId, PREWARM } from '../graph/ids.js'

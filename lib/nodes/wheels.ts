@@ -5,7 +5,7 @@ import { imageNodeId, WHEELS } from '../graph/ids.js'
 import { appPython, type NodeResult } from '../pipeline/image-graph.js'
 import { diffInputs, hashInputs, type Inputs } from '../pipeline/inputs.js'
 import { builtForOther, readManifest } from '../pipeline/wheel-manifest.js'
-import { buildWheels, wheelInputs } from '../pipeline/wheels.js'
+import { wheelInputs } from '../pipeline/wheel-inputs.js'
 
 /**
  * The wheels as a graph node: skipped when the sources, the builder image and the pip settings
@@ -34,7 +34,7 @@ export function wheelsNode(ctx: Context): Node<Context, NodeResult> {
     async run(c, deps, emit, plan) {
       const b = deps[builder]
       const inputs = (plan as Inputs | undefined) ?? (await wheelInputs(c.project, b.id))
-      const { built } = await buildWheels(c, b.ref!, inputs, emit)
+      const { built } = await (await import('../pipeline/wheels.js')).buildWheels(c, b.ref!, inputs, emit)
       return { result: { id: hashInputs(inputs), inputs }, data: built }
     },
   }

@@ -9,6 +9,7 @@
 import { MOUNT } from './builder-mounts.js'
 import { PACK_APP_PY } from './pack-app.js'
 import { BUILD_WHEEL_PY } from './pep517.js'
+import { shellQuote } from '../graph/shell-words.js'
 
 /** Where the builder finds the list of a package's source files (written into the staging folder before the run). */
 export const sourceList = (key: string) => `${MOUNT.sources}/${key}.list`
@@ -19,7 +20,6 @@ export const FRONTEND = '/tmp/build_wheel.py'
 const PACKER = '/tmp/pack_app.py'
 
 /** One word for sh, whatever it holds. */
-export const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`
 
 /** A package the script builds: its key (its folder in the builder) and where its sources are mounted. */
 interface ScriptPackage {

@@ -7,7 +7,7 @@ import { lockConstraints } from '../shape/locks.js'
 import { describeTools, type TestPlan } from '../shape/tests.js'
 import { ignoreTop, sourceFiles, tarExcludes } from './sources.js'
 import { findLinksMounts, MOUNT, pipEnv } from './builder-mounts.js'
-import { shellQuote } from './builder-script.js'
+import { shellQuote } from '../graph/shell-words.js'
 import { pipHint } from './pip-errors.js'
 import { readManifest } from './wheel-manifest.js'
 

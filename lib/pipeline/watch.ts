@@ -11,7 +11,7 @@ import { discoverImages } from '../graph/discover.js'
 import { builtinDockerDir, type Project } from '../project.js'
 import { hashFile } from './inputs.js'
 import { sourceFolders } from './sources.js'
-import { localPackages, wheelInputs } from './wheels.js'
+import { localPackages, wheelInputs } from './wheel-inputs.js'
 
 /** Each watched file's content hash, by its path relative to the project root. */
 export type Snapshot = Record<string, string>

@@ -2,7 +2,7 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { MOUNT } from '../../../lib/pipeline/builder-mounts.js'
 import { builderScript, FRONTEND, sourceList } from '../../../lib/pipeline/builder-script.js'
-import type { LocalPackage } from '../../../lib/pipeline/wheels.js'
+import type { LocalPackage } from '../../../lib/pipeline/wheel-inputs.js'
 
 // ---------------------------------------------------------------------------------------------
 const BuilderScript = suite('builderScript')

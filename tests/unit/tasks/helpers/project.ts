@@ -1,6 +1,6 @@
 import path from 'node:path'
 import { execute } from '../../../../lib/graph/execute.js'
-import { wheelInputs } from '../../../../lib/pipeline/wheels.js'
+import { wheelInputs } from '../../../../lib/pipeline/wheel-inputs.js'
 import { appPython } from '../../../../lib/pipeline/image-graph.js'
 import { writeManifest } from '../../../../lib/pipeline/wheel-manifest.js'
 import { sha256 } from '../../../../lib/pipeline/inputs.js'

@@ -23,7 +23,7 @@ interface Event {
   type: string
   id?: string
   data?: { prewarm?: { installed?: number } }
-  reason?: string
+  reason?: { is: string; because?: string; image?: string }
   step?: string
   line?: string
 }
@@ -66,7 +66,7 @@ prewarm('a new base: the dependency layers build beside the builder, and the rel
 prewarm('nothing changed: the prewarm is skipped, saying why', async () => {
   const r = await runCli(['release', '--json'], { cwd: dir })
   assert.is(r.code, 0, `${r.stdout}\n${r.stderr}`)
-  assert.match(at(events(r.stdout), 'task:skip', 'prewarm')?.reason ?? '', /docker\/base unchanged/)
+  assert.equal(at(events(r.stdout), 'task:skip', 'prewarm')?.reason, { is: 'prewarm-idle', because: 'parent-current', image: 'docker/base' }, 'skipped: docker/base is unchanged')
 })
 
 prewarm('--concurrency 1: no room beside the builder, so no prewarm at all', async () => {

@@ -90,6 +90,31 @@ own('run: GET / answers through the published port; the serving container has no
   } finally {
     await stopCli(served, 'SIGINT')
   }
+  const left = await inner.docker.listContainers({ all: true, filters: { label: [`pypackage-tasks.project=${app.project}`] } })
+  assert.equal(
+    left.map((c) => c.Names[0]),
+    [],
+    'Ctrl-C on run leaves no container on the inner engine',
+  )
+})
+
+own('the environment: start (PostgreSQL and the app on the inner engine), a page that writes and reads the database, stop', async () => {
+  const start = await runCli(['start', '--port', '0'], { cwd: app.dir, env: env() })
+  assert.is(start.code, 0, `start succeeds:\n${start.stdout.slice(-3000)}\n${start.stderr}`)
+  const url = start.stdout.match(/(http:\/\/127\.0\.0\.1:\d+)\//)?.[1]
+  assert.ok(url, `start prints the URL it answers at:\n${start.stdout}`)
+  await poll('the app to answer / (read-only)', async () => ((await httpGet(`${url}/`)).status === 200 ? true : undefined), 60_000, 300)
+  const visit = await httpGet(`${url}/visits`, 30_000)
+  assert.is(visit.status, 200, visit.body.slice(0, 1000))
+  assert.is(visit.body, 'visits: 1', 'the app wrote a row in PostgreSQL and read it back')
+  const stop = await runCli(['stop'], { cwd: app.dir, env: env() })
+  assert.is(stop.code, 0, stop.stderr)
+  const left = await inner.docker.listContainers({ all: true, filters: { label: [`pypackage-tasks.project=${app.project}`] } })
+  assert.equal(
+    left.map((c) => c.Names[0]),
+    [],
+    'no container after stop',
+  )
 })
 
 own("push: to a registry on the inner engine's loopback", async () => {
@@ -116,7 +141,7 @@ own('another shape (flask-flit): init, release --smoke, test', async () => {
 own('no folder of this machine was mounted: no container had a bind, and the inner engine never saw our paths', async () => {
   const seen = watched!.seen()
   const tasks = new Set(seen.map((c) => c.task))
-  for (const task of ['build', 'test', 'smoke', 'run']) assert.ok(tasks.has(task), `a ${task} container was watched (saw: ${[...tasks].join(', ')})`)
+  for (const task of ['build', 'test', 'smoke', 'run', 'environment-web']) assert.ok(tasks.has(task), `a ${task} container was watched (saw: ${[...tasks].join(', ')})`)
   for (const c of seen) {
     const hostPaths = c.binds.filter((b) => b.startsWith('/'))
     assert.equal(hostPaths, [], `${c.name} (${c.task}) had no bind of a host path: ${c.binds.join(', ')}`)

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto'
 import { mkdirSync, writeFileSync } from 'node:fs'
+import net from 'node:net'
 import path from 'node:path'
 
 // A Docker context store as `docker context create` leaves it, written by hand so tests need no
@@ -29,4 +30,13 @@ export function writeDockerContext(configDir: string, name: string, docker: Reco
 export function writeDockerConfig(configDir: string, config: Record<string, unknown>): void {
   mkdirSync(configDir, { recursive: true })
   writeFileSync(path.join(configDir, 'config.json'), JSON.stringify(config))
+}
+
+/** A loopback port nothing listens on: a DOCKER_HOST or endpoint that refuses at once. */
+export async function closedPort(): Promise<number> {
+  const server = net.createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as net.AddressInfo
+  await new Promise((resolve) => server.close(resolve))
+  return port
 }

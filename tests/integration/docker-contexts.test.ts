@@ -6,7 +6,7 @@ import tls from 'node:tls'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { runCli, runCommand } from '../helpers/cli.js'
-import { writeDockerConfig, writeDockerContext } from '../helpers/docker-contexts.js'
+import { closedPort, writeDockerConfig, writeDockerContext } from '../helpers/docker-contexts.js'
 import { imageExists, removeProject } from '../helpers/engine.js'
 import { startEngineProxy, type EngineProxy } from '../helpers/proxy.js'
 
@@ -25,15 +25,6 @@ const clean = { DOCKER_HOST: undefined, DOCKER_CONTEXT: undefined, DOCKER_CONFIG
 let proxy: EngineProxy
 let tlsFront: TlsFront | undefined
 let pem: Record<string, string>
-
-/** A loopback port nothing listens on: a DOCKER_HOST that must not be used. */
-async function closedPort(): Promise<number> {
-  const server = net.createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as net.AddressInfo
-  await new Promise((resolve) => server.close(resolve))
-  return port
-}
 
 interface TlsFront {
   url: string

@@ -1,22 +1,13 @@
-import net from 'node:net'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { connect, engineSite } from '../../../lib/docker/client.js'
-import { writeDockerConfig, writeDockerContext } from '../../helpers/docker-contexts.js'
+import { closedPort, writeDockerConfig, writeDockerContext } from '../../helpers/docker-contexts.js'
 import { rejectedUserError } from '../helpers/catch.js'
 import { makeTemp, removeTemp } from '../helpers/tmp.js'
 
 // connect() through Docker contexts, where nothing answers: the errors name the context, its
 // endpoint and how it was chosen. No engine is needed (a closed port on 127.0.0.1 refuses at once).
 
-/** A loopback port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = net.createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as net.AddressInfo
-  await new Promise((resolve) => server.close(resolve))
-  return port
-}
 
 const Connect = suite('connect')
 let dir: string

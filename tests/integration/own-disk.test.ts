@@ -38,7 +38,9 @@ own.after(async () => {
 })
 
 own('release --smoke: images, wheels (offline index uploaded) and the smoke GETs, on the inner engine', async () => {
+  const t0 = Date.now()
   const r = await runCli(['release', '--smoke'], { cwd: app.dir, env: env() })
+  console.log(`  times own-disk: release --smoke from nothing ${((Date.now() - t0) / 1000).toFixed(1)} s`)
   assert.is(r.code, 0, `release --smoke succeeds:\n${r.stdout.slice(-4000)}\n${r.stderr}`)
   assert.match(r.stdout, /smoke: GET \/ → 200/, 'GET / answers 200 through the port the inner engine published')
   assert.ok(await imageExists(`${app.project}-release:latest`, inner.docker), 'the release image is on the inner engine')
@@ -51,7 +53,9 @@ own('release --smoke: images, wheels (offline index uploaded) and the smoke GETs
 
 own('a one-line change: only the app wheel is rebuilt, the previous wheelhouse uploaded for the rest', async () => {
   app.write('example/polls/views.py', `${readFileSync(app.at('example/polls/views.py'), 'utf8')}\n# changed\n`)
+  const t0 = Date.now()
   const r = await runCli(['build'], { cwd: app.dir, env: env() })
+  console.log(`  times own-disk: build after a one-line change ${((Date.now() - t0) / 1000).toFixed(1)} s`)
   assert.is(r.code, 0, `${r.stdout.slice(-3000)}\n${r.stderr}`)
   assert.match(r.stdout, /built pollsite-0\.1\.0-py3-none-any\.whl; reused speedups/, `only the app's wheel is built:\n${r.stdout.slice(-1500)}`)
 })

@@ -13,16 +13,25 @@ import type { AppendPlan } from '../pipeline/app-layer-run.js'
 import { ociLabels, pythonLabels } from '../docker/labels.js'
 import { versionTag } from '../tags.js'
 
-/** Make sure every external FROM image is on the engine: there may be no registry to pull from. */
-export async function checkExternal(ctx: Context, graph: ImageGraph, names: string[]): Promise<void> {
+/**
+ * Make sure every external FROM image is on the engine: there may be no registry to pull from.
+ * Their ids, which the image nodes count among their inputs (one inspect per image per run).
+ */
+export async function checkExternal(ctx: Context, graph: ImageGraph, names: string[]): Promise<ExternalIds> {
   const engine = await ctx.engine()
+  const ids: ExternalIds = {}
   for (const name of names) {
     const node = graph.get(name)!
     for (const ref of node.external) {
-      if (!(await engine.images.inspect(ref))) throw missingExternal(ctx, node, ref)
+      ids[ref] ??= (await engine.images.inspect(ref))?.id ?? ''
+      if (!ids[ref]) throw missingExternal(ctx, node, ref)
     }
   }
+  return ids
 }
+
+/** External FROM image → its id, as checkExternal found them. */
+type ExternalIds = Record<string, string>
 
 async function releaseLabels(c: Context, repo: string): Promise<Record<string, string>> {
   const git = await readGitDetails(c.project.root)
@@ -73,7 +82,7 @@ async function removeSuperseded(c: Context, previousId: string | undefined, newI
 type Extras = { needs: string[]; get: ImageExtras; afterBuild?: AfterBuild; appendable?: boolean }
 
 /** What the image is built from: context files, declared build args, parents' ids, external FROM ids; hashed, and the tag it gets. */
-async function planImage(c: Context, node: ImageNode, deps: Record<string, NodeResult | undefined>, extras: Extras | undefined): Promise<ImagePlan> {
+async function planImage(c: Context, node: ImageNode, deps: Record<string, NodeResult | undefined>, extras: Extras | undefined, fromIds: ExternalIds): Promise<ImagePlan> {
   const extra = extras ? await extras.get(c) : { entries: [], buildargs: {} }
   const entries = [...(await listContext(node.dir)), ...extra.entries]
   // Only the ARGs the Dockerfile declares are sent and hashed.
@@ -84,7 +93,7 @@ async function planImage(c: Context, node: ImageNode, deps: Record<string, NodeR
   for (const p of node.parents) inputs[`parent:${p}`] = deps[imageNodeId(p)]!.id
   const engine = await c.engine()
   // An external FROM image (debian:bookworm-slim) counts by id: a re-made OS image means a rebuild.
-  for (const ext of node.external) inputs[`from:${ext}`] = (await engine.images.inspect(ext))?.id ?? 'missing'
+  for (const ext of node.external) inputs[`from:${ext}`] = fromIds[ext] ?? (await engine.images.inspect(ext))?.id ?? 'missing'
   const hash = hashInputs(inputs)
   const ref = `${node.repo}:${versionTag(c.project.git, hash, pythonOf(c, node))}`
   return { entries, buildargs: node.args.has('TAG') ? { ...buildargs, TAG: ref.split(':').pop()! } : buildargs, inputs, hash, ref }
@@ -162,7 +171,7 @@ async function buildPlanned(c: Context, name: string, node: ImageNode, p: ImageP
  * args it declares and its parents' image ids; an image labelled with the same inputs hash is
  * reused (tagged, no context sent), otherwise it is built and the reason named.
  */
-export function imageNode(ctx: Context, graph: ImageGraph, name: string, extras?: Extras): Node<Context, NodeResult> {
+export function imageNode(ctx: Context, graph: ImageGraph, name: string, extras?: Extras, fromIds: ExternalIds = {}): Node<Context, NodeResult> {
   const node = graph.get(name)!
   return {
     id: imageNodeId(name),
@@ -174,10 +183,10 @@ export function imageNode(ctx: Context, graph: ImageGraph, name: string, extras?
         ...(extras?.needs ?? []).filter((n) => !deps[n]).map((n) => ({ input: n, change: 'rebuilt' as const })),
       ]
       if (unknown.length) return { run: true, why: { is: 'changed', changes: unknown } }
-      return decideImage(c, graph, node, await planImage(c, node, deps, extras), extras?.appendable)
+      return decideImage(c, graph, node, await planImage(c, node, deps, extras, fromIds), extras?.appendable)
     },
     // A parent rebuilt in this run leaves check without a plan: its inputs are known only now.
-    run: async (c, deps, emit, plan) => buildPlanned(c, name, node, (plan as ImagePlan | undefined) ?? (await planImage(c, node, deps, extras)), emit, extras),
+    run: async (c, deps, emit, plan) => buildPlanned(c, name, node, (plan as ImagePlan | undefined) ?? (await planImage(c, node, deps, extras, fromIds)), emit, extras),
     async reuse(c, result) {
       // Same inputs under another tag (a new commit that did not touch this image): tag, don't build.
       const engine = await c.engine()

@@ -53,14 +53,14 @@ export async function pipelineNodes(
     assertPinsAvailable(ctx.project, shape)
   }
   const names = buildOrder(graph, [...(wheels ? [builder] : []), ...targets])
-  await checkExternal(ctx, graph, names)
+  const fromIds = await checkExternal(ctx, graph, names)
   const releaseExtras = {
     needs: wheels ? [WHEELS] : [],
     get: async (c: Context) => ({ entries: await wheelEntries(c), buildargs: await releaseBuildArgs(c) }),
     afterBuild: writeReleaseManifest,
     appendable: true,
   }
-  const nodes = names.map((n) => imageNode(ctx, graph, n, n === release ? releaseExtras : undefined))
+  const nodes = names.map((n) => imageNode(ctx, graph, n, n === release ? releaseExtras : undefined, fromIds))
   if (!wheels) return nodes
   // With room for two builds at once, the release image's dependency layers build beside the builder.
   const prewarm = opts.prewarm && targets.includes(release) ? prewarmNode(ctx, graph, release) : undefined

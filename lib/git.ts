@@ -27,11 +27,12 @@ export interface GitRead {
  */
 export async function readGit(root: string): Promise<GitRead> {
   try {
-    const [{ stdout: sha }, { stdout: status }] = await Promise.all([
-      run('git', ['-C', root, 'rev-parse', '--short=7', 'HEAD']),
-      run('git', ['-C', root, 'status', '--porcelain', '--untracked-files=no']),
-    ])
-    return { state: { sha: sha.trim(), dirty: status.trim().length > 0 } }
+    // One git for both (every run reads them): the commit abbreviated as `rev-parse --short=7` does
+    // (7 hex digits, more when ambiguous), `-dirty` when tracked files differ from it; no tag names.
+    const { stdout } = await run('git', ['-C', root, 'describe', '--always', '--dirty', '--abbrev=7', '--exclude=*'])
+    const [, sha, dirty] = /^([0-9a-f]+)(-dirty)?$/.exec(stdout.trim()) ?? []
+    if (!sha) return {} // not the answer asked for: content tags
+    return { state: { sha, dirty: Boolean(dirty) } }
   } catch (e) {
     const refused = String((e as { stderr?: unknown }).stderr ?? '').match(/detected dubious ownership in repository at '([^']*)'/)
     if (!refused) return {} // not a git work tree, no commit yet, or no git: content tags

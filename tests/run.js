@@ -71,7 +71,8 @@ function killGroup(child, signal) {
 function runFile(file, list = false) {
   const report = path.join(scratch, `${++reports}.jsonl`)
   const tmp = list ? mkdtempSync(path.join(scratch, 'tmp-')) : undefined
-  const env = { ...process.env, NO_COLOR: '1', PPTEST_REPORT: report, ...(tmp ? { TMPDIR: tmp } : {}) }
+  // The releases' state records (lib/pipeline/state-record.ts) go to the run's scratch folder, not the user's cache.
+  const env = { ...process.env, NO_COLOR: '1', PPTEST_REPORT: report, XDG_CACHE_HOME: path.join(scratch, 'cache'), ...(tmp ? { TMPDIR: tmp } : {}) }
   // Its own process group (detached), so a timeout takes the test's CLI runs and servers with it.
   const child = spawn(process.execPath, [runFileJs, path.join('dist/tests', file), ...(list ? ['--list'] : [])], {
     stdio: list ? ['ignore', 'ignore', 'pipe'] : ['ignore', 'inherit', 'inherit'],

@@ -56,6 +56,11 @@ export interface Images {
   inspect(ref: string): Promise<ImageInfo | undefined>
   /** Every image carrying all `labels`. */
   list(labels: Labels): Promise<ImageSummary[]>
+  /**
+   * Which of `refs` (`repo:tag`) the engine has, and their ids, in one request: a ref it lacks, or
+   * one written in a form it lists otherwise (`docker.io/…`, a digest), is absent from the answer.
+   */
+  ids(refs: string[]): Promise<Record<string, string>>
   tag(ref: string, repo: string, tag: string): Promise<void>
   /**
    * Remove a name (or, by id, the image). `force`: also when containers use it; `noprune`: keep

@@ -54,6 +54,24 @@ async function loadImage(docker: Docker, tarball: Buffer): Promise<void> {
   }
 }
 
+/** `repo` alone means `repo:latest`, as the engine lists it. */
+const withTag = (ref: string) => (/:[^/]+$/.test(ref) ? ref : `${ref}:latest`)
+
+/**
+ * GET /images/json with a `reference` filter, its values OR'ed: one request however many refs.
+ * Only plain `name[:tag]` refs are asked for (a filter value is a pattern to the engine).
+ */
+async function imageIds(docker: Docker, refs: string[]): Promise<Record<string, string>> {
+  const asked = new Map(refs.filter((r) => /^[a-z0-9][a-z0-9._/:-]*$/.test(r)).map((r) => [withTag(r), r]))
+  if (!asked.size) return {}
+  const found = await ask('look up images', docker.listImages({ filters: { reference: [...asked.keys()] } }))
+  const ids: Record<string, string> = {}
+  for (const image of found) {
+    for (const tag of image.RepoTags ?? []) if (asked.has(tag)) ids[asked.get(tag)!] = image.Id
+  }
+  return ids
+}
+
 export function createImages(docker: Docker): Images {
   return {
     inspect: (ref) => inspectImage(docker, ref),
@@ -61,6 +79,7 @@ export function createImages(docker: Docker): Images {
       const found = await ask('list images', docker.listImages({ filters: labelFilters(labels) }))
       return found.map((i) => ({ id: i.Id, tags: realTags(i.RepoTags), created: i.Created }))
     },
+    ids: (refs) => imageIds(docker, refs),
     async tag(ref, repo, tag) {
       await ask(`tag ${ref} as ${repo}:${tag}`, docker.getImage(ref).tag({ repo, tag }))
     },

@@ -11,19 +11,20 @@ import { diffInputs, hashFile, hashInputs, sha256, type Inputs } from '../pipeli
 import { createdTime, readGitDetails } from '../git.js'
 import type { AppendPlan } from '../pipeline/app-layer-run.js'
 import { ociLabels, pythonLabels } from '../docker/labels.js'
+import type { RunState } from '../pipeline/state-record.js'
 import { versionTag } from '../tags.js'
 
 /**
  * Make sure every external FROM image is on the engine: there may be no registry to pull from.
  * Their ids, which the image nodes count among their inputs (one inspect per image per run).
  */
-export async function checkExternal(ctx: Context, graph: ImageGraph, names: string[]): Promise<ExternalIds> {
+export async function checkExternal(ctx: Context, graph: ImageGraph, names: string[], look: Look = {}): Promise<ExternalIds> {
   const engine = await ctx.engine()
   const ids: ExternalIds = {}
   for (const name of names) {
     const node = graph.get(name)!
     for (const ref of node.external) {
-      ids[ref] ??= (await engine.images.inspect(ref))?.id ?? ''
+      ids[ref] ??= look[ref] ?? (await engine.images.inspect(ref))?.id ?? ''
       if (!ids[ref]) throw missingExternal(ctx, node, ref)
     }
   }
@@ -32,6 +33,28 @@ export async function checkExternal(ctx: Context, graph: ImageGraph, names: stri
 
 /** External FROM image → its id, as checkExternal found them. */
 type ExternalIds = Record<string, string>
+
+/** Ref → id, for the refs the engine had when asked once at the start of the run (lookOnce). */
+type Look = Record<string, string>
+
+/**
+ * When the last release left a record of every image: ONE request for the ids of the external
+ * FROM images and of each recorded tag and :latest, which then stand in for an inspect each
+ * (checkExternal, decideImage) and for the tagging of a skipped image. No record: no request.
+ */
+export async function lookOnce(ctx: Context, graph: ImageGraph, names: string[], state: RunState | undefined): Promise<Look> {
+  const recorded = names.map((n) => state?.image(n))
+  if (!recorded.length || recorded.some((r) => !r)) return {}
+  const refs = new Set(names.flatMap((n, i) => [...graph.get(n)!.external, recorded[i]!.ref, `${graph.get(n)!.repo}:latest`]))
+  return (await ctx.engine()).images.ids([...refs])
+}
+
+/** What the run knew before the nodes ran: the external images' ids, the one look's answer, the state record. */
+interface Known {
+  fromIds: ExternalIds
+  look: Look
+  state?: RunState
+}
 
 async function releaseLabels(c: Context, repo: string): Promise<Record<string, string>> {
   const git = await readGitDetails(c.project.root)
@@ -78,17 +101,20 @@ async function removeSuperseded(c: Context, previousId: string | undefined, newI
   await engine.images.removeUnused(previousId)
 }
 
-/** `appendable`: the release image, which may get its app layer appended (pipeline/app-layer.ts). */
-type Extras = { needs: string[]; get: ImageExtras; afterBuild?: AfterBuild; appendable?: boolean }
+/**
+ * `appendable`: the release image, which may get its app layer appended (pipeline/app-layer.ts);
+ * `done`: after the image was built or reused (the release writes the state record then).
+ */
+type Extras = { needs: string[]; get: ImageExtras; afterBuild?: AfterBuild; appendable?: boolean; done?: () => Promise<void> }
 
 /** What the image is built from: context files, declared build args, parents' ids, external FROM ids; hashed, and the tag it gets. */
-async function planImage(c: Context, node: ImageNode, deps: Record<string, NodeResult | undefined>, extras: Extras | undefined, fromIds: ExternalIds): Promise<ImagePlan> {
+async function planImage(c: Context, node: ImageNode, deps: Record<string, NodeResult | undefined>, extras: Extras | undefined, { fromIds, state }: Known): Promise<ImagePlan> {
   const extra = extras ? await extras.get(c) : { entries: [], buildargs: {} }
   const entries = [...(await listContext(node.dir)), ...extra.entries]
   // Only the ARGs the Dockerfile declares are sent and hashed.
   const buildargs = declaredBuildArgs(c, node, extra.buildargs)
   const inputs: Inputs = {}
-  for (const e of entries) inputs[`file:${path.relative(c.project.root, e.abs)}`] = e.hash?.slice(0, 16) ?? (await hashFile(e.abs))
+  for (const e of entries) inputs[`file:${path.relative(c.project.root, e.abs)}`] = e.hash?.slice(0, 16) ?? (await (state?.hashFile ?? hashFile)(e.abs))
   for (const [k, v] of Object.entries(buildargs)) inputs[`arg:${k}`] = sha256(v).slice(0, 16)
   for (const p of node.parents) inputs[`parent:${p}`] = deps[imageNodeId(p)]!.id
   const engine = await c.engine()
@@ -100,12 +126,15 @@ async function planImage(c: Context, node: ImageNode, deps: Record<string, NodeR
 }
 
 /**
- * Built from these inputs already: at this version's tag, or at :latest (a new commit that did
- * not touch this image) — two inspects, no image list, which costs the engine a scan. Else why not.
+ * Built from these inputs already: as the last release recorded it, and the one look found its tag
+ * still on that image (an image's id covers its labels, so its inputs hash too); else at this
+ * version's tag, or at :latest (a new commit that did not touch this image) — two inspects. Else why not.
  */
-async function decideImage(c: Context, graph: ImageGraph, node: ImageNode, plan: ImagePlan, appendable = false): Promise<Decision<NodeResult>> {
-  const engine = await c.engine()
+async function decideImage(c: Context, graph: ImageGraph, node: ImageNode, plan: ImagePlan, known: Known, appendable = false): Promise<Decision<NodeResult>> {
   const { ref, hash, inputs } = plan
+  const last = known.state?.image(node.name)
+  if (last?.hash === hash && last.ref === ref && known.look[ref] === last.id) return { skip: { id: last.id, ref, inputs }, why: { is: 'current', ref }, plan }
+  const engine = await c.engine()
   const atTag = await engine.images.inspect(ref)
   if (atTag?.labels[LABEL_INPUTS] === hash) return { skip: { id: atTag.id, ref, inputs }, why: { is: 'current', ref }, plan }
   const previous = await engine.images.inspect(`${node.repo}:latest`)
@@ -171,8 +200,13 @@ async function buildPlanned(c: Context, name: string, node: ImageNode, p: ImageP
  * args it declares and its parents' image ids; an image labelled with the same inputs hash is
  * reused (tagged, no context sent), otherwise it is built and the reason named.
  */
-export function imageNode(ctx: Context, graph: ImageGraph, name: string, extras?: Extras, fromIds: ExternalIds = {}): Node<Context, NodeResult> {
+export function imageNode(ctx: Context, graph: ImageGraph, name: string, extras?: Extras, known: Known = { fromIds: {}, look: {} }): Node<Context, NodeResult> {
   const node = graph.get(name)!
+  /** The image as this run leaves it, for the state record; then the release's `done`. */
+  const leave = async (r: NodeResult, hash: string) => {
+    known.state?.record(name, { hash, ref: r.ref!, id: r.id })
+    await extras?.done?.()
+  }
   return {
     id: imageNodeId(name),
     title: `Image ${imageLabel(ctx, node)}`,
@@ -183,15 +217,24 @@ export function imageNode(ctx: Context, graph: ImageGraph, name: string, extras?
         ...(extras?.needs ?? []).filter((n) => !deps[n]).map((n) => ({ input: n, change: 'rebuilt' as const })),
       ]
       if (unknown.length) return { run: true, why: { is: 'changed', changes: unknown } }
-      return decideImage(c, graph, node, await planImage(c, node, deps, extras, fromIds), extras?.appendable)
+      return decideImage(c, graph, node, await planImage(c, node, deps, extras, known), known, extras?.appendable)
     },
-    // A parent rebuilt in this run leaves check without a plan: its inputs are known only now.
-    run: async (c, deps, emit, plan) => buildPlanned(c, name, node, (plan as ImagePlan | undefined) ?? (await planImage(c, node, deps, extras, fromIds)), emit, extras),
+    async run(c, deps, emit, plan) {
+      // A parent rebuilt in this run leaves check without a plan: its inputs are known only now.
+      const p = (plan as ImagePlan | undefined) ?? (await planImage(c, node, deps, extras, known))
+      const built = await buildPlanned(c, name, node, p, emit, extras)
+      await leave(built.result, p.hash)
+      return built
+    },
     async reuse(c, result) {
       // Same inputs under another tag (a new commit that did not touch this image): tag, don't build.
-      const engine = await c.engine()
+      // Both names already on it, as the one look found: nothing to tag.
       const [repo, tag] = [node.repo, result.ref!.split(':').pop()!]
-      for (const t of [tag, 'latest']) await engine.images.tag(result.id, repo, t)
+      if (known.look[result.ref!] !== result.id || known.look[`${repo}:latest`] !== result.id) {
+        const engine = await c.engine()
+        for (const t of [tag, 'latest']) await engine.images.tag(result.id, repo, t)
+      }
+      await leave(result, hashInputs(result.inputs))
     },
   }
 }

@@ -3,8 +3,9 @@ import type { Node } from '../graph/execute.js'
 import { buildOrder, type ImageGraph } from '../graph/resolve.js'
 import { assertLocalPackages } from '../project.js'
 import { checkLockAgainstProject } from '../shape/locks.js'
-import { checkExternal, imageNode } from './image.js'
-import type { NodeResult } from '../pipeline/image-graph.js'
+import { checkExternal, imageNode, lookOnce } from './image.js'
+import { appPython, type NodeResult } from '../pipeline/image-graph.js'
+import { openState, statePath } from '../pipeline/state-record.js'
 import { prewarmNode } from './prewarm.js'
 import { releaseBuildArgs, wheelEntries, writeReleaseManifest } from '../pipeline/release.js'
 import { findLinksMounts } from '../pipeline/builder-mounts.js'
@@ -53,16 +54,21 @@ export async function pipelineNodes(
     assertPinsAvailable(ctx.project, shape)
   }
   const names = buildOrder(graph, [...(wheels ? [builder] : []), ...targets])
-  const fromIds = await checkExternal(ctx, graph, names)
+  // A release keeps a state record (pipeline/state-record.ts): what it found, for the next one to check in one look.
+  const state = wheels && targets.includes(release) ? await openState(statePath(ctx.project.root, appPython(ctx)?.version)) : undefined
+  const look = await lookOnce(ctx, graph, names, state)
+  const fromIds = await checkExternal(ctx, graph, names, look)
   const releaseExtras = {
     needs: wheels ? [WHEELS] : [],
     get: async (c: Context) => ({ entries: await wheelEntries(c), buildargs: await releaseBuildArgs(c) }),
     afterBuild: writeReleaseManifest,
     appendable: true,
+    done: state?.save,
   }
-  const nodes = names.map((n) => imageNode(ctx, graph, n, n === release ? releaseExtras : undefined, fromIds))
+  const known = { fromIds, look, state }
+  const nodes = names.map((n) => imageNode(ctx, graph, n, n === release ? releaseExtras : undefined, known))
   if (!wheels) return nodes
   // With room for two builds at once, the release image's dependency layers build beside the builder.
   const prewarm = opts.prewarm && targets.includes(release) ? prewarmNode(ctx, graph, release) : undefined
-  return [...nodes.filter((n) => n.id !== imageNodeId(release)), ...(prewarm ? [prewarm] : []), wheelsNode(ctx), ...nodes.filter((n) => n.id === imageNodeId(release))]
+  return [...nodes.filter((n) => n.id !== imageNodeId(release)), ...(prewarm ? [prewarm] : []), wheelsNode(ctx, state), ...nodes.filter((n) => n.id === imageNodeId(release))]
 }

@@ -6,12 +6,14 @@ import { appPython, type NodeResult } from '../pipeline/image-graph.js'
 import { diffInputs, hashInputs, type Inputs } from '../pipeline/inputs.js'
 import { builtForOther, readManifest } from '../pipeline/wheel-manifest.js'
 import { wheelInputs } from '../pipeline/wheel-inputs.js'
+import type { RunState } from '../pipeline/state-record.js'
 
 /**
  * The wheels as a graph node: skipped when the sources, the builder image and the pip settings
- * hash as they did for the wheels the wheelhouse still holds. Its plan is those inputs.
+ * hash as they did for the wheels the wheelhouse still holds. Its plan is those inputs. `state`:
+ * the release's state record, whose stat cache hashes the source files.
  */
-export function wheelsNode(ctx: Context): Node<Context, NodeResult> {
+export function wheelsNode(ctx: Context, state?: RunState): Node<Context, NodeResult> {
   const builder = imageNodeId(ctx.project.config.images.builder)
   return {
     id: WHEELS,
@@ -24,7 +26,7 @@ export function wheelsNode(ctx: Context): Node<Context, NodeResult> {
       const was = python && builtForOther(previous, python)
       if (was) return { run: true, why: { is: 'other-python', was, now: python.version } }
       if (!deps[builder]) return { run: true, why: { is: 'changed', changes: [{ input: 'builder', change: 'rebuilt' }] } }
-      const inputs = await wheelInputs(c.project, deps[builder]!.id)
+      const inputs = await wheelInputs(c.project, deps[builder]!.id, state?.hashFile)
       const hash = hashInputs(inputs)
       if (previous && hashInputs(previous.inputs) === hash) {
         return { skip: { id: hash, inputs }, why: { is: 'current-wheels', wheels: Object.keys(previous.packages).length + previous.dependencies.length }, plan: inputs }
@@ -33,7 +35,7 @@ export function wheelsNode(ctx: Context): Node<Context, NodeResult> {
     },
     async run(c, deps, emit, plan) {
       const b = deps[builder]
-      const inputs = (plan as Inputs | undefined) ?? (await wheelInputs(c.project, b.id))
+      const inputs = (plan as Inputs | undefined) ?? (await wheelInputs(c.project, b.id, state?.hashFile))
       const { built } = await (await import('../pipeline/wheels.js')).buildWheels(c, b.ref!, inputs, emit)
       return { result: { id: hashInputs(inputs), inputs }, data: built }
     },

@@ -40,8 +40,11 @@ export async function packageFiles(pkg: LocalPackage, others: LocalPackage[], wh
 export const isDependencyInput = (key: string) =>
   key === 'server' || /^file:(.*\/)?(requirements[^/]*|[^/]*requirements[^/]*\.txt|constraints[^/]*\.txt|poetry\.lock|uv\.lock|Pipfile(\.lock)?)$/.test(key)
 
-/** Inputs of the wheel build: every source file of every package, the builder image, pip settings, the server. */
-export async function wheelInputs(project: Project, builderId: string): Promise<Inputs> {
+/**
+ * Inputs of the wheel build: every source file of every package, the builder image, pip settings,
+ * the server. `hash`: how a file is hashed (a release's state record: inputs.ts hashFile behind a stat cache).
+ */
+export async function wheelInputs(project: Project, builderId: string, hash: (abs: string) => Promise<string> = hashFile): Promise<Inputs> {
   const pkgs = localPackages(project)
   const shape = await project.shape()
   const inputs: Inputs = { builder: builderId, pip: sha256(JSON.stringify(project.config.pip)).slice(0, 16), server: shape.server.join(' ') }
@@ -64,7 +67,7 @@ export async function wheelInputs(project: Project, builderId: string): Promise<
       tooling,
       ignoreTop(pkg.dir, project.root),
     )) {
-      inputs[`file:${path.relative(project.root, f)}`] = await hashFile(f)
+      inputs[`file:${path.relative(project.root, f)}`] = await hash(f)
     }
   }
   return inputs

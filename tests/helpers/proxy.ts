@@ -7,6 +7,8 @@ export interface EngineProxy {
   port: number
   /** Connections accepted so far: proves the client really went through the proxy. */
   accepted(): number
+  /** The HTTP requests sent through it so far, as `METHOD /path` (query left out), oldest first. */
+  requests(): string[]
   /** Destroy every open connection (both sides) and stop accepting new ones. */
   cut(): void
   /** cut(), then wait until the listening socket is closed. */
@@ -16,6 +18,7 @@ export interface EngineProxy {
 export function startEngineProxy(socketPath = '/var/run/docker.sock'): Promise<EngineProxy> {
   const open = new Set<net.Socket>()
   let accepted = 0
+  const requests: string[] = []
   const server = net.createServer((client) => {
     accepted++
     const engine = net.connect({ path: socketPath })
@@ -29,6 +32,10 @@ export function startEngineProxy(socketPath = '/var/run/docker.sock'): Promise<E
       }
     }
     for (const s of [client, engine]) s.on('error', drop).on('close', drop)
+    // A request line starts a chunk (or a line of one): the count a test asserts on.
+    client.on('data', (chunk: Buffer) => {
+      for (const m of chunk.toString('latin1').matchAll(/^(GET|HEAD|POST|PUT|DELETE) (\/[^?\s]*)\S* HTTP\/1\.[01]\r$/gm)) requests.push(`${m[1]} ${m[2]}`)
+    })
     client.pipe(engine).pipe(client)
   })
   let closed: Promise<void> | undefined
@@ -46,6 +53,7 @@ export function startEngineProxy(socketPath = '/var/run/docker.sock'): Promise<E
         url: `tcp://127.0.0.1:${port}`,
         port,
         accepted: () => accepted,
+        requests: () => [...requests],
         cut,
         close: async () => {
           cut()

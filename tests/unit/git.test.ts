@@ -170,6 +170,28 @@ ReadGit('a changed tracked file makes it dirty', async () => {
   assert.is((await readGit(dir)).state?.dirty, true)
 })
 
+ReadGit('a tagged commit: still the short commit, never the tag`s name; as rev-parse --short=7 gives it', async () => {
+  const dir = repo()
+  dirs.push(dir)
+  execFileSync('git', ['-C', dir, 'tag', 'v1'], { env: isolated })
+  execFileSync('git', ['-C', dir, '-c', 'user.email=t@example.com', '-c', 'user.name=t', 'tag', '-a', 'v2', '-m', 'two'], { env: isolated })
+  const short = execFileSync('git', ['-C', dir, 'rev-parse', '--short=7', 'HEAD'], { env: isolated }).toString().trim()
+  assert.equal((await readGit(dir)).state, { sha: short, dirty: false })
+})
+
+ReadGit('a staged change or a deleted tracked file is dirty; untracked files alone are not', async () => {
+  const dir = repo()
+  dirs.push(dir)
+  writeFileSync(path.join(dir, 'new.txt'), 'untracked\n')
+  assert.is((await readGit(dir)).state?.dirty, false, 'untracked only')
+  writeFileSync(path.join(dir, 'a.txt'), 'staged\n')
+  execFileSync('git', ['-C', dir, 'add', 'a.txt'], { env: isolated })
+  assert.is((await readGit(dir)).state?.dirty, true, 'staged')
+  execFileSync('git', ['-C', dir, 'reset', '-q', '--hard'], { env: isolated })
+  rmSync(path.join(dir, 'a.txt'))
+  assert.is((await readGit(dir)).state?.dirty, true, 'deleted')
+})
+
 ReadGit('outside git: no state and no warning (content tags, as intended)', async () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'pptest-readgit-none-'))
   dirs.push(dir)

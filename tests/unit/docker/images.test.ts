@@ -145,6 +145,36 @@ List('an engine failure is a UserError naming the listing', async () => {
 List.run()
 
 // ---------------------------------------------------------------------------------------------
+const Ids = suite('images.ids')
+
+Ids('one listing filtered by reference (its values OR-ed); a ref alone means :latest; what the engine lacks is absent', async () => {
+  const { images, calls } = stubDocker(
+    [],
+    undefined,
+    [
+      { Id: 'sha256:base', RepoTags: ['acme/app-base:abc1234', 'acme/app-base:latest', 'acme/app-base:old'], Created: 100 },
+      { Id: 'sha256:debian', RepoTags: ['debian:bookworm-slim'], Created: 10 },
+    ],
+  )
+  const found = await images.ids(['acme/app-base:abc1234', 'acme/app-base', 'debian:bookworm-slim', 'acme/app-release:abc1234'])
+  assert.equal(calls, ['listImages {"filters":{"reference":["acme/app-base:abc1234","acme/app-base:latest","debian:bookworm-slim","acme/app-release:abc1234"]}}'])
+  assert.equal(found, { 'acme/app-base:abc1234': 'sha256:base', 'acme/app-base': 'sha256:base', 'debian:bookworm-slim': 'sha256:debian' })
+})
+
+Ids('only plain name[:tag] refs are asked for (a filter value is a pattern); none left: no request', async () => {
+  const { images, calls } = stubDocker([])
+  assert.equal(await images.ids(['debian@sha256:0123', 'Upper/case:1', 'a/b:*']), {})
+  assert.equal(calls, [])
+})
+
+Ids('an engine failure is a UserError naming the lookup', async () => {
+  const e = await rejectedUserError(failingDocker(500).ids(['a:b']), 'ids on a broken engine')
+  assert.is(e.message, 'the engine failed to look up images: (HTTP code 500) layer store broken')
+})
+
+Ids.run()
+
+// ---------------------------------------------------------------------------------------------
 const Tag = suite('images.tag')
 
 Tag('tags the ref with repo and tag, as dockerode takes them', async () => {

@@ -1,0 +1,67 @@
+import { mkdtempSync, rmSync, utimesSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { suite } from 'uvu'
+import * as assert from 'uvu/assert'
+import { runCli } from '../helpers/cli.js'
+import { docker, imageExists } from '../helpers/engine.js'
+import { copyExampleProject, tail } from '../helpers/project.js'
+import { startEngineProxy, type EngineProxy } from '../helpers/proxy.js'
+
+// A release that changes nothing, on the real engine: after a release, the next one reads its state
+// record (lib/pipeline/state-record.ts) and asks the engine once for every image it names, through
+// a proxy that counts the requests. A release image deleted by hand is built again; a file touched
+// but not changed is still no change.
+
+const p = copyExampleProject(`pptest${process.pid}look`)
+const cache = mkdtempSync(path.join(os.tmpdir(), 'pptest-look-cache-'))
+let proxy: EngineProxy
+
+/** `release --plain` of the project; `viaProxy`: through the counting proxy. */
+const release = (viaProxy = false) => runCli(['release', '--plain'], { cwd: p.dir, timeoutMs: 300_000, env: { XDG_CACHE_HOME: cache, ...(viaProxy ? { DOCKER_HOST: proxy.url } : {}) } })
+
+const look = suite('a release with nothing changed: one look (real engine)')
+look.before(async () => {
+  proxy = await startEngineProxy()
+})
+look.after(async () => {
+  await proxy?.close()
+  await p.remove()
+  rmSync(cache, { recursive: true, force: true })
+})
+
+/** A release through the proxy that builds nothing: the requests it made. */
+async function noChange(): Promise<string[]> {
+  const before = proxy.requests().length
+  const r = await release(true)
+  assert.is(r.code, 0, tail(r.stdout + r.stderr))
+  for (const name of ['base', 'builder', 'release']) assert.match(r.stdout, new RegExp(`Image docker/${name} \\[skipped: up to date`), `${name} up to date:\n${tail(r.stdout)}`)
+  assert.match(r.stdout, /Wheels → wheelhouse \[skipped: up to date/)
+  return proxy.requests().slice(before)
+}
+
+look('the second release: the ping and one image listing, nothing else', async () => {
+  const first = await release()
+  assert.is(first.code, 0, `the first release: ${tail(first.stdout + first.stderr)}`)
+  assert.equal(await noChange(), ['GET /_ping', 'GET /images/json'])
+})
+
+look('the release image deleted by hand: the next release builds it again, then one look again', async () => {
+  const latest = `${p.project}-release:latest`
+  const { Id } = await docker.getImage(latest).inspect()
+  await docker.getImage(Id).remove({ force: true })
+  assert.not.ok(await imageExists(latest), 'deleted')
+  const r = await release()
+  assert.is(r.code, 0, tail(r.stdout + r.stderr))
+  assert.match(r.stdout, /Image docker\/release: /, `built again:\n${tail(r.stdout)}`)
+  assert.ok(await imageExists(latest))
+  assert.equal(await noChange(), ['GET /_ping', 'GET /images/json'])
+})
+
+look('a source file touched, not changed: still no change, in one look', async () => {
+  const later = new Date(Date.now() + 10_000)
+  utimesSync(p.at('example/polls/views.py'), later, later)
+  assert.equal(await noChange(), ['GET /_ping', 'GET /images/json'])
+})
+
+look.run()

@@ -6,7 +6,6 @@
 // (dist/cli/cli.mjs, a few files to load instead of ~140 modules; tools/bundle.mjs), or tsc's
 // output when only tsc has run.
 import { existsSync, readFileSync } from 'node:fs'
-import module from 'node:module'
 
 const argv = process.argv.slice(2)
 let answer
@@ -24,7 +23,9 @@ if (typeof answer === 'string') {
 } else {
   // Node ≥ 22.1 keeps V8's compiled code for the modules that follow (in the OS's temp folder), so
   // later runs skip most of their parsing; older Nodes have no such thing.
-  module.enableCompileCache?.()
+  // Imported here: --help and list do not pay for it.
+  const { enableCompileCache } = await import('node:module')
+  enableCompileCache?.()
   const bundle = new URL('../dist/cli/cli.mjs', import.meta.url)
   const { main } = await import(existsSync(bundle) ? bundle.href : '../dist/lib/cli.js')
   await main(argv)

@@ -3,9 +3,9 @@
 // --help, list and <task> --help are answered from dist/help.json, which the build renders with
 // the CLI itself (a unit test keeps it equal): no library to load, so they cost little more than
 // Node's own start. Anything else, or no cache, goes to the CLI: the bundle the build makes of it
-// (dist/cli/cli.mjs, a few files to load instead of ~140 modules; tools/bundle.mjs), or tsc's
-// output when only tsc has run.
-import { existsSync, readFileSync } from 'node:fs'
+// (dist/cli/cli.mjs, a few dozen files to load instead of ~240 modules; tools/bundle.mjs), or tsc's
+// output when only tsc has run since.
+import { readFileSync, statSync } from 'node:fs'
 
 const argv = process.argv.slice(2)
 let answer
@@ -26,7 +26,9 @@ if (typeof answer === 'string') {
   // Imported here: --help and list do not pay for it.
   const { enableCompileCache } = await import('node:module')
   enableCompileCache?.()
-  const bundle = new URL('../dist/cli/cli.mjs', import.meta.url)
-  const { main } = await import(existsSync(bundle) ? bundle.href : '../dist/lib/cli.js')
+  // The bundle unless tsc ran after it (`tsc` alone, not `npm run build`): then tsc's output.
+  const [bundle, compiled] = ['../dist/cli/cli.mjs', '../dist/lib/cli.js'].map((f) => new URL(f, import.meta.url))
+  const built = (url) => statSync(url, { throwIfNoEntry: false })?.mtimeMs ?? -1
+  const { main } = await import(built(bundle) >= built(compiled) ? bundle.href : compiled.href)
   await main(argv)
 }

@@ -32,6 +32,9 @@ export function engineSite(host: string | undefined, sharedDisk?: boolean | null
   return { sharedDisk: sharedDisk ?? false, publishIp: '', reachHost }
 }
 
+/** Defined (true) only in the bundle the bin loads, by tools/bundle.mjs. */
+declare const PYPACKAGE_BUNDLE: true | undefined
+
 /** The config's `engine.sharedDisk` (null: decided by the address), read when a container is made: the config may load after the dial. */
 type SharedDiskSetting = () => boolean | null | undefined
 
@@ -45,7 +48,8 @@ export async function connect(
   opts: { signal?: AbortSignal; timeoutMs?: number; context?: string; env?: NodeJS.ProcessEnv; sharedDisk?: SharedDiskSetting } = {},
 ): Promise<Engine> {
   const endpoint = await resolveEndpoint(opts.context, opts.env ?? process.env)
-  deferHeavyParts(endpoint.host.startsWith('ssh://'))
+  // In the bundle (tools/bundle.mjs) those parts are stand-ins already: nothing to resolve.
+  if (typeof PYPACKAGE_BUNDLE === 'undefined') deferHeavyParts(endpoint.host.startsWith('ssh://'))
   const { default: Docker } = await import('dockerode')
   let docker: Docker
   try {

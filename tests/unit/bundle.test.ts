@@ -1,0 +1,95 @@
+import { readdirSync, readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import path from 'node:path'
+import { Readable } from 'node:stream'
+import { fileURLToPath } from 'node:url'
+import { suite } from 'uvu'
+import * as assert from 'uvu/assert'
+import { closedPort } from '../helpers/docker-contexts.js'
+
+// The bundle the bin loads (tools/bundle.mjs, run by `npm run build`): what start-up reads, and
+// what stays out of it until used. esbuild marks each bundled file with a `// <path>` comment.
+const dir = fileURLToPath(new URL('../../cli/', import.meta.url))
+const chunks = readdirSync(dir).filter((f) => f.endsWith('.mjs'))
+const text = (f: string) => readFileSync(path.join(dir, f), 'utf8')
+const sources = (f: string) => [...text(f).matchAll(/^\/\/ ((?:dist\/lib|node_modules)\/\S+)$/gm)].map((m) => m[1])
+
+/** cli.mjs and the chunks it imports statically: what every run of the CLI loads. */
+function startupChunks(): string[] {
+  const seen = new Set<string>()
+  const visit = (f: string) => {
+    if (seen.has(f)) return
+    seen.add(f)
+    for (const m of text(f).matchAll(/^(?:import|export)\s[^;]*?from\s*"\.\/([^"]+)"|^import\s*"\.\/([^"]+)"/gm)) visit(m[1] ?? m[2])
+  }
+  visit('cli.mjs')
+  return [...seen]
+}
+
+const Startup = suite('bundle: what start-up loads')
+
+Startup('holds the CLI, and none of the build-only modules: they are chunks of their own, imported when used', () => {
+  const atStart = new Set(startupChunks().flatMap(sources))
+  const lazy = new Set(chunks.flatMap(sources).filter((s) => !atStart.has(s)))
+  for (const f of ['dist/lib/cli.js', 'dist/lib/args.js', 'dist/lib/tasks/registry.js']) assert.ok(atStart.has(f), `${f} loads at start`)
+  const buildOnly = ['dist/lib/pipeline/wheels.js', 'dist/lib/pipeline/app-layer-run.js', 'dist/lib/nodes/push.js', 'dist/lib/nodes/serve.js', 'dist/lib/nodes/dev.js']
+  const heavy = ['dist/lib/docker/client.js', 'dist/lib/render/listr.js', 'node_modules/dockerode/lib/docker.js', 'node_modules/listr2/dist/index.js', 'node_modules/tar-stream/index.js']
+  for (const f of [...buildOnly, ...heavy]) assert.ok(lazy.has(f), `${f} is in the bundle, not loaded at start`)
+})
+
+Startup('leaves out what needs its own files or native code: ssh2, gRPC, protobufjs, TypeScript', () => {
+  const all = chunks.flatMap(sources)
+  for (const pkg of ['ssh2', '@grpc', 'protobufjs', 'typescript', 'cpu-features']) {
+    assert.not.ok(
+      all.find((s) => s.startsWith(`node_modules/${pkg}/`)),
+      `${pkg} is required from node_modules when used`,
+    )
+  }
+})
+
+Startup.run()
+
+// dockerode's parts that stay out of the bundle: stand-ins that require the installed module on
+// their first call. Each is called here as dockerode calls it, against an engine that is not there.
+const LazyParts = suite('bundle: dockerode parts loaded on first use')
+const require = createRequire(import.meta.url)
+const loaded = (pkg: string) => Object.keys(require.cache).some((f) => f.includes(`/node_modules/${pkg}/`))
+
+async function bundledDockerode(): Promise<typeof import('dockerode')> {
+  const chunk = chunks.find((f) => sources(f).includes('node_modules/dockerode/lib/docker.js'))
+  assert.ok(chunk, 'dockerode is bundled')
+  return ((await import(path.join(dir, chunk))) as { default: typeof import('dockerode') }).default
+}
+
+LazyParts('not loaded with dockerode', async () => {
+  await bundledDockerode()
+  for (const pkg of ['ssh2', '@grpc/grpc-js', 'protobufjs']) assert.not.ok(loaded(pkg), `${pkg} not loaded yet`)
+})
+
+LazyParts('ssh:// transport: ssh2 loads on the first request, which reaches the (closed) port', async () => {
+  const Docker = await bundledDockerode()
+  const docker = new Docker({ protocol: 'ssh', host: '127.0.0.1', port: await closedPort(), username: 'nobody' })
+  const err = await docker.ping().then(
+    () => undefined,
+    (e: NodeJS.ErrnoException) => e,
+  )
+  assert.is(err?.code, 'ECONNREFUSED', `the ssh transport dialled: ${err}`)
+  assert.ok(loaded('ssh2'))
+})
+
+LazyParts('BuildKit: the session (gRPC) loads for a version 2 build, the progress decoder (protobufjs) when following one', async () => {
+  const Docker = await bundledDockerode()
+  const docker = new Docker({ socketPath: path.join(dir, 'no-engine.sock') })
+  const err = await docker.buildImage(Readable.from([]), { version: '2' }).then(
+    () => undefined,
+    (e: NodeJS.ErrnoException) => e,
+  )
+  assert.is(err?.code, 'ENOENT', `the session dialled: ${err}`)
+  assert.ok(loaded('@grpc/grpc-js'))
+  // dockerode 5's own followProgress (BuildKit-aware), not in @types/dockerode yet.
+  const follow = (docker as unknown as { followProgress(s: Readable, done: () => void): void }).followProgress
+  await new Promise<void>((resolve) => follow.call(docker, Readable.from([]), resolve))
+  assert.ok(loaded('protobufjs'))
+})
+
+LazyParts.run()

@@ -5,7 +5,7 @@ import { labelFilters } from './labels.js'
 import type { EngineSite } from './container-spec.js'
 import { lineSplitter, logTail, runContainer, startContainer } from './run-container.js'
 import { execStreaming } from './exec.js'
-import { downloadFrom, uploadInto } from './transfer.js'
+import { uploadInto } from './transfer.js'
 
 /** A container by name or id, running or stopped, or undefined. */
 async function inspectContainer(docker: Docker, name: string, site: EngineSite): Promise<ContainerInfo | undefined> {
@@ -80,7 +80,6 @@ export function createContainers(docker: Docker, site: () => EngineSite): Contai
     exec: (name, cmd) => ask(`run ${cmd[0]} in ${name}`, execIn(docker, name, cmd)),
     execStreaming: (name, opts) => execStreaming(docker, name, opts),
     copyIn: (name, uploads, signal) => uploadInto(docker.getContainer(name), uploads, signal),
-    copyOut: (name, downloads, signal) => downloadFrom(docker.getContainer(name), downloads, signal),
     // tar-stream only when a container's file is read back.
     runCollect: async (spec, files, collect, signal) => (await import('./files.js')).runCollecting(docker, spec, files, collect, signal),
   }

@@ -4,7 +4,7 @@ import type { PushOptions } from './push.js'
 import type { ContainerSpec } from './container-spec.js'
 import type { Running } from './run-container.js'
 import type { ExecOptions } from './exec.js'
-import type { Download, Upload } from './transfer.js'
+import type { Upload } from './transfer.js'
 
 export type { ContainerSpec, Running }
 
@@ -127,14 +127,13 @@ export interface Containers {
   /** Run `cmd` in the running container, output discarded; its exit code. */
   exec(name: string, cmd: string[]): Promise<number>
   /**
-   * Run `cmd` in the running container with `env`, each output line to onOutput; its exit code.
-   * On abort the container is removed (the API cannot signal an exec's process), then the abort thrown (exec.ts).
+   * Run `cmd` in the running container with `env`, each output line to onOutput, folders into its
+   * stdin and a tar from its stdout unpacked here if asked (exec.ts); its exit code. On abort the
+   * container is removed (the API cannot signal an exec's process), then the abort thrown.
    */
   execStreaming(name: string, opts: ExecOptions): Promise<number>
   /** Copy folders of this machine into the (running) container, as a created one gets its uploads. */
   copyIn(name: string, uploads: Upload[], signal?: AbortSignal): Promise<void>
-  /** Copy container folders here (files already here are overwritten). */
-  copyOut(name: string, downloads: Download[], signal?: AbortSignal): Promise<void>
   /**
    * Create a container, unpack `files.tar` at `files.dir` in it, run it to completion, then read
    * the file `collect` out of it; removed in every case. Its exit code, output lines, and the

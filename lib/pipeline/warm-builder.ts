@@ -3,8 +3,9 @@
  * (labelled with the project, so `clean` removes it), in which each build runs as an exec. What
  * is fixed when it is made (the builder image, the network, pip's cache volume, the find-links
  * folders) is hashed into a label: when any of it changes, the container is replaced. What
- * changes per build travels through the Engine API on every kind of engine: the listed source
- * files and their lists in, /wheelhouse out. The previous wheelhouse stays in the container
+ * changes per build travels with the exec itself, the same way on every kind of engine: the
+ * listed source files and their lists as a tar into its stdin, /wheelhouse as a tar out of its
+ * stdout (the build's output goes to stderr). The previous wheelhouse stays in the container
  * (/previous, with its sha256 sums): it is copied in only when it is not the host's, and the
  * wheels that come out byte-identical to it are taken from the host's wheelhouse instead of
  * being copied back.
@@ -33,7 +34,7 @@ export interface WarmBuild {
   binds: string[]
   /** Folders fixed for the container's life (find-links): mounted read-only on a shared disk, copied in when it is made otherwise. */
   fixed: Upload[]
-  /** This build's files (sources, source lists), copied in before the exec. */
+  /** This build's files (sources, source lists), into the exec's stdin. */
   uploads: Upload[]
   env: Record<string, string>
   /** The builder script (builder-script.ts), as a fresh container would run it. */
@@ -64,14 +65,14 @@ export async function runWarmBuild(engine: Engine, b: WarmBuild): Promise<{ code
   const name = warmBuilderName(b.project)
   const state = await ensureWarmBuilder(engine, name, b)
   const expect = b.previous ? sha256(sumsOf(b.previous.sha256)) : ''
-  await engine.containers.copyIn(name, b.uploads, b.signal)
-  const exec = () => engine.containers.execStreaming(name, { cmd: ['sh', '-c', warmScript(b.script, expect)], env: b.env, onOutput: (l) => b.onOutput(l), signal: b.signal })
+  const cmd = ['sh', '-c', warmScript(b.script, expect)]
+  const exec = () => engine.containers.execStreaming(name, { cmd, env: b.env, onOutput: (l) => b.onOutput(l), stdin: b.uploads, unpack: b.staging, signal: b.signal })
   let code = await exec()
   if (code === STALE && b.previous) {
     await copyPrevious(engine, name, b.previous, b)
     code = await exec()
   }
-  if (code === 0) await collectWheels(engine, name, b)
+  if (code === 0) await collectWheels(b)
   return { code, state }
 }
 
@@ -122,15 +123,26 @@ export function sumsOf(sums: Record<string, string>): string {
 }
 
 /**
- * The builder script, framed for a container that outlives it: first /previous is checked against
- * the host's wheelhouse (`expect`, the hash of its sums; none: there is none, /previous goes), and
- * the last build's scratch folders are removed. After it, the wheels identical to /previous leave
- * /wheelhouse (listed in same.list: the host has them), and /previous becomes this build's wheels.
- * Pure.
+ * The builder script, framed for a container that outlives it. Its stdout is kept for the tar of
+ * /wheelhouse (fd 3); everything else it says goes to stderr. First /previous is checked against
+ * the host's wheelhouse (`expect`, the hash of its sums; none: there is none, /previous goes), the
+ * last build's scratch folders are removed and this build's files unpacked from stdin. After it,
+ * the wheels identical to /previous leave /wheelhouse (listed in same.list: the host has them),
+ * /previous becomes this build's wheels, and /wheelhouse goes out. Pure.
  */
 export function warmScript(script: string, expect: string): string {
   const check = expect ? `if [ "$(cat ${MOUNT.previous}/.sums 2>/dev/null | sha256sum | cut -c1-64)" != "${expect}" ]; then exit ${STALE}; fi` : `rm -rf ${MOUNT.previous}`
-  return ['set -eu', 'export LC_ALL=C', check, `rm -rf ${MOUNT.wheelhouse} /tmp/src /tmp/local /tmp/all /tmp/requires-unchanged /tmp/constraints.txt`, script, ...keepLines()].join('\n')
+  return [
+    'set -eu',
+    'export LC_ALL=C',
+    'exec 3>&1 1>&2',
+    check,
+    `rm -rf ${MOUNT.wheelhouse} /tmp/src /tmp/local /tmp/all /tmp/requires-unchanged /tmp/constraints.txt`,
+    'tar -C / -xf -',
+    script,
+    ...keepLines(),
+    `tar -C / -cf - ${MOUNT.wheelhouse.slice(1)} >&3`,
+  ].join('\n')
 }
 
 /** After the build: the identical wheels listed and dropped from /wheelhouse, /previous replaced by this build's wheels with their sums. */
@@ -166,9 +178,8 @@ async function copyPrevious(engine: Engine, name: string, previous: NonNullable<
   await rm(dir, { recursive: true, force: true })
 }
 
-/** /wheelhouse into the staging folder; the wheels it left out (identical to /previous) from the host's wheelhouse. */
-async function collectWheels(engine: Engine, name: string, b: WarmBuild): Promise<void> {
-  await engine.containers.copyOut(name, [{ from: MOUNT.wheelhouse, to: b.staging }], b.signal)
+/** The wheels /wheelhouse left out (identical to /previous), from the host's wheelhouse into the staging folder. */
+async function collectWheels(b: WarmBuild): Promise<void> {
   const list = path.join(b.staging, SAME_LIST)
   const same = (await readFile(list, 'utf8').catch(() => '')).split('\n').filter(Boolean)
   for (const f of same) await linkOrCopy(path.join(b.previous?.dir ?? '', f), path.join(b.staging, 'all', f))

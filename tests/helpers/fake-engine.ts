@@ -293,20 +293,27 @@ export function createFakeEngine(seed: Partial<FakeState> = {}): FakeEngine {
         if (!c.running) throw engineError(409, `Container ${c.id} is not running`)
         return fake.execExitCode
       },
-      // The exec is the script's turn: it sees the command and environment as a spec of the container's image.
-      async execStreaming(name, { cmd, env, onOutput, signal }) {
+      // The exec is the script's turn: it sees the command and environment as a spec of the
+      // container's image. Its stdin folders are copied in first; with `unpack`, every file it
+      // leaves comes back there without its first path part (what a tar of that folder gives).
+      async execStreaming(name, { cmd, env, onOutput, stdin, unpack, signal }) {
         if (signal?.aborted) throw interrupted(signal)
         const c = running(name)
+        if (stdin) upload({ uploads: stdin }, c)
         const { exitCode, output = [], files = {} } = fake.script({ image: c.image, cmd, env, onOutput })
-        for (const line of output) onOutput(line, 'stdout')
+        for (const line of output) onOutput(line, 'stderr')
         Object.assign((c.files ??= {}), files)
+        if (exitCode === 0 && unpack) {
+          for (const [file, text] of Object.entries(files)) {
+            const rel = file.split('/').filter(Boolean).slice(1).join('/')
+            mkdirSync(path.dirname(path.join(unpack, rel)), { recursive: true })
+            writeFileSync(path.join(unpack, rel), text)
+          }
+        }
         return exitCode
       },
       async copyIn(name, uploads) {
         upload({ uploads }, running(name))
-      },
-      async copyOut(name, downloads) {
-        download({ downloads }, running(name).files ?? {})
       },
       async runCollect(spec) {
         if (!image(spec.image)) throw new UserError(`cannot create a container from ${spec.image}: no such image`)

@@ -76,10 +76,16 @@ Warm('the first build starts it: named for the project, labelled, idling without
   assert.equal(readdirSync(path.join(root, 'wheelhouse')).sort(), [APP, FLASK, MANIFEST].sort())
 })
 
-Warm('each build copies in only its sources and their lists', async () => {
+Warm("each build sends only its sources and their lists, into the exec's stdin; /wheelhouse comes out of its stdout", async () => {
   await build()
-  const copied = engine.calls.filter((x) => x.method === 'containers.copyIn').map((x) => (x.args[1] as { to: string }[]).map((u) => u.to))
-  assert.equal(copied, [['/application', '/sources']])
+  const [exec] = engine.calls.filter((x) => x.method === 'containers.execStreaming').map((x) => x.args[1] as { stdin: { to: string }[]; unpack: string; cmd: string[] })
+  assert.equal(
+    exec.stdin.map((u) => u.to),
+    ['/application', '/sources'],
+  )
+  assert.match(exec.unpack, /\.pypackage\/wheels-/, 'into the staging folder')
+  assert.match(exec.cmd[2], /tar -C \/ -cf - wheelhouse >&3$/)
+  assert.is(count('containers.copyIn'), 0, 'no archive request')
 })
 
 Warm('a second build reuses the same container (same id): no start, one more exec', async () => {
@@ -124,7 +130,7 @@ Warm('/previous not the wheelhouse (the script exits 86): emptied, the wheelhous
   await build()
   assert.is(execs, 2, 'the exec ran again')
   assert.ok(engine.log().includes(`containers.exec ${NAME}`), 'rm -rf /previous first')
-  const copy = engine.uploaded.at(-1)!['/previous']
+  const copy = engine.uploaded.at(-2)!['/previous']
   assert.equal(copy, [APP, FLASK, '.sums'], 'the wheels, then their sums last')
 })
 
@@ -172,13 +178,15 @@ const Script = suite('warmScript')
 Script('checks /previous against the expected sums first, then removes the last build; the builder script; then /previous replaced', () => {
   const s = warmScript('echo BUILD', 'abc')
   const lines = s.split('\n')
-  assert.match(lines[2], /sha256sum .* != "abc" .*exit 86/)
-  assert.ok(lines.indexOf('echo BUILD') > 2)
-  assert.match(lines.at(-1)!, /^rm -rf \/previous && mv \/next \/previous$/)
+  assert.is(lines[2], 'exec 3>&1 1>&2', 'stdout kept for the tar; the output to stderr')
+  assert.match(lines[3], /sha256sum .* != "abc" .*exit 86/)
+  assert.ok(lines.indexOf('tar -C / -xf -') < lines.indexOf('echo BUILD'), "this build's files unpacked before it")
+  assert.match(lines.at(-2)!, /^rm -rf \/previous && mv \/next \/previous$/)
+  assert.is(lines.at(-1), 'tar -C / -cf - wheelhouse >&3')
 })
 
 Script('without a previous wheelhouse: /previous goes', () => {
-  assert.is(warmScript('x', '').split('\n')[2], 'rm -rf /previous')
+  assert.is(warmScript('x', '').split('\n')[3], 'rm -rf /previous')
 })
 
 Script.run()

@@ -7,9 +7,20 @@ export const docker = new Docker()
 
 const statusOf = (e: unknown) => (e as { statusCode?: number }).statusCode
 
-/** Containers (any state) carrying our project label with this value. */
-export async function containersOf(project: string): Promise<Docker.ContainerInfo[]> {
-  return docker.listContainers({ all: true, filters: { label: [`${LABEL_PROJECT}=${project}`] } })
+/**
+ * Containers (any state) carrying our project label with this value, but the project's warm
+ * builder: it stays between runs by design (warmBuilderOf finds it; removeProject removes it).
+ */
+export async function containersOf(project: string, client: Docker = docker): Promise<Docker.ContainerInfo[]> {
+  return (await client.listContainers({ all: true, filters: { label: [`${LABEL_PROJECT}=${project}`] } })).filter((c) => !isWarmBuilder(c))
+}
+
+/** The warm builder container (lib/pipeline/warm-builder.ts), labelled task=builder. */
+export const isWarmBuilder = (c: Docker.ContainerInfo): boolean => c.Labels?.[LABEL_TASK] === 'builder'
+
+/** The project's warm builder, running or not, or undefined. */
+export async function warmBuilderOf(project: string, client: Docker = docker): Promise<Docker.ContainerInfo | undefined> {
+  return (await client.listContainers({ all: true, filters: { label: [`${LABEL_PROJECT}=${project}`, `${LABEL_TASK}=builder`] } }))[0]
 }
 
 /** Whether the engine holds `ref`: only its 404 means absent; any other failure (no engine) is an error. */

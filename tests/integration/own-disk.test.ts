@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { runCli, startCli, stopCli } from '../helpers/cli.js'
-import { docker, imageExists } from '../helpers/engine.js'
+import { containersOf, docker, imageExists, warmBuilderOf } from '../helpers/engine.js'
 import { startInnerEngine, watchBinds, type InnerEngine } from '../helpers/inner-engine.js'
 import { httpGet, poll } from '../helpers/poll.js'
 import { copyExampleProject, type ExampleProject } from '../helpers/project.js'
@@ -51,13 +51,19 @@ own('release --smoke: images, wheels (offline index uploaded) and the smoke GETs
   )
 })
 
-own('a one-line change: only the app wheel is rebuilt, the previous wheelhouse uploaded for the rest', async () => {
+own('a one-line change: only the app wheel is rebuilt, in the same warm builder on the inner engine', async () => {
+  const warm = await warmBuilderOf(app.project, inner.docker)
+  assert.ok(warm?.State === 'running', 'the release left its warm builder running on the inner engine')
+  const before = readFileSync(app.at(`wheelhouse/${readdirSync(app.at('wheelhouse')).find((f) => f.startsWith('django-'))}`))
   app.write('example/polls/views.py', `${readFileSync(app.at('example/polls/views.py'), 'utf8')}\n# changed\n`)
   const t0 = Date.now()
   const r = await runCli(['build'], { cwd: app.dir, env: env() })
   console.log(`  times own-disk: build after a one-line change ${((Date.now() - t0) / 1000).toFixed(1)} s`)
   assert.is(r.code, 0, `${r.stdout.slice(-3000)}\n${r.stderr}`)
   assert.match(r.stdout, /built pollsite-0\.1\.0-py3-none-any\.whl; reused speedups/, `only the app's wheel is built:\n${r.stdout.slice(-1500)}`)
+  assert.is((await warmBuilderOf(app.project, inner.docker))?.Id, warm!.Id, 'the same container built it')
+  const django = readdirSync(app.at('wheelhouse')).find((f) => f.startsWith('django-'))
+  assert.ok(django && readFileSync(app.at(`wheelhouse/${django}`)).equals(before), 'the dependency wheels are the same bytes (taken from the wheelhouse here)')
 })
 
 own("test: the app's tests in the builder on the inner engine", async () => {
@@ -94,7 +100,7 @@ own('run: GET / answers through the published port; the serving container has no
   } finally {
     await stopCli(served, 'SIGINT')
   }
-  const left = await inner.docker.listContainers({ all: true, filters: { label: [`pypackage-tasks.project=${app.project}`] } })
+  const left = await containersOf(app.project, inner.docker)
   assert.equal(
     left.map((c) => c.Names[0]),
     [],
@@ -113,7 +119,7 @@ own('the environment: start (PostgreSQL and the app on the inner engine), a page
   assert.is(visit.body, 'visits: 1', 'the app wrote a row in PostgreSQL and read it back')
   const stop = await runCli(['stop'], { cwd: app.dir, env: env() })
   assert.is(stop.code, 0, stop.stderr)
-  const left = await inner.docker.listContainers({ all: true, filters: { label: [`pypackage-tasks.project=${app.project}`] } })
+  const left = await containersOf(app.project, inner.docker)
   assert.equal(
     left.map((c) => c.Names[0]),
     [],

@@ -18,6 +18,19 @@ export async function containersOf(project: string, client: Docker = docker): Pr
 /** The warm builder container (lib/pipeline/warm-builder.ts), labelled task=builder. */
 export const isWarmBuilder = (c: Docker.ContainerInfo): boolean => c.Labels?.[LABEL_TASK] === 'builder'
 
+/**
+ * The command lines running in a container, read from /proc by an exec (the engine's `top` runs
+ * ps where the engine runs, which a dockerd in a container lacks). Raw: frame headers left in.
+ */
+export async function commandsIn(id: string, client: Docker = docker): Promise<string> {
+  const exec = await client.getContainer(id).exec({ Cmd: ['sh', '-c', 'for f in /proc/[0-9]*/cmdline; do tr "\\000" " " < "$f"; echo; done'], AttachStdout: true, AttachStderr: true })
+  const stream = await exec.start({ hijack: true, stdin: false })
+  const chunks: Buffer[] = []
+  stream.on('data', (c: Buffer) => chunks.push(c))
+  await new Promise((resolve) => stream.on('end', resolve))
+  return Buffer.concat(chunks).toString('latin1')
+}
+
 /** The project's warm builder, running or not, or undefined. */
 export async function warmBuilderOf(project: string, client: Docker = docker): Promise<Docker.ContainerInfo | undefined> {
   return (await client.listContainers({ all: true, filters: { label: [`${LABEL_PROJECT}=${project}`, `${LABEL_TASK}=builder`] } }))[0]

@@ -2,10 +2,10 @@ import { readdirSync, readFileSync } from 'node:fs'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { runCli, startCli, stopCli } from '../helpers/cli.js'
-import { containersOf, docker, imageExists, warmBuilderOf } from '../helpers/engine.js'
+import { commandsIn, containersOf, docker, imageExists, warmBuilderOf } from '../helpers/engine.js'
 import { startInnerEngine, watchBinds, type InnerEngine } from '../helpers/inner-engine.js'
-import { httpGet, poll } from '../helpers/poll.js'
-import { copyExampleProject, type ExampleProject } from '../helpers/project.js'
+import { httpGet, poll, within } from '../helpers/poll.js'
+import { copyExampleProject, slowPackage, type ExampleProject } from '../helpers/project.js'
 import { copyShape, pyindex, type ShapeProject } from '../helpers/shapes.js'
 
 // An engine with a filesystem of its own (a dockerd in a container, DOCKER_HOST=tcp://): none of
@@ -64,6 +64,27 @@ own('a one-line change: only the app wheel is rebuilt, in the same warm builder 
   assert.is((await warmBuilderOf(app.project, inner.docker))?.Id, warm!.Id, 'the same container built it')
   const django = readdirSync(app.at('wheelhouse')).find((f) => f.startsWith('django-'))
   assert.ok(django && readFileSync(app.at(`wheelhouse/${django}`)).equals(before), 'the dependency wheels are the same bytes (taken from the wheelhouse here)')
+})
+
+own('Ctrl-C during a build in the warm builder: exits 130, the container goes with the build, the wheelhouse stays', async () => {
+  const config = slowPackage(app)
+  app.writeConfig(config, { source: 'slowpkg', localPackages: [] })
+  const before = readdirSync(app.at('wheelhouse')).map((f) => `${f} ${readFileSync(app.at(`wheelhouse/${f}`)).length}`)
+  const id = (await warmBuilderOf(app.project, inner.docker))!.Id
+  const build = startCli(['build', '--config', config], { cwd: app.dir, env: env() })
+  try {
+    await poll('the slow build to run in the warm builder', async () => ((await commandsIn(id, inner.docker)).includes('/tmp/src/') ? true : undefined), 120_000, 200)
+    build.child.kill('SIGINT')
+    assert.is(await within(build.done, 30_000, 'the build to exit after SIGINT'), 130, `an interrupted build exits 130:\n${build.output()}`)
+  } finally {
+    await stopCli(build)
+  }
+  assert.is(await warmBuilderOf(app.project, inner.docker), undefined, 'the warm builder is gone, and its build with it')
+  assert.equal(
+    readdirSync(app.at('wheelhouse')).map((f) => `${f} ${readFileSync(app.at(`wheelhouse/${f}`)).length}`),
+    before,
+    'the wheelhouse is as it was',
+  )
 })
 
 own("test: the app's tests in the builder on the inner engine", async () => {
@@ -151,7 +172,8 @@ own('another shape (flask-flit): init, release --smoke, test', async () => {
 own('no folder of this machine was mounted: no container had a bind, and the inner engine never saw our paths', async () => {
   const seen = watched!.seen()
   const tasks = new Set(seen.map((c) => c.task))
-  for (const task of ['build', 'test', 'smoke', 'run', 'environment-web']) assert.ok(tasks.has(task), `a ${task} container was watched (saw: ${[...tasks].join(', ')})`)
+  // The wheels are built in the warm builder (task builder), its find-links copied in when it was made.
+  for (const task of ['builder', 'test', 'smoke', 'run', 'environment-web']) assert.ok(tasks.has(task), `a ${task} container was watched (saw: ${[...tasks].join(', ')})`)
   for (const c of seen) {
     const hostPaths = c.binds.filter((b) => b.startsWith('/'))
     assert.equal(hostPaths, [], `${c.name} (${c.task}) had no bind of a host path: ${c.binds.join(', ')}`)

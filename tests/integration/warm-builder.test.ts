@@ -3,7 +3,7 @@ import { appendFileSync, existsSync, readdirSync, readFileSync } from 'node:fs'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { runCli, startCli, stopCli } from '../helpers/cli.js'
-import { docker, warmBuilderOf } from '../helpers/engine.js'
+import { commandsIn, warmBuilderOf } from '../helpers/engine.js'
 import { poll, within } from '../helpers/poll.js'
 import { copyExampleProject, slowPackage, tail } from '../helpers/project.js'
 
@@ -66,12 +66,7 @@ warm('Ctrl-C during a build in it: exits 130, the build is killed with its conta
   const app = startCli(['build', '--config', config], { cwd: p.dir })
   try {
     // The slow setup.py runs in the warm container: the interrupt lands in the exec.
-    await poll(
-      'the slow build to run in the warm builder',
-      async () => ((await docker.getContainer(id).top()).Processes?.some((ps: string[]) => ps.join(' ').includes('python')) ? true : undefined),
-      120_000,
-      200,
-    )
+    await poll('the slow build to run in the warm builder', async () => ((await commandsIn(id)).includes('/tmp/src/') ? true : undefined), 120_000, 200)
     app.child.kill('SIGINT')
     assert.is(await within(app.done, 30_000, 'the build to exit after SIGINT'), 130, `an interrupted build exits 130:\n${app.output()}`)
   } finally {

@@ -24,8 +24,9 @@ import { sha256 } from './inputs.js'
 export type WarmState = 'started' | 'replaced' | 'reused'
 
 export interface WarmBuild {
-  /** The project prefix: the container's name and label. */
+  /** The project prefix (the container's label) and its folder (with it, the container's name). */
   project: string
+  root: string
   /** The builder image, by reference and by id (the id is part of the settings). */
   image: string
   imageId: string
@@ -52,9 +53,13 @@ const STALE = 86
 /** The script's list of wheels that came out identical to /previous (one name a line), in /wheelhouse. */
 const SAME_LIST = 'same.list'
 
-/** The warm builder's container name: `<namespace>-<app>-builder`, Docker-safe. Pure. */
-export function warmBuilderName(project: string): string {
-  return `${project.replace(/[^a-zA-Z0-9_.-]+/g, '-')}-builder`
+/**
+ * The warm builder's container name: `<namespace>-<app>-builder-<folder hash>`, Docker-safe. One
+ * per project folder: two checkouts of one project (worktrees) build at the same time, each under
+ * its own lock, and must not share /previous or the exec's paths. Pure.
+ */
+export function warmBuilderName(project: string, root: string): string {
+  return `${project.replace(/[^a-zA-Z0-9_.-]+/g, '-')}-builder-${sha256(root).slice(0, 8)}`
 }
 
 /**
@@ -62,7 +67,7 @@ export function warmBuilderName(project: string): string {
  * what was found. With 0, the wheels are in `staging` as a fresh container would have left them.
  */
 export async function runWarmBuild(engine: Engine, b: WarmBuild): Promise<{ code: number; state: WarmState }> {
-  const name = warmBuilderName(b.project)
+  const name = warmBuilderName(b.project, b.root)
   const state = await ensureWarmBuilder(engine, name, b)
   const expect = b.previous ? sha256(sumsOf(b.previous.sha256)) : ''
   const cmd = ['sh', '-c', warmScript(b.script, expect)]

@@ -192,6 +192,7 @@ function warmBuildOf(ctx: Context, run: BuilderRun, onOutput: (line: string) => 
   const fixed = findLinksMounts(project).map((f) => ({ from: f.host, to: f.mount }))
   return {
     project: project.prefix,
+    root: project.root,
     image: spec.image,
     imageId: run.imageId,
     network: spec.network,

@@ -21,7 +21,6 @@ import { makeTemp, removeTemp, writeTree } from '../helpers/tmp.js'
 const APP = 'app-0-py3-none-any.whl'
 const FLASK = 'flask-2.2.2-py3-none-any.whl'
 const BUILT = { [`/wheelhouse/local/app/${APP}`]: 'app', [`/wheelhouse/all/${APP}`]: 'app', [`/wheelhouse/all/${FLASK}`]: 'flask' }
-const NAME = warmBuilderName(PREFIX)
 
 let root: string
 let engine: FakeEngine
@@ -46,7 +45,8 @@ async function build(id = 'sha256:builder', signal?: AbortSignal) {
   return buildWheels(ctx, ref, inputs, () => {})
 }
 
-const builders = () => engine.state.containers.filter((c) => c.name === NAME)
+const NAME = () => warmBuilderName(PREFIX, root)
+const builders = () => engine.state.containers.filter((c) => c.name === NAME())
 const count = (method: string) => engine.calls.filter((c) => c.method === method).length
 
 // ---------------------------------------------------------------------------------------------
@@ -58,7 +58,7 @@ Warm('the first build starts it: named for the project, labelled, idling without
   const { built } = await build()
   assert.is(built.builder, 'started')
   const [c] = builders()
-  assert.ok(c, `a container ${NAME}`)
+  assert.ok(c, `a container ${NAME()}`)
   assert.is(c.labels[LABEL_PROJECT], PREFIX, 'clean and the tests find it by the project label')
   assert.is(c.labels[LABEL_TASK], 'builder')
   assert.match(c.labels[LABEL_WARM], /^[0-9a-f]{32}$/, 'the settings hash')
@@ -129,7 +129,7 @@ Warm('/previous not the wheelhouse (the script exits 86): emptied, the wheelhous
   engine.script = () => (++execs === 1 ? { exitCode: 86 } : { exitCode: 0, files: BUILT })
   await build()
   assert.is(execs, 2, 'the exec ran again')
-  assert.ok(engine.log().includes(`containers.exec ${NAME}`), 'rm -rf /previous first')
+  assert.ok(engine.log().includes(`containers.exec ${NAME()}`), 'rm -rf /previous first')
   const copy = engine.uploaded.at(-2)!['/previous']
   assert.equal(copy, [APP, FLASK, '.sums'], 'the wheels, then their sums last')
 })
@@ -205,8 +205,9 @@ Sums.run()
 // ---------------------------------------------------------------------------------------------
 const Name = suite('warmBuilderName')
 
-Name('Docker-safe, from the project prefix', () => {
-  assert.is(warmBuilderName('acme/app'), 'acme-app-builder')
+Name('Docker-safe, from the project prefix, one per project folder', () => {
+  assert.match(warmBuilderName('acme/app', '/src/app'), /^acme-app-builder-[0-9a-f]{8}$/)
+  assert.is.not(warmBuilderName('acme/app', '/src/app'), warmBuilderName('acme/app', '/src/app-worktree'), 'two checkouts, two containers')
 })
 
 Name.run()

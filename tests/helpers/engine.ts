@@ -70,8 +70,9 @@ export async function removeProject(project: string): Promise<void> {
     (e: unknown) => {
       if (!codes.includes(statusOf(e) ?? 0)) throw e
     }
-  // v: the anonymous volumes of hardened containers (run, smoke, start) go with them.
-  for (const c of await containersOf(project)) await docker.getContainer(c.Id).remove({ force: true, v: true }).catch(tolerate(404))
+  // v: the anonymous volumes of hardened containers (run, smoke, start) go with them. Every
+  // container of the project, the warm builder included (containersOf leaves it out).
+  for (const c of await docker.listContainers({ all: true, filters: { label: [`${LABEL_PROJECT}=${project}`] } })) await docker.getContainer(c.Id).remove({ force: true, v: true }).catch(tolerate(404))
   const images = await docker.listImages({ filters: { label: [`${LABEL_PROJECT}=${project}`] } })
   // Children before parents: newest first.
   for (const img of images.sort((a, b) => b.Created - a.Created)) {

@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 // Side by side: the wheels stage of a one-line app change, built in a fresh builder container
 // (engine.warmBuilder false) and in the warm one (the default). Two copies of the example, one per
-// variant; runs alternate; medians of the wheels stage and of the whole `build`.
+// variant; runs alternate; medians of the wheels stage and of the whole `build`. `--archives`: both
+// as on an engine without this disk (engine.sharedDisk false: the fresh container gets the sources,
+// the offline index and the previous wheelhouse copied in on every build).
 //
-//   node bench/warm-builder.mjs [--reps 7] [--keep]
+//   node bench/warm-builder.mjs [--reps 7] [--archives] [--keep]
 import { spawnSync } from 'node:child_process'
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
@@ -47,7 +49,7 @@ for (const v of variants) {
   delete config.$schema
   Object.assign(config, { namespace: ns(v) })
   config.pip.findLinks = [path.join(repo, '.cache/pyindex')]
-  config.engine = { ...config.engine, warmBuilder: v === 'warm' }
+  config.engine = { ...config.engine, warmBuilder: v === 'warm', ...(args.includes('--archives') ? { sharedDisk: false } : {}) }
   writeFileSync(path.join(dir, '.pypackagerc.json'), JSON.stringify(config, null, 2))
   run(dir, 'build')
 }

@@ -2,7 +2,9 @@
 // Bind mounts against the Engine API's archives: how much copying the builder's folders in and
 // the wheels out costs, on the engine this machine runs. The example app's `build` after a
 // one-line change in example/polls/views.py, with "engine": {"sharedDisk": true} (binds) and
-// false (archives), alternating; medians of the whole command and of its wheels stage. Run alone
+// false (archives), alternating, in a fresh builder container each time (engine.warmBuilder false:
+// the warm builder sends a build's files with its exec either way); medians of the whole command
+// and of its wheels stage. Run alone
 // (`node bench/transfer.mjs [--reps 7]`) or from bench/run.mjs.
 import { execFileSync, spawnSync } from 'node:child_process'
 import { appendFileSync, cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -28,7 +30,7 @@ function prepare(dir) {
 function configure(dir, sharedDisk) {
   const config = JSON.parse(readFileSync(path.join(repo, '.pypackagerc.json'), 'utf8'))
   delete config.$schema
-  Object.assign(config, { namespace, engine: { sharedDisk } })
+  Object.assign(config, { namespace, engine: { sharedDisk, warmBuilder: false } })
   config.pip.findLinks = ['pyindex']
   writeFileSync(path.join(dir, '.pypackagerc.json'), JSON.stringify(config, null, 2))
 }

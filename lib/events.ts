@@ -143,7 +143,15 @@ export type Intent =
  */
 export type Done =
   | { image: { id: string; tags: string[]; size: number } }
-  | { wheels: { file: string; sha256: string }[]; built: string[]; reused: string[]; dependencies: number; folder: string }
+  | {
+      wheels: { file: string; sha256: string }[]
+      built: string[]
+      reused: string[]
+      dependencies: number
+      folder: string
+      /** Where they were built: a fresh container (cold), or the warm builder, made for this build (started, replaced) or kept from the last one. */
+      builder?: 'cold' | 'started' | 'replaced' | 'reused'
+    }
   | { prewarm: { installed: number } | { idle: true } | { failed: string } }
   | { tags: string[] }
   | { smoke: { path: string; status: number }[] }

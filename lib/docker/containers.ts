@@ -4,6 +4,8 @@ import { ask, ignoreNotFound, unlessNotFound, type ContainerInfo, type Container
 import { labelFilters } from './labels.js'
 import type { EngineSite } from './container-spec.js'
 import { lineSplitter, logTail, runContainer, startContainer } from './run-container.js'
+import { execStreaming } from './exec.js'
+import { uploadInto } from './transfer.js'
 
 /** A container by name or id, running or stopped, or undefined. */
 async function inspectContainer(docker: Docker, name: string, site: EngineSite): Promise<ContainerInfo | undefined> {
@@ -14,7 +16,7 @@ async function inspectContainer(docker: Docker, name: string, site: EngineSite):
     const host = Number(bindings?.[0]?.HostPort)
     if (port.endsWith('/tcp') && host) hostPorts[parseInt(port, 10)] = host
   }
-  return { id: info.Id, name: info.Name.replace(/^\//, ''), running: info.State.Running, exitCode: info.State.ExitCode, hostPorts, host: site.reachHost }
+  return { id: info.Id, name: info.Name.replace(/^\//, ''), running: info.State.Running, exitCode: info.State.ExitCode, hostPorts, host: site.reachHost, labels: info.Config?.Labels ?? {} }
 }
 
 /**
@@ -76,6 +78,8 @@ export function createContainers(docker: Docker, site: () => EngineSite): Contai
     logs: (name, lines) => ask(`read the log of ${name}`, logTail(docker.getContainer(name), lines)),
     streamLogs: (name, opts) => streamLogs(docker, name, opts),
     exec: (name, cmd) => ask(`run ${cmd[0]} in ${name}`, execIn(docker, name, cmd)),
+    execStreaming: (name, opts) => execStreaming(docker, name, opts),
+    copyIn: (name, uploads, signal) => uploadInto(docker.getContainer(name), uploads, signal),
     // tar-stream only when a container's file is read back.
     runCollect: async (spec, files, collect, signal) => (await import('./files.js')).runCollecting(docker, spec, files, collect, signal),
   }

@@ -3,6 +3,8 @@ import type { Builder, BuildRequest } from './build-image.js'
 import type { PushOptions } from './push.js'
 import type { ContainerSpec } from './container-spec.js'
 import type { Running } from './run-container.js'
+import type { ExecOptions } from './exec.js'
+import type { Upload } from './transfer.js'
 
 export type { ContainerSpec, Running }
 
@@ -103,6 +105,7 @@ export interface ContainerInfo {
   hostPorts: Record<number, number>
   /** Where those ports are reached from here (127.0.0.1 on the local engine). */
   host: string
+  labels: Labels
 }
 
 interface ContainerSummary {
@@ -128,6 +131,14 @@ export interface Containers {
   streamLogs(name: string, opts: { tail: number; follow: boolean; signal?: AbortSignal; onOutput: (line: string, stream: 'stdout' | 'stderr') => void }): Promise<void>
   /** Run `cmd` in the running container, output discarded; its exit code. */
   exec(name: string, cmd: string[]): Promise<number>
+  /**
+   * Run `cmd` in the running container with `env`, each output line to onOutput, folders into its
+   * stdin and a tar from its stdout unpacked here if asked (exec.ts); its exit code. On abort the
+   * container is removed (the API cannot signal an exec's process), then the abort thrown.
+   */
+  execStreaming(name: string, opts: ExecOptions): Promise<number>
+  /** Copy folders of this machine into the (running) container, as a created one gets its uploads. */
+  copyIn(name: string, uploads: Upload[], signal?: AbortSignal): Promise<void>
   /**
    * Create a container, unpack `files.tar` at `files.dir` in it, run it to completion, then read
    * the file `collect` out of it; removed in every case. Its exit code, output lines, and the

@@ -3,6 +3,8 @@ import { withDirty } from '../git.js'
 export const LABEL_PROJECT = 'pypackage-tasks.project'
 export const LABEL_TASK = 'pypackage-tasks.task'
 const LABEL_RUN = 'pypackage-tasks.run'
+/** On the warm builder container: the hash of what it was made with (builder image id, network, volumes, find-links); another hash replaces it. */
+export const LABEL_WARM = 'pypackage-tasks.builder'
 /** On images: sha256 of the build inputs (context, build args, parents' inputs). */
 export const LABEL_INPUTS = 'pypackage-tasks.inputs'
 /** On images: the inputs themselves (key → short hash), so the next build can say what changed. */

@@ -20,6 +20,7 @@ import { findLinksMounts, hostOwner, MOUNT, PIP_CACHE_VOLUME, pipEnv } from './b
 import { builderScript } from './builder-script.js'
 import { describeIndex, explainPip, versionsInFolders } from './pip-errors.js'
 import { makeStaging, removeStaging, replaceDir } from './staging.js'
+import { runWarmBuild, type WarmBuild } from './warm-builder.js'
 import { manifestOf, readManifest, writeManifest, type WheelManifest } from './wheel-manifest.js'
 
 /** What one wheel build does: the packages, which of them it builds, which previous wheels it reuses. */
@@ -51,7 +52,8 @@ export async function buildWheels(ctx: Context, builderRef: string, inputs: Inpu
   const lists = sourceLists(inputs, plan.rels)
   const staging = await stageSourceLists(project, ctx.runId, lists)
   try {
-    const { code, tail } = await runBuilder(engine, { ...builderContainer(ctx, builderRef, script), ...builderFolders(project, plan, lists, staging) }, emit, ctx.signal)
+    const spec = { ...builderContainer(ctx, builderRef, script), ...builderFolders(project, plan, lists, staging) }
+    const { code, tail, builder } = await runBuilder(ctx, engine, { spec, imageId: inputs.builder, script, plan, staging }, emit)
     if (code !== 0) throw builderFailure(project, shape.lock, code, tail)
     const packages = await builtPackageWheels(project, plan.pkgs, staging, tail)
     const next = path.join(staging, 'all')
@@ -64,7 +66,7 @@ export async function buildWheels(ctx: Context, builderRef: string, inputs: Inpu
       )
     await writeManifest(next, manifest)
     await replaceDir(project.wheelhouse, next, path.join(staging, 'previous'))
-    return { manifest, built: outcomeOf(project, plan, manifest) }
+    return { manifest, built: { ...outcomeOf(project, plan, manifest), builder } }
   } finally {
     await removeStaging(staging)
   }
@@ -117,7 +119,8 @@ function scriptOptions(project: Project, shape: Shape, plan: WheelPlan, inputs: 
     buildIsolation: project.config.pip.buildIsolation,
     hasPrevious: Boolean(plan.previous),
     previous: reusableDependencies(plan.previous, inputs),
-    owner: hostOwner(),
+    // The warm builder's wheels come back through the API, as ours: nothing to give back.
+    owner: project.config.engine.warmBuilder ? undefined : hostOwner(),
     app: shape.kind === 'application' ? { name: project.config.app ?? shape.pyproject?.name ?? project.app, version: shape.pyproject?.version ?? '0', requires: shape.declared } : undefined,
     requirements: shape.requirements.map((f) => `${MOUNT.source}/${f}`),
     constraints: shape.lock ? lockConstraints(shape.lock) : [],
@@ -157,16 +160,52 @@ function builderContainer(ctx: Context, image: string, script: string): Containe
   }
 }
 
-/** Run the builder to its end: its exit code and its last 30 output lines (every line also goes to `emit`). */
-async function runBuilder(engine: Engine, spec: ContainerSpec, emit: (e: StageEvent) => void, signal: AbortSignal): Promise<{ code: number; tail: string[] }> {
+/** One builder run: the container a fresh run would get, and what the warm builder needs besides. */
+interface BuilderRun {
+  spec: ContainerSpec
+  imageId: string
+  script: string
+  plan: WheelPlan
+  staging: string
+}
+
+/**
+ * Run the builder to its end, in a fresh container or the warm one (engine.warmBuilder): its exit
+ * code, its last 30 output lines (every line also goes to `emit`), and which container it was.
+ */
+async function runBuilder(ctx: Context, engine: Engine, run: BuilderRun, emit: (e: StageEvent) => void): Promise<{ code: number; tail: string[]; builder: WheelsBuilt['builder'] }> {
   const tail: string[] = []
   const onOutput = (line: string) => {
     tail.push(line)
     if (tail.length > 30) tail.shift()
     emit({ type: 'build:output', line })
   }
-  const code = await engine.containers.run({ ...spec, onOutput }, signal)
-  return { code, tail }
+  if (!ctx.project.config.engine.warmBuilder) return { code: await engine.containers.run({ ...run.spec, onOutput }, ctx.signal), tail, builder: 'cold' }
+  const { code, state } = await runWarmBuild(engine, warmBuildOf(ctx, run, onOutput))
+  return { code, tail, builder: state }
+}
+
+/** The fresh container's settings, split for the warm builder: the find-links folders are fixed for its life, the previous wheelhouse stays in it. */
+function warmBuildOf(ctx: Context, run: BuilderRun, onOutput: (line: string) => void): WarmBuild {
+  const { project } = ctx
+  const { spec, plan } = run
+  const fixed = findLinksMounts(project).map((f) => ({ from: f.host, to: f.mount }))
+  return {
+    project: project.prefix,
+    root: project.root,
+    image: spec.image,
+    imageId: run.imageId,
+    network: spec.network,
+    binds: spec.binds ?? [],
+    fixed,
+    uploads: (spec.uploads ?? []).filter((u) => u.to !== MOUNT.previous && !fixed.some((f) => f.to === u.to)),
+    env: spec.env ?? {},
+    script: run.script,
+    previous: plan.previous && { dir: project.wheelhouse, sha256: plan.previous.sha256 },
+    staging: run.staging,
+    onOutput,
+    signal: ctx.signal,
+  }
 }
 
 /** A failed builder run as the user's error: pip's output explained against the lock and the find-links folders. */

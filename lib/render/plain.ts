@@ -17,7 +17,8 @@ export function describeDone(data: Done | undefined, ms: number): string {
   if ('image' in data) return `${data.image.tags[0]} (+ :latest)  ${formatBytes(data.image.size)}  ${formatMs(ms)}`
   if ('built' in data) {
     const reused = data.reused.length ? `; reused ${data.reused.join(', ')}` : ''
-    return `${data.wheels.length} wheels (built ${data.built.join(', ')}${reused}; ${data.dependencies} dependencies) in ${data.folder}  ${formatMs(ms)}`
+    const builder = data.builder === 'started' || data.builder === 'replaced' ? `; builder container ${data.builder}` : ''
+    return `${data.wheels.length} wheels (built ${data.built.join(', ')}${reused}; ${data.dependencies} dependencies${builder}) in ${data.folder}  ${formatMs(ms)}`
   }
   if ('prewarm' in data) {
     const p = data.prewarm

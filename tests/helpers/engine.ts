@@ -7,9 +7,33 @@ export const docker = new Docker()
 
 const statusOf = (e: unknown) => (e as { statusCode?: number }).statusCode
 
-/** Containers (any state) carrying our project label with this value. */
-export async function containersOf(project: string): Promise<Docker.ContainerInfo[]> {
-  return docker.listContainers({ all: true, filters: { label: [`${LABEL_PROJECT}=${project}`] } })
+/**
+ * Containers (any state) carrying our project label with this value, but the project's warm
+ * builder: it stays between runs by design (warmBuilderOf finds it; removeProject removes it).
+ */
+export async function containersOf(project: string, client: Docker = docker): Promise<Docker.ContainerInfo[]> {
+  return (await client.listContainers({ all: true, filters: { label: [`${LABEL_PROJECT}=${project}`] } })).filter((c) => !isWarmBuilder(c))
+}
+
+/** The warm builder container (lib/pipeline/warm-builder.ts), labelled task=builder. */
+export const isWarmBuilder = (c: Docker.ContainerInfo): boolean => c.Labels?.[LABEL_TASK] === 'builder'
+
+/**
+ * The command lines running in a container, read from /proc by an exec (the engine's `top` runs
+ * ps where the engine runs, which a dockerd in a container lacks). Raw: frame headers left in.
+ */
+export async function commandsIn(id: string, client: Docker = docker): Promise<string> {
+  const exec = await client.getContainer(id).exec({ Cmd: ['sh', '-c', 'for f in /proc/[0-9]*/cmdline; do tr "\\000" " " < "$f"; echo; done'], AttachStdout: true, AttachStderr: true })
+  const stream = await exec.start({ hijack: true, stdin: false })
+  const chunks: Buffer[] = []
+  stream.on('data', (c: Buffer) => chunks.push(c))
+  await new Promise((resolve) => stream.on('end', resolve))
+  return Buffer.concat(chunks).toString('latin1')
+}
+
+/** The project's warm builder, running or not, or undefined. */
+export async function warmBuilderOf(project: string, client: Docker = docker): Promise<Docker.ContainerInfo | undefined> {
+  return (await client.listContainers({ all: true, filters: { label: [`${LABEL_PROJECT}=${project}`, `${LABEL_TASK}=builder`] } }))[0]
 }
 
 /** Whether the engine holds `ref`: only its 404 means absent; any other failure (no engine) is an error. */
@@ -46,8 +70,9 @@ export async function removeProject(project: string): Promise<void> {
     (e: unknown) => {
       if (!codes.includes(statusOf(e) ?? 0)) throw e
     }
-  // v: the anonymous volumes of hardened containers (run, smoke, start) go with them.
-  for (const c of await containersOf(project)) await docker.getContainer(c.Id).remove({ force: true, v: true }).catch(tolerate(404))
+  // v: the anonymous volumes of hardened containers (run, smoke, start) go with them. Every
+  // container of the project, the warm builder included (containersOf leaves it out).
+  for (const c of await docker.listContainers({ all: true, filters: { label: [`${LABEL_PROJECT}=${project}`] } })) await docker.getContainer(c.Id).remove({ force: true, v: true }).catch(tolerate(404))
   const images = await docker.listImages({ filters: { label: [`${LABEL_PROJECT}=${project}`] } })
   // Children before parents: newest first.
   for (const img of images.sort((a, b) => b.Created - a.Created)) {

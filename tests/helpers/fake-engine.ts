@@ -32,6 +32,8 @@ interface FakeContainer {
   exitCode: number
   hostPorts: Record<number, number>
   output: string[]
+  /** Its filesystem, as far as tests care: container path → text (copyIn writes it, execStreaming's script adds to it, copyOut reads it). */
+  files?: Record<string, string>
 }
 
 interface FakeNetwork {
@@ -121,12 +123,19 @@ export function createFakeEngine(seed: Partial<FakeState> = {}): FakeEngine {
   const container = (name: string) => state.containers.find((c) => c.id === name || c.name === name)
   const drop = <T>(list: T[], item: T) => list.splice(list.indexOf(item), 1)
   const usedByContainers = (id: string) => state.containers.some((c) => c.image === id)
+  /** A running container by name or id; else the engine's refusal. */
+  const running = (name: string): FakeContainer => {
+    const c = container(name)
+    if (!c) throw engineError(404, `No such container: ${name}`)
+    if (!c.running) throw engineError(409, `Container ${c.id} is not running`)
+    return c
+  }
 
   function createContainer(spec: ContainerSpec): FakeContainer {
     const from = image(spec.image)
     if (!from) throw new UserError(`cannot create a container from ${spec.image}: no such image`, { hint: 'the image is missing: build it first (pypackage-tasks image …)' })
     if (spec.name && container(spec.name)) throw engineError(409, `Conflict. The container name "/${spec.name}" is already in use`)
-    const c: FakeContainer = { id: newId('c'), name: spec.name ?? newId('name'), image: from.id, labels: spec.labels ?? {}, running: true, exitCode: 0, hostPorts: {}, output: [] }
+    const c: FakeContainer = { id: newId('c'), name: spec.name ?? newId('name'), image: from.id, labels: spec.labels ?? {}, running: true, exitCode: 0, hostPorts: {}, output: [], files: {} }
     if (spec.publish) c.hostPorts[spec.publish.containerPort] = spec.publish.hostPort || fake.freePort
     state.containers.push(c)
     return c
@@ -143,18 +152,21 @@ export function createFakeEngine(seed: Partial<FakeState> = {}): FakeEngine {
   }
 
   /** The uploads as the real engine takes them: every file must be readable here (a missing one fails the copy, as the tar would). */
-  function upload(spec: ContainerSpec): void {
+  function upload(spec: Pick<ContainerSpec, 'uploads'>, into?: FakeContainer): void {
     const copied: Record<string, string[]> = {}
     for (const u of spec.uploads ?? []) {
       const files = u.files ?? listFiles(u.from)
-      for (const f of files) readFileSync(path.join(u.from, f))
-      copied[u.to] = files
+      for (const f of files) {
+        const text = readFileSync(path.join(u.from, f), 'utf8')
+        if (into) (into.files ??= {})[path.posix.join(u.to, f)] = text
+      }
+      copied[u.to] = [...(copied[u.to] ?? []), ...files]
     }
     fake.uploaded.push(copied)
   }
 
   /** The script's files under each download's `from`, written under its `to`. */
-  function download(spec: ContainerSpec, files: Record<string, string>): void {
+  function download(spec: Pick<ContainerSpec, 'downloads'>, files: Record<string, string>): void {
     for (const d of spec.downloads ?? []) {
       for (const [file, text] of Object.entries(files)) {
         const rel = path.posix.relative(d.from, file)
@@ -231,7 +243,7 @@ export function createFakeEngine(seed: Partial<FakeState> = {}): FakeEngine {
       async start(spec, signal) {
         if (signal?.aborted) throw interrupted(signal)
         const c = createContainer(spec)
-        upload(spec)
+        upload(spec, c)
         let stopped: (code: number) => void = () => {}
         const exited = new Promise<number>((resolve) => (stopped = resolve))
         const { exitCode, exitsAfterMs } = play(c, spec)
@@ -261,7 +273,7 @@ export function createFakeEngine(seed: Partial<FakeState> = {}): FakeEngine {
       },
       async inspect(name): Promise<ContainerInfo | undefined> {
         const c = container(name)
-        return c && { id: c.id, name: c.name, running: c.running, exitCode: c.exitCode, hostPorts: { ...c.hostPorts }, host: '127.0.0.1' }
+        return c && { id: c.id, name: c.name, running: c.running, exitCode: c.exitCode, hostPorts: { ...c.hostPorts }, host: '127.0.0.1', labels: { ...c.labels } }
       },
       async list(labels) {
         return state.containers.filter((c) => matches(c.labels, labels)).map((c) => ({ id: c.id, name: c.name, labels: c.labels }))
@@ -283,6 +295,28 @@ export function createFakeEngine(seed: Partial<FakeState> = {}): FakeEngine {
         if (!c) throw engineError(404, `No such container: ${name}`)
         if (!c.running) throw engineError(409, `Container ${c.id} is not running`)
         return fake.execExitCode
+      },
+      // The exec is the script's turn: it sees the command and environment as a spec of the
+      // container's image. Its stdin folders are copied in first; with `unpack`, every file it
+      // leaves comes back there without its first path part (what a tar of that folder gives).
+      async execStreaming(name, { cmd, env, onOutput, stdin, unpack, signal }) {
+        if (signal?.aborted) throw interrupted(signal)
+        const c = running(name)
+        if (stdin) upload({ uploads: stdin }, c)
+        const { exitCode, output = [], files = {} } = fake.script({ image: c.image, cmd, env, onOutput })
+        for (const line of output) onOutput(line, 'stderr')
+        Object.assign((c.files ??= {}), files)
+        if (exitCode === 0 && unpack) {
+          for (const [file, text] of Object.entries(files)) {
+            const rel = file.split('/').filter(Boolean).slice(1).join('/')
+            mkdirSync(path.dirname(path.join(unpack, rel)), { recursive: true })
+            writeFileSync(path.join(unpack, rel), text)
+          }
+        }
+        return exitCode
+      },
+      async copyIn(name, uploads) {
+        upload({ uploads }, running(name))
       },
       async runCollect(spec) {
         if (!image(spec.image)) throw new UserError(`cannot create a container from ${spec.image}: no such image`)

@@ -72,5 +72,6 @@ export function packagedOnce(p: ExampleProject): () => Promise<void> {
 /** A local package whose build sleeps a minute (a builder run to interrupt), and the config that builds it alone. */
 export function slowPackage(p: ExampleProject): string {
   p.write('slowpkg/setup.py', 'import time\ntime.sleep(60)\nfrom setuptools import setup\nsetup(name="slowpkg", version="1")\n')
-  return p.writeConfig('slow-package.json', { source: 'slowpkg', localPackages: [] })
+  // A fresh builder container, which the interrupt tests wait for (the warm one: warm-builder.test.ts).
+  return p.writeConfig('slow-package.json', { source: 'slowpkg', localPackages: [], engine: { warmBuilder: false } })
 }

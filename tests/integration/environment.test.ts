@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { runCli } from '../helpers/cli.js'
-import { docker } from '../helpers/engine.js'
+import { containersOf, docker } from '../helpers/engine.js'
 import { httpGet, poll } from '../helpers/poll.js'
 import { copyExampleProject } from '../helpers/project.js'
 
@@ -72,7 +72,7 @@ env("manage passes the exit code; logs shows the app's requests", async () => {
 env('stop, then start again: the data survives in the volume', async () => {
   const stop = await cli(['stop'])
   assert.is(stop.code, 0, stop.stderr)
-  assert.equal(await docker.listContainers({ all: true, filters: label }), [], 'no container after stop')
+  assert.equal(await containersOf(p.project), [], 'no container after stop (the warm builder is not the environment: it stays)')
   const url = await startedUrl()
   assert.is(await visits(url), 'visits: 3', 'the two earlier rows are still there')
 })

@@ -379,7 +379,7 @@ const phases: Phase[] = [
     prepare: () => {
       // A package whose setup.py takes a minute: the signal lands while pip works in the builder.
       p.write('slowpkg/setup.py', 'import time\ntime.sleep(60)\nfrom setuptools import setup\nsetup(name="slowpkg", version="1")\n')
-      p.writeConfig('slow-package.json', { source: 'slowpkg', localPackages: [] })
+      p.writeConfig('slow-package.json', { source: 'slowpkg', localPackages: [], engine: { warmBuilder: false } })
     },
     args: ['build', '--config', 'slow-package.json'],
     moment: 'a container labelled task=build',

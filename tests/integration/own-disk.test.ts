@@ -2,10 +2,10 @@ import { readdirSync, readFileSync } from 'node:fs'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { runCli, startCli, stopCli } from '../helpers/cli.js'
-import { docker, imageExists } from '../helpers/engine.js'
+import { commandsIn, containersOf, docker, imageExists, warmBuilderOf } from '../helpers/engine.js'
 import { startInnerEngine, watchBinds, type InnerEngine } from '../helpers/inner-engine.js'
-import { httpGet, poll } from '../helpers/poll.js'
-import { copyExampleProject, type ExampleProject } from '../helpers/project.js'
+import { httpGet, poll, within } from '../helpers/poll.js'
+import { copyExampleProject, slowPackage, type ExampleProject } from '../helpers/project.js'
 import { copyShape, pyindex, type ShapeProject } from '../helpers/shapes.js'
 
 // An engine with a filesystem of its own (a dockerd in a container, DOCKER_HOST=tcp://): none of
@@ -51,13 +51,40 @@ own('release --smoke: images, wheels (offline index uploaded) and the smoke GETs
   )
 })
 
-own('a one-line change: only the app wheel is rebuilt, the previous wheelhouse uploaded for the rest', async () => {
+own('a one-line change: only the app wheel is rebuilt, in the same warm builder on the inner engine', async () => {
+  const warm = await warmBuilderOf(app.project, inner.docker)
+  assert.ok(warm?.State === 'running', 'the release left its warm builder running on the inner engine')
+  const before = readFileSync(app.at(`wheelhouse/${readdirSync(app.at('wheelhouse')).find((f) => f.startsWith('django-'))}`))
   app.write('example/polls/views.py', `${readFileSync(app.at('example/polls/views.py'), 'utf8')}\n# changed\n`)
   const t0 = Date.now()
   const r = await runCli(['build'], { cwd: app.dir, env: env() })
   console.log(`  times own-disk: build after a one-line change ${((Date.now() - t0) / 1000).toFixed(1)} s`)
   assert.is(r.code, 0, `${r.stdout.slice(-3000)}\n${r.stderr}`)
   assert.match(r.stdout, /built pollsite-0\.1\.0-py3-none-any\.whl; reused speedups/, `only the app's wheel is built:\n${r.stdout.slice(-1500)}`)
+  assert.is((await warmBuilderOf(app.project, inner.docker))?.Id, warm!.Id, 'the same container built it')
+  const django = readdirSync(app.at('wheelhouse')).find((f) => f.startsWith('django-'))
+  assert.ok(django && readFileSync(app.at(`wheelhouse/${django}`)).equals(before), 'the dependency wheels are the same bytes (taken from the wheelhouse here)')
+})
+
+own('Ctrl-C during a build in the warm builder: exits 130, the container goes with the build, the wheelhouse stays', async () => {
+  const config = slowPackage(app)
+  app.writeConfig(config, { source: 'slowpkg', localPackages: [] })
+  const before = readdirSync(app.at('wheelhouse')).map((f) => `${f} ${readFileSync(app.at(`wheelhouse/${f}`)).length}`)
+  const id = (await warmBuilderOf(app.project, inner.docker))!.Id
+  const build = startCli(['build', '--config', config], { cwd: app.dir, env: env() })
+  try {
+    await poll('the slow build to run in the warm builder', async () => ((await commandsIn(id, inner.docker)).includes('/tmp/src/') ? true : undefined), 120_000, 200)
+    build.child.kill('SIGINT')
+    assert.is(await within(build.done, 30_000, 'the build to exit after SIGINT'), 130, `an interrupted build exits 130:\n${build.output()}`)
+  } finally {
+    await stopCli(build)
+  }
+  assert.is(await warmBuilderOf(app.project, inner.docker), undefined, 'the warm builder is gone, and its build with it')
+  assert.equal(
+    readdirSync(app.at('wheelhouse')).map((f) => `${f} ${readFileSync(app.at(`wheelhouse/${f}`)).length}`),
+    before,
+    'the wheelhouse is as it was',
+  )
 })
 
 own("test: the app's tests in the builder on the inner engine", async () => {
@@ -94,7 +121,7 @@ own('run: GET / answers through the published port; the serving container has no
   } finally {
     await stopCli(served, 'SIGINT')
   }
-  const left = await inner.docker.listContainers({ all: true, filters: { label: [`pypackage-tasks.project=${app.project}`] } })
+  const left = await containersOf(app.project, inner.docker)
   assert.equal(
     left.map((c) => c.Names[0]),
     [],
@@ -113,7 +140,7 @@ own('the environment: start (PostgreSQL and the app on the inner engine), a page
   assert.is(visit.body, 'visits: 1', 'the app wrote a row in PostgreSQL and read it back')
   const stop = await runCli(['stop'], { cwd: app.dir, env: env() })
   assert.is(stop.code, 0, stop.stderr)
-  const left = await inner.docker.listContainers({ all: true, filters: { label: [`pypackage-tasks.project=${app.project}`] } })
+  const left = await containersOf(app.project, inner.docker)
   assert.equal(
     left.map((c) => c.Names[0]),
     [],
@@ -145,7 +172,8 @@ own('another shape (flask-flit): init, release --smoke, test', async () => {
 own('no folder of this machine was mounted: no container had a bind, and the inner engine never saw our paths', async () => {
   const seen = watched!.seen()
   const tasks = new Set(seen.map((c) => c.task))
-  for (const task of ['build', 'test', 'smoke', 'run', 'environment-web']) assert.ok(tasks.has(task), `a ${task} container was watched (saw: ${[...tasks].join(', ')})`)
+  // The wheels are built in the warm builder (task builder), its find-links copied in when it was made.
+  for (const task of ['builder', 'test', 'smoke', 'run', 'environment-web']) assert.ok(tasks.has(task), `a ${task} container was watched (saw: ${[...tasks].join(', ')})`)
   for (const c of seen) {
     const hostPaths = c.binds.filter((b) => b.startsWith('/'))
     assert.equal(hostPaths, [], `${c.name} (${c.task}) had no bind of a host path: ${c.binds.join(', ')}`)

@@ -92,7 +92,8 @@ e2e('build, Ctrl-C while pip works: exits 130, removes the builder container, le
   // A package whose build takes a minute, so the interrupt lands while the builder runs.
   mkdirSync(path.join(dir, 'slowpkg'), { recursive: true })
   writeFileSync(path.join(dir, 'slowpkg/setup.py'), 'import time\ntime.sleep(60)\nfrom setuptools import setup\nsetup(name="slowpkg", version="1")\n')
-  writeFileSync(path.join(dir, 'slow.json'), JSON.stringify({ ...config, source: 'slowpkg', localPackages: [] }))
+  // A fresh builder container (the warm one: warm-builder.test.ts).
+  writeFileSync(path.join(dir, 'slow.json'), JSON.stringify({ ...config, source: 'slowpkg', localPackages: [], engine: { warmBuilder: false } }))
   const before = readdirSync(path.join(dir, 'wheelhouse')).sort()
   const app = startCli(['build', '--config', 'slow.json'], { cwd: dir })
   try {

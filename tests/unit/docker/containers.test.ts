@@ -73,15 +73,16 @@ function stubDocker(present: string[], handle: Handle = {}, listed: unknown[] = 
 // ---------------------------------------------------------------------------------------------
 const Inspect = suite('containers.inspect')
 
-Inspect('name without the slash, state, and only the TCP ports published on the host', async () => {
+Inspect('name without the slash, state, labels, and only the TCP ports published on the host', async () => {
   const inspect = async () => ({
     Id: 'c1',
     Name: '/acme-app-web',
     State: { Running: true, ExitCode: 0 },
+    Config: { Labels: { 'pypackage-tasks.project': 'acme/app' } },
     NetworkSettings: { Ports: { '8000/tcp': [{ HostIp: '127.0.0.1', HostPort: '49153' }], '5432/tcp': null, '53/udp': [{ HostPort: '5353' }], '9000/tcp': [] } },
   })
   const { containers } = stubDocker(['acme-app-web'], { inspect })
-  assert.equal(await containers.inspect('acme-app-web'), { id: 'c1', name: 'acme-app-web', running: true, exitCode: 0, hostPorts: { 8000: 49153 }, host: '127.0.0.1' })
+  assert.equal(await containers.inspect('acme-app-web'), { id: 'c1', name: 'acme-app-web', running: true, exitCode: 0, hostPorts: { 8000: 49153 }, host: '127.0.0.1', labels: { 'pypackage-tasks.project': 'acme/app' } })
 })
 
 Inspect('a container with no port map at all (never started): no host ports', async () => {

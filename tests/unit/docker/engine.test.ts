@@ -83,7 +83,7 @@ Lookups('containers.inspect: running state, exit code and published TCP ports', 
     NetworkSettings: { Ports: { '8000/tcp': [{ HostIp: '127.0.0.1', HostPort: '49153' }], '9000/tcp': null } },
   })
   const info = await createEngine(stubDocker({ inspect }).docker).containers.inspect('acme-app-web')
-  assert.equal(info, { id: 'c1', name: 'acme-app-web', running: false, exitCode: 3, hostPorts: { 8000: 49153 }, host: '127.0.0.1' })
+  assert.equal(info, { id: 'c1', name: 'acme-app-web', running: false, exitCode: 3, hostPorts: { 8000: 49153 }, host: '127.0.0.1', labels: {} })
 })
 
 Lookups.run()

@@ -13,7 +13,7 @@ import { taskContext } from '../helpers/context.js'
 import { makeTemp, removeTemp, writeTree } from '../helpers/tmp.js'
 
 // ---------------------------------------------------------------------------------------------
-const BuildWheels = suite('buildWheels')
+const BuildWheels = suite('buildWheels (a fresh builder container: engine.warmBuilder false)')
 let root: string
 BuildWheels.before.each(() => {
   root = makeTemp('build-wheels')
@@ -37,7 +37,7 @@ const BUILT = { [`/wheelhouse/local/app/${APP}`]: 'app', [`/wheelhouse/all/${APP
 async function build(answer: { exitCode: number; files?: Record<string, string> }) {
   const engine = createFakeEngine({ images: [{ id: 'sha256:builder', tags: ['acme/app-builder:abc1234'], labels: {}, created: 1 }] })
   engine.script = () => answer
-  const { ctx } = taskContext(engine, { root, git: { sha: 'abc1234', dirty: false }, shape: 'detect', config: { pip: { findLinks: ['.cache/links'], noIndex: true } } })
+  const { ctx } = taskContext(engine, { root, git: { sha: 'abc1234', dirty: false }, shape: 'detect', config: { pip: { findLinks: ['.cache/links'], noIndex: true }, engine: { warmBuilder: false } } })
   const inputs = await wheelInputs(ctx.project, 'sha256:builder')
   const spec = () => engine.calls.find((c) => c.method === 'containers.run')!.args[0] as ContainerSpec
   return { engine, spec, result: buildWheels(ctx, 'acme/app-builder:abc1234', inputs, () => {}) }

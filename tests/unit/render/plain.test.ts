@@ -56,6 +56,28 @@ const cases: { name: string; event: Event; want: string }[] = [
     want: '✔ Wheels: 3 wheels (built a.whl; reused b.whl; 1 dependencies) in wheelhouse  250 ms (250 ms)',
   },
   {
+    name: 'task:done of the wheels in a warm builder started (or replaced) for it: said; reused or a fresh container: not',
+    event: {
+      type: 'task:done',
+      id: 'wheels',
+      title: 'Wheels',
+      ms: 250,
+      data: { wheels: [{ file: 'a.whl', sha256: '1' }], built: ['a.whl'], reused: [], dependencies: 0, folder: 'wheelhouse', builder: 'replaced' },
+    },
+    want: '✔ Wheels: 1 wheels (built a.whl; 0 dependencies; builder container replaced) in wheelhouse  250 ms (250 ms)',
+  },
+  {
+    name: 'task:done of the wheels in the warm builder as it was',
+    event: {
+      type: 'task:done',
+      id: 'wheels',
+      title: 'Wheels',
+      ms: 250,
+      data: { wheels: [{ file: 'a.whl', sha256: '1' }], built: ['a.whl'], reused: [], dependencies: 0, folder: 'wheelhouse', builder: 'reused' },
+    },
+    want: '✔ Wheels: 1 wheels (built a.whl; 0 dependencies) in wheelhouse  250 ms (250 ms)',
+  },
+  {
     name: 'task:done of the prewarm node, nothing to do',
     event: { type: 'task:done', id: 'prewarm', title: 'Deps', ms: 1, data: { prewarm: { idle: true } } },
     want: '✔ Deps: nothing to do ahead of the wheels (1 ms)',

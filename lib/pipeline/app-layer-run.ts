@@ -8,6 +8,7 @@ import { UserError } from '../errors.js'
 import type { StageEvent } from '../events.js'
 import { builtinDockerDir } from '../project.js'
 import { APP_LAYER_FILES } from './app-layer-script.js'
+import { markAppended, REFUSED, runWarmAppend, type StepResult } from './warm-appender.js'
 import { appendedConfig, appendedLabels, appendVerdict, onlyAppWheelsChanged, saveTarballFiles, sha256Hex, splitAtAppStep, type AppSplit, type TarFile } from './app-layer.js'
 import type { Reason } from '../events.js'
 
@@ -17,9 +18,6 @@ export interface AppendPlan {
   layout: ImageLayout
   split: AppSplit
 }
-
-/** Exit code of prepare.py when appending would not give what the build gives. */
-const REFUSED = 3
 
 /** Files into a tar (tar-stream, loaded when used). */
 async function tarOf(files: TarFile[]): Promise<Buffer> {
@@ -57,14 +55,16 @@ export async function checkAppend(
 }
 
 /**
- * Run the app step's scripts in the image's own Python (a container of `image`, as root, no
- * network) with `files` under /tmp, and read the layer it packed. The one place that runs it:
- * an exec in a warm container can take its place.
+ * Run the app step's scripts in the image's own Python, as root, with no network, `files` under
+ * /tmp, and read the layer it packed: in the warm appender (engine.warmBuilder, warm-appender.ts),
+ * or a fresh container of `image`.
  */
-async function runInImagePython(c: Context, engine: Engine, image: string, files: TarFile[], env: Record<string, string>) {
+async function runInImagePython(c: Context, engine: Engine, image: string, files: TarFile[], env: Record<string, string>): Promise<StepResult> {
+  const tar = await tarOf(files)
+  if (c.project.config.engine.warmBuilder) return runWarmAppend(engine, { project: c.project.prefix, root: c.project.root, previousId: image, tar, env, signal: c.signal })
   return engine.containers.runCollect(
     { image, user: '0', entrypoint: ['/bin/sh'], cmd: ['/tmp/append/run.sh'], env, network: 'none', labels: labelsFor(c.project.prefix, 'release', c.runId) },
-    { dir: '/tmp', tar: await tarOf(files) },
+    { dir: '/tmp', tar },
     '/tmp/append/layer.tar',
     c.signal,
   )
@@ -104,5 +104,6 @@ export async function appendAppLayer(
   )
   const { id, files: saved } = saveTarballFiles(config, p.tags, step.file)
   await engine.images.load(await tarOf(saved))
+  if (c.project.config.engine.warmBuilder) await markAppended(engine, c.project.prefix, c.project.root, id)
   return { id }
 }

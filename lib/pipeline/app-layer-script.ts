@@ -1,9 +1,10 @@
 /**
  * The app step of docker/release/Dockerfile again, on the previous release image (app-layer.ts):
  * prepare.py checks that appending gives what the Docker build would (exit 3 with a line if not)
- * and removes the app as installed; run.sh is the Dockerfile's RUN line (install, manifest, SBOM,
- * links) without collectstatic (its result is kept) and pip check (the requirements are unchanged);
- * pack.py tars what that step made. Pure data.
+ * and removes the app as installed; install.sh is the Dockerfile's RUN line (install, manifest, SBOM,
+ * links) without collectstatic (its result is kept) and pip check (the requirements are unchanged),
+ * then pack.py, which tars what that step made; run.sh runs the two in a fresh container (the warm
+ * appender runs them itself, warm-appender.ts). Pure data.
  */
 export const APP_LAYER_FILES: Record<string, string> = {
   'prepare.py': `"""Before the app layer is made again: check that appending is exact, then remove the app as installed.
@@ -142,6 +143,9 @@ with tarfile.open(sys.argv[1], "w", format=tarfile.PAX_FORMAT) as tar:
 `,
   'run.sh': `set -e
 python /tmp/append/prepare.py
+sh /tmp/append/install.sh
+`,
+  'install.sh': `set -e
 python /install_wheels.py /tmp/wheels/app/*.whl
 python /manifest.py /tmp/wheels/app /app/pypackage-manifest.json
 python /sbom.py /app/pypackage-manifest.json /app/sbom.cdx.json --app "$APP_WHEEL"

@@ -9,14 +9,15 @@ const statusOf = (e: unknown) => (e as { statusCode?: number }).statusCode
 
 /**
  * Containers (any state) carrying our project label with this value, but the project's warm
- * builder: it stays between runs by design (warmBuilderOf finds it; removeProject removes it).
+ * builder and warm appender: they stay between runs by design (warmBuilderOf, warmAppenderOf find
+ * them; removeProject removes them).
  */
 export async function containersOf(project: string, client: Docker = docker): Promise<Docker.ContainerInfo[]> {
-  return (await client.listContainers({ all: true, filters: { label: [`${LABEL_PROJECT}=${project}`] } })).filter((c) => !isWarmBuilder(c))
+  return (await client.listContainers({ all: true, filters: { label: [`${LABEL_PROJECT}=${project}`] } })).filter((c) => !isWarmContainer(c))
 }
 
-/** The warm builder container (lib/pipeline/warm-builder.ts), labelled task=builder. */
-export const isWarmBuilder = (c: Docker.ContainerInfo): boolean => c.Labels?.[LABEL_TASK] === 'builder'
+/** The warm builder container (lib/pipeline/warm-builder.ts), labelled task=builder, or the warm appender (warm-appender.ts), task=appender. */
+export const isWarmContainer = (c: Docker.ContainerInfo): boolean => c.Labels?.[LABEL_TASK] === 'builder' || c.Labels?.[LABEL_TASK] === 'appender'
 
 /**
  * The command lines running in a container, read from /proc by an exec (the engine's `top` runs
@@ -34,6 +35,11 @@ export async function commandsIn(id: string, client: Docker = docker): Promise<s
 /** The project's warm builder, running or not, or undefined. */
 export async function warmBuilderOf(project: string, client: Docker = docker): Promise<Docker.ContainerInfo | undefined> {
   return (await client.listContainers({ all: true, filters: { label: [`${LABEL_PROJECT}=${project}`, `${LABEL_TASK}=builder`] } }))[0]
+}
+
+/** The project's warm appender, running or not, or undefined. */
+export async function warmAppenderOf(project: string, client: Docker = docker): Promise<Docker.ContainerInfo | undefined> {
+  return (await client.listContainers({ all: true, filters: { label: [`${LABEL_PROJECT}=${project}`, `${LABEL_TASK}=appender`] } }))[0]
 }
 
 /** Whether the engine holds `ref`: only its 404 means absent; any other failure (no engine) is an error. */

@@ -299,13 +299,14 @@ export function createFakeEngine(seed: Partial<FakeState> = {}): FakeEngine {
       // The exec is the script's turn: it sees the command and environment as a spec of the
       // container's image. Its stdin folders are copied in first; with `unpack`, every file it
       // leaves comes back there without its first path part (what a tar of that folder gives).
-      async execStreaming(name, { cmd, env, onOutput, stdin, unpack, signal }) {
+      async execStreaming(name, { cmd, env, onOutput, stdin, unpack, collect, signal }) {
         if (signal?.aborted) throw interrupted(signal)
         const c = running(name)
         if (stdin) upload({ uploads: stdin }, c)
         const { exitCode, output = [], files = {} } = fake.script({ image: c.image, cmd, env, onOutput })
         for (const line of output) onOutput(line, 'stderr')
         Object.assign((c.files ??= {}), files)
+        if (exitCode === 0) collect?.(fake.collected ?? Buffer.alloc(0))
         if (exitCode === 0 && unpack) {
           for (const [file, text] of Object.entries(files)) {
             const rel = file.split('/').filter(Boolean).slice(1).join('/')

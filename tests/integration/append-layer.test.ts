@@ -6,7 +6,7 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { LABEL_PROJECT } from '../../lib/docker/labels.js'
 import { runCli, type CliResult } from '../helpers/cli.js'
-import { docker } from '../helpers/engine.js'
+import { docker, warmAppenderOf } from '../helpers/engine.js'
 import { httpGet, poll } from '../helpers/poll.js'
 import { copyExampleProject, packagedOnce, tail } from '../helpers/project.js'
 
@@ -127,9 +127,13 @@ e2e('only the app wheel changed: plan says append, release appends (no Docker bu
   const first = await releaseChange('pollsite first')
   assert.is(first.why, 'append', 'the release image is appended')
   assert.not.match(first.r.stdout, /Step \d+\/\d+ : COPY wheels\/app/, 'no Docker build of the release image')
+  // The app step ran in the warm appender, which stays for the next change.
+  const warm = await warmAppenderOf(p.project)
+  assert.is(warm?.State, 'running', 'the warm appender is left running')
   // The compared image is appended to an appended one: the history an append leaves is readable.
   const second = await releaseChange(CHANGED)
   assert.is(second.why, 'append', 'an appended image gets the next app layer appended too')
+  assert.is((await warmAppenderOf(p.project))?.Id, warm?.Id, 'the second change ran in the same warm appender (its files were the first appended image)')
   appended = (await docker.getImage(`${release}:latest`).inspect()).Id
   // Kept under a name of its own while the Docker build makes the other one.
   await docker.getImage(appended).tag({ repo: release, tag: 'appended' })
@@ -187,6 +191,12 @@ e2e('the appended image serves the change', async () => {
   } finally {
     await container.remove({ force: true })
   }
+})
+
+e2e('clean removes the warm appender with the rest', async () => {
+  const r = await runCli(['clean'], { cwd: p.dir, timeoutMs: 120_000 })
+  assert.is(r.code, 0, tail(r.stdout + r.stderr))
+  assert.is(await warmAppenderOf(p.project), undefined)
 })
 
 e2e.run()

@@ -4,7 +4,7 @@ import * as assert from 'uvu/assert'
 import { LABEL_PROJECT } from '../../lib/docker/labels.js'
 import { PIP_CACHE_VOLUME } from '../../lib/pipeline/builder-mounts.js'
 import { runCli, runCommand, type CliResult } from '../helpers/cli.js'
-import { docker, isWarmBuilder } from '../helpers/engine.js'
+import { docker, isWarmContainer } from '../helpers/engine.js'
 import { httpGet, poll } from '../helpers/poll.js'
 import { copyExampleProject } from '../helpers/project.js'
 
@@ -100,7 +100,7 @@ async function danglingOfOurs(): Promise<string> {
 /** Containers of the project, any state, as `name (image, state)`. */
 async function containersLeft(): Promise<string> {
   // The warm builder stays between builds by design (clean removes it).
-  const left = (await docker.listContainers({ all: true, filters: byLabel })).filter((c) => !isWarmBuilder(c))
+  const left = (await docker.listContainers({ all: true, filters: byLabel })).filter((c) => !isWarmContainer(c))
   return left.map((c) => `${c.Names.join(',')} (${c.Image}, ${c.State})`).join(', ')
 }
 

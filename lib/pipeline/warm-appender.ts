@@ -1,0 +1,136 @@
+/**
+ * The warm appender: the release side's warm builder. A container of the release image kept
+ * running between appends (labelled with the project, so `clean` removes it), in which the app
+ * step (app-layer-script.ts) runs as an exec instead of in a fresh container each time.
+ *
+ * After an append its files are the new image's: the app step removed the old app and installed
+ * the new one, which is exactly what the appended layer records. A marker file says which image
+ * the container's files are (MARK: an image id; "dirty" while a step runs in it). A container
+ * whose files are not the image an append starts from is replaced by a fresh one of that image;
+ * a step that failed halfway leaves "dirty", so the next append replaces it too. The marker is
+ * set to the new image only once the engine has loaded it.
+ */
+import type { Engine } from '../docker/engine.js'
+import { LABEL_PROJECT, LABEL_TASK } from '../docker/labels.js'
+import { sha256 } from './inputs.js'
+
+/** Which image the container's files are, inside it. */
+const MARK = '/var/tmp/pypackage-image'
+/** The script's exit code when the container's files are not the image the append starts from. */
+const STALE = 86
+/** prepare.py's exit code when appending would not give what the build gives (it has changed nothing then). */
+export const REFUSED = 3
+/** On the container: the image it was made from (its files, until an append changes them). */
+const LABEL_MADE_FROM = 'pypackage-tasks.made-from'
+
+/** What one append needs: the project (label, and with its folder the name), the image it starts from, the step's files as a tar for /tmp. */
+export interface WarmAppend {
+  project: string
+  root: string
+  previousId: string
+  tar: Buffer
+  env: Record<string, string>
+  signal: AbortSignal
+}
+
+/** The result the fresh container's run gives too (runCollect's): exit code, output lines, the packed layer. */
+export interface StepResult {
+  exitCode: number
+  output: string[]
+  file?: Buffer
+}
+
+/** `<namespace>-<app>-appender-<folder hash>`, Docker-safe: one per project folder, as the warm builder. Pure. */
+export function warmAppenderName(project: string, root: string): string {
+  return `${project.replace(/[^a-zA-Z0-9_.-]+/g, '-')}-appender-${sha256(root).slice(0, 8)}`
+}
+
+/**
+ * The exec's script. Its stdout carries the layer (fd 3); what the step says goes to stderr.
+ * prepare.py refuses before it removes anything, so a refusal puts the marker back. Pure.
+ */
+export function appenderScript(): string {
+  return [
+    'set -eu',
+    'exec 3>&1 1>&2',
+    `made=$(cat ${MARK} 2>/dev/null || echo "$MADE_FROM")`,
+    `[ "$made" = "$PREVIOUS" ] || exit ${STALE}`,
+    'rm -rf /tmp/append /tmp/wheels',
+    'tar -C /tmp -xf -',
+    `echo dirty > ${MARK}`,
+    'code=0',
+    'python /tmp/append/prepare.py || code=$?',
+    `if [ "$code" -eq ${REFUSED} ]; then echo "$PREVIOUS" > ${MARK}; fi`,
+    '[ "$code" -eq 0 ] || exit "$code"',
+    'sh /tmp/append/install.sh',
+    'cat /tmp/append/layer.tar >&3',
+  ].join('\n')
+}
+
+/**
+ * Run the app step in the warm appender (made, or replaced, first when needed). A step that failed
+ * otherwise than by refusing leaves the container's files unknown: it is removed.
+ */
+export async function runWarmAppend(engine: Engine, a: WarmAppend): Promise<StepResult> {
+  const name = warmAppenderName(a.project, a.root)
+  const output: string[] = []
+  let file: Buffer | undefined
+  const exec = () =>
+    engine.containers.execStreaming(name, {
+      cmd: ['sh', '-c', appenderScript()],
+      env: { ...a.env, PREVIOUS: a.previousId },
+      stdinBytes: a.tar,
+      collect: (bytes) => (file = bytes),
+      onOutput: (line) => output.push(line),
+      signal: a.signal,
+    })
+  const made = await ensureAppender(engine, name, a, false)
+  let exitCode = await exec()
+  if (exitCode === STALE && !made) {
+    await ensureAppender(engine, name, a, true)
+    exitCode = await exec()
+  }
+  if (exitCode !== 0 && exitCode !== REFUSED) await dropAppender(engine, name, a.project)
+  return { exitCode, output: output.slice(-200), file }
+}
+
+/** The new image is loaded: the container's files are that image now. A failure only costs the next append a fresh container. */
+export async function markAppended(engine: Engine, project: string, root: string, id: string): Promise<void> {
+  const name = warmAppenderName(project, root)
+  const code = await engine.containers.exec(name, ['sh', '-c', `echo '${id}' > ${MARK}`]).catch(() => -1)
+  if (code !== 0) await dropAppender(engine, name, project)
+}
+
+/** The appender running: kept as it is (false), or made from the image the append starts from (true); `replace`: made anew in any case. */
+async function ensureAppender(engine: Engine, name: string, a: WarmAppend, replace: boolean): Promise<boolean> {
+  const found = await engine.containers.inspect(name)
+  if (found?.running && !replace) return false
+  if (found) await dropAppender(engine, name, a.project)
+  await engine.containers.start(
+    {
+      image: a.previousId,
+      name,
+      user: '0',
+      entrypoint: ['/bin/sh'],
+      // Idles until removed; the init Docker gives it (createOptions) ends it at once on a stop.
+      cmd: ['-c', 'exec sleep infinity'],
+      env: { MADE_FROM: a.previousId },
+      network: 'none',
+      detached: true,
+      labels: { [LABEL_PROJECT]: a.project, [LABEL_TASK]: 'appender', [LABEL_MADE_FROM]: a.previousId },
+    },
+    a.signal,
+  )
+  return true
+}
+
+/**
+ * Remove the appender, and the image it was made from when nothing names it any more (an append
+ * superseded it while the container held it, so it could not be removed then).
+ */
+async function dropAppender(engine: Engine, name: string, project: string): Promise<void> {
+  const madeFrom = (await engine.containers.inspect(name))?.labels[LABEL_MADE_FROM]
+  await engine.containers.remove(name, { volumes: true })
+  const image = madeFrom ? await engine.images.inspect(madeFrom) : undefined
+  if (image && !image.tags.length && image.labels[LABEL_PROJECT] === project) await engine.images.removeUnused(madeFrom!)
+}

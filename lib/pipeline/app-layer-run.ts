@@ -57,11 +57,11 @@ export async function checkAppend(
 /**
  * Run the app step's scripts in the image's own Python, as root, with no network, `files` under
  * /tmp, and read the layer it packed: in the warm appender (engine.warmBuilder, warm-appender.ts),
- * or a fresh container of `image`.
+ * or a fresh container of `image` (of `repo`).
  */
-async function runInImagePython(c: Context, engine: Engine, image: string, files: TarFile[], env: Record<string, string>): Promise<StepResult> {
+async function runInImagePython(c: Context, engine: Engine, { image, repo }: { image: string; repo: string }, files: TarFile[], env: Record<string, string>): Promise<StepResult> {
   const tar = await tarOf(files)
-  if (c.project.config.engine.warmBuilder) return runWarmAppend(engine, { project: c.project.prefix, root: c.project.root, previousId: image, tar, env, signal: c.signal })
+  if (c.project.config.engine.warmBuilder) return runWarmAppend(engine, { project: c.project.prefix, root: c.project.root, repo, previousId: image, tar, env, signal: c.signal })
   return engine.containers.runCollect(
     { image, user: '0', entrypoint: ['/bin/sh'], cmd: ['/tmp/append/run.sh'], env, network: 'none', labels: labelsFor(c.project.prefix, 'release', c.runId) },
     { dir: '/tmp', tar },
@@ -76,7 +76,7 @@ async function runInImagePython(c: Context, engine: Engine, image: string, files
  */
 export async function appendAppLayer(
   c: Context,
-  p: { plan: AppendPlan; entries: ContextEntry[]; buildargs: Record<string, string>; labels: Record<string, string>; tags: string[] },
+  p: { plan: AppendPlan; entries: ContextEntry[]; buildargs: Record<string, string>; labels: Record<string, string>; tags: string[]; repo: string },
   emit: (e: StageEvent) => void,
 ): Promise<{ id: string } | undefined> {
   const engine = await c.engine()
@@ -87,7 +87,7 @@ export async function appendAppLayer(
   ]
   const { buildargs: a } = p
   const env = { DJANGO_SETTINGS_MODULE: a.DJANGO_SETTINGS_MODULE ?? '', DATA_FILES: a.DATA_FILES ?? '', APP_LAYOUT: a.APP_LAYOUT ?? '', APP_WHEEL: a.APP_WHEEL ?? '' }
-  const step = await runInImagePython(c, engine, p.plan.previousId, files, env)
+  const step = await runInImagePython(c, engine, { image: p.plan.previousId, repo: p.repo }, files, env)
   for (const line of step.output) emit({ type: 'build:output', line })
   if (step.exitCode === REFUSED) return undefined
   if (step.exitCode !== 0 || !step.file) {
@@ -104,6 +104,6 @@ export async function appendAppLayer(
   )
   const { id, files: saved } = saveTarballFiles(config, p.tags, step.file)
   await engine.images.load(await tarOf(saved))
-  if (c.project.config.engine.warmBuilder) await markAppended(engine, c.project.prefix, c.project.root, id)
+  if (c.project.config.engine.warmBuilder) await markAppended(engine, { project: c.project.prefix, root: c.project.root, repo: p.repo }, id)
   return { id }
 }

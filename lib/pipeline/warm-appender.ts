@@ -9,6 +9,10 @@
  * whose files are not the image an append starts from is replaced by a fresh one of that image;
  * a step that failed halfway leaves "dirty", so the next append replaces it too. The marker is
  * set to the new image only once the engine has loaded it.
+ *
+ * A container holds the image it was made from: the engine will not remove it, so once an append
+ * supersedes it, it would stay as an untagged image nobody knows. It is named instead,
+ * `<release repo>:appender` (`docker images` says what holds it), and goes with the appender.
  */
 import type { Engine } from '../docker/engine.js'
 import { LABEL_PROJECT, LABEL_TASK } from '../docker/labels.js'
@@ -22,11 +26,15 @@ const STALE = 86
 export const REFUSED = 3
 /** On the container: the image it was made from (its files, until an append changes them). */
 const LABEL_MADE_FROM = 'pypackage-tasks.made-from'
+/** The name the image the appender was made from keeps while it runs. */
+const APPENDER_TAG = 'appender'
 
 /** What one append needs: the project (label, and with its folder the name), the image it starts from, the step's files as a tar for /tmp. */
 export interface WarmAppend {
   project: string
   root: string
+  /** The release image's repository: the image the appender is made from is named `<repo>:appender`. */
+  repo: string
   previousId: string
   tar: Buffer
   env: Record<string, string>
@@ -90,22 +98,23 @@ export async function runWarmAppend(engine: Engine, a: WarmAppend): Promise<Step
     await ensureAppender(engine, name, a, true)
     exitCode = await exec()
   }
-  if (exitCode !== 0 && exitCode !== REFUSED) await dropAppender(engine, name, a.project)
+  if (exitCode !== 0 && exitCode !== REFUSED) await dropAppender(engine, name, a.repo)
   return { exitCode, output: output.slice(-200), file }
 }
 
 /** The new image is loaded: the container's files are that image now. A failure only costs the next append a fresh container. */
-export async function markAppended(engine: Engine, project: string, root: string, id: string): Promise<void> {
-  const name = warmAppenderName(project, root)
+export async function markAppended(engine: Engine, a: Pick<WarmAppend, 'project' | 'root' | 'repo'>, id: string): Promise<void> {
+  const name = warmAppenderName(a.project, a.root)
   const code = await engine.containers.exec(name, ['sh', '-c', `echo '${id}' > ${MARK}`]).catch(() => -1)
-  if (code !== 0) await dropAppender(engine, name, project)
+  if (code !== 0) await dropAppender(engine, name, a.repo)
 }
 
 /** The appender running: kept as it is (false), or made from the image the append starts from (true); `replace`: made anew in any case. */
 async function ensureAppender(engine: Engine, name: string, a: WarmAppend, replace: boolean): Promise<boolean> {
   const found = await engine.containers.inspect(name)
   if (found?.running && !replace) return false
-  if (found) await dropAppender(engine, name, a.project)
+  if (found) await dropAppender(engine, name, a.repo)
+  await engine.images.tag(a.previousId, a.repo, APPENDER_TAG)
   await engine.containers.start(
     {
       image: a.previousId,
@@ -125,12 +134,11 @@ async function ensureAppender(engine: Engine, name: string, a: WarmAppend, repla
 }
 
 /**
- * Remove the appender, and the image it was made from when nothing names it any more (an append
- * superseded it while the container held it, so it could not be removed then).
+ * Remove the appender, and the name of the image it was made from: that image goes too unless
+ * another name (a version tag, :latest) still holds it.
  */
-async function dropAppender(engine: Engine, name: string, project: string): Promise<void> {
-  const madeFrom = (await engine.containers.inspect(name))?.labels[LABEL_MADE_FROM]
+async function dropAppender(engine: Engine, name: string, repo: string): Promise<void> {
   await engine.containers.remove(name, { volumes: true })
-  const image = madeFrom ? await engine.images.inspect(madeFrom) : undefined
-  if (image && !image.tags.length && image.labels[LABEL_PROJECT] === project) await engine.images.removeUnused(madeFrom!)
+  // The name only, when another holds the image; a container of it (a `run` of that version) keeps it named.
+  await engine.images.removeUnused(`${repo}:${APPENDER_TAG}`)
 }

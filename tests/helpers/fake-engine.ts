@@ -210,7 +210,13 @@ export function createFakeEngine(seed: Partial<FakeState> = {}): FakeEngine {
       },
       async removeUnused(ref) {
         const i = image(ref)
-        if (!i || usedByContainers(i.id)) return false
+        if (!i) return false
+        // By a name the image has others of: only that name goes (the engine untags).
+        if (ref !== i.id && i.tags.includes(fullTag(ref)) && i.tags.length > 1) {
+          i.tags = i.tags.filter((t) => t !== fullTag(ref))
+          return true
+        }
+        if (usedByContainers(i.id)) return false
         drop(state.images, i)
         return true
       },

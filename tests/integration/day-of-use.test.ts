@@ -240,8 +240,13 @@ async function day(n: number) {
       `day ${n}: the morning's release keeps its tag ${sha}: ${firstNow?.RepoTags?.join(', ') ?? 'gone'}`,
     )
   } else {
-    // Rebuilt under the same <sha>-dirty tag: the morning's image is superseded, and removed.
-    assert.is(firstNow && `${firstId.slice(7, 19)} [${(firstNow.RepoTags ?? []).join(' ')}]`, undefined, `day ${n}: the release image the edit superseded under ${sha}-dirty is left`)
+    // Rebuilt under the same <sha>-dirty tag: the morning's image is superseded, and removed —
+    // unless the warm appender runs from it (the edit was appended in a container of it): then
+    // it is named for that, <release>:appender, and nothing else (clean removes both).
+    const names = firstNow?.RepoTags ?? []
+    const heldBy = (await docker.listContainers({ filters: { ...byLabel, label: [...byLabel.label, 'pypackage-tasks.task=appender'] } })).filter((c) => c.ImageID === firstId)
+    const held = names.length === 1 && names[0].endsWith(':appender') && heldBy.length === 1
+    assert.ok(!firstNow || held, `day ${n}: the release image the edit superseded under ${sha}-dirty is left: ${firstId.slice(7, 19)} [${names.join(' ')}]`)
   }
   assert.is(await danglingOfOurs(), '', `day ${n}: release after the edit leaves no untagged image of ours`)
 

@@ -10,11 +10,12 @@ import { createFakeEngine, type FakeEngine } from '../../helpers/fake-engine.js'
 
 const PROJECT = 'acme/app'
 const ROOT = '/work/acme'
+const REPO = 'acme/app-release'
 const NAME = warmAppenderName(PROJECT, ROOT)
 let engine: FakeEngine
 
 const append = (previousId = 'sha256:prev', signal = new AbortController().signal): Promise<Awaited<ReturnType<typeof runWarmAppend>>> =>
-  runWarmAppend(engine, { project: PROJECT, root: ROOT, previousId, tar: Buffer.from('tar'), env: { APP_WHEEL: 'app-1' }, signal } satisfies WarmAppend)
+  runWarmAppend(engine, { project: PROJECT, root: ROOT, repo: REPO, previousId, tar: Buffer.from('tar'), env: { APP_WHEEL: 'app-1' }, signal } satisfies WarmAppend)
 const appenders = () => engine.state.containers.filter((c) => c.name === NAME)
 const execs = () => engine.calls.filter((c) => c.method === 'containers.execStreaming')
 
@@ -37,6 +38,7 @@ W('the first append makes it from the previous image: named for the project fold
   assert.is(c.image, 'sha256:prev')
   assert.is(c.labels[LABEL_PROJECT], PROJECT, 'clean finds it by the project label')
   assert.is(c.labels[LABEL_TASK], 'appender')
+  assert.equal(engine.state.images.find((i) => i.id === 'sha256:prev')?.tags, ['acme/app-release:latest', 'acme/app-release:appender'], 'the image it holds is named for it')
   const start = engine.calls.find((x) => x.method === 'containers.start')!.args[0] as { user: string; network: string; env: Record<string, string>; detached: boolean }
   assert.equal([start.user, start.network, start.env.MADE_FROM, start.detached], ['0', 'none', 'sha256:prev', true])
   const exec = execs()[0].args[1] as { env: Record<string, string>; stdinBytes: Buffer }
@@ -70,9 +72,9 @@ W('its files are another image’s (the script exits 86): replaced by one of the
   assert.is(execs().length, 3)
   assert.not.ok(
     engine.state.images.some((i) => i.id === 'sha256:other'),
-    'the untagged image it was made from goes with it',
+    'the image it was made from, named only for it, goes with it',
   )
-  assert.ok(engine.state.images.some((i) => i.id === 'sha256:prev'))
+  assert.equal(engine.state.images.find((i) => i.id === 'sha256:prev')?.tags, ['acme/app-release:latest', 'acme/app-release:appender'], 'the name moved to the image the new one holds')
 })
 
 W('prepare.py refuses (3): kept, its files untouched; any other failure: removed', async () => {
@@ -83,15 +85,16 @@ W('prepare.py refuses (3): kept, its files untouched; any other failure: removed
   engine.script = () => ({ exitCode: 1 })
   assert.is((await append()).exitCode, 1)
   assert.is(appenders().length, 0, 'halfway: its files are no image’s')
+  assert.equal(engine.state.images.find((i) => i.id === 'sha256:prev')?.tags, ['acme/app-release:latest'], 'its name goes; the image stays (:latest names it)')
 })
 
 W('markAppended: the marker set in it; a container gone meanwhile is no error', async () => {
   await append()
-  await markAppended(engine, PROJECT, ROOT, 'sha256:new')
+  await markAppended(engine, { project: PROJECT, root: ROOT, repo: REPO }, 'sha256:new')
   const exec = engine.calls.find((c) => c.method === 'containers.exec')!.args[1] as string[]
   assert.match(exec.join(' '), /echo 'sha256:new' > \/var\/tmp\/pypackage-image/)
   await engine.containers.remove(NAME)
-  await markAppended(engine, PROJECT, ROOT, 'sha256:newer')
+  await markAppended(engine, { project: PROJECT, root: ROOT, repo: REPO }, 'sha256:newer')
   assert.is(appenders().length, 0)
 })
 

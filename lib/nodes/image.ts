@@ -168,7 +168,8 @@ async function buildPlanned(c: Context, name: string, node: ImageNode, p: ImageP
   // Without a check (--force, a parent rebuilt in this run) the image superseded is the one
   // :latest names now: an appended image and its Docker build are different images.
   const previousId = p.previousId ?? (await engine.images.inspect(`${node.repo}:latest`))?.id
-  const appended = p.append && (await (await import('../pipeline/app-layer-run.js')).appendAppLayer(c, { plan: p.append, entries: p.entries, buildargs: p.buildargs, labels, tags, repo: node.repo }, emit))
+  const appended =
+    p.append && (await (await import('../pipeline/app-layer-run.js')).appendAppLayer(c, { plan: p.append, entries: p.entries, buildargs: p.buildargs, labels, tags, repo: node.repo }, emit))
   const { id } =
     appended ||
     (await engine.build({

@@ -31,6 +31,8 @@ export interface ContainerSpec {
   workdir?: string
   /** Publish container port on the engine's 127.0.0.1 (every interface of an engine elsewhere: EngineSite): hostPort 0 lets the engine pick a free one. */
   publish?: { containerPort: number; hostPort: number }
+  /** Run without the image's HEALTHCHECK (a container that idles for execs, where the app never starts: it would only report unhealthy). */
+  noHealthcheck?: boolean
   /** Called with each output line (stdout and stderr). */
   onOutput?: (line: string, stream: 'stdout' | 'stderr') => void
   /**
@@ -88,6 +90,7 @@ export function createOptions(spec: ContainerSpec, site: EngineSite = LOCAL): Do
     Labels: spec.labels,
     User: spec.user,
     WorkingDir: spec.workdir,
+    Healthcheck: spec.noHealthcheck ? { Test: ['NONE'] } : undefined,
     ExposedPorts: port ? { [port]: {} } : undefined,
     NetworkingConfig: spec.network && spec.aliases ? { EndpointsConfig: { [spec.network]: { Aliases: spec.aliases } } } : undefined,
     HostConfig: {

@@ -125,6 +125,8 @@ async function ensureAppender(engine: Engine, name: string, a: WarmAppend, repla
       cmd: ['-c', 'exec sleep infinity'],
       env: { MADE_FROM: a.previousId },
       network: 'none',
+      // The release image's HEALTHCHECK asks an app that never starts here.
+      noHealthcheck: true,
       detached: true,
       labels: { [LABEL_PROJECT]: a.project, [LABEL_TASK]: 'appender', [LABEL_MADE_FROM]: a.previousId },
     },

@@ -16,6 +16,11 @@ CreateOptions('hardened: read-only root filesystem, no capabilities, no privileg
   assert.is(host.Init, true, 'the init process stays')
 })
 
+CreateOptions('noHealthcheck: the image HEALTHCHECK off (Test NONE); otherwise the image’s own stands', () => {
+  assert.equal(createOptions({ ...base, noHealthcheck: true }).Healthcheck, { Test: ['NONE'] })
+  assert.is(createOptions(base).Healthcheck, undefined)
+})
+
 CreateOptions('hardened: a tmpfs at /tmp that allows exec, as a cluster emptyDir does', () => {
   const host = createOptions({ ...base, hardened: { writable: [] } }).HostConfig!
   assert.equal(Object.keys(host.Tmpfs ?? {}), ['/tmp'], 'only /tmp should be a tmpfs')

@@ -39,8 +39,8 @@ W('the first append makes it from the previous image: named for the project fold
   assert.is(c.labels[LABEL_PROJECT], PROJECT, 'clean finds it by the project label')
   assert.is(c.labels[LABEL_TASK], 'appender')
   assert.equal(engine.state.images.find((i) => i.id === 'sha256:prev')?.tags, ['acme/app-release:latest', 'acme/app-release:appender'], 'the image it holds is named for it')
-  const start = engine.calls.find((x) => x.method === 'containers.start')!.args[0] as { user: string; network: string; env: Record<string, string>; detached: boolean }
-  assert.equal([start.user, start.network, start.env.MADE_FROM, start.detached], ['0', 'none', 'sha256:prev', true])
+  const start = engine.calls.find((x) => x.method === 'containers.start')!.args[0] as { user: string; network: string; env: Record<string, string>; detached: boolean; noHealthcheck: boolean }
+  assert.equal([start.user, start.network, start.env.MADE_FROM, start.detached, start.noHealthcheck], ['0', 'none', 'sha256:prev', true, true])
   const exec = execs()[0].args[1] as { env: Record<string, string>; stdinBytes: Buffer }
   assert.is(exec.env.PREVIOUS, 'sha256:prev', 'the script checks the container’s files against it')
   assert.is(exec.env.APP_WHEEL, 'app-1')

@@ -72,8 +72,8 @@ async function releaseLabels(c: Context, repo: string): Promise<Record<string, s
 
 /** Extra context and build args for one image (the release image gets the wheelhouse). */
 type ImageExtras = (ctx: Context) => Promise<{ entries: ContextEntry[]; buildargs: Record<string, string> }>
-/** Run after the image was built (the release image copies its manifest out). */
-type AfterBuild = (ctx: Context, imageId: string) => Promise<void>
+/** Run after the image was built (the release image copies its manifest out; `files`: image files already known, path → text, none read again). */
+type AfterBuild = (ctx: Context, imageId: string, files?: Record<string, string>) => Promise<void>
 
 interface ImagePlan {
   entries: ContextEntry[]
@@ -189,7 +189,7 @@ async function buildPlanned(c: Context, name: string, node: ImageNode, p: ImageP
     }))
   const size = (await engine.images.inspect(id))?.size ?? 0
   await removeSuperseded(c, previousId, id)
-  await extras?.afterBuild?.(c, id)
+  await extras?.afterBuild?.(c, id, appended ? appended.files : undefined)
   return {
     result: { id, ref: p.ref, inputs: p.inputs, built: true },
     data: { image: { id, tags: [p.ref, `${node.repo}:latest`], size } },

@@ -8,6 +8,7 @@ import { UserError } from '../errors.js'
 import type { StageEvent } from '../events.js'
 import { builtinDockerDir } from '../project.js'
 import { APP_LAYER_FILES } from './app-layer-script.js'
+import { IMAGE_MANIFEST, IMAGE_SBOM } from './release.js'
 import { markAppended, REFUSED, runWarmAppend, type StepResult } from './warm-appender.js'
 import { appendedConfig, appendedLabels, appendVerdict, onlyAppWheelsChanged, saveTarballFiles, sha256Hex, splitAtAppStep, type AppSplit, type TarFile } from './app-layer.js'
 import type { Reason } from '../events.js'
@@ -30,6 +31,26 @@ async function tarOf(files: TarFile[]): Promise<Buffer> {
   pack.finalize()
   await ended
   return Buffer.concat(chunks)
+}
+
+/** The text of each of `paths` (absolute, as in the image) that the layer tar holds. */
+async function textsInTar(layer: Buffer, paths: string[]): Promise<Record<string, string>> {
+  const tar = (await import('tar-stream')).default
+  const extract = tar.extract()
+  const texts: Record<string, string> = {}
+  extract.on('entry', (header, stream, next) => {
+    const chunks: Buffer[] = []
+    stream.on('data', (c: unknown) => chunks.push(c as Buffer))
+    stream.on('end', () => {
+      const at = `/${header.name.replace(/^\.?\//, '')}`
+      if (paths.includes(at) && header.type === 'file') texts[at] = Buffer.concat(chunks).toString('utf8')
+      next()
+    })
+  })
+  const done = new Promise<void>((resolve, reject) => extract.on('finish', resolve).on('error', reject))
+  extract.end(layer)
+  await done
+  return texts
 }
 
 /**
@@ -78,7 +99,7 @@ export async function appendAppLayer(
   c: Context,
   p: { plan: AppendPlan; entries: ContextEntry[]; buildargs: Record<string, string>; labels: Record<string, string>; tags: string[]; repo: string },
   emit: (e: StageEvent) => void,
-): Promise<{ id: string } | undefined> {
+): Promise<{ id: string; files: Record<string, string> } | undefined> {
   const engine = await c.engine()
   const wheels = p.entries.filter((e) => e.name.startsWith('wheels/app/'))
   const files = [
@@ -104,6 +125,9 @@ export async function appendAppLayer(
   )
   const { id, files: saved } = saveTarballFiles(config, p.tags, step.file)
   await engine.images.load(await tarOf(saved))
-  if (c.project.config.engine.warmBuilder) await markAppended(engine, { project: c.project.prefix, root: c.project.root, repo: p.repo }, id)
-  return { id }
+  const [texts] = await Promise.all([
+    textsInTar(step.file, [IMAGE_MANIFEST, IMAGE_SBOM]),
+    c.project.config.engine.warmBuilder ? markAppended(engine, { project: c.project.prefix, root: c.project.root, repo: p.repo }, id) : undefined,
+  ])
+  return { id, files: texts }
 }

@@ -91,19 +91,22 @@ export function releaseSbomPath(wheelhouse: string): string {
 }
 
 /** Copy the image's manifest and SBOM next to the wheelhouse (each written atomically). */
-export async function writeReleaseManifest(ctx: Context, imageId: string): Promise<void> {
+export async function writeReleaseManifest(ctx: Context, imageId: string, known: Record<string, string> = {}): Promise<void> {
   const { wheelhouse } = ctx.project
   const files = [
     { image: IMAGE_MANIFEST, beside: releaseManifestPath(wheelhouse) },
     { image: IMAGE_SBOM, beside: releaseSbomPath(wheelhouse) },
   ]
-  const texts = await (
-    await ctx.engine()
-  ).images.readFiles(
-    imageId,
-    files.map((f) => f.image),
-    labelsFor(ctx.project.prefix, 'release', ctx.runId),
-  )
+  // Known already (an appended image: its new layer holds them): no container to read them from.
+  const texts = files.every((f) => f.image in known)
+    ? files.map((f) => known[f.image])
+    : await (
+        await ctx.engine()
+      ).images.readFiles(
+        imageId,
+        files.map((f) => f.image),
+        labelsFor(ctx.project.prefix, 'release', ctx.runId),
+      )
   for (const [i, { beside }] of files.entries()) {
     const text = texts[i]
     if (text === undefined) {

@@ -198,6 +198,19 @@ Copy('the image’s manifest and SBOM copied next to the wheelhouse, read with t
   assert.is((call?.args[2] as Record<string, string>)['pypackage-tasks.task'], 'release', 'its helper container labelled as the release task’s')
 })
 
+Copy('known already (an appended image: its layer held them): written from those, no container to read them', async () => {
+  const engine = createFakeEngine({ images: [{ id: 'sha256:rel', tags: [], labels: {}, created: 1, files: { [IMAGE_MANIFEST]: 'from the image' } }] })
+  const { ctx } = contextOn(engine)
+  writeTree(root, { 'wheelhouse/x': '' })
+  await writeReleaseManifest(ctx, 'sha256:rel', { [IMAGE_MANIFEST]: '{"from":"layer"}', [IMAGE_SBOM]: '{"bomFormat":"CycloneDX","from":"layer"}' })
+  assert.is(readFileSync(path.join(root, 'wheelhouse-manifest.json'), 'utf8'), '{"from":"layer"}')
+  assert.is(readFileSync(path.join(root, 'wheelhouse-sbom.cdx.json'), 'utf8'), '{"bomFormat":"CycloneDX","from":"layer"}')
+  assert.is(engine.calls.filter((c) => c.method === 'images.readFiles').length, 0)
+  // Only one of them known: both read from the image, as before.
+  await writeReleaseManifest(ctx, 'sha256:rel', { [IMAGE_MANIFEST]: 'partial' })
+  assert.is(readFileSync(path.join(root, 'wheelhouse-manifest.json'), 'utf8'), 'from the image')
+})
+
 Copy('an image that keeps no SBOM (a Dockerfile of the user’s own): an older copy is removed, not left describing another image', async () => {
   const engine = createFakeEngine({ images: [{ id: 'sha256:rel', tags: [], labels: {}, created: 1, files: { [IMAGE_MANIFEST]: 'new' } }] })
   writeTree(root, { 'wheelhouse-manifest.json': 'old', 'wheelhouse-sbom.cdx.json': 'old sbom' })

@@ -89,7 +89,7 @@ export async function detectShape(source: string, config: Config): Promise<Shape
   const settings = release.settings ?? found?.settings ?? (found?.framework === 'django' || exists(source, 'manage.py') ? djangoSettings(source) : undefined)
   const declared = kind === 'application' ? applicationRequirements(pyproject, lock, requirements) : []
   const server = serverFor(entry)
-  const known = kind === 'package' ? pyproject?.dependencies : [...declared, ...readRequirements(source, requirements).map((r) => r.text)]
+  const known = knownRequirements({ kind, pyproject, declared, requirements }, source)
   const releaseCommand = release.releaseCommand ?? procfile?.release ?? (settings ? 'python -m django migrate --noinput' : undefined)
   return {
     kind,
@@ -125,6 +125,11 @@ export function requirementFiles(source: string, configured: string[] | null): s
  * What an application's own wheel declares: its [project] dependencies (a uv application), else,
  * with no requirement files, the packages its lock pins for runtime (a Pipfile project).
  */
+/** Every requirement known statically: a package's [project] dependencies (undefined: none declared statically); an application's own and its requirement files' lines. */
+export function knownRequirements(shape: Pick<Shape, 'kind' | 'pyproject' | 'declared' | 'requirements'>, source: string): string[] | undefined {
+  return shape.kind === 'package' ? shape.pyproject?.dependencies : [...shape.declared, ...readRequirements(source, shape.requirements).map((r) => r.text)]
+}
+
 function applicationRequirements(pyproject: Pyproject | undefined, lock: Lock | undefined, requirements: string[]): string[] {
   if (pyproject?.dependencies?.length) return pyproject.dependencies
   if (!requirements.length && lock) return lock.packages.filter((p) => p.groups.includes('main')).map((p) => `${p.name}==${p.version}`)

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
-import { requirementName } from './pyproject.js'
+import { normalizeName, requirementName } from './pyproject.js'
 
 /** One requirement line of a requirements file, where it was. */
 export interface RequirementLine {
@@ -52,4 +52,15 @@ export function unavailablePins(reqs: RequirementLine[], available: (name: strin
     if (!has.some((v) => v.replace(/\+.*/, '') === pin.replace(/\+.*/, ''))) out.push({ req, has })
   }
   return out
+}
+
+/**
+ * The dependency an application's own wheel would take the name of: the tool packs the app as a
+ * distribution named `app` (the config's "app", else the project folder's name), and one named
+ * like a requirement (a checkout called `starlette` that requires starlette) cannot be installed
+ * beside it. Names compared as PEP 503 normalizes them. Pure.
+ */
+export function dependencyNamedLike(app: string, requirements: string[]): string | undefined {
+  const name = normalizeName(app)
+  return requirements.find((r) => requirementName(r) === name)
 }

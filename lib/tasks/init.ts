@@ -6,9 +6,10 @@ import { loadConfig } from '../config/load.js'
 import { builtinDockerDir } from '../project.js'
 import { makeTargets, makeTasksOf, MK_FILE, MK_HEADER, pypackageMk, targetNames, withInclude } from '../scaffold/makefile.js'
 import type { Event } from '../events.js'
-import { detectShape, shapeFacts } from '../shape/detect.js'
+import { detectShape, knownRequirements, shapeFacts } from '../shape/detect.js'
 import { resolvePython } from '../python.js'
 import { toImageName } from '../tags.js'
+import { dependencyNamedLike } from '../shape/requirements.js'
 import type { Context } from '../context.js'
 import { action } from '../graph/action.js'
 import type { NodeResult } from '../pipeline/image-graph.js'
@@ -73,7 +74,9 @@ async function planInit(root: string, args: TaskArgs) {
   const shape = await detectShape(root, defaults)
   // The Dockerfiles init writes take the Python's OS image: one the project cannot have stops init here.
   const python = resolvePython({ root, source: root, config: defaults })
-  const app = toImageName(shape.pyproject?.name ?? path.basename(root))
+  // An application named like one of its requirements (a checkout called `starlette`) gets `-app`: its wheel could not be installed beside that requirement.
+  const named = toImageName(shape.pyproject?.name ?? path.basename(root))
+  const app = shape.kind === 'application' && dependencyNamedLike(named, knownRequirements(shape, root) ?? []) ? `${named}-app` : named
   const findLinks = typeof args.options['find-links'] === 'string' ? [args.options['find-links']] : []
   if (args.options['no-index'] === true && !findLinks.length) {
     throw new UserError('--no-index needs --find-links DIR: pip must find the wheels somewhere', { hint: 'e.g. init --no-index --find-links ./wheels-offline' })

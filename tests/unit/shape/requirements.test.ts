@@ -2,7 +2,7 @@ import path from 'node:path'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { smokeHint } from '../../../lib/pipeline/smoke.js'
-import { readRequirements, unavailablePins } from '../../../lib/shape/requirements.js'
+import { dependencyNamedLike, readRequirements, unavailablePins } from '../../../lib/shape/requirements.js'
 import { makeTemp, removeTemp, writeTree } from '../helpers/tmp.js'
 
 // ---------------------------------------------------------------------------------------------
@@ -77,6 +77,21 @@ for (const c of pins) {
 }
 
 UnavailablePins.run()
+
+// ---------------------------------------------------------------------------------------------
+const NamedLike = suite('dependencyNamedLike')
+
+NamedLike('the requirement an app of that name would shadow, names compared as PEP 503 normalizes them', () => {
+  const reqs = ['jinja2', 'Starlette>=0.20', 'uvicorn[standard]==0.17.6']
+  assert.is(dependencyNamedLike('starlette', reqs), 'Starlette>=0.20')
+  assert.is(dependencyNamedLike('Jinja2', reqs), 'jinja2')
+  assert.is(dependencyNamedLike('UVICORN', reqs), 'uvicorn[standard]==0.17.6')
+  assert.is(dependencyNamedLike('starlette-example', reqs), undefined)
+  assert.is(dependencyNamedLike('starlette_app', ['starlette-app']), 'starlette-app', '_ and - are one')
+  assert.is(dependencyNamedLike('shop', []), undefined)
+})
+
+NamedLike.run()
 
 // ---------------------------------------------------------------------------------------------
 const SmokeHint = suite('smokeHint')

@@ -69,6 +69,15 @@ Init('a Flask project: docker/{base,builder,release}, .pypackagerc.json, pypacka
   assert.equal(engine.calls, [], 'no engine')
 })
 
+Init('an application in a folder named like one of its requirements (a checkout called starlette): named <folder>-app, which its wheel can be', async () => {
+  const dir = path.join(root, 'starlette')
+  writeTree(dir, { 'requirements.txt': 'starlette\njinja2\n', 'app.py': 'from starlette.applications import Starlette\n\napp = Starlette()\n' })
+  process.chdir(dir)
+  const { ctx } = taskContext(createFakeEngine(), { root: dir })
+  await runTask(init, ctx, initArgs())
+  assert.is((JSON.parse(readFileSync(path.join(dir, '.pypackagerc.json'), 'utf8')) as { app: string }).app, 'starlette-app')
+})
+
 Init('the summary names the Python and where it was asked for', async () => {
   writeTree(root, { ...flask, 'runtime.txt': 'python-3.13.2\n' })
   const { ctx, events } = taskContext(createFakeEngine(), { root })

@@ -5,7 +5,7 @@ import { imageNodeId, WHEELS } from '../graph/ids.js'
 import { appPython, type NodeResult } from '../pipeline/image-graph.js'
 import { diffInputs, hashInputs, type Inputs } from '../pipeline/inputs.js'
 import { builtForOther, readManifest } from '../pipeline/wheel-manifest.js'
-import { wheelInputs } from '../pipeline/wheel-inputs.js'
+import { refuseShadowedDependency, wheelInputs } from '../pipeline/wheel-inputs.js'
 import type { RunState } from '../pipeline/state-record.js'
 
 /**
@@ -20,6 +20,8 @@ export function wheelsNode(ctx: Context, state?: RunState): Node<Context, NodeRe
     title: `Wheels → ${path.relative(ctx.project.root, ctx.project.wheelhouse) || '.'}`,
     needs: [builder],
     async check(c, deps) {
+      // Wheels already built that way (or a plan) say it too, before the release build's install would.
+      refuseShadowedDependency(c.project, await c.project.shape())
       const previous = await readManifest(c.project.wheelhouse)
       // Wheels for another Python are never reused: all are rebuilt (the builder is too, from that Python's base).
       const python = appPython(c)

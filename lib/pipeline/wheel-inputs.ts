@@ -1,5 +1,8 @@
 import path from 'node:path'
+import { UserError } from '../errors.js'
 import type { Project } from '../project.js'
+import { knownRequirements, type Shape } from '../shape/detect.js'
+import { dependencyNamedLike } from '../shape/requirements.js'
 import { MOUNT } from './builder-mounts.js'
 import { hashFile, sha256, type Inputs } from './inputs.js'
 import { ignoreTop, sourceFiles } from './sources.js'
@@ -104,4 +107,20 @@ export function sourceLists(inputs: Inputs, pkgs: { key: string; rel: string }[]
     if (owner) lists[owner.key].push(owner.rel ? path.posix.relative(owner.rel, rel) : rel)
   }
   return lists
+}
+
+/** The name the tool packs an application under (its wheel's distribution name). */
+export function appDistribution(project: Project, shape: Shape): string {
+  return project.config.app ?? shape.pyproject?.name ?? project.app
+}
+
+/** An application whose wheel would be named like one of its requirements: said before anything is built, not as pip's or the release build's conflict. */
+export function refuseShadowedDependency(project: Project, shape: Shape): void {
+  if (shape.kind !== 'application') return
+  const app = appDistribution(project, shape)
+  const req = dependencyNamedLike(app, knownRequirements(shape, project.source) ?? [])
+  if (!req) return
+  throw new UserError(`the app's own wheel would be named "${app}", like its requirement ${req}: the release cannot install both`, {
+    hint: `name the app otherwise: set "app" in ${project.configFile ? path.basename(project.configFile) : '.pypackagerc.json'} (e.g. "${app}-app")`,
+  })
 }

@@ -11,12 +11,11 @@ import { LABEL_PROJECT, labelsFor } from '../docker/labels.js'
 import { UserError } from '../errors.js'
 import type { Project } from '../project.js'
 import type { Done, StageEvent } from '../events.js'
-import { knownRequirements, type Shape } from '../shape/detect.js'
+import type { Shape } from '../shape/detect.js'
 import { checkWheelsAgainstLock, lockConstraints, type Lock } from '../shape/locks.js'
-import { dependencyNamedLike } from '../shape/requirements.js'
 import { appPython } from './image-graph.js'
 import type { Inputs } from './inputs.js'
-import { isDependencyInput, localPackages, packagesToBuild, sourceLists, type LocalPackage } from './wheel-inputs.js'
+import { appDistribution, isDependencyInput, localPackages, packagesToBuild, sourceLists, type LocalPackage } from './wheel-inputs.js'
 import { findLinksMounts, hostOwner, MOUNT, PIP_CACHE_VOLUME, pipEnv } from './builder-mounts.js'
 import { builderScript } from './builder-script.js'
 import { describeIndex, explainPip, versionsInFolders } from './pip-errors.js'
@@ -49,7 +48,6 @@ export async function buildWheels(ctx: Context, builderRef: string, inputs: Inpu
   const engine = await ctx.engine()
   await engine.volumes.create(PIP_CACHE_VOLUME, { [LABEL_PROJECT]: 'shared' })
   const shape = await project.shape()
-  refuseShadowedDependency(project, shape)
   const script = builderScript(scriptOptions(project, shape, plan, inputs))
   const lists = sourceLists(inputs, plan.rels)
   const staging = await stageSourceLists(project, ctx.runId, lists)
@@ -111,22 +109,6 @@ function builderFolders(project: Project, plan: WheelPlan, lists: Record<string,
     binds: [`${PIP_CACHE_VOLUME}:${MOUNT.pipCache}`],
     downloads: [{ from: MOUNT.wheelhouse, to: staging }],
   }
-}
-
-/** The name the tool packs an application under (its wheel's distribution name). */
-function appDistribution(project: Project, shape: Shape): string {
-  return project.config.app ?? shape.pyproject?.name ?? project.app
-}
-
-/** An application whose wheel would be named like one of its requirements: said before anything is built, not as pip's or the release build's conflict. */
-function refuseShadowedDependency(project: Project, shape: Shape): void {
-  if (shape.kind !== 'application') return
-  const app = appDistribution(project, shape)
-  const req = dependencyNamedLike(app, knownRequirements(shape, project.source) ?? [])
-  if (!req) return
-  throw new UserError(`the app's own wheel would be named "${app}", like its requirement ${req}: the release cannot install both`, {
-    hint: `name the app otherwise: set "app" in ${project.configFile ? path.basename(project.configFile) : '.pypackagerc.json'} (e.g. "${app}-app")`,
-  })
 }
 
 /** What the builder script is told: the plan, the project's shape (app, requirement files, lock, server), the host user. */

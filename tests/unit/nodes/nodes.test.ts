@@ -11,6 +11,7 @@ import { tagsNode } from '../../../lib/nodes/tags.js'
 import { wheelsNode } from '../../../lib/nodes/wheels.js'
 import { loadGraph, type NodeResult } from '../../../lib/pipeline/image-graph.js'
 import { createFakeEngine } from '../../helpers/fake-engine.js'
+import { rejectedUserError } from '../helpers/catch.js'
 import { taskContext } from '../helpers/context.js'
 import { makeTemp, removeTemp, writeTree } from '../helpers/tmp.js'
 
@@ -48,6 +49,19 @@ Nodes('the wheels node needs the builder image', () => {
   const node = wheelsNode(ctx)
   assert.equal([node.id, node.needs], [WHEELS, [imageNodeId(ctx.project.config.images.builder)]])
   assert.is.not(node.id, PREWARM)
+})
+
+Nodes('the wheels node: an application named like one of its requirements is refused at check (a plan too), wheels already built or not, the "app" key named', async () => {
+  writeTree(root, { 'app.py': 'app = None\n', 'requirements.txt': 'flask\nApp>=1\n' })
+  const engine = osEngine()
+  const { ctx } = taskContext(engine, { root, git, shape: 'detect' })
+  const e = await rejectedUserError(wheelsNode(ctx).check(ctx, {}), 'the app named like its requirement')
+  assert.match(e.message, /the app's own wheel would be named "app", like its requirement App>=1/)
+  assert.match(e.hint ?? '', /set "app" in \.pypackagerc\.json \(e\.g\. "app-app"\)/)
+  assert.equal(engine.calls, [], 'nothing asked of the engine')
+  writeTree(root, { 'requirements.txt': 'flask\n' })
+  const { ctx: fine } = taskContext(engine, { root, git, shape: 'detect' })
+  assert.ok('run' in (await wheelsNode(fine).check(fine, {})), 'renamed (or the requirement gone): it goes on')
 })
 
 Nodes('the image node: check() returns the plan (inputs, tag, build args) and run() builds that plan, tagged as planned', async () => {

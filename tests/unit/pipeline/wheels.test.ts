@@ -94,14 +94,4 @@ BuildWheels('a failed builder: nothing comes back, the wheelhouse is as it was',
   assert.not.ok(existsSync(path.join(root, '.pypackage')), 'no staging folder left')
 })
 
-BuildWheels('an application named like one of its requirements: refused before anything is built, the "app" key named', async () => {
-  writeTree(root, { 'requirements.txt': 'flask\nApp>=1\n' })
-  const { engine, result } = await build({ exitCode: 0, files: BUILT })
-  const e = await rejectedUserError(result, 'the app named like its requirement')
-  assert.match(e.message, /the app's own wheel would be named "app", like its requirement App>=1/)
-  assert.match(e.hint ?? '', /set "app" in \.pypackagerc\.json \(e\.g\. "app-app"\)/)
-  assert.is(engine.calls.filter((c) => c.method === 'containers.run').length, 0, 'no builder ran')
-  assert.not.ok(existsSync(path.join(root, 'wheelhouse')), 'nothing written')
-})
-
 BuildWheels.run()

@@ -3,6 +3,7 @@ import path from 'node:path'
 import type { Readable } from 'node:stream'
 import fg from 'fast-glob'
 import dockerignore from '@balena/dockerignore'
+import { entryAdder } from './tar-pack.js'
 
 /** One file of a build context: its name inside the context and where it is on disk. */
 export interface ContextEntry {
@@ -42,18 +43,19 @@ export async function listContext(dir: string): Promise<ContextEntry[]> {
 export async function packContext(entries: ContextEntry[]): Promise<Readable> {
   const { default: tar } = await import('tar-stream')
   const pack = tar.pack()
+  const entry = entryAdder(pack)
   ;(async () => {
     for (const e of entries) {
       if (e.content) {
-        pack.entry({ name: e.name, mode: 0o644, mtime: new Date(0), size: e.content.length }, e.content)
+        entry({ name: e.name, mode: 0o644, mtime: new Date(0), size: e.content.length }, e.content)
         continue
       }
       const st = await lstat(e.abs)
       const header = { name: e.name, mode: st.mode & 0o7777, mtime: st.mtime }
       if (st.isSymbolicLink()) {
-        pack.entry({ ...header, type: 'symlink', linkname: await readlink(e.abs) })
+        entry({ ...header, type: 'symlink', linkname: await readlink(e.abs) })
       } else {
-        pack.entry({ ...header, size: st.size }, await readFile(e.abs))
+        entry({ ...header, size: st.size }, await readFile(e.abs))
       }
     }
     pack.finalize()

@@ -12,6 +12,7 @@ import type Dockerode from 'dockerode'
 import fg from 'fast-glob'
 import { UserError } from '../errors.js'
 import { engineFailure } from './engine.js'
+import { entryAdder } from './tar-pack.js'
 
 /** A folder of this machine a container gets before it starts. */
 export interface Upload {
@@ -56,10 +57,11 @@ export async function packUploads(uploads: Upload[]): Promise<Readable> {
   const { default: tar } = await import('tar-stream')
   const pack = tar.pack()
   const owner = { uid: 0, gid: 0 }
+  const entry = entryAdder(pack)
   ;(async () => {
     const lists = await Promise.all(uploads.map(async (u) => ({ u, files: await filesOf(u) })))
     const names = lists.flatMap(({ u, files }) => [`${trimRoot(u.to)}/`, ...files.map((f) => path.posix.join(trimRoot(u.to), f))])
-    for (const dir of foldersOf(names)) pack.entry({ name: dir, type: 'directory', mode: 0o755, mtime: new Date(0), ...owner })
+    for (const dir of foldersOf(names)) entry({ name: dir, type: 'directory', mode: 0o755, mtime: new Date(0), ...owner })
     for (const { u, files } of lists) {
       for (const f of files) {
         const abs = path.join(u.from, f)
@@ -67,12 +69,12 @@ export async function packUploads(uploads: Upload[]): Promise<Readable> {
           throw unreadable(abs, e)
         })
         const header = { name: path.posix.join(trimRoot(u.to), f), mode: st.mode & 0o7777, mtime: st.mtime, ...owner }
-        if (st.isSymbolicLink()) pack.entry({ ...header, type: 'symlink', linkname: await readlink(abs) })
+        if (st.isSymbolicLink()) entry({ ...header, type: 'symlink', linkname: await readlink(abs) })
         else if (st.isFile()) {
           const body = await readFile(abs).catch((e: NodeJS.ErrnoException) => {
             throw unreadable(abs, e)
           })
-          pack.entry({ ...header, size: body.length }, body)
+          entry({ ...header, size: body.length }, body)
         }
       }
     }

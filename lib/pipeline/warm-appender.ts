@@ -61,10 +61,11 @@ export function appenderScript(): string {
   return [
     'set -eu',
     'exec 3>&1 1>&2',
+    'rm -rf /tmp/append /tmp/wheels',
+    // stdin read whole before any exit: a command that leaves it unread breaks the sender's pipe.
+    'tar -C /tmp -xf -',
     `made=$(cat ${MARK} 2>/dev/null || echo "$MADE_FROM")`,
     `[ "$made" = "$PREVIOUS" ] || exit ${STALE}`,
-    'rm -rf /tmp/append /tmp/wheels',
-    'tar -C /tmp -xf -',
     `echo dirty > ${MARK}`,
     'code=0',
     'python /tmp/append/prepare.py || code=$?',

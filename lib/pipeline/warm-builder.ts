@@ -129,9 +129,10 @@ export function sumsOf(sums: Record<string, string>): string {
 
 /**
  * The builder script, framed for a container that outlives it. Its stdout is kept for the tar of
- * /wheelhouse (fd 3); everything else it says goes to stderr. First /previous is checked against
- * the host's wheelhouse (`expect`, the hash of its sums; none: there is none, /previous goes), the
- * last build's scratch folders are removed and this build's files unpacked from stdin. After it,
+ * /wheelhouse (fd 3); everything else it says goes to stderr. First the last build's scratch
+ * folders are removed and this build's files unpacked from stdin, then /previous is checked
+ * against the host's wheelhouse (`expect`, the hash of its sums; none: there is none, /previous
+ * goes). After it,
  * the wheels identical to /previous leave /wheelhouse (listed in same.list: the host has them),
  * /previous becomes this build's wheels, and /wheelhouse goes out. Pure.
  */
@@ -141,9 +142,10 @@ export function warmScript(script: string, expect: string): string {
     'set -eu',
     'export LC_ALL=C',
     'exec 3>&1 1>&2',
-    check,
     `rm -rf ${MOUNT.wheelhouse} /tmp/src /tmp/local /tmp/all /tmp/requires-unchanged /tmp/constraints.txt`,
+    // stdin read whole before any exit: a command that leaves it unread breaks the sender's pipe.
     'tar -C / -xf -',
+    check,
     script,
     ...keepLines(),
     `tar -C / -cf - ${MOUNT.wheelhouse.slice(1)} >&3`,

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { appendFileSync, existsSync, readdirSync, readFileSync } from 'node:fs'
+import { appendFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { runCli, startCli, stopCli } from '../helpers/cli.js'
@@ -77,8 +77,11 @@ warm('Ctrl-C during a build in it: exits 130, the build is killed with its conta
   assert.not.ok(existsSync(p.at('.pypackage')), 'no staging folder is left')
 })
 
-warm('the next build starts a new one; clean removes it', async () => {
+warm('the next build starts a new one, its /previous stale (the files sent, more than a pipe holds, are read before that exit); clean removes it', async () => {
   touchApp('two')
+  // 4 MB of source: the exec that finds /previous stale must still read all of its stdin, or the
+  // sender's pipe breaks (EPIPE) — which once ended the process.
+  writeFileSync(p.at('example/polls/templates/polls/big.txt'), 'x'.repeat(4 << 20))
   const r = await cli(['build'])
   assert.is(r.code, 0, tail(r.stdout + r.stderr, 40))
   assert.match(r.stdout, /builder container started/)

@@ -112,11 +112,11 @@ W('an aborted append: the abort thrown, as the exec throws it', async () => {
 W.run()
 
 const S = suite('appenderScript')
-S('checks the marker (or the image it was made from) first, marks dirty before prepare, restores it on a refusal, the layer to fd 3', () => {
+S('reads stdin, checks the marker (or the image it was made from), marks dirty before prepare, restores it on a refusal, the layer to fd 3', () => {
   const s = appenderScript()
   const at = (text: string) => s.indexOf(text)
-  assert.ok(at('exit 86') > 0 && at('exit 86') < at('echo dirty'))
-  assert.ok(at('tar -C /tmp -xf -') < at('echo dirty'))
+  assert.ok(at('tar -C /tmp -xf -') < at('exit 86'), 'stdin read whole before any exit')
+  assert.ok(at('exit 86') < at('echo dirty'))
   assert.ok(at('echo dirty') < at('python /tmp/append/prepare.py'))
   assert.match(s, /if \[ "\$code" -eq 3 \]; then echo "\$PREVIOUS" > \/var\/tmp\/pypackage-image; fi/)
   assert.ok(at('sh /tmp/append/install.sh') < at('cat /tmp/append/layer.tar >&3'))

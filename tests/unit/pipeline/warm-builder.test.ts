@@ -175,18 +175,19 @@ Warm.run()
 // ---------------------------------------------------------------------------------------------
 const Script = suite('warmScript')
 
-Script('checks /previous against the expected sums first, then removes the last build; the builder script; then /previous replaced', () => {
+Script('reads all of stdin first (this build’s files), then checks /previous against the expected sums; the builder script; then /previous replaced', () => {
   const s = warmScript('echo BUILD', 'abc')
   const lines = s.split('\n')
   assert.is(lines[2], 'exec 3>&1 1>&2', 'stdout kept for the tar; the output to stderr')
-  assert.match(lines[3], /sha256sum .* != "abc" .*exit 86/)
-  assert.ok(lines.indexOf('tar -C / -xf -') < lines.indexOf('echo BUILD'), "this build's files unpacked before it")
+  const check = lines.findIndex((l) => /sha256sum .* != "abc" .*exit 86/.test(l))
+  assert.ok(lines.indexOf('tar -C / -xf -') < check, 'stdin unpacked before any exit: an exit before it would break the sender’s pipe')
+  assert.ok(check < lines.indexOf('echo BUILD'), 'the check before the build')
   assert.match(lines.at(-2)!, /^rm -rf \/previous && mv \/next \/previous$/)
   assert.is(lines.at(-1), 'tar -C / -cf - wheelhouse >&3')
 })
 
 Script('without a previous wheelhouse: /previous goes', () => {
-  assert.is(warmScript('x', '').split('\n')[3], 'rm -rf /previous')
+  assert.ok(warmScript('x', '').split('\n').includes('rm -rf /previous'))
 })
 
 Script.run()

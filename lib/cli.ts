@@ -38,7 +38,7 @@ function toolVersion(): string {
 }
 
 async function execute(def: TaskDef, p: ParsedArgv, signal: AbortSignal, write: Write): Promise<number> {
-  const { loadConfig } = await import('./config/load.js')
+  const { loadConfig, projectRootOf } = await import('./config/load.js')
   const { openProject } = await import('./project.js')
   const { connect } = await import('./docker/client.js')
   // Plain lines, or with --json one JSON event per line: chosen once, here.
@@ -46,13 +46,17 @@ async function execute(def: TaskDef, p: ParsedArgv, signal: AbortSignal, write: 
   // --metadata-file: what the run built and pushed, collected from the same events.
   const metadata = p.metadataFile ? (await import('./render/metadata.js')).metadataCollector(lines) : undefined
   const plain = metadata?.emit ?? lines
+  // git runs while the config is read and the engine dialled (readGit never rejects): the project needs both.
+  const where = { cwd: process.cwd(), file: p.config }
+  const root = def.needsProject !== false ? projectRootOf(where) : undefined
+  const early = root ? { root, git: (await import('./git.js')).readGit(root) } : undefined
   // Dial the engine while the config and git are read. Its failure waits (handled) until first
   // use, so a config error is still the one reported first.
   // Whether host folders are bind-mounted or copied is the config's word when it has one: asked as containers are made, after the config is read.
   const sharedDisk = () => project?.config.engine.sharedDisk
   const engine = def.engine !== false ? connect({ signal, context: p.context, sharedDisk }) : undefined
   engine?.catch(() => undefined)
-  const project = def.needsProject !== false ? await openProject(await loadConfig({ cwd: process.cwd(), file: p.config })) : (undefined as never)
+  const project = early ? await openProject(await loadConfig(where), early) : (undefined as never)
   // Events that are not a node's own wait while the listr2 view draws, then print below it.
   let sink: Emit = plain
   const dryRun = def.dryRun === true || p.args.options['dry-run'] === true

@@ -70,10 +70,15 @@ function hasPackageConfig(dir: string): boolean {
 }
 
 /** Load, validate and default the configuration. Throws one UserError listing every problem. */
+/** The folder the config's paths are relative to: --config's folder, else the project root found from `cwd`. */
+export function projectRootOf(opts: { cwd: string; file?: string }): string {
+  return opts.file ? path.dirname(path.resolve(opts.cwd, opts.file)) : findProjectRoot(opts.cwd)
+}
+
 export async function loadConfig(opts: { cwd: string; file?: string }): Promise<LoadedConfig> {
   const explorer = cosmiconfig(MODULE, { searchPlaces, searchStrategy: 'none', cache: false })
   let result
-  const root0 = opts.file ? path.dirname(path.resolve(opts.cwd, opts.file)) : findProjectRoot(opts.cwd)
+  const root0 = projectRootOf(opts)
   try {
     result = opts.file ? await explorer.load(path.resolve(opts.cwd, opts.file)) : await explorer.search(root0)
   } catch (e) {

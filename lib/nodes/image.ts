@@ -35,7 +35,7 @@ export async function checkExternal(ctx: Context, graph: ImageGraph, names: stri
 type ExternalIds = Record<string, string>
 
 /** Ref → id, for the refs the engine had when asked once at the start of the run (lookOnce). */
-type Look = Record<string, string>
+export type Look = Record<string, string>
 
 /**
  * When the last release left a record of every image: ONE request for the ids of the external

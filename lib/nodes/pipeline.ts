@@ -5,7 +5,8 @@ import { assertLocalPackages } from '../project.js'
 import { checkLockAgainstProject } from '../shape/locks.js'
 import { checkExternal, imageNode, lookOnce, type Look } from './image.js'
 import { appPython, loadGraph, type NodeResult } from '../pipeline/image-graph.js'
-import { openState, statePath, type RunState } from '../pipeline/state-record.js'
+import { listingsPath, openState, statePath, type RunState } from '../pipeline/state-record.js'
+import { loadListings, saveListings } from '../glob.js'
 import { prewarmNode } from './prewarm.js'
 import { releaseBuildArgs, wheelEntries, writeReleaseManifest } from '../pipeline/release.js'
 import { findLinksMounts } from '../pipeline/builder-mounts.js'
@@ -45,6 +46,8 @@ interface LookAhead {
  * until awaited (graphWithRoles, pipelineNodes' `ahead`), after the shape's, as before.
  */
 export function lookAhead(ctx: Context): { graph: Promise<ImageGraph>; known: Promise<LookAhead> } {
+  // The folders' listings as the last release left them: a folder unchanged since is not listed again.
+  loadListings(listingsPath(ctx.project.root))
   const graph = loadGraph(ctx, [], { warn: false })
   const known = graph.then(async (g) => {
     const { builder, release } = ctx.project.config.images
@@ -87,7 +90,8 @@ export async function pipelineNodes(
     get: async (c: Context) => ({ entries: await wheelEntries(c), buildargs: await releaseBuildArgs(c) }),
     afterBuild: writeReleaseManifest,
     appendable: true,
-    done: state?.save,
+    // The listings are kept by a release that had lookAhead read them (saving only those this run used).
+    done: state && (async () => void (await Promise.all([state.save(), opts.ahead && saveListings(listingsPath(ctx.project.root))]))),
   }
   const known = { fromIds, look, state }
   const nodes = names.map((n) => imageNode(ctx, graph, n, n === release ? releaseExtras : undefined, known))

@@ -61,6 +61,11 @@ export function statePath(root: string, python: string | undefined, env: NodeJS.
   return path.join(cache, 'pypackage-tasks', `${sha256(root).slice(0, 16)}${python ? `-py${python}` : ''}.json`)
 }
 
+/** Where the listing cache of a project is kept (lib/glob.ts): beside its state records, whatever the Python. */
+export function listingsPath(root: string, env: NodeJS.ProcessEnv = process.env): string {
+  return statePath(root, undefined, env).replace(/\.json$/, '.listings.json')
+}
+
 /** The record at `file`, or an empty one when there is none that this version reads. */
 async function readRecord(file: string): Promise<StateRecord> {
   const empty: StateRecord = { version: VERSION, images: {}, files: {} }

@@ -67,10 +67,11 @@ async function execute(def: TaskDef, p: ParsedArgv, signal: AbortSignal, write: 
   let sink: Emit = plain
   const dryRun = def.dryRun === true || p.args.options['dry-run'] === true
   const ctx = createContext({ project, emit: (e) => sink(e), signal, verbose: p.verbose, dryRun, engine: () => engine ?? connect({ signal, context: p.context, sharedDisk }) })
+  // What runs the nodes loads while they are made (their engine and file waits).
+  const loading = Promise.all([import('./graph/execute.js'), import('./tasks/options.js'), import('./tasks/outcome.js'), import('./lock.js')])
+  loading.catch(() => undefined) // a failure is the await's below
   const nodes = await def.nodes(ctx, p.args)
-  const { execute } = await import('./graph/execute.js')
-  const { parseConcurrency } = await import('./tasks/options.js')
-  const { exitCodeOf, quietIds, withoutQuiet } = await import('./tasks/outcome.js')
+  const [{ execute }, { parseConcurrency }, { exitCodeOf, quietIds, withoutQuiet }] = await loading
   const opts = { concurrency: parseConcurrency(p.args.options.concurrency), force: p.args.options.force === true, dryRun }
   // A quiet node speaks through its own events: no row, no start/done lines (its dry-run verdict stays).
   const quiet = quietIds(nodes)
@@ -104,7 +105,7 @@ async function execute(def: TaskDef, p: ParsedArgv, signal: AbortSignal, write: 
   }
   if (def.lock === false || !project) return work()
   // Builds share the wheelhouse and the tags, and clean must not pull them from under a release: one run per project at a time.
-  const { withProjectLock } = await import('./lock.js')
+  const { withProjectLock } = (await loading)[3]
   return withProjectLock(project.root, def.name, { signal, onWait: (wait) => plain({ type: 'lock:wait', ...wait }) }, work)
 }
 

@@ -37,15 +37,25 @@ type ExternalIds = Record<string, string>
 /** Ref → id, for the refs the engine had when asked once at the start of the run (lookOnce). */
 export type Look = Record<string, string>
 
+/** A look asked before the graph was read (nodes/pipeline.ts lookAhead): the refs it asked, its answer (undefined: it failed). */
+export interface EarlyLook {
+  refs: string[]
+  answer: Promise<Look | undefined>
+}
+
 /**
  * When the last release left a record of every image: ONE request for the ids of the external
  * FROM images and of each recorded tag and :latest, which then stand in for an inspect each
  * (checkExternal, decideImage) and for the tagging of a skipped image. No record: no request.
+ * `early`: that request made already, if it asked for every one of these refs.
  */
-export async function lookOnce(ctx: Context, graph: ImageGraph, names: string[], state: RunState | undefined): Promise<Look> {
+export async function lookOnce(ctx: Context, graph: ImageGraph, names: string[], state: RunState | undefined, early?: EarlyLook): Promise<Look> {
+  state?.recordExternal([...new Set(names.flatMap((n) => graph.get(n)!.external))])
   const recorded = names.map((n) => state?.image(n))
   if (!recorded.length || recorded.some((r) => !r)) return {}
   const refs = new Set(names.flatMap((n, i) => [...graph.get(n)!.external, recorded[i]!.ref, `${graph.get(n)!.repo}:latest`]))
+  const answer = early && [...refs].every((r) => early.refs.includes(r)) ? await early.answer : undefined
+  if (answer) return Object.fromEntries(Object.entries(answer).filter(([ref]) => refs.has(ref)))
   return (await ctx.engine()).images.ids([...refs])
 }
 

@@ -3,7 +3,7 @@ import type { Node } from '../graph/execute.js'
 import { buildOrder, type ImageGraph } from '../graph/resolve.js'
 import { assertLocalPackages } from '../project.js'
 import { checkLockAgainstProject } from '../shape/locks.js'
-import { checkExternal, imageNode, lookOnce, type Look } from './image.js'
+import { checkExternal, imageNode, lookOnce, type EarlyLook, type Look } from './image.js'
 import { appPython, loadGraph, type NodeResult } from '../pipeline/image-graph.js'
 import { listingsPath, openState, statePath, type RunState } from '../pipeline/state-record.js'
 import { loadListings, saveListings } from '../glob.js'
@@ -48,15 +48,41 @@ interface LookAhead {
 export function lookAhead(ctx: Context): { graph: Promise<ImageGraph>; known: Promise<LookAhead> } {
   // The folders' listings as the last release left them: a folder unchanged since is not listed again.
   loadListings(listingsPath(ctx.project.root))
+  const early = guessLook(ctx)
   const graph = loadGraph(ctx, [], { warn: false })
   const known = graph.then(async (g) => {
     const { builder, release } = ctx.project.config.images
-    const state = await openState(statePath(ctx.project.root, appPython(ctx)?.version))
-    return { state, look: await lookOnce(ctx, g, buildOrder(g, [builder, release]), state) }
+    const file = statePath(ctx.project.root, appPython(ctx)?.version)
+    const guessed = await early
+    const state = guessed?.file === file ? guessed.state : await openState(file)
+    return { state, look: await lookOnce(ctx, g, buildOrder(g, [builder, release]), state, guessed?.file === file ? guessed.look : undefined) }
   })
   graph.catch(() => undefined)
   known.catch(() => undefined)
   return { graph, known }
+}
+
+/**
+ * The state record where it most likely is (for the project's Python: the graph may still say its
+ * Dockerfiles choose their own), and the one look it implies, asked at once, before the graph is
+ * read. lookOnce uses the answer when it asked for every ref needed; any failure here is silent
+ * (the same step, done in its turn, says what is wrong).
+ */
+async function guessLook(ctx: Context): Promise<{ file: string; state: RunState; look?: EarlyLook } | undefined> {
+  let file: string
+  try {
+    file = statePath(ctx.project.root, ctx.project.python().version)
+  } catch {
+    return undefined
+  }
+  const state = await openState(file)
+  const refs = state.lastLook()
+  if (!refs) return { file, state }
+  const answer = ctx
+    .engine()
+    .then((engine) => engine.images.ids(refs))
+    .catch(() => undefined)
+  return { file, state, look: { refs, answer } }
 }
 
 /**

@@ -38,36 +38,31 @@ function toolVersion(): string {
   return JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version
 }
 
-/**
- * Start opening the project at --config or found from here: git is asked at once (readGit never
- * rejects), and runs while the config is read and the engine's client loads and dials. `project`
- * settles then; its failure is handled until awaited.
- */
-async function startProject(file: string | undefined): Promise<{ project: Promise<Project> }> {
-  const [{ loadConfig, projectRootOf }, { openProject }, { readGit }] = await Promise.all([import('./config/load.js'), import('./project.js'), import('./git.js')])
+/** The project at --config or found from here; git is asked while the config is read (readGit never rejects). */
+async function loadProject(file: string | undefined): Promise<Project> {
+  const { loadConfig, projectRootOf } = await import('./config/load.js')
+  const { openProject } = await import('./project.js')
   const where = { cwd: process.cwd(), file }
   const root = projectRootOf(where)
-  const git = readGit(root)
-  const project = loadConfig(where).then((loaded) => openProject(loaded, { root, git }))
-  project.catch(() => undefined)
-  return { project }
+  const git = (await import('./git.js')).readGit(root)
+  return openProject(await loadConfig(where), { root, git })
 }
 
 async function execute(def: TaskDef, p: ParsedArgv, signal: AbortSignal, write: Write): Promise<number> {
-  const opening = def.needsProject !== false ? await startProject(p.config) : undefined
   const { connect } = await import('./docker/client.js')
   // Plain lines, or with --json one JSON event per line: chosen once, here.
   const lines = p.json ? (await import('./render/json.js')).jsonRenderer((line) => write(line, 'stdout')) : plainRenderer(write, p.verbose)
   // --metadata-file: what the run built and pushed, collected from the same events.
   const metadata = p.metadataFile ? (await import('./render/metadata.js')).metadataCollector(lines) : undefined
   const plain = metadata?.emit ?? lines
+  const opening = def.needsProject !== false ? loadProject(p.config) : undefined
   // Dial the engine while the config and git are read. Its failure waits (handled) until first
   // use, so a config error is still the one reported first.
   // Whether host folders are bind-mounted or copied is the config's word when it has one: asked as containers are made, after the config is read.
   const sharedDisk = () => project?.config.engine.sharedDisk
   const engine = def.engine !== false ? connect({ signal, context: p.context, sharedDisk }) : undefined
   engine?.catch(() => undefined)
-  const project = opening ? await opening.project : (undefined as never)
+  const project = opening ? await opening : (undefined as never)
   // Events that are not a node's own wait while the listr2 view draws, then print below it.
   let sink: Emit = plain
   const dryRun = def.dryRun === true || p.args.options['dry-run'] === true

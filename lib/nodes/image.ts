@@ -7,7 +7,7 @@ import type { Decision, Node } from '../graph/execute.js'
 import { imageNodeId } from '../graph/ids.js'
 import type { ImageGraph, ImageNode } from '../graph/resolve.js'
 import { appPython, declaredBuildArgs, imageLabel, missingExternal, pythonOf, type NodeResult } from '../pipeline/image-graph.js'
-import { diffInputs, hashFile, hashInputs, sha256, type Inputs } from '../pipeline/inputs.js'
+import { diffInputs, hashAll, hashFile, hashInputs, sha256, type Inputs } from '../pipeline/inputs.js'
 import { createdTime, readGitDetails } from '../git.js'
 import type { AppendPlan } from '../pipeline/app-layer-run.js'
 import { ociLabels, pythonLabels } from '../docker/labels.js'
@@ -124,7 +124,16 @@ async function planImage(c: Context, node: ImageNode, deps: Record<string, NodeR
   // Only the ARGs the Dockerfile declares are sent and hashed.
   const buildargs = declaredBuildArgs(c, node, extra.buildargs)
   const inputs: Inputs = {}
-  for (const e of entries) inputs[`file:${path.relative(c.project.root, e.abs)}`] = e.hash?.slice(0, 16) ?? (await (state?.hashFile ?? hashFile)(e.abs))
+  const unknown = entries.filter((e) => e.hash == null)
+  const hashes = new Map(
+    (
+      await hashAll(
+        unknown.map((e) => e.abs),
+        state?.hashFile ?? hashFile,
+      )
+    ).map((h, i) => [unknown[i], h]),
+  )
+  for (const e of entries) inputs[`file:${path.relative(c.project.root, e.abs)}`] = e.hash?.slice(0, 16) ?? hashes.get(e)!
   for (const [k, v] of Object.entries(buildargs)) inputs[`arg:${k}`] = sha256(v).slice(0, 16)
   for (const p of node.parents) inputs[`parent:${p}`] = deps[imageNodeId(p)]!.id
   const engine = await c.engine()

@@ -111,7 +111,8 @@ export async function loadConfig(opts: { cwd: string; file?: string }): Promise<
   let result
   const root0 = projectRootOf(opts)
   const plain = opts.file ? undefined : plainSearch(root0, process.cwd())
-  const explorer = plain === undefined ? (await import('cosmiconfig')).cosmiconfig(MODULE, { searchPlaces, searchStrategy: 'none', cache: false }) : undefined
+  // cosmiconfig is CommonJS: its exports are the default export of the import (in the bundle, only there).
+  const explorer = plain === undefined ? (await import('cosmiconfig')).default.cosmiconfig(MODULE, { searchPlaces, searchStrategy: 'none', cache: false }) : undefined
   try {
     result = plain !== undefined ? plain : opts.file ? await explorer!.load(path.resolve(opts.cwd, opts.file)) : await explorer!.search(root0)
   } catch (e) {

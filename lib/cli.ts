@@ -6,6 +6,7 @@ import { exitCodes, formatError, isUsageError, isUserError, usageError } from '.
 import { plainRenderer } from './render/plain.js'
 import { tasks } from './tasks/registry.js'
 import type { TaskDef } from './tasks/types.js'
+import type { Project } from './project.js'
 import type { Emit, Event } from './events.js'
 
 export type Write = (line: string, stream: 'stdout' | 'stderr') => void
@@ -37,30 +38,40 @@ function toolVersion(): string {
   return JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version
 }
 
-async function execute(def: TaskDef, p: ParsedArgv, signal: AbortSignal, write: Write): Promise<number> {
-  const { loadConfig } = await import('./config/load.js')
+/** The project at --config or found from here; git is asked while the config is read (readGit never rejects). */
+async function loadProject(file: string | undefined): Promise<Project> {
+  const { loadConfig, projectRootOf } = await import('./config/load.js')
   const { openProject } = await import('./project.js')
+  const where = { cwd: process.cwd(), file }
+  const root = projectRootOf(where)
+  const git = (await import('./git.js')).readGit(root)
+  return openProject(await loadConfig(where), { root, git })
+}
+
+async function execute(def: TaskDef, p: ParsedArgv, signal: AbortSignal, write: Write): Promise<number> {
   const { connect } = await import('./docker/client.js')
   // Plain lines, or with --json one JSON event per line: chosen once, here.
   const lines = p.json ? (await import('./render/json.js')).jsonRenderer((line) => write(line, 'stdout')) : plainRenderer(write, p.verbose)
   // --metadata-file: what the run built and pushed, collected from the same events.
   const metadata = p.metadataFile ? (await import('./render/metadata.js')).metadataCollector(lines) : undefined
   const plain = metadata?.emit ?? lines
+  const opening = def.needsProject !== false ? loadProject(p.config) : undefined
   // Dial the engine while the config and git are read. Its failure waits (handled) until first
   // use, so a config error is still the one reported first.
   // Whether host folders are bind-mounted or copied is the config's word when it has one: asked as containers are made, after the config is read.
   const sharedDisk = () => project?.config.engine.sharedDisk
   const engine = def.engine !== false ? connect({ signal, context: p.context, sharedDisk }) : undefined
   engine?.catch(() => undefined)
-  const project = def.needsProject !== false ? await openProject(await loadConfig({ cwd: process.cwd(), file: p.config })) : (undefined as never)
+  const project = opening ? await opening : (undefined as never)
   // Events that are not a node's own wait while the listr2 view draws, then print below it.
   let sink: Emit = plain
   const dryRun = def.dryRun === true || p.args.options['dry-run'] === true
   const ctx = createContext({ project, emit: (e) => sink(e), signal, verbose: p.verbose, dryRun, engine: () => engine ?? connect({ signal, context: p.context, sharedDisk }) })
+  // What runs the nodes loads while they are made (their engine and file waits).
+  const loading = Promise.all([import('./graph/execute.js'), import('./tasks/options.js'), import('./tasks/outcome.js'), import('./lock.js')])
+  loading.catch(() => undefined) // a failure is the await's below
   const nodes = await def.nodes(ctx, p.args)
-  const { execute } = await import('./graph/execute.js')
-  const { parseConcurrency } = await import('./tasks/options.js')
-  const { exitCodeOf, quietIds, withoutQuiet } = await import('./tasks/outcome.js')
+  const [{ execute }, { parseConcurrency }, { exitCodeOf, quietIds, withoutQuiet }] = await loading
   const opts = { concurrency: parseConcurrency(p.args.options.concurrency), force: p.args.options.force === true, dryRun }
   // A quiet node speaks through its own events: no row, no start/done lines (its dry-run verdict stays).
   const quiet = quietIds(nodes)
@@ -94,7 +105,7 @@ async function execute(def: TaskDef, p: ParsedArgv, signal: AbortSignal, write: 
   }
   if (def.lock === false || !project) return work()
   // Builds share the wheelhouse and the tags, and clean must not pull them from under a release: one run per project at a time.
-  const { withProjectLock } = await import('./lock.js')
+  const { withProjectLock } = (await loading)[3]
   return withProjectLock(project.root, def.name, { signal, onWait: (wait) => plain({ type: 'lock:wait', ...wait }) }, work)
 }
 

@@ -7,7 +7,7 @@ import { UserError } from './errors.js'
 import { resolvePython, type PythonChoice } from './python.js'
 import { detectShape, type Shape } from './shape/detect.js'
 import { readPyproject } from './shape/pyproject.js'
-import { readGit, type GitState } from './git.js'
+import { readGit, type GitRead, type GitState } from './git.js'
 import { toImageName } from './tags.js'
 
 /** Everything derived from the config once: absolute paths, names, the git state. */
@@ -41,7 +41,11 @@ export function isInside(root: string, p: string): boolean {
   return rel === '' || (rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel))
 }
 
-export async function openProject(loaded: LoadedConfig): Promise<Project> {
+/**
+ * `early`: git's answer for `root`, asked while the config was read (cli.ts): used when the
+ * config's root is that folder, else git is asked here.
+ */
+export async function openProject(loaded: LoadedConfig, early?: { root: string; git: Promise<GitRead> }): Promise<Project> {
   const { config, root } = loaded
   const abs = (p: string) => path.resolve(root, p)
   const source = abs(config.source)
@@ -64,7 +68,7 @@ export async function openProject(loaded: LoadedConfig): Promise<Project> {
   const pyproject = readPyproject(source)
   const name = config.app ?? pyproject?.name ?? path.basename(root)
   const app = toImageName(name)
-  const git = await readGit(root)
+  const git = await (early?.root === root ? early.git : readGit(root))
   return {
     config,
     root,

@@ -1,6 +1,5 @@
 import { existsSync, readFileSync, statSync } from 'node:fs'
 import path from 'node:path'
-import { cosmiconfig } from 'cosmiconfig'
 import { UserError } from '../errors.js'
 import { loadSchema, type Config } from './schema.js'
 import { validate } from './validate.js'
@@ -70,12 +69,52 @@ function hasPackageConfig(dir: string): boolean {
 }
 
 /** Load, validate and default the configuration. Throws one UserError listing every problem. */
-export async function loadConfig(opts: { cwd: string; file?: string }): Promise<LoadedConfig> {
-  const explorer = cosmiconfig(MODULE, { searchPlaces, searchStrategy: 'none', cache: false })
-  let result
-  const root0 = opts.file ? path.dirname(path.resolve(opts.cwd, opts.file)) : findProjectRoot(opts.cwd)
+/** The folder the config's paths are relative to: --config's folder, else the project root found from `cwd`. */
+export function projectRootOf(opts: { cwd: string; file?: string }): string {
+  return opts.file ? path.dirname(path.resolve(opts.cwd, opts.file)) : findProjectRoot(opts.cwd)
+}
+
+/** A JSON file's value; `absent` when there is none; undefined when it cannot be read or parsed. */
+function readJson(file: string): { value: unknown } | 'absent' | undefined {
   try {
-    result = opts.file ? await explorer.load(path.resolve(opts.cwd, opts.file)) : await explorer.search(root0)
+    return { value: JSON.parse(readFileSync(file, 'utf8')) }
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'absent' : undefined
+  }
+}
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
+
+/** cosmiconfig's own settings (its "meta config") can be put in the working folder: where it looks. */
+const cosmiconfigMeta = ['package.yaml', '.config/config.json', '.config/config.yaml', '.config/config.yml', '.config/config.js', '.config/config.ts', '.config/config.cjs', '.config/config.mjs']
+
+/**
+ * What cosmiconfig's search of `root` finds, when the answer is plain: no meta config in `cwd`,
+ * no "pypackage" key in package.json, then a .pypackagerc.json holding a JSON object without
+ * $import (null: no config file at all). Undefined when in any doubt: then cosmiconfig searches
+ * (and words any error), loaded only then, as most runs find their .pypackagerc.json plainly.
+ */
+function plainSearch(root: string, cwd: string): { config: Record<string, unknown>; filepath: string } | null | undefined {
+  const noKey = (file: string, key: string) => {
+    const json = readJson(file)
+    return json === 'absent' || (json !== undefined && isPlainObject(json.value) && !(key in json.value))
+  }
+  if (cosmiconfigMeta.some((f) => existsSync(path.join(cwd, f))) || !noKey(path.join(cwd, 'package.json'), 'cosmiconfig')) return undefined
+  if (!noKey(path.join(root, 'package.json'), MODULE) || existsSync(path.join(root, `.${MODULE}rc`))) return undefined
+  const filepath = path.join(root, `.${MODULE}rc.json`)
+  const json = readJson(filepath)
+  if (json === 'absent') return searchPlaces.slice(3).some((f) => existsSync(path.join(root, f))) ? undefined : null
+  return json && isPlainObject(json.value) && !('$import' in json.value) ? { config: json.value, filepath } : undefined
+}
+
+export async function loadConfig(opts: { cwd: string; file?: string }): Promise<LoadedConfig> {
+  let result
+  const root0 = projectRootOf(opts)
+  const plain = opts.file ? undefined : plainSearch(root0, process.cwd())
+  // cosmiconfig is CommonJS: its exports are the default export of the import (in the bundle, only there).
+  const explorer = plain === undefined ? (await import('cosmiconfig')).default.cosmiconfig(MODULE, { searchPlaces, searchStrategy: 'none', cache: false }) : undefined
+  try {
+    result = plain !== undefined ? plain : opts.file ? await explorer!.load(path.resolve(opts.cwd, opts.file)) : await explorer!.search(root0)
   } catch (e) {
     const err = e as NodeJS.ErrnoException
     const found = err.message.match(/(\/[^\s:]+)/)?.[1]

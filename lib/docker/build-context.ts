@@ -1,7 +1,7 @@
 import { lstat, readFile, readlink } from 'node:fs/promises'
 import path from 'node:path'
 import type { Readable } from 'node:stream'
-import fg from 'fast-glob'
+import { glob } from '../glob.js'
 import dockerignore from '@balena/dockerignore'
 import { entryAdder } from './tar-pack.js'
 
@@ -22,7 +22,7 @@ const NEVER_SENT = ['.git', '**/.git', '**/.git/**', '.env', '**/.env', '.env.*'
 
 /** The files we send for `dir`: everything the default rules and .dockerignore keep (Dockerfile always). */
 export async function listContext(dir: string): Promise<ContextEntry[]> {
-  const names = await fg('**/*', { cwd: dir, dot: true, onlyFiles: false, markDirectories: true, followSymbolicLinks: false })
+  const names = await glob('**/*', { cwd: dir, dot: true, onlyFiles: false, markDirectories: true, followSymbolicLinks: false })
   let rules = ''
   try {
     rules = await readFile(path.join(dir, '.dockerignore'), 'utf8')

@@ -9,7 +9,6 @@ import path from 'node:path'
 import type { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import type Dockerode from 'dockerode'
-import fg from 'fast-glob'
 import { UserError } from '../errors.js'
 import { engineFailure } from './engine.js'
 import { entryAdder } from './tar-pack.js'
@@ -34,6 +33,7 @@ export interface Download {
 /** The files of an upload, relative to its folder: the list given, else every file under it (dotfiles too, symlinks as links, not followed). */
 async function filesOf(u: Upload): Promise<string[]> {
   if (u.files) return u.files
+  const { default: fg } = await import('fast-glob') // loaded to list: the engine's client loads without it
   const names = await fg('**/*', { cwd: u.from, dot: true, onlyFiles: false, markDirectories: true, followSymbolicLinks: false })
   return names.filter((n) => !n.endsWith('/')).sort()
 }

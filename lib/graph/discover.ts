@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
-import fg from 'fast-glob'
+import { glob } from '../glob.js'
 
 /** One image folder: docker/<name>/Dockerfile. */
 export interface ImageDir {
@@ -12,7 +12,7 @@ export interface ImageDir {
 
 /** Every docker/*\/Dockerfile, sorted by name. The folders are the list: nothing names them in code. */
 export async function discoverImages(dockerDir: string): Promise<ImageDir[]> {
-  const files = await fg('*/Dockerfile', { cwd: dockerDir, onlyFiles: true })
+  const files = await glob('*/Dockerfile', { cwd: dockerDir, onlyFiles: true })
   return Promise.all(
     files.sort().map(async (f) => {
       const dir = path.join(dockerDir, path.dirname(f))

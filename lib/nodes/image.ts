@@ -7,7 +7,7 @@ import type { Decision, Node } from '../graph/execute.js'
 import { imageNodeId } from '../graph/ids.js'
 import type { ImageGraph, ImageNode } from '../graph/resolve.js'
 import { appPython, declaredBuildArgs, imageLabel, missingExternal, pythonOf, type NodeResult } from '../pipeline/image-graph.js'
-import { diffInputs, hashFile, hashInputs, sha256, type Inputs } from '../pipeline/inputs.js'
+import { diffInputs, hashAll, hashFile, hashInputs, sha256, type Inputs } from '../pipeline/inputs.js'
 import { createdTime, readGitDetails } from '../git.js'
 import type { AppendPlan } from '../pipeline/app-layer-run.js'
 import { ociLabels, pythonLabels } from '../docker/labels.js'
@@ -35,17 +35,27 @@ export async function checkExternal(ctx: Context, graph: ImageGraph, names: stri
 type ExternalIds = Record<string, string>
 
 /** Ref → id, for the refs the engine had when asked once at the start of the run (lookOnce). */
-type Look = Record<string, string>
+export type Look = Record<string, string>
+
+/** A look asked before the graph was read (nodes/pipeline.ts lookAhead): the refs it asked, its answer (undefined: it failed). */
+export interface EarlyLook {
+  refs: string[]
+  answer: Promise<Look | undefined>
+}
 
 /**
  * When the last release left a record of every image: ONE request for the ids of the external
  * FROM images and of each recorded tag and :latest, which then stand in for an inspect each
  * (checkExternal, decideImage) and for the tagging of a skipped image. No record: no request.
+ * `early`: that request made already, if it asked for every one of these refs.
  */
-export async function lookOnce(ctx: Context, graph: ImageGraph, names: string[], state: RunState | undefined): Promise<Look> {
+export async function lookOnce(ctx: Context, graph: ImageGraph, names: string[], state: RunState | undefined, early?: EarlyLook): Promise<Look> {
+  state?.recordExternal([...new Set(names.flatMap((n) => graph.get(n)!.external))])
   const recorded = names.map((n) => state?.image(n))
   if (!recorded.length || recorded.some((r) => !r)) return {}
   const refs = new Set(names.flatMap((n, i) => [...graph.get(n)!.external, recorded[i]!.ref, `${graph.get(n)!.repo}:latest`]))
+  const answer = early && [...refs].every((r) => early.refs.includes(r)) ? await early.answer : undefined
+  if (answer) return Object.fromEntries(Object.entries(answer).filter(([ref]) => refs.has(ref)))
   return (await ctx.engine()).images.ids([...refs])
 }
 
@@ -114,7 +124,16 @@ async function planImage(c: Context, node: ImageNode, deps: Record<string, NodeR
   // Only the ARGs the Dockerfile declares are sent and hashed.
   const buildargs = declaredBuildArgs(c, node, extra.buildargs)
   const inputs: Inputs = {}
-  for (const e of entries) inputs[`file:${path.relative(c.project.root, e.abs)}`] = e.hash?.slice(0, 16) ?? (await (state?.hashFile ?? hashFile)(e.abs))
+  const unknown = entries.filter((e) => e.hash == null)
+  const hashes = new Map(
+    (
+      await hashAll(
+        unknown.map((e) => e.abs),
+        state?.hashFile ?? hashFile,
+      )
+    ).map((h, i) => [unknown[i], h]),
+  )
+  for (const e of entries) inputs[`file:${path.relative(c.project.root, e.abs)}`] = e.hash?.slice(0, 16) ?? hashes.get(e)!
   for (const [k, v] of Object.entries(buildargs)) inputs[`arg:${k}`] = sha256(v).slice(0, 16)
   for (const p of node.parents) inputs[`parent:${p}`] = deps[imageNodeId(p)]!.id
   const engine = await c.engine()

@@ -15,7 +15,7 @@ import { releaseBuildArgs } from '../pipeline/release.js'
 import { findLinksMounts, hostOwner, pipEnv } from '../pipeline/builder-mounts.js'
 import { shellQuote } from '../graph/shell-words.js'
 import { makeStaging, removeStaging } from '../pipeline/staging.js'
-import { readManifest } from '../pipeline/wheel-manifest.js'
+import { projectManifest } from '../pipeline/wheel-manifest.js'
 import { imageNodeId, PREWARM } from '../graph/ids.js'
 
 /**
@@ -67,7 +67,7 @@ async function decidePrewarm(c: Context, graph: ImageGraph, node: ImageNode, par
   if ((await (await c.engine()).builder(c.project.config.builder)) !== 'buildkit') return skipped('legacy-builder')
   const dockerfile = dependencyPart(await readFile(node.dockerfile, 'utf8'))
   if (!dockerfile) return skipped('no-dependency-part', imageLabel(c, node))
-  const previous = await readManifest(c.project.wheelhouse)
+  const previous = await projectManifest(c.project)
   const wheels = previous?.dependencies.map((f) => ({ name: `wheels/deps/${f}`, abs: path.join(c.project.wheelhouse, f) }))
   const requirements = wheels ? [] : staticDependencies(await c.project.shape(), c.project.localPackages)
   if (!requirements) return skipped('dynamic-dependencies')

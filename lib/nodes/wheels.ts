@@ -4,7 +4,7 @@ import type { Node } from '../graph/execute.js'
 import { imageNodeId, WHEELS } from '../graph/ids.js'
 import { appPython, type NodeResult } from '../pipeline/image-graph.js'
 import { diffInputs, hashInputs, type Inputs } from '../pipeline/inputs.js'
-import { builtForOther, readManifest } from '../pipeline/wheel-manifest.js'
+import { builtForOther, projectManifest } from '../pipeline/wheel-manifest.js'
 import { refuseShadowedDependency, wheelInputs } from '../pipeline/wheel-inputs.js'
 import type { RunState } from '../pipeline/state-record.js'
 
@@ -22,7 +22,7 @@ export function wheelsNode(ctx: Context, state?: RunState): Node<Context, NodeRe
     async check(c, deps) {
       // Wheels already built that way (or a plan) say it too, before the release build's install would.
       refuseShadowedDependency(c.project, await c.project.shape())
-      const previous = await readManifest(c.project.wheelhouse)
+      const previous = await projectManifest(c.project)
       // Wheels for another Python are never reused: all are rebuilt (the builder is too, from that Python's base).
       const python = appPython(c)
       const was = python && builtForOther(previous, python)

@@ -64,9 +64,10 @@ export function declaredBuildArgs(ctx: Context, node: ImageNode, extra: Record<s
  * Discover docker/*\/Dockerfile and resolve their FROM lines into our image graph. `builtins`:
  * images a task needs that the project may not have scaffolded (the release environment's
  * database for a project init gave no docker/postgres): then the tool's own Dockerfile is used.
+ * `warn: false`: git's warning is left to graphWithRoles (a graph loaded ahead of its turn).
  */
-export async function loadGraph(ctx: Context, builtins: string[] = []): Promise<ImageGraph> {
-  warnAboutGit(ctx)
+export async function loadGraph(ctx: Context, builtins: string[] = [], { warn = true } = {}): Promise<ImageGraph> {
+  if (warn) warnAboutGit(ctx)
   const own = await discoverImages(ctx.project.dockerDir)
   const missing = builtins.filter((name) => !own.some((i) => i.name === name))
   const shipped = missing.length && ctx.project.dockerDir !== builtinDockerDir ? (await discoverImages(builtinDockerDir)).filter((i) => missing.includes(i.name)) : []
@@ -156,6 +157,7 @@ export function imageNameFromArg(arg: string, dockerDir: string, root: string, c
 
 /** The image graph (`loaded`, else loadGraph's), checked to hold the builder and release images the pipeline needs. */
 export async function graphWithRoles(ctx: Context, loaded?: ImageGraph): Promise<ImageGraph> {
+  warnAboutGit(ctx) // said once: a graph loaded without a word (lookAhead) gets it here
   const graph = loaded ?? (await loadGraph(ctx))
   const { builder, release } = ctx.project.config.images
   for (const [role, name] of [

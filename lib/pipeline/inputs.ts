@@ -30,6 +30,18 @@ export async function hashFile(abs: string): Promise<string> {
   }
 }
 
+/**
+ * The hashes of `files`, in their order, read side by side (each a wait on the disk otherwise);
+ * a file that cannot be read fails it with the first such file's error, as one after another would.
+ */
+export async function hashAll(files: string[], hash: (abs: string) => Promise<string> = hashFile): Promise<string[]> {
+  const settled = await Promise.allSettled(files.map((f) => hash(f)))
+  return settled.map((r) => {
+    if (r.status === 'rejected') throw r.reason
+    return r.value
+  })
+}
+
 /** The one hash that stands for all inputs: equal maps give equal hashes, whatever the key order. */
 export function hashInputs(inputs: Inputs): string {
   return sha256(

@@ -6,7 +6,7 @@ import type { ContextEntry } from '../docker/build-context.js'
 import { UserError } from '../errors.js'
 import type { Project } from '../project.js'
 import { appPython } from './image-graph.js'
-import { assertWheelsFor, readManifest } from './wheel-manifest.js'
+import { assertWheelsFor, projectManifest } from './wheel-manifest.js'
 
 /**
  * The wheelhouse as extra build-context entries: dependencies and our own wheels in separate
@@ -15,7 +15,7 @@ import { assertWheelsFor, readManifest } from './wheel-manifest.js'
  */
 export async function wheelEntries(ctx: Context): Promise<ContextEntry[]> {
   const { wheelhouse, root } = ctx.project
-  const manifest = await readManifest(wheelhouse)
+  const manifest = await projectManifest(ctx.project)
   if (!manifest) {
     throw new UserError(`the wheelhouse (${path.relative(root, wheelhouse) || '.'}) holds no wheels built by pypackage-tasks`, {
       hint: 'build them first: pypackage-tasks build (release does it for you)',
@@ -34,7 +34,7 @@ export async function releaseBuildArgs(ctx: Context): Promise<Record<string, str
   const { config } = ctx.project
   const shape = await ctx.project.shape()
   // Before the first build there is no wheelhouse yet: the arg is only read by the final step.
-  const wheels = await readManifest(ctx.project.wheelhouse)
+  const wheels = await projectManifest(ctx.project)
   const entry = shape.entry
   if (!entry) {
     throw new UserError('cannot tell which app to serve: no Django wsgi.py, Flask app, FastAPI/Starlette app, WSGI application or Procfile found', {

@@ -1,5 +1,4 @@
 import { appEnv } from '../project.js'
-import fg from 'fast-glob'
 import type { Context } from '../context.js'
 import { labelsFor } from '../docker/labels.js'
 import { UserError } from '../errors.js'
@@ -25,6 +24,7 @@ export function smokeHint(logs: string[], hardened?: HardenedRun): string {
 
 /** `/` and one static file of the app (the first .css under a static/ folder of the source). */
 export async function smokePaths(source: string): Promise<string[]> {
+  const { default: fg } = await import('fast-glob')
   const [css] = (await fg('**/static/**/*.css', { cwd: source, ignore: ['**/node_modules/**', 'build/**'] })).sort()
   return ['/', ...(css ? [`/static/${css.slice(css.lastIndexOf('static/') + 'static/'.length)}`] : [])]
 }

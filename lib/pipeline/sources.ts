@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
-import fg from 'fast-glob'
+import { glob } from '../glob.js'
 import ignore, { type Ignore } from 'ignore'
 
 /**
@@ -105,7 +105,7 @@ function gitIgnores(abs: string, rules: Rules[]): boolean {
 export async function sourceFiles(dir: string, top: string, skip: string[] = [], opts: { dockerignore?: boolean } = {}): Promise<string[]> {
   const nested = skip.map((d) => path.relative(dir, d)).filter((rel) => rel && !rel.startsWith('..') && !path.isAbsolute(rel))
   const excluded = [...EXCLUDE_ANYWHERE.flatMap((e) => [`**/${e}`, `**/${e}/**`]), ...EXCLUDE_TOP.map((e) => `${e}/**`), ...nested.flatMap((e) => [e, `${e}/**`])]
-  const files = (await fg('**/*', { cwd: dir, dot: true, onlyFiles: true, followSymbolicLinks: false, ignore: excluded })).sort()
+  const files = (await glob('**/*', { cwd: dir, dot: true, onlyFiles: true, followSymbolicLinks: false, ignore: excluded })).sort()
   const dockerRules = opts.dockerignore === false ? undefined : await readFile(path.join(dir, '.dockerignore'), 'utf8').catch(() => undefined)
   if (dockerRules !== undefined) {
     // Loaded only for a package that has a .dockerignore.
@@ -126,7 +126,7 @@ export async function sourceFiles(dir: string, top: string, skip: string[] = [],
 export async function sourceFolders(dir: string, skip: string[] = []): Promise<string[]> {
   const nested = skip.map((d) => path.relative(dir, d)).filter((rel) => rel && !rel.startsWith('..') && !path.isAbsolute(rel))
   const excluded = [...EXCLUDE_ANYWHERE.flatMap((e) => [`**/${e}`, `**/${e}/**`]), ...EXCLUDE_TOP.flatMap((e) => [e, `${e}/**`]), ...nested.flatMap((e) => [e, `${e}/**`])]
-  const folders = await fg('**', { cwd: dir, dot: true, onlyDirectories: true, followSymbolicLinks: false, ignore: excluded })
+  const folders = await glob('**', { cwd: dir, dot: true, onlyDirectories: true, followSymbolicLinks: false, ignore: excluded })
   return [dir, ...folders.sort().map((f) => path.join(dir, f))]
 }
 

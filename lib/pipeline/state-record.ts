@@ -38,6 +38,8 @@ interface StateRecord {
   version: typeof VERSION
   images: Record<string, ImageState>
   files: Record<string, FileStat>
+  /** The external FROM images of the release's images (absent in records made before). */
+  external?: string[]
 }
 
 /** The record of one run: read at its start, written (save) when the release is done. */
@@ -48,6 +50,14 @@ export interface RunState {
   record(name: string, image: ImageState): void
   /** A file's hash (inputs.ts hashFile), not read again when its stat is the one recorded with it. */
   hashFile(abs: string): Promise<string>
+  /**
+   * What the one look (nodes/image.ts lookOnce) will ask if nothing changed since the last
+   * release: its external FROM images, each recorded image's tag and :latest. Undefined when the
+   * record does not say.
+   */
+  lastLook(): string[] | undefined
+  /** This run's external FROM images, for the next run's lastLook. */
+  recordExternal(refs: string[]): void
   /** Write the record: this run's images (over the last run's) and the files hashed in this run. */
   save(): Promise<void>
 }
@@ -59,6 +69,11 @@ export interface RunState {
 export function statePath(root: string, python: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
   const cache = env.XDG_CACHE_HOME && path.isAbsolute(env.XDG_CACHE_HOME) ? env.XDG_CACHE_HOME : path.join(os.homedir(), '.cache')
   return path.join(cache, 'pypackage-tasks', `${sha256(root).slice(0, 16)}${python ? `-py${python}` : ''}.json`)
+}
+
+/** Where the listing cache of a project is kept (lib/glob.ts): beside its state records, whatever the Python. */
+export function listingsPath(root: string, env: NodeJS.ProcessEnv = process.env): string {
+  return statePath(root, undefined, env).replace(/\.json$/, '.listings.json')
 }
 
 /** The record at `file`, or an empty one when there is none that this version reads. */
@@ -80,8 +95,13 @@ export async function openState(file: string, now: () => number = Date.now): Pro
   const last = await readRecord(file)
   const images: Record<string, ImageState> = { ...last.images }
   const files: Record<string, FileStat> = {}
+  let external: string[] | undefined
   return {
     image: (name) => last.images[name],
+    lastLook: () => (Array.isArray(last.external) ? [...last.external, ...Object.values(last.images).flatMap((i) => [i.ref, `${i.ref.slice(0, i.ref.lastIndexOf(':'))}:latest`])] : undefined),
+    recordExternal(refs) {
+      external = refs
+    },
     record(name, image) {
       images[name] = image
     },
@@ -100,7 +120,7 @@ export async function openState(file: string, now: () => number = Date.now): Pro
       return hash
     },
     async save() {
-      const record: StateRecord = { version: VERSION, images, files }
+      const record: StateRecord = { version: VERSION, images, files, ...(external ? { external } : {}) }
       // A new name, then rename: a run reading it at the same time sees the old record or the new one.
       const tmp = `${file}.${process.pid}.tmp`
       try {

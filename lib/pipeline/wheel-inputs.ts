@@ -4,7 +4,7 @@ import type { Project } from '../project.js'
 import { knownRequirements, type Shape } from '../shape/detect.js'
 import { dependencyNamedLike } from '../shape/requirements.js'
 import { MOUNT } from './builder-mounts.js'
-import { hashFile, sha256, type Inputs } from './inputs.js'
+import { hashAll, hashFile, sha256, type Inputs } from './inputs.js'
 import { ignoreTop, sourceFiles } from './sources.js'
 import type { WheelManifest } from './wheel-manifest.js'
 
@@ -63,15 +63,15 @@ export async function wheelInputs(project: Project, builderId: string, hash: (ab
       ...(project.configFile ? [project.configFile] : []),
       ...['package.json', 'package-lock.json', 'pypackage.mk'].map((f) => path.join(project.root, f)),
     ]
-    for (const f of await packageFiles(
+    const files = await packageFiles(
       pkg,
       pkgs.filter((o) => o !== pkg),
       project.wheelhouse,
       tooling,
       ignoreTop(pkg.dir, project.root),
-    )) {
-      inputs[`file:${path.relative(project.root, f)}`] = await hash(f)
-    }
+    )
+    const hashes = await hashAll(files, hash)
+    files.forEach((f, i) => (inputs[`file:${path.relative(project.root, f)}`] = hashes[i]))
   }
   return inputs
 }

@@ -50,6 +50,27 @@ export async function readManifest(wheelhouse: string): Promise<WheelManifest | 
   }
 }
 
+/** Bumped when this process wrote a wheelhouse: every manifest read before is stale. */
+let generation = 0
+const memo = new WeakMap<object, { generation: number; read: Promise<WheelManifest | undefined> }>()
+
+/**
+ * readManifest of the project's wheelhouse, read once per run (a run opens its own Project)
+ * and read again after a wheelhouse was written (forgetManifests). Callers only read it.
+ */
+export function projectManifest(project: { wheelhouse: string }): Promise<WheelManifest | undefined> {
+  const known = memo.get(project)
+  if (known?.generation === generation) return known.read
+  const read = readManifest(project.wheelhouse)
+  memo.set(project, { generation, read })
+  return read
+}
+
+/** A wheelhouse was written (or may have been, after a failure): what projectManifest read is forgotten. */
+export function forgetManifests(): void {
+  generation++
+}
+
 /**
  * The manifest of the wheels in `dir` (every `.whl` there, hashed as written): `packages` are the
  * local packages' wheels, every other wheel is a dependency; `python`: the Python they were built for.

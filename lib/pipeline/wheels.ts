@@ -21,7 +21,7 @@ import { builderScript } from './builder-script.js'
 import { describeIndex, explainPip, versionsInFolders } from './pip-errors.js'
 import { makeStaging, removeStaging, replaceDir } from './staging.js'
 import { runWarmBuild, type WarmBuild } from './warm-builder.js'
-import { manifestOf, readManifest, writeManifest, type WheelManifest } from './wheel-manifest.js'
+import { forgetManifests, manifestOf, readManifest, writeManifest, type WheelManifest } from './wheel-manifest.js'
 
 /** What one wheel build does: the packages, which of them it builds, which previous wheels it reuses. */
 interface WheelPlan {
@@ -68,6 +68,7 @@ export async function buildWheels(ctx: Context, builderRef: string, inputs: Inpu
     await replaceDir(project.wheelhouse, next, path.join(staging, 'previous'))
     return { manifest, built: { ...outcomeOf(project, plan, manifest), builder } }
   } finally {
+    forgetManifests() // replaced, or maybe half-way
     await removeStaging(staging)
   }
 }

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
-import fg from 'fast-glob'
+import { glob } from '../glob.js'
 import type { Config } from '../config/schema.js'
 import { UserError } from '../errors.js'
 import { findDatabaseCommand, findEntry, type Entry } from './entry.js'
@@ -66,7 +66,7 @@ export function packaging(source: string, pyproject: Pyproject | undefined): { k
 export async function detectShape(source: string, config: Config): Promise<Shape> {
   const pyproject = readPyproject(source)
   const { kind, backend } = packaging(source, pyproject)
-  const pyFiles = kind === 'application' ? await fg(['*.py', '*/__init__.py', 'src/*/__init__.py'], { cwd: source, deep: 3 }) : []
+  const pyFiles = kind === 'application' ? await glob(['*.py', '*/__init__.py', 'src/*/__init__.py'], { cwd: source, deep: 3 }) : []
   const requirements = kind === 'application' ? requirementFiles(source, config.requirements) : []
   if (kind === 'application' && !pyFiles.length && !requirements.length && !pyproject) {
     throw new UserError(`${source} holds no Python project: no pyproject.toml, setup.py, manage.py, requirements.txt or Python package`, {

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
-import fg from 'fast-glob'
+import { glob } from '../glob.js'
 import { UserError } from '../errors.js'
 
 type Framework = 'django' | 'flask' | 'fastapi' | 'starlette' | 'wsgi' | 'asgi'
@@ -81,7 +81,7 @@ export function candidatesIn(rel: string, text: string): Candidate[] {
  * candidates must agree on one target, else one error lists them and the key that chooses.
  */
 export async function findEntry(source: string): Promise<(Entry & { settings?: string }) | undefined> {
-  const files = await fg('**/*.py', { cwd: source, ignore: SKIP, deep: 5, followSymbolicLinks: false })
+  const files = await glob('**/*.py', { cwd: source, ignore: SKIP, deep: 5, followSymbolicLinks: false })
   const all: Candidate[] = []
   for (const rel of files.sort()) {
     const text = await readFile(path.join(source, rel), 'utf8').catch(() => '')
@@ -97,7 +97,7 @@ export async function findEntry(source: string): Promise<(Entry & { settings?: s
  */
 export async function findDatabaseCommand(source: string, entry: Entry): Promise<string | undefined> {
   if (entry.framework !== 'flask' || entry.kind === 'command') return undefined
-  const files = await fg('**/*.py', { cwd: source, ignore: SKIP, deep: 5, followSymbolicLinks: false })
+  const files = await glob('**/*.py', { cwd: source, ignore: SKIP, deep: 5, followSymbolicLinks: false })
   for (const rel of files.sort()) {
     const text = await readFile(path.join(source, rel), 'utf8').catch(() => '')
     const name = text.match(/command\(\s*["']((?:init|create)[-_]?db)["']/)?.[1]

@@ -29,11 +29,19 @@ type Table = Record<string, unknown>
 const table = (v: unknown): Table => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Table) : {})
 const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((s): s is string => typeof s === 'string') : [])
 
+/** The files parsed so far, with the text each was parsed from: the same text is not parsed twice (a run reads it in several places). Read only. */
+const parsed = new Map<string, { text: string; pyproject: Pyproject }>()
+
 /** Read `<dir>/pyproject.toml`; undefined when there is none. A syntax error names the file and line. */
 export function readPyproject(dir: string): Pyproject | undefined {
   const file = path.join(dir, 'pyproject.toml')
   if (!existsSync(file)) return undefined
-  return parsePyproject(readFileSync(file, 'utf8'), file)
+  const text = readFileSync(file, 'utf8')
+  const known = parsed.get(file)
+  if (known?.text === text) return known.pyproject
+  const pyproject = parsePyproject(text, file)
+  parsed.set(file, { text, pyproject })
+  return pyproject
 }
 
 export function parsePyproject(text: string, file = 'pyproject.toml'): Pyproject {

@@ -1,6 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import path from 'node:path'
-import fg from 'fast-glob'
 import type { Config } from '../config/schema.js'
 import { UserError } from '../errors.js'
 import type { Pyproject } from './pyproject.js'
@@ -48,11 +47,37 @@ function testTools(source: string, config: Config, pyproject: Pyproject | undefi
   const poetry = pyproject?.poetryGroups ?? {}
   const inPoetry = GROUP_NAMES.find((n) => poetry[n]?.length)
   if (inPoetry) return { kind: 'group', name: `poetry ${inPoetry}`, requirements: poetry[inPoetry] }
-  const files = fg
-    .sync(TEST_REQUIREMENTS, { cwd: source, onlyFiles: true })
-    .sort((a, b) => TEST_REQUIREMENTS.findIndex((p) => a.startsWith(p.replace(/\*.*/, ''))) - TEST_REQUIREMENTS.findIndex((p) => b.startsWith(p.replace(/\*.*/, ''))))
+  const files = testRequirementFiles(source)
   if (files.length) return { kind: 'requirements', files: [files[0]] }
   return { kind: 'none' }
+}
+
+/**
+ * The files of TEST_REQUIREMENTS that `source` has, in the list's order (a `*` matches any part
+ * of one name, as fast-glob's, which this spares loading; several matches: in the folder's order).
+ */
+function testRequirementFiles(source: string): string[] {
+  const isFile = (rel: string) => {
+    try {
+      return statSync(path.join(source, rel)).isFile()
+    } catch {
+      return false
+    }
+  }
+  const names = (dir: string) => {
+    try {
+      return readdirSync(path.join(source, dir))
+    } catch {
+      return []
+    }
+  }
+  return TEST_REQUIREMENTS.flatMap((p) => {
+    const [dir, base] = [path.posix.dirname(p), path.posix.basename(p)]
+    if (!base.includes('*')) return isFile(p) ? [p] : []
+    const [prefix, suffix] = base.split('*')
+    const rels = names(dir).filter((n) => n.length >= prefix.length + suffix.length && n.startsWith(prefix) && n.endsWith(suffix))
+    return rels.map((n) => path.posix.join(dir, n)).filter(isFile)
+  })
 }
 
 /** pytest when the project uses it, else Django's test runner for a Django project, else pytest. */

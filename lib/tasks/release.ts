@@ -1,5 +1,5 @@
 import { imageNodeId } from '../graph/ids.js'
-import { pipelineNodes } from '../nodes/pipeline.js'
+import { lookAhead, pipelineNodes } from '../nodes/pipeline.js'
 import { releaseBuildArgs } from '../pipeline/release.js'
 import { releaseTags } from '../tags.js'
 import { graphOptions, parseConcurrency } from './options.js'
@@ -13,9 +13,12 @@ export const release: TaskDef = {
   options: [...graphOptions, { name: 'smoke', description: 'then start the image, GET / and a static file, and stop it (the smoke task)' }],
   async nodes(ctx, args) {
     releaseTags(undefined, undefined, args.positional) // refuse an invalid tag before building anything
+    // The graph and the engine's one look are under way while the shape is read (their errors come after its).
+    const ahead = lookAhead(ctx)
     await releaseBuildArgs(ctx) // nothing to serve: say so before building anything
     const built = imageNodeId(ctx.project.config.images.release)
-    const nodes = await pipelineNodes(ctx, await graphWithRoles(ctx), [ctx.project.config.images.release], { prewarm: parseConcurrency(args.options.concurrency) > 1 })
+    const graph = await graphWithRoles(ctx, await ahead.graph)
+    const nodes = await pipelineNodes(ctx, graph, [ctx.project.config.images.release], { prewarm: parseConcurrency(args.options.concurrency) > 1, ahead: ahead.known })
     // After the image: its extra tags, then the smoke test (of what was just tagged).
     // The tag and smoke nodes (and what they need) are loaded only when asked for.
     const tags = args.positional.length ? [(await import('../nodes/tags.js')).tagsNode(args.positional, [built])] : []

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, utimesSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { suite } from 'uvu'
@@ -11,7 +11,8 @@ import { startEngineProxy, type EngineProxy } from '../helpers/proxy.js'
 // A release that changes nothing, on the real engine: after a release, the next one reads its state
 // record (lib/pipeline/state-record.ts) and asks the engine once for every image it names, through
 // a proxy that counts the requests. A release image deleted by hand is built again; a file touched
-// but not changed is still no change.
+// but not changed is still no change. Nor does it list folders (lib/glob.ts's listing cache):
+// a module added right after such a release is still seen by the next one.
 
 const p = copyExampleProject(`pptest${process.pid}look`)
 const cache = mkdtempSync(path.join(os.tmpdir(), 'pptest-look-cache-'))
@@ -62,6 +63,19 @@ look('a source file touched, not changed: still no change, in one look', async (
   const later = new Date(Date.now() + 10_000)
   utimesSync(p.at('example/polls/views.py'), later, later)
   assert.equal(await noChange(), ['GET /_ping', 'GET /images/json'])
+})
+
+look('a module added right after a release that reused its listings: the next release builds the wheels and the release image', async () => {
+  assert.equal(await noChange(), ['GET /_ping', 'GET /images/json'])
+  const folder = path.join(cache, 'pypackage-tasks')
+  const record = readdirSync(folder).find((f) => f.endsWith('.listings.json'))
+  assert.ok(record && readFileSync(path.join(folder, record), 'utf8').includes(JSON.stringify(p.at('example/polls'))), 'the listing of example/ should be recorded')
+  writeFileSync(p.at('example/polls/extra.py'), 'VALUE = 1\n')
+  const r = await release()
+  assert.is(r.code, 0, tail(r.stdout + r.stderr))
+  assert.match(r.stdout, /✔ Wheels → wheelhouse: /, `wheels built:\n${tail(r.stdout)}`)
+  assert.match(r.stdout, /extra\.py/, `the new module named as the reason:\n${tail(r.stdout)}`)
+  assert.match(r.stdout, /Image docker\/release: /, `release image built:\n${tail(r.stdout)}`)
 })
 
 look.run()

@@ -1,4 +1,6 @@
-import { readdirSync, readFileSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
+import os from 'node:os'
 import { createRequire } from 'node:module'
 import path from 'node:path'
 import { Readable } from 'node:stream'
@@ -93,3 +95,35 @@ LazyParts('BuildKit: the session (gRPC) loads for a version 2 build, the progres
 })
 
 LazyParts.run()
+
+// What the bundle loads only when needed (cosmiconfig, for any config but a plain
+// .pypackagerc.json) must work there too: the unit tests run tsc's output, where a CommonJS
+// package's exports come through as they do not in the bundle.
+const Config = suite('bundle: configurations cosmiconfig reads')
+const bin = fileURLToPath(new URL('../../../bin/pypackage-tasks.js', import.meta.url))
+
+/** `plan` through the bin in a fresh folder holding `files`, with no engine to dial (a closed port): its exit code and stderr. */
+async function planIn(files: Record<string, string>, args: string[] = []): Promise<{ code: number | null; stderr: string }> {
+  const cwd = mkdtempSync(path.join(os.tmpdir(), 'pptest-bundle-config-'))
+  try {
+    for (const [f, t] of Object.entries(files)) writeFileSync(path.join(cwd, f), t)
+    const r = spawnSync(process.execPath, [bin, 'plan', ...args], { cwd, encoding: 'utf8', env: { ...process.env, DOCKER_HOST: `tcp://127.0.0.1:${await closedPort()}` } })
+    return { code: r.status, stderr: r.stderr }
+  } finally {
+    rmSync(cwd, { recursive: true, force: true })
+  }
+}
+
+Config('a YAML config with a syntax error: the user error, exit 1', async () => {
+  const r = await planIn({ 'setup.py': '', '.pypackagerc.yaml': 'namespace: [\n' })
+  assert.is(r.code, 1, r.stderr)
+  assert.match(r.stderr, /^error: cannot read \.pypackagerc\.yaml/)
+})
+
+Config('--config naming a missing file: the user error, exit 1', async () => {
+  const r = await planIn({ 'setup.py': '' }, ['--config', 'missing.json'])
+  assert.is(r.code, 1, r.stderr)
+  assert.match(r.stderr, /^error: config file missing\.json not found/)
+})
+
+Config.run()

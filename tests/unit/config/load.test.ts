@@ -112,6 +112,46 @@ LoadConfig('finds the config of the project from a sub-folder and resolves folde
   assert.is(loaded.config.source, 'app', '"source" should be valid: "app" exists relative to the config file, not to the cwd')
 })
 
+// A plain .pypackagerc.json is read without cosmiconfig; anything else is cosmiconfig's to find.
+LoadConfig('a .pypackagerc.json with $import: the file it names is merged under it (cosmiconfig)', async () => {
+  const root = project({ '.pypackagerc.json': rc({ $import: 'base.json', app: 'own' }), 'base.json': rc({ namespace: 'from-base', app: 'base' }) })
+  const loaded = await loadConfig({ cwd: root })
+  assert.is(loaded.config.namespace, 'from-base', 'the imported key should apply')
+  assert.is(loaded.config.app, 'own', "the file's own key should win")
+})
+
+LoadConfig('an empty .pypackagerc.json is passed over for the next place (cosmiconfig)', async () => {
+  const root = project({ '.pypackagerc.json': '  \n', '.pypackagerc.yaml': 'namespace: from-yaml\n' })
+  const loaded = await loadConfig({ cwd: root })
+  assert.is(loaded.file, path.join(root, '.pypackagerc.yaml'))
+  assert.is(loaded.config.namespace, 'from-yaml')
+})
+
+LoadConfig('a "pypackage" key in package.json comes before .pypackagerc.json (cosmiconfig\'s order)', async () => {
+  const root = project({ 'package.json': rc({ name: 'x', pypackage: { namespace: 'from-package' } }), '.pypackagerc.json': rc({ namespace: 'from-rc' }) })
+  assert.is((await loadConfig({ cwd: root })).config.namespace, 'from-package')
+})
+
+LoadConfig("cosmiconfig's own settings in the working folder (.config/config.json) still count", async () => {
+  const root = project({ '.config/config.json': rc({ pypackage: { namespace: 'from-meta' } }), '.pypackagerc.json': rc({ namespace: 'from-rc' }) })
+  const cwd = process.cwd()
+  process.chdir(root)
+  try {
+    assert.is((await loadConfig({ cwd: root })).config.namespace, 'from-meta', 'the meta config should be read as cosmiconfig reads it')
+  } finally {
+    process.chdir(cwd)
+  }
+})
+
+LoadConfig("a .pypackagerc.json that is not JSON: the parser's error, as before", async () => {
+  const root = project({ '.pypackagerc.json': '{ "namespace": "x", }' })
+  const e = await loadConfig({ cwd: root }).then(
+    () => undefined,
+    (err: Error) => err,
+  )
+  assert.match(e?.message ?? '', /^cannot read \.pypackagerc\.json/)
+})
+
 // The root is not asserted here: for .config/pypackagerc.json lib takes .config/ itself as the root,
 // which is questionable (defaults such as dockerDir "docker" then point inside .config/).
 const places: { file: string; text: string; namespace: string }[] = [

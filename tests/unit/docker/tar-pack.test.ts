@@ -43,7 +43,7 @@ T('entries still make the tar: names, bodies, a directory', async () => {
     stream.resume()
     stream.on('end', next)
   })
-  const done = new Promise((resolve) => extract.on('finish', resolve))
+  const done = new Promise<void>((resolve) => extract.on('finish', () => resolve()))
   pack.pipe(extract)
   await done
   assert.equal(names, ['file:a.txt', 'directory:sub'])

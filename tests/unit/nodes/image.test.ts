@@ -140,4 +140,33 @@ LookOnce('a record of every image: the ids of the external images, the recorded 
   assert.equal(engine.log(), ['images.ids'])
 })
 
+LookOnce('an early look that asked every ref: its answer (only those refs), no request; one that missed a ref or failed: the request', async () => {
+  const engine = await builtEngine(root)
+  const { ctx } = taskContext(engine, { root, git, shape: 'detect' })
+  const file = path.join(root, 'state.json')
+  const first = await openState(file)
+  first.record('base', { hash: 'h', ref: 'acme/app-base:abc1234', id: 'x' })
+  await first.save()
+  const graph = await loadGraph(ctx)
+  const refs = ['debian:bookworm-slim', 'acme/app-base:abc1234', 'acme/app-base:latest', 'acme/gone:1']
+  const early = { refs, answer: Promise.resolve({ 'debian:bookworm-slim': 'd', 'acme/app-base:abc1234': 'b', 'acme/app-base:latest': 'b', 'acme/gone:1': 'g' }) }
+  assert.equal(await lookOnce(ctx, graph, ['base'], await openState(file), early), { 'debian:bookworm-slim': 'd', 'acme/app-base:abc1234': 'b', 'acme/app-base:latest': 'b' })
+  assert.equal(engine.log(), [], 'the engine was not asked again')
+  await lookOnce(ctx, graph, ['base'], await openState(file), { ...early, refs: refs.slice(1) })
+  assert.equal(engine.log(), ['images.ids'], 'a ref the early look did not ask: asked now')
+  await lookOnce(ctx, graph, ['base'], await openState(file), { refs, answer: Promise.resolve(undefined) })
+  assert.equal(engine.log(), ['images.ids', 'images.ids'], 'a failed early look: asked now')
+})
+
+LookOnce('records the external FROM images for the next run`s early look', async () => {
+  const engine = await builtEngine(root)
+  const { ctx } = taskContext(engine, { root, git, shape: 'detect' })
+  const file = path.join(root, 'state.json')
+  const state = await openState(file)
+  state.record('base', { hash: 'h', ref: 'acme/app-base:abc1234', id: 'x' })
+  await lookOnce(ctx, await loadGraph(ctx), ['base'], state)
+  await state.save()
+  assert.equal((await openState(file)).lastLook(), ['debian:bookworm-slim', 'acme/app-base:abc1234', 'acme/app-base:latest'])
+})
+
 LookOnce.run()

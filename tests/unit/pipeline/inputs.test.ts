@@ -4,7 +4,7 @@ import { suite } from 'uvu'
 import { UserError } from '../../../lib/errors.js'
 import * as assert from 'uvu/assert'
 import { describeReason } from '../../../lib/render/reason.js'
-import { diffInputs, hashFile, hashInputs, sha256, type Inputs } from '../../../lib/pipeline/inputs.js'
+import { diffInputs, hashAll, hashFile, hashInputs, sha256, type Inputs } from '../../../lib/pipeline/inputs.js'
 import { rejected } from '../helpers/catch.js'
 import { makeTemp, removeTemp, writeTree } from '../helpers/tmp.js'
 
@@ -158,3 +158,30 @@ HashFile('a file that cannot be read is a UserError naming it and the errno, wit
 })
 
 HashFile.run()
+
+// ---------------------------------------------------------------------------------------------
+const HashAll = suite('hashAll')
+
+HashAll('the hashes in the order of the files, read side by side', async () => {
+  const order: string[] = []
+  const slowFirst = async (f: string) => {
+    await new Promise((r) => setImmediate(r))
+    if (f === 'a') await new Promise((r) => setImmediate(r))
+    order.push(f)
+    return `h-${f}`
+  }
+  assert.equal(await hashAll(['a', 'b', 'c'], slowFirst), ['h-a', 'h-b', 'h-c'])
+  assert.equal(order, ['b', 'c', 'a'], 'a slow first file should not hold the others back')
+})
+
+HashAll("unreadable files: the first one's error, in the files' order", async () => {
+  const failing = async (f: string) => {
+    if (f === 'b') await new Promise((r) => setImmediate(r))
+    if (f !== 'a') throw new Error(`cannot read ${f}`)
+    return 'h'
+  }
+  const e = (await rejected(hashAll(['a', 'b', 'c'], failing), 'two unreadable files')) as Error
+  assert.is(e.message, 'cannot read b', 'the error of the first unreadable file in order, not the first to fail')
+})
+
+HashAll.run()

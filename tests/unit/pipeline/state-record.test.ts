@@ -133,4 +133,16 @@ Record('a cache folder that cannot be written: the run goes on (the next one tak
   assert.not.ok(existsSync(record))
 })
 
+Record('lastLook: the external images recorded, each image`s tag and :latest; undefined in a record without them', async () => {
+  const first = await openState(record)
+  first.record('base', { hash: 'h1', ref: 'a/b-base:1', id: 'i1' })
+  first.record('release', { hash: 'h2', ref: 'localhost:5000/a/b-release:2', id: 'i2' })
+  await first.save()
+  assert.is((await openState(record)).lastLook(), undefined, 'no external images recorded')
+  const second = await openState(record)
+  second.recordExternal(['debian:bookworm-slim'])
+  await second.save()
+  assert.equal((await openState(record)).lastLook(), ['debian:bookworm-slim', 'a/b-base:1', 'a/b-base:latest', 'localhost:5000/a/b-release:2', 'localhost:5000/a/b-release:latest'])
+})
+
 Record.run()

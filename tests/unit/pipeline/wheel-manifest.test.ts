@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { createHash } from 'node:crypto'
-import { assertWheelsFor, builtForOther, MANIFEST, manifestOf, readManifest, writeManifest, type WheelManifest } from '../../../lib/pipeline/wheel-manifest.js'
+import { assertWheelsFor, builtForOther, forgetManifests, MANIFEST, manifestOf, projectManifest, readManifest, writeManifest, type WheelManifest } from '../../../lib/pipeline/wheel-manifest.js'
 import { userError } from '../helpers/catch.js'
 import { makeTemp, removeTemp, writeTree } from '../helpers/tmp.js'
 
@@ -124,3 +124,34 @@ WriteManifest('writes what readManifest reads back, as indented JSON ending in a
 })
 
 WriteManifest.run()
+
+// ---------------------------------------------------------------------------------------------
+const ProjectManifest = suite('projectManifest, forgetManifests: read once per run, again after a wheelhouse was written')
+
+let memoDir: string
+ProjectManifest.before(() => {
+  memoDir = makeTemp('manifest-memo')
+  writeTree(memoDir, wheels)
+  writeFileSync(path.join(memoDir, MANIFEST), JSON.stringify(goodManifest))
+})
+ProjectManifest.after(() => removeTemp(memoDir))
+
+ProjectManifest('one read per project object; another object (the next run) reads the folder again', async () => {
+  const project = { wheelhouse: memoDir }
+  const first = await projectManifest(project)
+  assert.equal(first, goodManifest, 'the manifest should be read')
+  writeFileSync(path.join(memoDir, MANIFEST), JSON.stringify({ ...goodManifest, inputs: { changed: '1' } }))
+  assert.is(await projectManifest(project), first, 'the same run should get what it read')
+  assert.equal((await projectManifest({ wheelhouse: memoDir }))?.inputs, { changed: '1' }, 'another run should read the file as it is now')
+})
+
+ProjectManifest('forgetManifests: the same project reads the wheelhouse again', async () => {
+  const project = { wheelhouse: memoDir }
+  writeFileSync(path.join(memoDir, MANIFEST), JSON.stringify(goodManifest))
+  assert.equal(await projectManifest(project), goodManifest)
+  writeFileSync(path.join(memoDir, MANIFEST), JSON.stringify({ ...goodManifest, inputs: { again: '2' } }))
+  forgetManifests()
+  assert.equal((await projectManifest(project))?.inputs, { again: '2' }, 'the manifest written after the first read should be read')
+})
+
+ProjectManifest.run()

@@ -282,4 +282,14 @@ ReadPyproject('an invalid file is named by its full path', () => {
   assert.match(e.message, path.join(dir, 'pyproject.toml'), 'the message should name the full path of the file')
 })
 
+ReadPyproject('the same text is parsed once; a changed file is read as it is now', () => {
+  writeTree(dir, { 'pyproject.toml': toml('[project]', 'name = "one"') })
+  const first = readPyproject(dir)
+  assert.is(readPyproject(dir), first, 'unchanged: the same answer')
+  writeTree(dir, { 'pyproject.toml': toml('[project]', 'name = "two"') })
+  assert.is(readPyproject(dir)?.name, 'two', 'changed: parsed again')
+  writeTree(dir, { 'pyproject.toml': toml('[project]', 'name = ') })
+  userError(() => readPyproject(dir), 'a file broken since: its error, not the last answer')
+})
+
 ReadPyproject.run()

@@ -68,7 +68,6 @@ function hasPackageConfig(dir: string): boolean {
   }
 }
 
-/** Load, validate and default the configuration. Throws one UserError listing every problem. */
 /** The folder the config's paths are relative to: --config's folder, else the project root found from `cwd`. */
 export function projectRootOf(opts: { cwd: string; file?: string }): string {
   return opts.file ? path.dirname(path.resolve(opts.cwd, opts.file)) : findProjectRoot(opts.cwd)
@@ -107,6 +106,7 @@ function plainSearch(root: string, cwd: string): { config: Record<string, unknow
   return json && isPlainObject(json.value) && !('$import' in json.value) ? { config: json.value, filepath } : undefined
 }
 
+/** Load, validate and default the configuration. Throws one UserError listing every problem. */
 export async function loadConfig(opts: { cwd: string; file?: string }): Promise<LoadedConfig> {
   let result
   const root0 = projectRootOf(opts)

@@ -97,6 +97,9 @@ export async function measureDev({ edits = 10, keep = false, log = console.log }
     const code = await Promise.race([exited, sleep(60_000).then(() => 'timeout')])
     if (code !== 130) console.error(`dev ended with ${code}, not 130`)
     if (!keep) {
+      // The project's warm builder and appender stay between builds by design: not after the benchmark.
+      const warm = execFileSync('docker', ['ps', '-aq', '--filter', `label=pypackage-tasks.project=${namespace}/pollsite`], { encoding: 'utf8' }).trim()
+      if (warm) spawnSync('docker', ['rm', '-f', ...warm.split('\n')], { stdio: 'ignore' })
       const ids = execFileSync('docker', ['images', '-q', '--filter', `reference=${namespace}/*`], { encoding: 'utf8' }).trim()
       if (ids) spawnSync('docker', ['rmi', '-f', ...new Set(ids.split('\n'))], { stdio: 'ignore' })
       rmSync(dir, { recursive: true, force: true })

@@ -59,8 +59,8 @@ export interface Images {
   /** Every image carrying all `labels`. */
   list(labels: Labels): Promise<ImageSummary[]>
   /**
-   * Which of `refs` (`repo:tag`) the engine has, and their ids, in one request: a ref it lacks, or
-   * one written in a form it lists otherwise (`docker.io/…`, a digest), is absent from the answer.
+   * Which of `refs` (`repo:tag`) the engine has, and their ids, in one round of requests side by
+   * side: a ref it lacks, or one not written as plain `name[:tag]` (a digest), is absent.
    */
   ids(refs: string[]): Promise<Record<string, string>>
   tag(ref: string, repo: string, tag: string): Promise<void>

@@ -55,20 +55,20 @@ async function loadImage(docker: Docker, tarball: Buffer): Promise<void> {
 }
 
 /** `repo` alone means `repo:latest`, as the engine lists it. */
-const withTag = (ref: string) => (/:[^/]+$/.test(ref) ? ref : `${ref}:latest`)
 
 /**
- * GET /images/json with a `reference` filter, its values OR'ed: one request however many refs.
- * Only plain `name[:tag]` refs are asked for (a filter value is a pattern to the engine).
+ * One inspect per ref, all side by side: one round of requests. (GET /images/json filtered by
+ * reference answers the same in one request, but the engine walks every image it holds for it:
+ * ~80 ms on an engine holding 300 images, where an inspect answers in ~1 ms.) Only plain
+ * `name[:tag]` refs are asked for; what the engine lacks is absent from the answer.
  */
 async function imageIds(docker: Docker, refs: string[]): Promise<Record<string, string>> {
-  const asked = new Map(refs.filter((r) => /^[a-z0-9][a-z0-9._/:-]*$/.test(r)).map((r) => [withTag(r), r]))
-  if (!asked.size) return {}
-  const found = await ask('look up images', docker.listImages({ filters: { reference: [...asked.keys()] } }))
+  const asked = [...new Set(refs.filter((r) => /^[a-z0-9][a-z0-9._/:-]*$/.test(r)))]
+  const found = await Promise.all(asked.map((ref) => unlessNotFound('look up images', docker.getImage(ref).inspect())))
   const ids: Record<string, string> = {}
-  for (const image of found) {
-    for (const tag of image.RepoTags ?? []) if (asked.has(tag)) ids[asked.get(tag)!] = image.Id
-  }
+  asked.forEach((ref, i) => {
+    if (found[i]) ids[ref] = found[i]!.Id
+  })
   return ids
 }
 

@@ -1,35 +1,15 @@
-import { PassThrough, Readable, type Writable } from 'node:stream'
+import { PassThrough, Readable } from 'node:stream'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import type { Docker } from '../../../lib/docker/client.js'
 import { createContainers } from '../../../lib/docker/containers.js'
 import { engineError } from '../../helpers/fake-engine.js'
 import { rejectedUserError } from '../helpers/catch.js'
+import { demuxStream, frame } from '../helpers/frames.js'
 
 // lib/docker/containers.ts against a stub of the dockerode calls it makes (getContainer(name)
 // .inspect / remove / logs / exec, listContainers, modem.demuxStream): lookups, idempotent
 // removal, label filters, log reading and exec. run/start are run-container.ts's (tests/unit/docker/run-container.test.ts).
-
-/** One frame of a non-TTY container's log: stream (1 stdout, 2 stderr), 0, 0, 0, size, bytes. */
-function frame(stream: 1 | 2, text: string): Buffer {
-  const head = Buffer.alloc(8)
-  head[0] = stream
-  head.writeUInt32BE(Buffer.byteLength(text), 4)
-  return Buffer.concat([head, Buffer.from(text)])
-}
-
-/** docker-modem's demuxStream, for the frames above: stdout frames to `out`, stderr frames to `err`. */
-function demuxStream(source: NodeJS.ReadableStream, out: Writable, err: Writable): void {
-  let buf = Buffer.alloc(0)
-  source.on('data', (chunk: Buffer) => {
-    buf = Buffer.concat([buf, chunk])
-    while (buf.length >= 8 && buf.length >= 8 + buf.readUInt32BE(4)) {
-      const size = buf.readUInt32BE(4)
-      ;(buf[0] === 2 ? err : out).write(buf.subarray(8, 8 + size))
-      buf = buf.subarray(8 + size)
-    }
-  })
-}
 
 interface Handle {
   inspect?: () => Promise<unknown>

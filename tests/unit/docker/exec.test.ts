@@ -1,37 +1,16 @@
 import { existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
-import { Duplex, type Writable } from 'node:stream'
+import { Duplex } from 'node:stream'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import type { Docker } from '../../../lib/docker/client.js'
 import { execStreaming } from '../../../lib/docker/exec.js'
 import { rejectedUserError } from '../helpers/catch.js'
 import { makeTemp, removeTemp, writeTree } from '../helpers/tmp.js'
+import { demuxStream, frame } from '../helpers/frames.js'
 
 // lib/docker/exec.ts against a stub of the dockerode calls it makes (getContainer(name).exec →
 // start (a hijacked duplex: framed output to read, stdin to write) → inspect; remove on abort).
-
-/** One frame of an exec's output: stream (1 stdout, 2 stderr), 0, 0, 0, size, bytes. */
-function frame(stream: 1 | 2, data: string | Buffer): Buffer {
-  const body = Buffer.from(data)
-  const head = Buffer.alloc(8)
-  head[0] = stream
-  head.writeUInt32BE(body.length, 4)
-  return Buffer.concat([head, body])
-}
-
-/** docker-modem's demuxStream, for the frames above. */
-function demuxStream(source: NodeJS.ReadableStream, out: Writable, err: Writable): void {
-  let buf = Buffer.alloc(0)
-  source.on('data', (chunk: Buffer) => {
-    buf = Buffer.concat([buf, chunk])
-    while (buf.length >= 8 && buf.length >= 8 + buf.readUInt32BE(4)) {
-      const size = buf.readUInt32BE(4)
-      ;(buf[0] === 2 ? err : out).write(buf.subarray(8, 8 + size))
-      buf = buf.subarray(8 + size)
-    }
-  })
-}
 
 /**
  * A dockerode whose exec answers `frames` then ends (with stdin attached: once its input is

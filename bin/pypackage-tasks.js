@@ -29,6 +29,11 @@ if (typeof answer === 'string') {
   // The bundle unless tsc ran after it (`tsc` alone, not `npm run build`): then tsc's output.
   const [bundle, compiled] = ['../dist/cli/cli.mjs', '../dist/lib/cli.js'].map((f) => new URL(f, import.meta.url))
   const built = (url) => statSync(url, { throwIfNoEntry: false })?.mtimeMs ?? -1
-  const { main } = await import(built(bundle) >= built(compiled) ? bundle.href : compiled.href)
+  const useBundle = built(bundle) >= built(compiled)
+  // The bundle holds our dependencies' code outside node_modules, where Node no longer spares them
+  // its deprecation warnings (Node 24: url.parse() in docker-modem, on every tcp:// engine). Nothing
+  // a user of the CLI can act on, and printed before our own error line: not printed.
+  if (useBundle) process.noDeprecation = true
+  const { main } = await import(useBundle ? bundle.href : compiled.href)
   await main(argv)
 }

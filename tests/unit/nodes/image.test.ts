@@ -116,6 +116,15 @@ LookOnce.before.each(() => {
 })
 LookOnce.after.each(() => removeTemp(root))
 
+/** A state record, saved, in which the last release left the base image (and nothing else): its file. */
+async function recordedBase(): Promise<string> {
+  const file = path.join(root, 'state.json')
+  const first = await openState(file)
+  first.record('base', { hash: 'h', ref: 'acme/app-base:abc1234', id: 'x' })
+  await first.save()
+  return file
+}
+
 LookOnce('no record, or one missing an image: no request', async () => {
   const engine = await builtEngine(root)
   const { ctx } = taskContext(engine, { root, git, shape: 'detect' })
@@ -130,10 +139,7 @@ LookOnce('no record, or one missing an image: no request', async () => {
 LookOnce('a record of every image: the ids of the external images, the recorded tags and :latest, in one request', async () => {
   const engine = await builtEngine(root)
   const { ctx } = taskContext(engine, { root, git, shape: 'detect' })
-  const file = path.join(root, 'state.json')
-  const first = await openState(file)
-  first.record('base', { hash: 'h', ref: 'acme/app-base:abc1234', id: 'x' })
-  await first.save()
+  const file = await recordedBase()
   const look = await lookOnce(ctx, await loadGraph(ctx), ['base'], await openState(file))
   const base = engine.state.images.find((i) => i.tags.includes('acme/app-base:latest'))!
   assert.equal(look, { 'debian:bookworm-slim': 'sha256:debian', 'acme/app-base:abc1234': base.id, 'acme/app-base:latest': base.id })
@@ -143,10 +149,7 @@ LookOnce('a record of every image: the ids of the external images, the recorded 
 LookOnce('an early look that asked every ref: its answer (only those refs), no request; one that missed a ref or failed: the request', async () => {
   const engine = await builtEngine(root)
   const { ctx } = taskContext(engine, { root, git, shape: 'detect' })
-  const file = path.join(root, 'state.json')
-  const first = await openState(file)
-  first.record('base', { hash: 'h', ref: 'acme/app-base:abc1234', id: 'x' })
-  await first.save()
+  const file = await recordedBase()
   const graph = await loadGraph(ctx)
   const refs = ['debian:bookworm-slim', 'acme/app-base:abc1234', 'acme/app-base:latest', 'acme/gone:1']
   const early = { refs, answer: Promise.resolve({ 'debian:bookworm-slim': 'd', 'acme/app-base:abc1234': 'b', 'acme/app-base:latest': 'b', 'acme/gone:1': 'g' }) }

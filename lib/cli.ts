@@ -3,11 +3,13 @@ import { readFileSync } from 'node:fs'
 import { mainHelp, parseArgv, synopsis, taskHelp, type ParsedArgv } from './args.js'
 import { createContext } from './context.js'
 import { exitCodes, formatError, isUsageError, isUserError, usageError } from './errors.js'
-import { plainRenderer } from './render/plain.js'
+import { formatPlain, plainRenderer } from './render/plain.js'
 import { tasks } from './tasks/registry.js'
 import type { TaskDef } from './tasks/types.js'
 import type { Project } from './project.js'
 import type { Emit, Event } from './events.js'
+import type { GitRead } from './git.js'
+import type { Engine } from './docker/engine.js'
 
 export type Write = (line: string, stream: 'stdout' | 'stderr') => void
 const write: Write = (line, stream) => (stream === 'stderr' ? process.stderr : process.stdout).write(`${line}\n`)
@@ -39,34 +41,78 @@ function toolVersion(): string {
 }
 
 /** The project at --config or found from here; git is asked while the config is read (readGit never rejects). */
-async function loadProject(file: string | undefined): Promise<Project> {
+async function loadProject(file: string | undefined): Promise<{ project: Project; git: { root: string; read: Promise<GitRead> } }> {
   const { loadConfig, projectRootOf } = await import('./config/load.js')
   const { openProject } = await import('./project.js')
   const where = { cwd: process.cwd(), file }
   const root = projectRootOf(where)
   const git = (await import('./git.js')).readGit(root)
-  return openProject(await loadConfig(where), { root, git })
+  return { project: await openProject(await loadConfig(where), { root, git }), git: { root, read: git } }
 }
 
-async function execute(def: TaskDef, p: ParsedArgv, signal: AbortSignal, write: Write): Promise<number> {
+/**
+ * A task whose run may be answered next time from its record (lib/replay/; the bin asks first):
+ * what to count in this run so that it may record.
+ */
+async function tracked(def: TaskDef, p: ParsedArgv, argv: string[], dryRun: boolean) {
+  if (!def.replay || dryRun || p.metadataFile) return undefined
+  const [{ replayKey, replayPath }, { trackReads, watchEngine }] = await Promise.all([import('./replay/record.js'), import('./replay/track.js')])
+  return { file: replayPath(replayKey(argv, process.cwd()).key), watchEngine, ...trackReads() }
+}
+
+async function execute(def: TaskDef, p: ParsedArgv, argv: string[], signal: AbortSignal, write: Write): Promise<number> {
   const { connect } = await import('./docker/client.js')
   // Plain lines, or with --json one JSON event per line: chosen once, here.
   const lines = p.json ? (await import('./render/json.js')).jsonRenderer((line) => write(line, 'stdout')) : plainRenderer(write, p.verbose)
-  // --metadata-file: what the run built and pushed, collected from the same events.
-  const metadata = p.metadataFile ? (await import('./render/metadata.js')).metadataCollector(lines) : undefined
-  const plain = metadata?.emit ?? lines
-  const opening = def.needsProject !== false ? loadProject(p.config) : undefined
-  // Dial the engine while the config and git are read. Its failure waits (handled) until first
-  // use, so a config error is still the one reported first.
-  // Whether host folders are bind-mounted or copied is the config's word when it has one: asked as containers are made, after the config is read.
-  const sharedDisk = () => project?.config.engine.sharedDisk
-  const engine = def.engine !== false ? connect({ signal, context: p.context, sharedDisk }) : undefined
-  engine?.catch(() => undefined)
-  const project = opening ? await opening : (undefined as never)
+  const dryRun = def.dryRun === true || p.args.options['dry-run'] === true
+  const tracking = await tracked(def, p, argv, dryRun)
+  try {
+    // --metadata-file: what the run built and pushed, collected from the same events.
+    const metadata = p.metadataFile ? (await import('./render/metadata.js')).metadataCollector(lines) : undefined
+    const seen: Event[] = []
+    // What the run says, kept for its replay record when it is tracked.
+    const said = (emit: Emit): Emit => (tracking ? (e) => (seen.push(e), emit(e)) : emit)
+    const plain = said(metadata?.emit ?? lines)
+    const opening = def.needsProject !== false ? loadProject(p.config) : undefined
+    // Dial the engine while the config and git are read. Its failure waits (handled) until first
+    // use, so a config error is still the one reported first.
+    // Whether host folders are bind-mounted or copied is the config's word when it has one: asked as containers are made, after the config is read.
+    const sharedDisk = () => project?.config.engine.sharedDisk
+    const dial = () => connect({ signal, context: p.context, sharedDisk }).then((e) => (tracking ? tracking.watchEngine(e, tracking.reads) : e))
+    const engine = def.engine !== false ? dial() : undefined
+    engine?.catch(() => undefined)
+    const opened = opening ? await opening : undefined
+    const project = opened?.project as Project
+    const code = await runNodes(def, p, { project, plain, said, signal, dryRun, metadata, engine: () => engine ?? dial() })
+    if (tracking && code === 0) {
+      tracking.stop()
+      const { makeRecord, saveRecord } = await import('./replay/record.js')
+      const git = opened && { root: opened.git.root, read: await opened.git.read }
+      const lines = seen.map((e) => formatPlain(e, p.verbose)).filter((l) => l !== undefined)
+      const record = makeRecord(tracking.reads, { events: seen, lines, git, context: p.context }, Date.now())
+      if (record) await saveRecord(tracking.file, record)
+    }
+    return code
+  } finally {
+    tracking?.stop()
+  }
+}
+
+interface RunDeps {
+  project: Project
+  plain: Emit
+  said: (emit: Emit) => Emit
+  signal: AbortSignal
+  dryRun: boolean
+  metadata?: ReturnType<typeof import('./render/metadata.js').metadataCollector>
+  engine: () => Promise<Engine>
+}
+
+/** The task's nodes, run under the listr2 view or as lines, under the project lock: the exit code. */
+async function runNodes(def: TaskDef, p: ParsedArgv, { project, plain, said, signal, dryRun, metadata, engine }: RunDeps): Promise<number> {
   // Events that are not a node's own wait while the listr2 view draws, then print below it.
   let sink: Emit = plain
-  const dryRun = def.dryRun === true || p.args.options['dry-run'] === true
-  const ctx = createContext({ project, emit: (e) => sink(e), signal, verbose: p.verbose, dryRun, engine: () => engine ?? connect({ signal, context: p.context, sharedDisk }) })
+  const ctx = createContext({ project, emit: (e) => sink(e), signal, verbose: p.verbose, dryRun, engine })
   // What runs the nodes loads while they are made (their engine and file waits).
   const loading = Promise.all([import('./graph/execute.js'), import('./tasks/options.js'), import('./tasks/outcome.js'), import('./lock.js')])
   loading.catch(() => undefined) // a failure is the await's below
@@ -88,7 +134,7 @@ async function execute(def: TaskDef, p: ParsedArgv, signal: AbortSignal, write: 
       const held: Event[] = []
       sink = (e) => void held.push(e)
       try {
-        results = await showWithListr(rows, (emit) => execute(nodes, ctx, { ...opts, emit: shown(emit) }), metadata?.collect)
+        results = await showWithListr(rows, (emit) => execute(nodes, ctx, { ...opts, emit: shown(said(emit)) }), metadata?.collect)
       } finally {
         sink = plain
         for (const e of held) plain(e)
@@ -146,7 +192,7 @@ export async function dispatch(argv: string[], deps: CliDeps = {}): Promise<numb
       out(taskHelp(def), 'stdout')
       return 0
     }
-    return await execute(def, p, deps.signal ?? new AbortController().signal, out)
+    return await execute(def, p, argv, deps.signal ?? new AbortController().signal, out)
   } catch (e) {
     const u = isUserError(e) ? e : undefined
     const exitCode = u?.exitCode ?? exitCodes.bug

@@ -1,6 +1,7 @@
 import { statSync } from 'node:fs'
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
+import { readFile } from 'node:fs/promises'
 import path from 'node:path'
+import { isSettled, writeCacheFile } from './cache-file.js'
 import type { Options } from 'fast-glob'
 
 // fast-glob behind a listing cache: a release that changes nothing lists no folder (and does not
@@ -11,11 +12,6 @@ import type { Options } from 'fast-glob'
 // cached here: the callers read it each time. A cache only: any doubt (a folder that cannot be
 // stat'ed, a walk that fails) means no cache, and the listing is made as before.
 
-/**
- * A folder changed this close to being listed is not cached: on a file system whose clock is
- * coarse (1-2 s steps) a second change in the same step would keep its times (git's "racy" rule).
- */
-const RACY_MS = 2000
 /** Past this many folders, checking their stats costs about what listing them does: not cached. */
 const MAX_DIRS = 2000
 
@@ -53,14 +49,7 @@ export function loadListings(file: string): void {
 
 /** Write the listings this run used or made to `file` (a new name, then rename). A failure costs the next run its shortcut only. */
 export async function saveListings(file: string): Promise<void> {
-  const tmp = `${file}.${process.pid}.tmp`
-  try {
-    await mkdir(path.dirname(file), { recursive: true })
-    await writeFile(tmp, JSON.stringify({ version: 1, listings: touched }))
-    await rename(tmp, file)
-  } catch {
-    // the next run lists the folders again
-  }
+  await writeCacheFile(file, JSON.stringify({ version: 1, listings: touched }))
 }
 
 function stampOf(dir: string): Stamp | undefined {
@@ -108,7 +97,7 @@ function settledStamps(dirs: string[], now: number): Record<string, Stamp> | und
   const stamps: Record<string, Stamp> = {}
   for (const dir of dirs) {
     const stamp = stampOf(dir)
-    if (!stamp || now - Math.max(stamp[0], stamp[1]) <= RACY_MS) return undefined
+    if (!stamp || !isSettled({ mtimeMs: stamp[0], ctimeMs: stamp[1] }, now)) return undefined
     stamps[dir] = stamp
   }
   return stamps

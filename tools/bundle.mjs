@@ -63,7 +63,8 @@ const lazyParts = {
 
 await rm(outdir, { recursive: true, force: true })
 await build({
-  entryPoints: { cli: path.join(repo, 'dist/lib/cli.js') },
+  // replay: the bin's first try for a release that changes nothing (lib/replay/answer.ts), apart so it loads little.
+  entryPoints: { cli: path.join(repo, 'dist/lib/cli.js'), replay: path.join(repo, 'dist/lib/replay/answer.js') },
   outdir,
   bundle: true,
   splitting: true,

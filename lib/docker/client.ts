@@ -45,7 +45,7 @@ type SharedDiskSetting = () => boolean | null | undefined
  * (DOCKER_TLS_VERIFY/DOCKER_CERT_PATH) and ssh://; a stored context's endpoint goes in as options.
  */
 export async function connect(
-  opts: { signal?: AbortSignal; timeoutMs?: number; context?: string; env?: NodeJS.ProcessEnv; sharedDisk?: SharedDiskSetting } = {},
+  opts: { signal?: AbortSignal; timeoutMs?: number; context?: string; env?: NodeJS.ProcessEnv; sharedDisk?: SharedDiskSetting; ping?: boolean } = {},
 ): Promise<Engine> {
   const endpoint = await resolveEndpoint(opts.context, opts.env ?? process.env)
   // In the bundle (tools/bundle.mjs) those parts are stand-ins already: nothing to resolve.
@@ -58,6 +58,8 @@ export async function connect(
     // docker-modem reads DOCKER_HOST (and DOCKER_CERT_PATH's files) as it starts, even for a context.
     throw new UserError(`cannot use DOCKER_HOST=${process.env.DOCKER_HOST ?? ''}: ${(e as Error).message}`, { hint: 'fix DOCKER_HOST (tcp://host:2375, unix:///path, ssh://user@host) and DOCKER_CERT_PATH, or unset them', cause: e })
   }
+  // ping: false — the caller treats any failure of its first request as its own answer (lib/replay/).
+  if (opts.ping === false) return createEngine(docker, endpoint.host, opts.sharedDisk)
   try {
     await withTimeout((docker.ping as (o: object) => Promise<unknown>)({ abortSignal: opts.signal }), opts.timeoutMs ?? 5000)
   } catch (e) {

@@ -1,6 +1,6 @@
-import { lstat, mkdir, readFile, rename, writeFile } from 'node:fs/promises'
-import os from 'node:os'
+import { lstat, readFile } from 'node:fs/promises'
 import path from 'node:path'
+import { cacheFolder, isSettled, writeCacheFile } from '../cache-file.js'
 import { hashFile, sha256 } from './inputs.js'
 
 // The state record: what the last successful release found (each image's inputs hash, tag and id)
@@ -10,12 +10,6 @@ import { hashFile, sha256 } from './inputs.js'
 // another version is no record (the full path runs).
 
 const VERSION = 1
-/**
- * A file changed this close to being hashed is not cached: on a file system whose clock is coarse
- * (1-2 s steps) a second edit in the same step would keep size and times ("racy" files, as git
- * calls them). It is hashed again next time, then cached.
- */
-const RACY_MS = 2000
 
 /** One image as the last release left it: inputs hash, the tag it had, its id. */
 interface ImageState {
@@ -67,8 +61,7 @@ export interface RunState {
  * ($XDG_CACHE_HOME or ~/.cache), never the project (which the tool leaves as it found it).
  */
 export function statePath(root: string, python: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
-  const cache = env.XDG_CACHE_HOME && path.isAbsolute(env.XDG_CACHE_HOME) ? env.XDG_CACHE_HOME : path.join(os.homedir(), '.cache')
-  return path.join(cache, 'pypackage-tasks', `${sha256(root).slice(0, 16)}${python ? `-py${python}` : ''}.json`)
+  return path.join(cacheFolder(env), `${sha256(root).slice(0, 16)}${python ? `-py${python}` : ''}.json`)
 }
 
 /** Where the listing cache of a project is kept (lib/glob.ts): beside its state records, whatever the Python. */
@@ -115,21 +108,13 @@ export async function openState(file: string, now: () => number = Date.now): Pro
       }
       const known = last.files[abs]
       const hash = known && sameStat(known, stat) ? known.hash : await hashFile(abs)
-      const settled = now() - Math.max(stat.mtimeMs, stat.ctimeMs) > RACY_MS
-      if (settled) files[abs] = { ...stat, hash }
+      // A file changed this close to being hashed is hashed again next time, then cached.
+      if (isSettled(stat, now())) files[abs] = { ...stat, hash }
       return hash
     },
     async save() {
       const record: StateRecord = { version: VERSION, images, files, ...(external ? { external } : {}) }
-      // A new name, then rename: a run reading it at the same time sees the old record or the new one.
-      const tmp = `${file}.${process.pid}.tmp`
-      try {
-        await mkdir(path.dirname(file), { recursive: true })
-        await writeFile(tmp, JSON.stringify(record))
-        await rename(tmp, file)
-      } catch {
-        // A cache folder we cannot write to costs the next run its shortcut, not this run its result.
-      }
+      await writeCacheFile(file, JSON.stringify(record))
     },
   }
 }

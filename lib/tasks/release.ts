@@ -11,6 +11,7 @@ export const release: TaskDef = {
   description: 'Build what changed (images, wheels), then the release image from the wheels only',
   args: [{ name: 'tags', description: 'extra tags for the release image, e.g. v1 stable (as `tag` does)', variadic: true }],
   options: [...graphOptions, { name: 'smoke', description: 'then start the image, GET / and a static file, and stop it (the smoke task)' }],
+  replay: true,
   async nodes(ctx, args) {
     releaseTags(undefined, undefined, args.positional) // refuse an invalid tag before building anything
     // The graph and the engine's one look are under way while the shape is read (their errors come after its).

@@ -57,5 +57,10 @@ export interface TaskDef {
   view?: 'lines'
   /** Always a dry run (the plan task). */
   dryRun?: boolean
+  /**
+   * A run that found everything up to date may be answered next time from what it read and said
+   * (lib/replay/), when all of that is as it was: the release.
+   */
+  replay?: boolean
   nodes: (ctx: Context, args: TaskArgs) => Promise<Node<Context, NodeResult>[]>
 }

@@ -16,15 +16,15 @@ const chunks = readdirSync(dir).filter((f) => f.endsWith('.mjs'))
 const text = (f: string) => readFileSync(path.join(dir, f), 'utf8')
 const sources = (f: string) => [...text(f).matchAll(/^\/\/ ((?:dist\/lib|node_modules)\/\S+)$/gm)].map((m) => m[1])
 
-/** cli.mjs and the chunks it imports statically: what every run of the CLI loads. */
-function startupChunks(): string[] {
+/** `entry` (cli.mjs) and the chunks it imports statically: what every run of it loads. */
+function startupChunks(entry = 'cli.mjs'): string[] {
   const seen = new Set<string>()
   const visit = (f: string) => {
     if (seen.has(f)) return
     seen.add(f)
     for (const m of text(f).matchAll(/^(?:import|export)\s[^;]*?from\s*"\.\/([^"]+)"|^import\s*"\.\/([^"]+)"/gm)) visit(m[1] ?? m[2])
   }
-  visit('cli.mjs')
+  visit(entry)
   return [...seen]
 }
 
@@ -37,6 +37,14 @@ Startup('holds the CLI, and none of the build-only modules: they are chunks of t
   const buildOnly = ['dist/lib/pipeline/wheels.js', 'dist/lib/pipeline/app-layer-run.js', 'dist/lib/nodes/push.js', 'dist/lib/nodes/serve.js', 'dist/lib/nodes/dev.js']
   const heavy = ['dist/lib/docker/client.js', 'dist/lib/render/listr.js', 'node_modules/dockerode/lib/docker.js', 'node_modules/listr2/dist/index.js', 'node_modules/tar-stream/index.js']
   for (const f of [...buildOnly, ...heavy]) assert.ok(lazy.has(f), `${f} is in the bundle, not loaded at start`)
+})
+
+Startup('replay.mjs, the bin’s first try, loads neither the CLI, nor its tasks, nor the graph; the engine client only when it has a record', () => {
+  const atStart = new Set(startupChunks('replay.mjs').flatMap(sources))
+  assert.ok(atStart.has('dist/lib/replay/answer.js'))
+  for (const f of ['dist/lib/cli.js', 'dist/lib/args.js', 'dist/lib/tasks/registry.js', 'dist/lib/graph/execute.js', 'dist/lib/docker/client.js', 'node_modules/dockerode/lib/docker.js']) {
+    assert.not.ok(atStart.has(f), `${f} is not loaded by replay.mjs at start`)
+  }
 })
 
 Startup('leaves out what needs its own files or native code: ssh2, gRPC, protobufjs, TypeScript', () => {

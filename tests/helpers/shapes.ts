@@ -61,20 +61,32 @@ export function indexWheels(): Map<string, { file: string; sha256: string }> {
 }
 
 /**
- * Fill a poetry.lock's `files = []` with the offline index's wheels and their sha256, as `poetry
- * lock` against that index would write them (the fixture cannot hold them: they depend on the
- * Debian packages the index was made from). `tamper` names a package whose hash is spoiled.
+ * Each `[[package]]` block of a lock, with the offline index's wheel of its name and version (and
+ * that wheel's sha256, spoiled when the package is `tamper`) when the index has it.
  */
-export function fillPoetryHashes(lockFile: string, tamper?: string): void {
+function fillLock(lockFile: string, tamper: string | undefined, fill: (block: string, file: string, sha256: string) => string): void {
   const wheels = indexWheels()
   const blocks = readFileSync(lockFile, 'utf8').split(/^(?=\[\[package\]\])/m)
   const filled = blocks.map((block) => {
     const name = block.match(/^name = "([^"]+)"/m)?.[1]
     const version = block.match(/^version = "([^"]+)"/m)?.[1]
     const wheel = name && version ? wheels.get(`${name.toLowerCase().replace(/[-_.]+/g, '-')}==${version}`) : undefined
-    if (!wheel) return block
-    const sha = name === tamper ? '0'.repeat(64) : wheel.sha256
-    return block.replace(/^files = \[\]$/m, `files = [\n    {file = "${wheel.file}", hash = "sha256:${sha}"},\n]`)
+    return wheel ? fill(block, wheel.file, name === tamper ? '0'.repeat(64) : wheel.sha256) : block
   })
   writeFileSync(lockFile, filled.join(''))
+}
+
+/**
+ * Fill a poetry.lock's `files = []` with the offline index's wheels and their sha256, as `poetry
+ * lock` against that index would write them. The committed fixture has none, as a lock may: the
+ * index repacks each .deb into the same bytes, but the .debs are what Debian's archive serves that
+ * day, so no committed hash would stay true. `tamper` names a package whose hash is spoiled.
+ */
+export function fillPoetryHashes(lockFile: string, tamper?: string): void {
+  fillLock(lockFile, tamper, (block, file, sha) => block.replace(/^files = \[\]$/m, `files = [\n    {file = "${file}", hash = "sha256:${sha}"},\n]`))
+}
+
+/** The same for a uv.lock: a `wheels` list (url and hash) after each registry package's `source`. */
+export function fillUvHashes(lockFile: string, tamper?: string): void {
+  fillLock(lockFile, tamper, (block, file, sha) => block.replace(/^(source = \{ registry = [^\n]*)$/m, `$1\nwheels = [\n    { url = "https://files.example.org/${file}", hash = "sha256:${sha}" },\n]`))
 }

@@ -5,7 +5,7 @@ import * as assert from 'uvu/assert'
 import { runCommand, startCli, type CliResult } from '../helpers/cli.js'
 import { httpGet, poll } from '../helpers/poll.js'
 import { containersOf } from '../helpers/engine.js'
-import { copyShape, fillPoetryHashes, indexWheels, pyindex, type ShapeProject } from '../helpers/shapes.js'
+import { copyShape, fillPoetryHashes, fillUvHashes, indexWheels, pyindex, type ShapeProject } from '../helpers/shapes.js'
 
 // The shapes' variants a team also has (requirement files with -r, -c and --hash; a Pipfile;
 // build isolation) and the bad inputs a team meets: each bad one is one error and one hint,
@@ -101,6 +101,26 @@ variants('a Pipfile project: the versions Pipfile.lock pins, checked against its
     assert.is(bad.code, 1, 'a hash the lock does not list fails the build')
     assert.match(bad.stderr, /error: .*do(es)? not match Pipfile\.lock/, bad.stderr)
     assert.match(bad.stderr, /pytz 2022\.7\.1/, 'the package is named')
+  } finally {
+    await p.remove()
+  }
+})
+
+variants('a uv.lock with hashes: the wheels are checked against them, and a wrong one is one error naming the package', async () => {
+  // The committed fixture's uv.lock has no hashes (see fillPoetryHashes): these are the index's.
+  const p = await adopt('uv-app', (p) => fillUvHashes(path.join(p.dir, 'uv.lock')))
+  try {
+    const plan = await p.cli(['plan'])
+    assert.match(plan.stdout, /lock: uv\.lock \(12 packages, hashes for 12\)/, `the hashes are read:\n${all(plan)}`)
+    const r = await p.cli(['build'])
+    assert.is(r.code, 0, `build succeeds with the right hashes:\n${all(r)}`)
+    write(p, 'uv.lock', readFileSync(path.join(p.dir, 'uv.lock'), 'utf8').replace(sha('werkzeug', '2.2.2'), '0'.repeat(64)))
+    const bad = await p.cli(['build', '--force'])
+    assert.is(bad.code, 1, `a hash the lock does not list fails the build:\n${all(bad)}`)
+    assert.is(bad.stderr.match(/^error:/gm)?.length, 1, `one error:\n${bad.stderr}`)
+    assert.match(bad.stderr, /error: 1 wheel does not match uv\.lock\n.*werkzeug 2\.2\.2: the wheel's sha256:[0-9a-f]{12}… is not among the 1 hash uv\.lock lists/, bad.stderr)
+    assert.match(bad.stderr, /hint: the index serves other files than the lock was made from/)
+    await assertLeftNothing(p, 'a wrong uv.lock hash', true)
   } finally {
     await p.remove()
   }

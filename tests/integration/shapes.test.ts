@@ -5,7 +5,7 @@ import * as assert from 'uvu/assert'
 import { startCli } from '../helpers/cli.js'
 import { containersOf, docker } from '../helpers/engine.js'
 import { httpGet, poll } from '../helpers/poll.js'
-import { copyShape, fillPoetryHashes, pyindex, type ShapeProject } from '../helpers/shapes.js'
+import { copyShape, pyindex } from '../helpers/shapes.js'
 
 // Every project shape a team has, adopted with no edit but .pypackagerc.json: init, release
 // --smoke, run (GET / and a static file), test. The fixtures are in tests/fixtures/shapes/.
@@ -15,7 +15,13 @@ interface Case {
   found: RegExp[]
   /** Config a user would add after init (and only that). */
   config?: Record<string, unknown>
-  prepare?: (p: ShapeProject) => void
+  /**
+   * The server the release gets from the tool: none of the fixtures declares one (that is part of
+   * the proof), so the wheelhouse, the release's manifest and its SBOM must list it. Default: gunicorn.
+   */
+  server?: string[]
+  /** What `bootstrap` prints when it runs the release phase (the Procfile's release: line). */
+  releasePhase?: { command: string; output: RegExp }
   page: RegExp
   css: string
   tests: RegExp
@@ -50,15 +56,21 @@ const cases: Case[] = [
   },
   {
     name: 'hatch-procfile',
-    found: [/built by hatchling\.build/, /serves: gunicorn greeter\.wsgi:application --workers 2 \(from Procfile\)/, /release phase: python -c/, /requirements-dev\.txt/],
+    found: [
+      /built by hatchling\.build/,
+      /serves: gunicorn greeter\.wsgi:application --workers 2 \(from Procfile\)/,
+      /release phase: python -m greeter\.release \(run by bootstrap/,
+      /requirements-dev\.txt/,
+    ],
     page: /Hello, /,
     css: '/static/greeter.css',
     tests: /9 passed/,
+    // The release line creates a table in a sqlite file in the data folder and lists the tables.
+    releasePhase: { command: 'python -m greeter.release', output: /^greeter release: \/app\/data\/greeter\.sqlite3 has the tables greetings$/m },
   },
   {
     name: 'poetry-lock',
     found: [/built by poetry\.core\.masonry\.api/, /shop\.app:app/, /lock: poetry\.lock/, /the poetry group test/],
-    prepare: (p) => fillPoetryHashes(path.join(p.dir, 'poetry.lock')),
     page: /Shop/,
     css: '/static/shop.css',
     tests: /5 passed/,
@@ -73,6 +85,7 @@ const cases: Case[] = [
   {
     name: 'asgi-starlette',
     found: [/Starlette package/, /hello_asgi\.app:app \(ASGI/, /gunicorn with uvicorn workers/],
+    server: ['gunicorn', 'uvicorn'],
     page: /<html|hello/i,
     css: '/static/asgi.css',
     tests: /7 passed/,
@@ -80,7 +93,6 @@ const cases: Case[] = [
   {
     name: 'cext-lib',
     found: [/WSGI package, built by setuptools/, /fastsum\.web:application/, /requirements\/tests\.txt/],
-    config: { release: { wsgi: 'fastsum.web:application' } },
     page: /5050/,
     css: '/static/fastsum.css',
     tests: /16 passed/,
@@ -89,21 +101,27 @@ const cases: Case[] = [
 
 const ns = `pptest${process.pid}s`
 
+// Seconds per step and shape: each suite prints its line when it ends, the last one the whole
+// table (the README's and the closing note's figures). A step that did not finish shows "–".
+const STEPS = ['release --smoke', 'run → first 200', 'test'] as const
+const rows: string[] = []
+
 for (const c of cases) {
   const test = suite(`${c.name}: init → release --smoke → run → test`)
   const p = copyShape(c.name, ns)
-  // Seconds per step, printed once the suite ends (the README's and the closing note's figures).
-  const times: string[] = []
-  const timed = async <T>(step: string, work: () => Promise<T>): Promise<T> => {
+  const times: Partial<Record<(typeof STEPS)[number], number>> = {}
+  const timed = async <T>(step: (typeof STEPS)[number], work: () => Promise<T>): Promise<T> => {
     const started = Date.now()
-    try {
-      return await work()
-    } finally {
-      times.push(`${step} ${((Date.now() - started) / 1000).toFixed(1)} s`)
-    }
+    const value = await work()
+    times[step] = (Date.now() - started) / 1000
+    return value
   }
   test.after(async () => {
-    console.log(`  times ${c.name}: ${times.join(', ')}`)
+    const seconds = STEPS.map((step) => (times[step] === undefined ? '–' : `${times[step]!.toFixed(1)} s`))
+    console.log(`  times ${c.name}: ${STEPS.map((step, i) => `${step} ${seconds[i]}`).join(', ')}`)
+    rows.push(`| ${c.name} | ${seconds.join(' | ')} |`)
+    if (rows.length === cases.length) console.log(['', `| shape | ${STEPS.join(' | ')} |`, `|---|${STEPS.map(() => '---:').join('|')}|`, ...rows].map((l) => `  ${l}`).join('\n'))
+    if (c.releasePhase) await p.cli(['clean'])
     await p.remove()
   })
 
@@ -113,8 +131,9 @@ for (const c of cases) {
     for (const re of c.found) assert.match(r.stdout, re, `init reports ${re}:\n${r.stdout}`)
     const django = /project: Django/.test(r.stdout)
     assert.is(existsSync(path.join(p.dir, 'docker/postgres/Dockerfile')), django, `docker/postgres is scaffolded ${django ? 'for a Django project' : 'only for a Django project'}`)
+    // Not one of the fixtures declares a server: init says the tool adds it (a Procfile names its own command).
+    if (!/\(from Procfile\)/.test(r.stdout)) assert.match(r.stdout, /^serves: .*\(added by the tool/m, `init says the server is added by the tool:\n${r.stdout}`)
     p.configure(c.config ?? {})
-    c.prepare?.(p)
   })
 
   test('release --smoke: / and the static file answer 200', async () => {
@@ -127,6 +146,25 @@ for (const c of cases) {
     assert.match(r.stdout, /smoke: GET \/ → 200/, 'GET / is 200')
     assert.ok(r.stdout.includes(`smoke: GET ${c.css} → 200`), `GET ${c.css} is 200:\n${r.stdout}`)
     assert.equal(await containersOf(p.project), [], 'smoke leaves no container')
+  })
+
+  test('the server the app does not declare is in the release: the wheelhouse, the manifest, the SBOM', () => {
+    const read = <T>(rel: string) => JSON.parse(readFileSync(path.join(p.dir, rel), 'utf8')) as T
+    const wheels = read<{ dependencies: string[] }>('wheelhouse/pypackage-wheels.json')
+    const manifest = read<{ name: string; wheel: string; sha256: string }[]>('wheelhouse-manifest.json')
+    const bom = read<{ components: { name: string; purl: string; hashes?: { content: string }[] }[] }>('wheelhouse-sbom.cdx.json')
+    for (const server of c.server ?? ['gunicorn']) {
+      // A dependency wheel, so it is installed in the dependency layer, not with the app.
+      const wheel = wheels.dependencies.find((w) => w.toLowerCase().startsWith(`${server}-`))
+      assert.ok(wheel, `the wheelhouse's dependencies hold ${server}: ${wheels.dependencies.join(', ')}`)
+      const entry = manifest.find((m) => m.name.toLowerCase() === server)
+      assert.is(entry?.wheel, wheel, `wheelhouse-manifest.json lists ${server}, installed from that wheel`)
+      const component = bom.components.find((x) => x.purl.startsWith(`pkg:pypi/${server}@`))
+      assert.ok(
+        component?.hashes?.some((h) => h.content === entry!.sha256),
+        `wheelhouse-sbom.cdx.json lists ${server} with the wheel's sha256`,
+      )
+    }
   })
 
   test('run serves it on a free port; Ctrl-C removes the container', async () => {
@@ -171,6 +209,17 @@ for (const c of cases) {
     // unittest (manage.py test) reports on stderr, pytest on stdout.
     assert.match(`${r.stdout}\n${r.stderr}`, c.tests, `the tests ran:\n${r.stdout}\n${r.stderr}`)
   })
+
+  if (c.releasePhase) {
+    const { command, output } = c.releasePhase
+    // Last: it starts the environment's database (the after hook's `clean` removes it, its network and volume).
+    test(`bootstrap runs the release phase: ${command}`, async () => {
+      const r = await p.cli(['bootstrap'])
+      assert.is(r.code, 0, `bootstrap succeeds:\n${r.stdout}\n${r.stderr}`)
+      assert.ok(r.stdout.includes(`bootstrap: release phase: ${command}`), `bootstrap names the step:\n${r.stdout}`)
+      assert.match(r.stdout, output, `the command ran in the release image:\n${r.stdout}`)
+    })
+  }
 
   test.run()
 }

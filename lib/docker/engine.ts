@@ -46,6 +46,12 @@ export interface ImageInfo {
   workdir: string
 }
 
+/** An image as the one look found it: its id, and its size in bytes. */
+export interface ImageBrief {
+  id: string
+  size: number
+}
+
 interface ImageSummary {
   id: string
   tags: string[]
@@ -59,10 +65,10 @@ export interface Images {
   /** Every image carrying all `labels`. */
   list(labels: Labels): Promise<ImageSummary[]>
   /**
-   * Which of `refs` (`repo:tag`) the engine has, and their ids, in one round of requests side by
+   * Which of `refs` (`repo:tag`) the engine has, each one's id and size, in one round of requests side by
    * side: a ref it lacks, or one not written as plain `name[:tag]` (a digest), is absent.
    */
-  ids(refs: string[]): Promise<Record<string, string>>
+  look(refs: string[]): Promise<Record<string, ImageBrief>>
   tag(ref: string, repo: string, tag: string): Promise<void>
   /**
    * Remove a name (or, by id, the image). `force`: also when containers use it; `noprune`: keep

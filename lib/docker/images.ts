@@ -1,5 +1,5 @@
 import type { Docker } from './client.js'
-import { ask, engineFailure, ignoreNotFound, notFound, unlessNotFound, type ImageInfo, type ImageLayout, type Images } from './engine.js'
+import { ask, engineFailure, ignoreNotFound, notFound, unlessNotFound, type ImageBrief, type ImageInfo, type ImageLayout, type Images } from './engine.js'
 import { jsonLines } from './build-image.js'
 import { labelFilters } from './labels.js'
 import { UserError } from '../errors.js'
@@ -62,14 +62,14 @@ async function loadImage(docker: Docker, tarball: Buffer): Promise<void> {
  * ~80 ms on an engine holding 300 images, where an inspect answers in ~1 ms.) Only plain
  * `name[:tag]` refs are asked for; what the engine lacks is absent from the answer.
  */
-async function imageIds(docker: Docker, refs: string[]): Promise<Record<string, string>> {
+async function lookImages(docker: Docker, refs: string[]): Promise<Record<string, ImageBrief>> {
   const asked = [...new Set(refs.filter((r) => /^[a-z0-9][a-z0-9._/:-]*$/.test(r)))]
   const found = await Promise.all(asked.map((ref) => unlessNotFound('look up images', docker.getImage(ref).inspect())))
-  const ids: Record<string, string> = {}
+  const brief: Record<string, ImageBrief> = {}
   asked.forEach((ref, i) => {
-    if (found[i]) ids[ref] = found[i]!.Id
+    if (found[i]) brief[ref] = { id: found[i]!.Id, size: found[i]!.Size }
   })
-  return ids
+  return brief
 }
 
 export function createImages(docker: Docker): Images {
@@ -79,7 +79,7 @@ export function createImages(docker: Docker): Images {
       const found = await ask('list images', docker.listImages({ filters: labelFilters(labels) }))
       return found.map((i) => ({ id: i.Id, tags: realTags(i.RepoTags), created: i.Created }))
     },
-    ids: (refs) => imageIds(docker, refs),
+    look: (refs) => lookImages(docker, refs),
     async tag(ref, repo, tag) {
       await ask(`tag ${ref} as ${repo}:${tag}`, docker.getImage(ref).tag({ repo, tag }))
     },

@@ -12,6 +12,7 @@ import { createdTime, readGitDetails } from '../git.js'
 import type { AppendPlan } from '../pipeline/app-layer-run.js'
 import { ociLabels, pythonLabels } from '../docker/labels.js'
 import type { RunState } from '../pipeline/state-record.js'
+import type { ImageBrief } from '../docker/engine.js'
 import { versionTag } from '../tags.js'
 
 /**
@@ -24,7 +25,7 @@ export async function checkExternal(ctx: Context, graph: ImageGraph, names: stri
   for (const name of names) {
     const node = graph.get(name)!
     for (const ref of node.external) {
-      ids[ref] ??= look[ref] ?? (await engine.images.inspect(ref))?.id ?? ''
+      ids[ref] ??= look[ref]?.id ?? (await engine.images.inspect(ref))?.id ?? ''
       if (!ids[ref]) throw missingExternal(ctx, node, ref)
     }
   }
@@ -34,8 +35,8 @@ export async function checkExternal(ctx: Context, graph: ImageGraph, names: stri
 /** External FROM image → its id, as checkExternal found them. */
 type ExternalIds = Record<string, string>
 
-/** Ref → id, for the refs the engine had when asked once at the start of the run (lookOnce). */
-export type Look = Record<string, string>
+/** Ref → id and size, for the refs the engine had when asked once at the start of the run (lookOnce). */
+export type Look = Record<string, ImageBrief>
 
 /** A look asked before the graph was read (nodes/pipeline.ts lookAhead): the refs it asked, its answer (undefined: it failed). */
 export interface EarlyLook {
@@ -56,7 +57,7 @@ export async function lookOnce(ctx: Context, graph: ImageGraph, names: string[],
   const refs = new Set(names.flatMap((n, i) => [...graph.get(n)!.external, recorded[i]!.ref, `${graph.get(n)!.repo}:latest`]))
   const answer = early && [...refs].every((r) => early.refs.includes(r)) ? await early.answer : undefined
   if (answer) return Object.fromEntries(Object.entries(answer).filter(([ref]) => refs.has(ref)))
-  return (await ctx.engine()).images.ids([...refs])
+  return (await ctx.engine()).images.look([...refs])
 }
 
 /** What the run knew before the nodes ran: the external images' ids, the one look's answer, the state record. */
@@ -152,13 +153,15 @@ async function planImage(c: Context, node: ImageNode, deps: Record<string, NodeR
 async function decideImage(c: Context, graph: ImageGraph, node: ImageNode, plan: ImagePlan, known: Known, appendable = false): Promise<Decision<NodeResult>> {
   const { ref, hash, inputs } = plan
   const last = known.state?.image(node.name)
-  if (last?.hash === hash && last.ref === ref && known.look[ref] === last.id) return { skip: { id: last.id, ref, inputs }, why: { is: 'current', ref }, plan }
+  // The size each way comes with the answer that found the image (for --metadata-file): no request of its own.
+  const seen = known.look[ref]
+  if (last?.hash === hash && last.ref === ref && seen?.id === last.id) return { skip: { id: last.id, ref, inputs, size: seen.size }, why: { is: 'current', ref }, plan }
   const engine = await c.engine()
   const atTag = await engine.images.inspect(ref)
-  if (atTag?.labels[LABEL_INPUTS] === hash) return { skip: { id: atTag.id, ref, inputs }, why: { is: 'current', ref }, plan }
+  if (atTag?.labels[LABEL_INPUTS] === hash) return { skip: { id: atTag.id, ref, inputs, size: atTag.size }, why: { is: 'current', ref }, plan }
   const previous = await engine.images.inspect(`${node.repo}:latest`)
   plan.previousId = previous?.id
-  if (previous?.labels[LABEL_INPUTS] === hash) return { skip: { id: previous.id, ref, inputs }, why: { is: 'current', ref, latest: `${node.repo}:latest` }, plan }
+  if (previous?.labels[LABEL_INPUTS] === hash) return { skip: { id: previous.id, ref, inputs, size: previous.size }, why: { is: 'current', ref, latest: `${node.repo}:latest` }, plan }
   const recorded = previous?.labels[LABEL_INPUTS_DETAIL]
   const why = diffInputs(recorded ? (JSON.parse(recorded) as Inputs) : undefined, inputs, (p) => imageLabel(c, graph.get(p) ?? node))
   if (appendable && previous && why.is === 'changed') {
@@ -250,7 +253,7 @@ export function imageNode(ctx: Context, graph: ImageGraph, name: string, extras?
       // Same inputs under another tag (a new commit that did not touch this image): tag, don't build.
       // Both names already on it, as the one look found: nothing to tag.
       const [repo, tag] = [node.repo, result.ref!.split(':').pop()!]
-      if (known.look[result.ref!] !== result.id || known.look[`${repo}:latest`] !== result.id) {
+      if (known.look[result.ref!]?.id !== result.id || known.look[`${repo}:latest`]?.id !== result.id) {
         const engine = await c.engine()
         for (const t of [tag, 'latest']) await engine.images.tag(result.id, repo, t)
       }

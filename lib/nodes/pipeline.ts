@@ -80,7 +80,7 @@ async function guessLook(ctx: Context): Promise<{ file: string; state: RunState;
   if (!refs) return { file, state }
   const answer = ctx
     .engine()
-    .then((engine) => engine.images.ids(refs))
+    .then((engine) => engine.images.look(refs))
     .catch(() => undefined)
   return { file, state, look: { refs, answer } }
 }

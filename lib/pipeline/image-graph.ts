@@ -15,6 +15,8 @@ export interface NodeResult {
   inputs: Inputs
   /** Built in this run (not found up to date): what depends on it cannot be cached from before. */
   built?: boolean
+  /** An image's size in bytes, as the check that found it up to date learned it (--metadata-file). */
+  size?: number
   /** An action node's answer: the exit code of the command it ran (run --, test, manage). */
   exitCode?: number
 }

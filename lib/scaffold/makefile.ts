@@ -2,7 +2,7 @@
  * The tool's make rules for a project's own Makefile: written to `pypackage.mk`, included by one
  * line. Only the tool's tasks become targets (never a catch-all), a target the project already
  * defines keeps its meaning and the tool's task gets a prefixed name, and the words after the
- * task are its arguments, as on the command line: `make image docker/builder`, `make release v1
+ * task are its arguments (except the project's targets, goals of their own), as on the command line: `make image docker/builder`, `make release v1
  * stable`, `make test -- -k views`, `make run ARGS="--port 0"`. Pure: text in, text out.
  */
 
@@ -68,15 +68,21 @@ export function pypackageMk(tasks: MakeTask[], taken: string[]): string {
     '#   make image docker/builder     make release v1 stable     make run ARGS="--port 0"',
     '#   make test -- -k views         make -n release  (prints the command it would run)',
     ...(renamed.length ? [`# Your Makefile already has ${renamed.map((t) => t.name).join(', ')}: here they are ${renamed.map((t) => names.get(t.name)).join(', ')}.`] : []),
+    '# After a task, a target of your Makefile named in PYPACKAGE_PROJECT_TARGETS (init names those it found;',
+    '# name one you add later with `PYPACKAGE_PROJECT_TARGETS += lint` in your Makefile, above the include line)',
+    '# is a goal of its own, not an argument: `make release lint` releases, then runs your lint. A word in ARGS',
+    '# is always an argument: make pp-test ARGS="-- -k lint".',
     '',
     "# The project's own copy of the tool, without npx's start-up; npx when it is installed elsewhere.",
     'PYPACKAGE_TASKS ?= $(if $(wildcard node_modules/.bin/pypackage-tasks),node_modules/.bin/pypackage-tasks,npx --no-install pypackage-tasks)',
     `PYPACKAGE_TARGETS := ${[...names.values()].join(' ')}`,
+    ...(taken.length ? [`PYPACKAGE_PROJECT_TARGETS += ${taken.join(' ')}`] : []),
     '',
-    '# When the first goal is one of ours, the other goals are its arguments: no-ops for make.',
+    "# When the first goal is one of ours, the other goals are its arguments (your Makefile's targets",
+    '# excepted: they keep their recipes): no-ops for make.',
     'ifneq ($(filter $(firstword $(MAKECMDGOALS)),$(PYPACKAGE_TARGETS)),)',
-    'PYPACKAGE_WORDS := $(wordlist 2,$(words $(MAKECMDGOALS)),$(MAKECMDGOALS))',
-    '.PHONY: $(MAKECMDGOALS)',
+    'PYPACKAGE_WORDS := $(filter-out $(PYPACKAGE_PROJECT_TARGETS),$(wordlist 2,$(words $(MAKECMDGOALS)),$(MAKECMDGOALS)))',
+    '.PHONY: $(PYPACKAGE_WORDS)',
     'ifneq ($(filter-out $(PYPACKAGE_TARGETS),$(PYPACKAGE_WORDS)),)',
     '$(filter-out $(PYPACKAGE_TARGETS),$(PYPACKAGE_WORDS)):',
     '\t@:',

@@ -186,8 +186,8 @@ export function createFakeEngine(seed: Partial<FakeState> = {}): FakeEngine {
       async list(labels) {
         return state.images.filter((i) => matches(i.labels, labels)).map((i) => ({ id: i.id, tags: [...i.tags], created: i.created }))
       },
-      async ids(refs) {
-        return Object.fromEntries(refs.flatMap((r) => (image(r) && /^[a-z0-9][a-z0-9._/:-]*$/.test(r) ? [[r, image(r)!.id]] : [])))
+      async look(refs) {
+        return Object.fromEntries(refs.flatMap((r) => (image(r) && /^[a-z0-9][a-z0-9._/:-]*$/.test(r) ? [[r, { id: image(r)!.id, size: image(r)!.size ?? 0 }]] : [])))
       },
       async tag(ref, repo, tag) {
         const i = image(ref)

@@ -1,9 +1,9 @@
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { repoRoot, runCli, runCommand } from '../helpers/cli.js'
+import { bin, repoRoot, runCli, runCommand } from '../helpers/cli.js'
 import { containersOf, removeProject } from '../helpers/engine.js'
 
 // A small Django project as a user has it: a pyproject.toml and a package, nothing of ours.
@@ -66,6 +66,39 @@ init("init again refuses to overwrite, naming the files; --force replaces them a
   const make = await runCommand('make', ['test'], { cwd: dir })
   assert.is(make.code, 0, `make test succeeds:\n${make.stdout}\n${make.stderr}`)
   assert.match(make.stdout, /team-test/, "make test is still the team's")
+})
+
+init("adopted into a project with its own Makefile: real make runs the team's test, lint and clean as before, the tool's tasks beside them", async () => {
+  const team = mkdtempSync(path.join(os.tmpdir(), 'pptest-init-team-'))
+  const name = `team-${process.pid}`
+  try {
+    cpSync(path.join(repoRoot, 'tests/fixtures/tinysite'), team, { recursive: true })
+    const toml = path.join(team, 'pyproject.toml')
+    writeFileSync(toml, readFileSync(toml, 'utf8').replace('name = "tinysite"', `name = "${name}"`))
+    const mine = ['# the team`s own', '.PHONY: test lint clean', 'test:', '\t@echo team-test-ran', 'lint:', '\t@echo team-lint-ran', 'clean:', '\t@echo team-clean-ran', ''].join('\n')
+    writeFileSync(path.join(team, 'Makefile'), mine)
+    // The tool installed in the project, as npm links it: the rules call it, not npx.
+    mkdirSync(path.join(team, 'node_modules/.bin'), { recursive: true })
+    symlinkSync(bin, path.join(team, 'node_modules/.bin/pypackage-tasks'))
+    const r = await runCli(['init', '--no-index', '--find-links', path.join(repoRoot, '.cache/pyindex')], { cwd: team })
+    assert.is(r.code, 0, `${r.stdout}\n${r.stderr}`)
+    const make = async (...goals: string[]) => {
+      const m = await runCommand('make', ['--no-print-directory', ...goals], { cwd: team })
+      assert.is(m.code, 0, `make ${goals.join(' ')} succeeds:\n${m.stdout}\n${m.stderr}`)
+      assert.not.match(m.stderr, /overriding recipe/, `make ${goals.join(' ')} replaces no recipe of the team's:\n${m.stderr}`)
+      return m.stdout
+    }
+    for (const target of ['lint', 'clean', 'test']) assert.is(await make(target), `team-${target}-ran\n`, `make ${target} is still the team's, and only that`)
+    // A tool task through make (the project's own bin), then the team's lint: a goal of its own, not plan's argument.
+    const planned = await make('plan', 'lint')
+    assert.match(planned, /would build Image docker\/base: never built/, `make plan runs the tool's plan:\n${planned}`)
+    assert.ok(planned.trimEnd().endsWith('team-lint-ran'), `then the team's lint:\n${planned}`)
+    assert.match(await make('pp-clean'), /^removed 0 containers, 0 networks, 0 volumes, 0 images and wheelhouse$/m, "the tool's clean, under its prefixed name")
+    assert.match(await make('-n', 'release'), /^node_modules\/\.bin\/pypackage-tasks release\s*$/m, 'make -n release names the project`s bin')
+  } finally {
+    await removeProject(`pypackage/${name}`)
+    rmSync(team, { recursive: true, force: true })
+  }
 })
 
 init('release --smoke with no further edits: the app answers / and its static file', async () => {

@@ -173,6 +173,21 @@ e2e('release --dry-run v1 --smoke: every step is said (builds, then the tag and 
   assert.equal((await containersOf(project)).length, 0, 'no container started')
 })
 
+e2e('release v1 --metadata-file, nothing changed: each image found up to date with its id, size and every tag (v1 among the release`s)', async () => {
+  const r = await cli(['release', 'v1', '--metadata-file', 'meta.json'])
+  assert.is(r.code, 0, `${r.stdout}\n${r.stderr}`)
+  const meta = JSON.parse(readFileSync(path.join(dir, 'meta.json'), 'utf8')) as { images: Record<string, { id: string; built: boolean; tags: string[]; size?: number }> }
+  for (const name of ['base', 'builder', 'release']) {
+    const [image, info] = [meta.images[name], await docker.getImage(ref(name)).inspect()]
+    assert.ok(image && !image.built, `${name} is recorded, found up to date: ${JSON.stringify(meta.images)}`)
+    assert.is(image!.id, info.Id, `${name}'s id`)
+    assert.is(image!.size, info.Size, `${name}'s size, as the engine has it`)
+    assert.ok(image!.tags.includes(ref(name)), `${name}'s tags include :latest: ${image!.tags.join(', ')}`)
+    for (const tag of image!.tags) assert.ok(info.RepoTags?.includes(tag), `${tag} is a name the engine has for ${name}`)
+  }
+  assert.ok(meta.images.release!.tags.includes(`${project}-release:v1`), `the release tags are listed: ${meta.images.release!.tags.join(', ')}`)
+})
+
 e2e('files the project ignores never start a build: gitignored output, a log, editor swap files (and none reaches a wheel)', async () => {
   // example/.gitignore lists staticfiles/ (collectstatic's output when run locally).
   for (const [rel, text] of Object.entries({ 'example/staticfiles/admin/base.css': 'body {}', 'example/.test2.log': 'x', 'example/polls/.views.py.swp': 'x', 'example/polls/views.py~': 'x' })) {

@@ -145,27 +145,28 @@ List('an engine failure is a UserError naming the listing', async () => {
 List.run()
 
 // ---------------------------------------------------------------------------------------------
-const Ids = suite('images.ids')
+const Look = suite('images.look')
 
-Ids('one inspect per ref, side by side (no image listing: the engine walks every image for one); a ref alone means :latest; what the engine lacks is absent', async () => {
+Look('one inspect per ref, side by side (no image listing: the engine walks every image for one); each found ref`s id and size; a ref alone means :latest; what the engine lacks is absent', async () => {
   const { images, calls } = stubDocker(['acme/app-base:abc1234', 'acme/app-base', 'debian:bookworm-slim'], (ref) => ({ ...INSPECTED, Id: ref.startsWith('debian') ? 'sha256:debian' : 'sha256:base' }))
-  const found = await images.ids(['acme/app-base:abc1234', 'acme/app-base', 'debian:bookworm-slim', 'acme/app-release:abc1234', 'debian:bookworm-slim'])
+  const found = await images.look(['acme/app-base:abc1234', 'acme/app-base', 'debian:bookworm-slim', 'acme/app-release:abc1234', 'debian:bookworm-slim'])
   assert.equal(calls.sort(), ['inspect acme/app-base', 'inspect acme/app-base:abc1234', 'inspect acme/app-release:abc1234', 'inspect debian:bookworm-slim'], 'each ref once, no listImages')
-  assert.equal(found, { 'acme/app-base:abc1234': 'sha256:base', 'acme/app-base': 'sha256:base', 'debian:bookworm-slim': 'sha256:debian' })
+  const [base, debian] = [{ id: 'sha256:base', size: 242_000_000 }, { id: 'sha256:debian', size: 242_000_000 }]
+  assert.equal(found, { 'acme/app-base:abc1234': base, 'acme/app-base': base, 'debian:bookworm-slim': debian })
 })
 
-Ids('only plain name[:tag] refs are asked for; none left: no request', async () => {
+Look('only plain name[:tag] refs are asked for; none left: no request', async () => {
   const { images, calls } = stubDocker([])
-  assert.equal(await images.ids(['debian@sha256:0123', 'Upper/case:1', 'a/b:*']), {})
+  assert.equal(await images.look(['debian@sha256:0123', 'Upper/case:1', 'a/b:*']), {})
   assert.equal(calls, [])
 })
 
-Ids('an engine failure is a UserError naming the lookup', async () => {
-  const e = await rejectedUserError(failingDocker(500).ids(['a:b']), 'ids on a broken engine')
+Look('an engine failure is a UserError naming the lookup', async () => {
+  const e = await rejectedUserError(failingDocker(500).look(['a:b']), 'look on a broken engine')
   assert.is(e.message, 'the engine failed to look up images: (HTTP code 500) layer store broken')
 })
 
-Ids.run()
+Look.run()
 
 // ---------------------------------------------------------------------------------------------
 const Tag = suite('images.tag')

@@ -14,7 +14,7 @@ import { makeTemp, removeTemp } from '../helpers/tmp.js'
 import { builtEngine, git, pythonEngine, writeFlaskProject, writePythonProject } from '../tasks/helpers/project.js'
 
 // lib/nodes/image.ts, a release's one look: after a release, the next one asks the engine once
-// (images.ids) and, with nothing changed, nothing else; whatever changed still rebuilds what it
+// (images.look) and, with nothing changed, nothing else; whatever changed still rebuilds what it
 // rebuilds without a state record. On the fake engine; the records go to the test run's
 // XDG_CACHE_HOME (tests/run.js).
 
@@ -47,13 +47,28 @@ Look.before.each(() => {
 })
 Look.after.each(() => removeTemp(root))
 
-Look('nothing changed: one request (images.ids), no inspect, no tag, no build; each image says it is current, at its tag', async () => {
+Look('nothing changed: one request (images.look), no inspect, no tag, no build; each image says it is current, at its tag', async () => {
   const engine = await released()
   const events = await releaseOnce(engine)
-  assert.equal(engine.log(), ['images.ids'], 'one request to the engine')
+  assert.equal(engine.log(), ['images.look'], 'one request to the engine')
   const current = (name: string): Reason => ({ is: 'current', ref: `acme/app-${name}:abc1234` })
   const s = skips(events)
   assert.equal([s['image:base'], s['image:builder'], s['image:release']], [current('base'), current('builder'), current('release')])
+})
+
+Look('an image found up to date carries its size (for --metadata-file) from the answer that found it: the one look, or the inspect without a record', async () => {
+  const engine = await builtEngine(root)
+  engine.state.images.forEach((i, n) => (i.size = 1000 + n))
+  const sizeOf = (tag: string) => engine.state.images.find((i) => i.tags.includes(tag))!.size
+  const sizes = async () => {
+    const { ctx } = taskContext(engine, { root, git, shape: 'detect' })
+    const results = await execute(await release.nodes(ctx, args()), ctx, { emit: () => {}, concurrency: 1 })
+    return ['base', 'builder'].map((name) => results.get(`image:${name}`)?.size)
+  }
+  assert.equal(await sizes(), [sizeOf('acme/app-base:latest'), sizeOf('acme/app-builder:latest')], 'no record yet: the inspect at the tag said')
+  engine.calls.length = 0
+  assert.equal(await sizes(), [sizeOf('acme/app-base:latest'), sizeOf('acme/app-builder:latest')], 'the one look said')
+  assert.equal(engine.log(), ['images.look'], 'and no request was added for it')
 })
 
 Look('the release image deleted by hand: it is built again (and the rest is not)', async () => {
@@ -141,9 +156,13 @@ LookOnce('a record of every image: the ids of the external images, the recorded 
   const { ctx } = taskContext(engine, { root, git, shape: 'detect' })
   const file = await recordedBase()
   const look = await lookOnce(ctx, await loadGraph(ctx), ['base'], await openState(file))
-  const base = engine.state.images.find((i) => i.tags.includes('acme/app-base:latest'))!
-  assert.equal(look, { 'debian:bookworm-slim': 'sha256:debian', 'acme/app-base:abc1234': base.id, 'acme/app-base:latest': base.id })
-  assert.equal(engine.log(), ['images.ids'])
+  const brief = (tag: string) => {
+    const i = engine.state.images.find((i) => i.tags.includes(tag))!
+    return { id: i.id, size: i.size ?? 0 }
+  }
+  assert.equal(look, { 'debian:bookworm-slim': brief('debian:bookworm-slim'), 'acme/app-base:abc1234': brief('acme/app-base:latest'), 'acme/app-base:latest': brief('acme/app-base:latest') })
+  assert.is(look['debian:bookworm-slim']!.id, 'sha256:debian')
+  assert.equal(engine.log(), ['images.look'])
 })
 
 LookOnce('an early look that asked every ref: its answer (only those refs), no request; one that missed a ref or failed: the request', async () => {
@@ -152,13 +171,14 @@ LookOnce('an early look that asked every ref: its answer (only those refs), no r
   const file = await recordedBase()
   const graph = await loadGraph(ctx)
   const refs = ['debian:bookworm-slim', 'acme/app-base:abc1234', 'acme/app-base:latest', 'acme/gone:1']
-  const early = { refs, answer: Promise.resolve({ 'debian:bookworm-slim': 'd', 'acme/app-base:abc1234': 'b', 'acme/app-base:latest': 'b', 'acme/gone:1': 'g' }) }
-  assert.equal(await lookOnce(ctx, graph, ['base'], await openState(file), early), { 'debian:bookworm-slim': 'd', 'acme/app-base:abc1234': 'b', 'acme/app-base:latest': 'b' })
+  const [d, b, g] = ['d', 'b', 'g'].map((id) => ({ id, size: 1 }))
+  const early = { refs, answer: Promise.resolve({ 'debian:bookworm-slim': d, 'acme/app-base:abc1234': b, 'acme/app-base:latest': b, 'acme/gone:1': g }) }
+  assert.equal(await lookOnce(ctx, graph, ['base'], await openState(file), early), { 'debian:bookworm-slim': d, 'acme/app-base:abc1234': b, 'acme/app-base:latest': b })
   assert.equal(engine.log(), [], 'the engine was not asked again')
   await lookOnce(ctx, graph, ['base'], await openState(file), { ...early, refs: refs.slice(1) })
-  assert.equal(engine.log(), ['images.ids'], 'a ref the early look did not ask: asked now')
+  assert.equal(engine.log(), ['images.look'], 'a ref the early look did not ask: asked now')
   await lookOnce(ctx, graph, ['base'], await openState(file), { refs, answer: Promise.resolve(undefined) })
-  assert.equal(engine.log(), ['images.ids', 'images.ids'], 'a failed early look: asked now')
+  assert.equal(engine.log(), ['images.look', 'images.look'], 'a failed early look: asked now')
 })
 
 LookOnce('records the external FROM images for the next run`s early look', async () => {

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import type { Emit, Event } from '../../../lib/events.js'
@@ -168,3 +169,55 @@ View('aborting is left to cli.ts: no SIGINT listener added while the view runs',
 })
 
 View.run()
+
+// ---------------------------------------------------------------------------------------------
+const Colour = suite('showWithListr on a terminal: NO_COLOR')
+
+/**
+ * A small run drawn by listr2's terminal renderer, in a process of its own (colorette decides on
+ * colour when it is loaded, from the environment it starts with): done, skipped and failed rows,
+ * an output line. What it wrote, escape codes and all.
+ */
+function drawn(env: Record<string, string | undefined>): string {
+  const listr = new URL('../../../lib/render/listr.js', import.meta.url).href
+  const script = `
+    const written = []
+    const write = process.stdout.write.bind(process.stdout)
+    process.stdout.isTTY = true
+    process.stdout.columns = 100
+    process.stdout.write = process.stderr.write = (chunk) => (written.push(String(chunk)), true)
+    const { showWithListr } = await import(${JSON.stringify(listr)})
+    const nodes = [{ id: 'a', title: 'Image docker/base' }, { id: 'b', title: 'Image docker/web' }, { id: 'c', title: 'Wheels' }]
+    await showWithListr(nodes, async (emit) => {
+      emit({ type: 'task:start', id: 'a', title: 'Image docker/base' })
+      emit({ type: 'build:output', id: 'a', line: 'Step 1/2 : FROM debian' })
+      await new Promise((r) => setTimeout(r, 150))
+      emit({ type: 'task:done', id: 'a', title: 'Image docker/base', ms: 1200, data: { image: { id: 'sha256:b', tags: ['p/a-base:1', 'p/a-base:latest'], size: 5e6 } } })
+      emit({ type: 'task:skip', id: 'b', title: 'Image docker/web', reason: { is: 'current', ref: 'p/a-web:1' } })
+      emit({ type: 'task:fail', id: 'c', title: 'Wheels', message: 'pip failed', ms: 3 })
+    }).catch(() => undefined)
+    write(JSON.stringify(written.join('')))
+  `
+  const clean: NodeJS.ProcessEnv = { ...process.env, LISTR_FORCE_TTY: '1', TERM: 'xterm-256color' }
+  for (const k of ['NO_COLOR', 'FORCE_COLOR', 'CI']) delete clean[k]
+  for (const [k, v] of Object.entries(env)) if (v !== undefined) clean[k] = v
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', env: clean, timeout: 30_000 })
+  assert.is(r.status, 0, `the view was drawn:\n${r.stderr}`)
+  return JSON.parse(r.stdout) as string
+}
+
+/** Foreground colours, normal and bright (ESC [ 3x m, ESC [ 9x m, alone or among other codes). */
+const COLOUR = new RegExp(String.fromCharCode(27) + '\\[([0-9;]*;)?[39][0-9]m')
+
+Colour('NO_COLOR=1: the rows drawn (with cursor moves) carry no colour code', () => {
+  const out = drawn({ NO_COLOR: '1' })
+  assert.match(out, /Image docker\/base/, `the view was drawn on the terminal:\n${JSON.stringify(out)}`)
+  assert.ok(out.includes(String.fromCharCode(27)), 'the terminal renderer moves the cursor (escape codes are written)')
+  assert.not.match(out, COLOUR, `no colour code:\n${JSON.stringify(out)}`)
+})
+
+Colour('the same run with FORCE_COLOR=1 has colours (so the check above can see them)', () => {
+  assert.match(drawn({ FORCE_COLOR: '1' }), COLOUR, 'colour codes when forced')
+})
+
+Colour.run()

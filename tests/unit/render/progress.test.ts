@@ -6,7 +6,7 @@ import * as assert from 'uvu/assert'
 import { parseArgv } from '../../../lib/args.js'
 import { isUserError } from '../../../lib/errors.js'
 import type { Event } from '../../../lib/events.js'
-import { metadataCollector } from '../../../lib/render/metadata.js'
+import { metadataCollector, type RunMetadata } from '../../../lib/render/metadata.js'
 import { resolveProgress } from '../../../lib/render/progress.js'
 import { tasks } from '../../../lib/tasks/registry.js'
 
@@ -59,11 +59,11 @@ ProgressArgs.run()
 // ---------------------------------------------------------------------------------------------
 const Metadata = suite('metadataCollector')
 
-Metadata('records images (with their sizes), wheels and pushes, passes every event on, writes JSON', async () => {
+Metadata('records images (with their tags and sizes, built or found), wheels and pushes, passes every event on, writes JSON', async () => {
   const seen: Event[] = []
   const m = metadataCollector((e) => seen.push(e))
   const events: Event[] = [
-    { type: 'task:done', id: 'image:release', title: 'Image docker/release', ms: 5, data: { image: { id: 'sha256:r', tags: ['p/a-release:1'], size: 123 } } },
+    { type: 'task:done', id: 'image:release', title: 'Image docker/release', ms: 5, data: { image: { id: 'sha256:r', tags: ['p/a-release:1', 'p/a-release:latest'], size: 123 } } },
     {
       type: 'task:done',
       id: 'wheels',
@@ -72,13 +72,15 @@ Metadata('records images (with their sizes), wheels and pushes, passes every eve
       data: { wheels: [{ file: 'a-1-py3-none-any.whl', sha256: 'ab' }], built: ['a-1-py3-none-any.whl'], reused: [], dependencies: 0, folder: 'wheelhouse' },
     },
     { type: 'pushed', ref: 'reg/p/a-release:v1', digest: 'sha256:d', ms: 9 },
-    { type: 'tagged', repo: 'p/a-release', tags: ['v1'] },
+    // release v1 stable: the commit, the branch and the extra tags, on the release image.
+    { type: 'tagged', repo: 'p/a-release', tags: ['abc1234', 'main', 'v1', 'stable'] },
   ]
   events.forEach(m.emit)
   assert.is(seen.length, events.length, 'every event reaches the renderer')
   m.addResults(
     new Map([
-      ['image:base', { id: 'sha256:b', ref: 'p/a-base:1', built: false }],
+      // Found up to date: its size as the check learned it, its names as reuse leaves them.
+      ['image:base', { id: 'sha256:b', ref: 'p/a-base:1', built: false, size: 77 }],
       ['image:release', { id: 'sha256:r', ref: 'p/a-release:1', built: true }],
       ['wheels', { id: 'h' }],
     ]),
@@ -89,12 +91,36 @@ Metadata('records images (with their sizes), wheels and pushes, passes every eve
     assert.equal(
       JSON.parse(readFileSync(path.join(dir, 'm.json'), 'utf8')),
       {
-        images: { base: { id: 'sha256:b', ref: 'p/a-base:1', built: false }, release: { id: 'sha256:r', ref: 'p/a-release:1', built: true, size: 123 } },
+        images: {
+          base: { id: 'sha256:b', ref: 'p/a-base:1', built: false, tags: ['p/a-base:1', 'p/a-base:latest'], size: 77 },
+          release: {
+            id: 'sha256:r',
+            ref: 'p/a-release:1',
+            built: true,
+            tags: ['p/a-release:1', 'p/a-release:latest', 'p/a-release:abc1234', 'p/a-release:main', 'p/a-release:v1', 'p/a-release:stable'],
+            size: 123,
+          },
+        },
         pushed: [{ ref: 'reg/p/a-release:v1', digest: 'sha256:d' }],
         wheels: [{ file: 'a-1-py3-none-any.whl', sha256: 'ab' }],
       },
-      'the file lists what was built, found and pushed',
+      'the file lists what was built, found, tagged and pushed',
     )
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+})
+
+Metadata('a reused release image gets its release tags too; a registry host`s port is not taken for a tag', async () => {
+  const m = metadataCollector()
+  m.emit({ type: 'tagged', repo: 'localhost:5000/p/a-release', tags: ['v1'] })
+  m.addResults(new Map([['image:release', { id: 'sha256:r', ref: 'localhost:5000/p/a-release:1', built: false, size: 5 }]]))
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'pptest-meta-'))
+  try {
+    await m.write(path.join(dir, 'm.json'))
+    const { images } = JSON.parse(readFileSync(path.join(dir, 'm.json'), 'utf8')) as RunMetadata
+    assert.equal(images.release?.tags, ['localhost:5000/p/a-release:1', 'localhost:5000/p/a-release:latest', 'localhost:5000/p/a-release:v1'])
+    assert.is(images.release?.size, 5, 'its size, as found')
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }

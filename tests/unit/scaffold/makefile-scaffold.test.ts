@@ -1,5 +1,5 @@
-import { execFileSync } from 'node:child_process'
-import { writeFileSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
@@ -59,8 +59,11 @@ WithInclude.run()
 const Make = suite("pypackage.mk with a team's Makefile (real make -n)")
 
 const TEAM = ["# the team's own", 'all: lint test', '', 'test:', '\techo team-test', '', 'lint:', '\techo team-lint', '', 'clean:', '\techo team-clean', ''].join('\n')
+// A target the team added after init, named for pypackage.mk as its header says (above the include line).
+const LATER = withInclude(`${TEAM}\nfmt:\n\techo team-fmt\nPYPACKAGE_PROJECT_TARGETS += fmt\n`)!
 let dir = ''
 let bare = ''
+let later = ''
 Make.before(() => {
   dir = makeTemp('make-team')
   writeFileSync(path.join(dir, 'Makefile'), withInclude(TEAM)!)
@@ -68,17 +71,29 @@ Make.before(() => {
   bare = makeTemp('make-bare')
   writeFileSync(path.join(bare, 'Makefile'), withInclude(undefined)!)
   writeFileSync(path.join(bare, MK_FILE), pypackageMk(makeTasks, []))
+  later = makeTemp('make-later')
+  writeFileSync(path.join(later, 'Makefile'), LATER)
+  writeFileSync(path.join(later, MK_FILE), pypackageMk(makeTasks, makeTargets(TEAM)))
 })
 Make.after(() => {
   removeTemp(dir)
   removeTemp(bare)
+  removeTemp(later)
 })
+
+/** `make -n` in `cwd` with an environment that changes nothing from outside: its output and its warnings. */
+function makeN(cwd: string, args: string[]): { stdout: string; stderr: string } {
+  const env: NodeJS.ProcessEnv = { ...process.env }
+  for (const k of ['PYPACKAGE_TASKS', 'ARGS', 'MAKEFLAGS', 'MFLAGS', 'MAKELEVEL']) delete env[k]
+  const r = spawnSync('make', ['-n', '--no-print-directory', ...args], { cwd, encoding: 'utf8', env })
+  assert.is(r.status, 0, `make -n ${args.join(' ')} succeeds:\n${r.stderr}`)
+  return { stdout: r.stdout, stderr: r.stderr }
+}
 
 /** The commands `make -n` prints; the tool is called `tool` so the output is stable. */
 function dryRun(cwd: string, ...args: string[]): string[] {
-  const env: NodeJS.ProcessEnv = { ...process.env }
-  for (const k of ['PYPACKAGE_TASKS', 'ARGS', 'MAKEFLAGS', 'MFLAGS', 'MAKELEVEL']) delete env[k]
-  const out = execFileSync('make', ['-n', '--no-print-directory', 'PYPACKAGE_TASKS=tool', ...args], { cwd, encoding: 'utf8', env, stdio: ['ignore', 'pipe', 'pipe'] })
+  const { stdout: out, stderr } = makeN(cwd, ['PYPACKAGE_TASKS=tool', ...args])
+  assert.not.match(stderr, /overriding recipe/, `make -n ${args.join(' ')} replaces no recipe:\n${stderr}`)
   return out
     .split('\n')
     .map((l) => l.trim().replace(/\s+/g, ' '))
@@ -95,6 +110,17 @@ const makeCases: { name: string; cwd: () => string; args: string[]; want: string
   { name: 'make release v1 stable', cwd: () => dir, args: ['release', 'v1', 'stable'], want: ['tool release v1 stable'] },
   { name: 'make run ARGS="--port 0"', cwd: () => dir, args: ['run', 'ARGS=--port 0'], want: ['tool run --port 0'] },
   { name: 'make help release', cwd: () => dir, args: ['help', 'release'], want: ['tool release --help'] },
+  // After the tool's task, a team target is a goal of its own with its own recipe, not an argument.
+  { name: 'make release lint: releases, then the team`s lint', cwd: () => dir, args: ['release', 'lint'], want: ['tool release', 'echo team-lint'] },
+  { name: 'make release v1 lint: v1 is the argument, lint the team`s', cwd: () => dir, args: ['release', 'v1', 'lint'], want: ['tool release v1', 'echo team-lint'] },
+  { name: 'make release clean test: the team`s clean and test, in order', cwd: () => dir, args: ['release', 'clean', 'test'], want: ['tool release', 'echo team-clean', 'echo team-test'] },
+  { name: 'a word in ARGS is always an argument', cwd: () => dir, args: [`${CLASH_PREFIX}test`, 'ARGS=-- -k lint'], want: ['tool test -- -k lint'] },
+  {
+    name: 'a target added after init, named in PYPACKAGE_PROJECT_TARGETS, keeps its recipe',
+    cwd: () => later,
+    args: ['release', 'fmt', 'lint'],
+    want: ['tool release', 'echo team-fmt', 'echo team-lint'],
+  },
   { name: 'a Makefile of ours alone: make shows the tasks', cwd: () => bare, args: [], want: ['tool --help'] },
   { name: 'a Makefile of ours alone: make test -- -k foo keeps the arguments', cwd: () => bare, args: ['test', '--', '-k', 'foo'], want: ['tool test -- -k foo'] },
   // Every task of the registry, with no list of them here.
@@ -105,5 +131,19 @@ for (const c of makeCases) {
     assert.equal(dryRun(c.cwd(), ...c.args), c.want, `make -n ${c.args.join(' ')} should print ${JSON.stringify(c.want)}`)
   })
 }
+
+Make('the project`s own bin when node_modules has it (no npx start-up per call); npx only without it', () => {
+  const commands = (cwd: string) =>
+    makeN(cwd, ['release'])
+      .stdout.split('\n')
+      .map((l) => l.trim().replace(/\s+/g, ' '))
+      .filter(Boolean)
+  assert.equal(commands(bare), ['npx --no-install pypackage-tasks release'], 'no local bin: npx')
+  const bin = path.join(bare, 'node_modules/.bin/pypackage-tasks')
+  mkdirSync(path.dirname(bin), { recursive: true })
+  writeFileSync(bin, '#!/bin/sh\n')
+  chmodSync(bin, 0o755)
+  assert.equal(commands(bare), ['node_modules/.bin/pypackage-tasks release'], 'make -n release prints the local bin, not npx')
+})
 
 Make.run()

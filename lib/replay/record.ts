@@ -160,10 +160,10 @@ export async function replayable(file: string, engine: (context: string | undefi
   const [git, ids] = await Promise.all([
     record.git ? readGit(record.git.root) : undefined,
     engine(record.context)
-      .then((e) => e.images.ids(refs))
+      .then((e) => e.images.look(refs))
       .catch(() => undefined),
   ])
   if (JSON.stringify(git) !== JSON.stringify(record.git?.read)) return undefined
-  if (!ids || refs.some((ref) => (ids[ref] ?? '') !== record.images[ref])) return undefined
+  if (!ids || refs.some((ref) => (ids[ref]?.id ?? '') !== record.images[ref])) return undefined
   return record
 }

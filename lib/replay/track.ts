@@ -163,7 +163,7 @@ function acting<T extends object>(obj: T, reads: Reads): T {
 }
 
 /**
- * The engine, counting the images asked about (inspect, ids) and whether anything else was asked
+ * The engine, counting the images asked about (inspect, look) and whether anything else was asked
  * (a build, a container, a tag: the run did work, and is not one to answer from a record).
  */
 export function watchEngine(engine: Engine, reads: Reads): Engine {
@@ -174,10 +174,10 @@ export function watchEngine(engine: Engine, reads: Reads): Engine {
     reads.images.set(ref, info?.id ?? '')
     return info
   }
-  looking.ids = async (refs) => {
-    const ids = await engine.images.ids(refs)
-    for (const ref of refs) reads.images.set(ref, ids[ref] ?? '')
-    return ids
+  looking.look = async (refs) => {
+    const found = await engine.images.look(refs)
+    for (const ref of refs) reads.images.set(ref, found[ref]?.id ?? '')
+    return found
   }
   return {
     ...acting(engine, reads),

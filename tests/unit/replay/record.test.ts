@@ -45,7 +45,7 @@ let dir: string
 let cache: string
 let file: string
 const engineWith = (ids: Record<string, string>) => async () =>
-  ({ images: { ids: async (refs: string[]) => Object.fromEntries(refs.filter((r) => ids[r]).map((r) => [r, ids[r]!])) } }) as unknown as Engine
+  ({ images: { look: async (refs: string[]) => Object.fromEntries(refs.filter((r) => ids[r]).map((r) => [r, { id: ids[r]!, size: 1 }])) } }) as unknown as Engine
 
 /** A record of a run that read a.py, listed src/, asked for PPTEST_X and saw image r:1. */
 function recordOf(overrides: Partial<Reads> = {}): ReplayRecord {

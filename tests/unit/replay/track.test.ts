@@ -86,7 +86,7 @@ const fakeEngine = (): Engine =>
   ({
     images: {
       inspect: async (ref: string) => (ref === 'have:1' ? { id: 'sha256:1' } : undefined),
-      ids: async (refs: string[]) => Object.fromEntries(refs.filter((r) => r === 'have:1').map((r) => [r, 'sha256:1'])),
+      look: async (refs: string[]) => Object.fromEntries(refs.filter((r) => r === 'have:1').map((r) => [r, { id: 'sha256:1', size: 1 }])),
       tag: async () => undefined,
     },
     containers: { list: async () => [] },
@@ -101,7 +101,7 @@ Engines('images asked about are counted with their ids (absent: empty); looking 
   const reads = t.reads
   const e = watchEngine(fakeEngine(), reads)
   await e.images.inspect('have:1')
-  await e.images.ids(['have:1', 'gone:2'])
+  await e.images.look(['have:1', 'gone:2'])
   assert.equal(Object.fromEntries(reads.images), { 'have:1': 'sha256:1', 'gone:2': '' })
   assert.is(reads.acted, false)
 })

@@ -258,6 +258,15 @@ const cases: { name: string; shape: string; edit?: (p: ShapeProject) => void; co
     hint: /hint: give it a placeholder for build-time steps in \.pypackagerc\.json: "release": \{ "env": \{ "DJANGO_SECRET_KEY"/,
   },
   {
+    name: 'an app that reads a variable nobody set at import: smoke names the variable and the key, not a traceback',
+    shape: 'uv-app',
+    edit: (p) => write(p, 'app.py', readFileSync(path.join(p.dir, 'app.py'), 'utf8').replace('app = Flask(__name__)', 'import os\n\nSECRET = os.environ["APP_SECRET"]\napp = Flask(__name__)')),
+    task: ['release', '--smoke'],
+    wheelsBuilt: true, // the image is right; starting it is what stops
+    error: /error: .*the app exited with code \d+ before answering: it reads the environment variable APP_SECRET, which is not set/,
+    hint: /hint: set it in \.pypackagerc\.json: "release": \{ "env": \{ "APP_SECRET"/,
+  },
+  {
     name: 'two apps that could be served: both listed, and the key that chooses',
     shape: 'uv-app',
     edit: (p) => write(p, 'admin_app.py', 'from flask import Flask\n\nadmin = Flask(__name__)\n'),

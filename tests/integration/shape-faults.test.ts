@@ -227,6 +227,19 @@ const cases: { name: string; shape: string; edit?: (p: ShapeProject) => void; co
     hint: /hint: run `poetry lock`/,
   },
   {
+    name: 'a Pipfile.lock out of step with its Pipfile: the package the Pipfile declares and the lock lacks',
+    shape: 'classic-django',
+    edit: (p) => {
+      rmSync(path.join(p.dir, 'requirements.txt'))
+      write(p, 'Pipfile', '[packages]\ndjango = "<4"\nrequests = "*"\n\n[dev-packages]\n')
+      const pin = (version: string) => ({ version: `==${version}` })
+      const lock = { _meta: { hash: { sha256: '0' } }, default: { django: pin('3.2.25'), asgiref: pin('3.6.0'), pytz: pin('2022.7.1'), sqlparse: pin('0.4.2') }, develop: {} }
+      write(p, 'Pipfile.lock', JSON.stringify(lock, null, 4))
+    },
+    error: /error: Pipfile\.lock is out of step with the project: it does not lock requests/,
+    hint: /hint: run `pipenv lock`/,
+  },
+  {
     name: "a lock's hash the index's file does not have",
     shape: 'poetry-lock',
     edit: (p) => fillPoetryHashes(path.join(p.dir, 'poetry.lock'), 'werkzeug'),

@@ -49,8 +49,20 @@ export function shapeFacts(shape: Shape): Omit<Shape, 'pyproject'> {
   return facts
 }
 
-/** Requirement files of an application, in the order tried when "requirements" is not set. */
-const REQUIREMENT_FILES = ['requirements.txt', 'requirements/production.txt', 'requirements/prod.txt', 'requirements/base.txt', 'requirements/main.txt', 'requirements/common.txt']
+/**
+ * Requirement files of an application, in the order tried when "requirements" is not set: what
+ * production installs before what every environment shares (production's usually `-r`s base's).
+ */
+const REQUIREMENT_FILES = [
+  'requirements.txt',
+  'requirements-production.txt',
+  'requirements-prod.txt',
+  'requirements/production.txt',
+  'requirements/prod.txt',
+  'requirements/base.txt',
+  'requirements/main.txt',
+  'requirements/common.txt',
+]
 
 /** Servers a Procfile command may start, by the distribution that provides them. */
 const SERVERS: Record<string, string[]> = { gunicorn: ['gunicorn'], uvicorn: ['uvicorn'], 'waitress-serve': ['waitress'], daphne: ['daphne'], hypercorn: ['hypercorn'] }

@@ -132,6 +132,14 @@ const reqs: { name: string; files: Record<string, string>; configured?: string[]
     want: ['requirements/production.txt'],
   },
   { name: 'requirements/base.txt when there is no requirements.txt', files: { 'requirements/base.txt': 'django\n', 'requirements/local.txt': '-r base.txt\n' }, want: ['requirements/base.txt'] },
+  {
+    name: 'requirements-production.txt at the root before requirements-prod.txt and the requirements/ folder',
+    files: { 'requirements-prod.txt': 'django\n', 'requirements-production.txt': 'django\n', 'requirements/base.txt': 'django\n' },
+    want: ['requirements-production.txt'],
+  },
+  { name: 'requirements-prod.txt at the root', files: { 'requirements-prod.txt': 'django\n', 'requirements-dev.txt': 'pytest\n' }, want: ['requirements-prod.txt'] },
+  { name: 'requirements/prod.txt before requirements/base.txt', files: { 'requirements/base.txt': 'django\n', 'requirements/prod.txt': '-r base.txt\n' }, want: ['requirements/prod.txt'] },
+  { name: 'a development file alone is not the dependencies', files: { 'requirements-dev.txt': 'pytest\n' }, want: [] },
   { name: 'none', files: { 'manage.py': MANAGE() }, want: [] },
   {
     name: 'configured files, as given',
@@ -304,6 +312,13 @@ DetectShape('a Pipfile.lock without its Pipfile: the runtime pins are what the a
   const shape = await detectShape(project({ 'app.py': FLASK_APP, 'Pipfile.lock': JSON.stringify(lock) }), config())
   assert.equal(shape.declared, ['flask==2.2.2'])
   assert.is(shape.pipfile, undefined)
+})
+
+DetectShape('a Flask app with only requirements-prod.txt: that file, and init says so', async () => {
+  const shape = await detectShape(project({ 'app.py': FLASK_APP, 'requirements-prod.txt': 'flask\ngunicorn\n', 'requirements-dev.txt': '-r requirements-prod.txt\npytest\n' }), config())
+  assert.equal(shape.requirements, ['requirements-prod.txt'], 'the production file holds the dependencies')
+  assert.equal(shape.tests.tools, { kind: 'requirements', files: ['requirements-dev.txt'] }, 'the dev file holds the test tools')
+  assert.match(describeShape(shape)[0], /; dependencies from requirements-prod\.txt$/, "init's project line names the file")
 })
 
 DetectShape('a flit package with a Flask app and a test extra', async () => {

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
@@ -101,6 +101,28 @@ variants('a Pipfile project: the versions Pipfile.lock pins, checked against its
     assert.is(bad.code, 1, 'a hash the lock does not list fails the build')
     assert.match(bad.stderr, /error: .*do(es)? not match Pipfile\.lock/, bad.stderr)
     assert.match(bad.stderr, /pytz 2022\.7\.1/, 'the package is named')
+  } finally {
+    await p.remove()
+  }
+})
+
+variants("a src layout without packaging metadata (manage.py at the root): src/'s packages installed at the root, served, static answered", async () => {
+  const p = await adopt('classic-django', (p) => {
+    mkdirSync(path.join(p.dir, 'src'))
+    for (const d of ['mysite', 'notes', 'templates', 'static']) renameSync(path.join(p.dir, d), path.join(p.dir, 'src', d))
+  })
+  try {
+    const r = await p.cli(['release', '--smoke'])
+    assert.is(r.code, 0, `release --smoke succeeds:\n${all(r)}`)
+    assert.match(r.stdout, /smoke: GET \/ → 200/)
+    assert.match(r.stdout, /smoke: GET \/static\/css\/site\.css → 200/)
+    const manifest = JSON.parse(readFileSync(path.join(p.dir, 'wheelhouse/pypackage-wheels.json'), 'utf8'))
+    const names = await unzipList(path.join(p.dir, 'wheelhouse', manifest.packages.app))
+    assert.ok(names.includes('mysite/settings.py') && names.includes('templates/notes/index.html'), `src/ is installed at the root: ${names.join(', ')}`)
+    assert.not.ok(
+      names.some((n) => n.startsWith('src/')),
+      'no src/ folder in site-packages',
+    )
   } finally {
     await p.remove()
   }

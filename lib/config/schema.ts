@@ -69,7 +69,7 @@ export interface Config {
   run: { hostPort: number; env: Record<string, string> }
   /** Per task: run its release container hardened (true) or as a plain docker run (false). */
   hardening: { run: boolean; smoke: boolean; start: boolean; writable: string[] }
-  test: { extra: string | null; requirements: string[] | null; command: string[] | null }
+  test: { extra: string | null; group: string | null; requirements: string[] | null; command: string[] | null }
   environment: { database: string }
   registry: string | null
 }

@@ -14,7 +14,7 @@ import { describeIndex, versionsInFolders } from '../pipeline/pip-errors.js'
 import { wheelsNode } from './wheels.js'
 import { UserError } from '../errors.js'
 import type { Project } from '../project.js'
-import type { Shape } from '../shape/detect.js'
+import { requirementsToLock, type Shape } from '../shape/detect.js'
 import { readRequirements, unavailablePins } from '../shape/requirements.js'
 import { imageNodeId, WHEELS } from '../graph/ids.js'
 
@@ -102,7 +102,7 @@ export async function pipelineNodes(
     assertLocalPackages(ctx.project)
     // A project the tool cannot read, or a lock out of step with it, stops here, before any build.
     const shape = await ctx.project.shape()
-    if (shape.lock) checkLockAgainstProject(shape.lock, shape.kind === 'package' ? (shape.pyproject?.dependencies ?? []) : shape.declared)
+    if (shape.lock) checkLockAgainstProject(shape.lock, requirementsToLock(shape))
     assertPinsAvailable(ctx.project, shape)
   }
   const names = buildOrder(graph, [...(wheels ? [builder] : []), ...targets])

@@ -3,8 +3,9 @@
  * modules), made by the builder's Python: the release installs only wheels, so the app's own
  * code becomes one too. It holds every top-level module and folder — packages and the data beside
  * them (templates/, static/, statics/, locale/, fixtures/, whatever the app reads) — at the root of
- * site-packages: `BASE_DIR = Path(__file__).resolve().parent.parent` in mysite/settings.py then
- * still finds `BASE_DIR / "templates"`, and the release serves from there, so a path relative to
+ * site-packages, and so does what a src/ folder holds (the src layout, installed as setuptools
+ * installs it; entry points and settings are named without `src.`):
+ * `BASE_DIR = Path(__file__).resolve().parent.parent` in mysite/settings.py then still finds `BASE_DIR / "templates"`, and the release serves from there, so a path relative to
  * the working directory (`StaticFiles(directory="statics")`) works too. Never packed: VCS,
  * virtualenvs, node_modules, caches, .env files, media uploads, sqlite databases, logs, the tests,
  * docs and deployment folders at the top, setup/tooling scripts.
@@ -28,28 +29,35 @@ SKIP_SUFFIXES = (".pyc", ".pyo", ".sqlite3", ".sqlite", ".db", ".log", ".swp")
 def skipped(entry):
     return entry in SKIP_NAMES or entry.startswith(".env") or entry.endswith(SKIP_SUFFIXES)
 
-def walk(top):
-    for root, dirs, files in os.walk(os.path.join(src, top)):
+def walk(base, top):
+    for root, dirs, files in os.walk(os.path.join(base, top)):
         # A virtualenv inside the tree (pyvenv.cfg) is never part of the app.
         dirs[:] = sorted(d for d in dirs if not skipped(d) and not os.path.exists(os.path.join(root, d, "pyvenv.cfg")))
         for f in sorted(files):
             if not skipped(f):
-                yield os.path.relpath(os.path.join(root, f), src)
+                yield os.path.relpath(os.path.join(root, f), base)
 
 def members():
-    found, tops = [], set()
-    for entry in sorted(os.listdir(src)):
-        path = os.path.join(src, entry)
-        if skipped(entry) or entry in SKIP_TOP or entry.startswith("."):
-            continue
-        if os.path.isfile(path) and entry.endswith(".py") and entry not in SKIP_MODULES:
-            found.append(entry)
-            tops.add(entry[:-3])
-        elif os.path.isdir(path) and not os.path.exists(os.path.join(path, "pyvenv.cfg")):
-            found.extend(walk(entry))
-            if os.path.exists(os.path.join(path, "__init__.py")):
-                tops.add(entry)
-    return found, sorted(tops)
+    # A src layout (src/ that is no package itself) installs as setuptools installs one: what src/
+    # holds goes to the root, beside the top-level modules (manage.py), so src/mysite is the module mysite.
+    inner = os.path.join(src, "src")
+    bases = [src] + ([inner] if os.path.isdir(inner) and not os.path.exists(os.path.join(inner, "__init__.py")) else [])
+    found, tops = {}, set()
+    for base in bases:
+        for entry in sorted(os.listdir(base)):
+            path = os.path.join(base, entry)
+            if skipped(entry) or entry in SKIP_TOP or entry.startswith(".") or path == inner and len(bases) > 1:
+                continue
+            if os.path.isfile(path) and entry.endswith(".py") and entry not in SKIP_MODULES:
+                found.setdefault(entry, path)
+                tops.add(entry[:-3])
+            elif os.path.isdir(path) and not os.path.exists(os.path.join(path, "pyvenv.cfg")):
+                # A name at the root and in src/ both: the root's file is kept (one member per name).
+                for rel in walk(base, entry):
+                    found.setdefault(rel.replace(os.sep, "/"), os.path.join(base, rel))
+                if os.path.exists(os.path.join(path, "__init__.py")):
+                    tops.add(entry)
+    return list(found.items()), sorted(tops)
 
 files, tops = members()
 if not files:
@@ -71,10 +79,9 @@ def add(z, arc, data, mode=0o644):
 os.makedirs(out, exist_ok=True)
 wheel = os.path.join(out, "%s-%s-py3-none-any.whl" % (dist, version))
 with zipfile.ZipFile(wheel, "w") as z:
-    for rel in files:
-        full = os.path.join(src, rel)
+    for arc, full in files:
         with open(full, "rb") as f:
-            add(z, rel.replace(os.sep, "/"), f.read(), 0o755 if os.stat(full).st_mode & 0o111 else 0o644)
+            add(z, arc, f.read(), 0o755 if os.stat(full).st_mode & 0o111 else 0o644)
     meta = ["Metadata-Version: 2.1", "Name: " + name, "Version: " + version,
             "Summary: %s, packed by pypackage-tasks (no packaging metadata)" % name]
     meta += ["Requires-Dist: " + r for r in requires]

@@ -1,5 +1,6 @@
 import { UserError, interrupted } from '../errors.js'
 import { diagnoseHardening, isHardeningSign, type HardenedRun, type HardenedTask } from './hardening.js'
+import { envReads, isEnvSign, missingEnv, missingEnvWords } from './missing-env.js'
 
 // A started app (smoke, run, start): waiting until it answers, and saying why it stopped.
 
@@ -53,19 +54,26 @@ export async function waitForAnswer(base: string, exited: () => Promise<number |
 
 /**
  * The error for an app that stopped (before it answered, unless `answered`), with its last lines:
- * the hardening named when they, or the `evidence` kept from earlier output, show the cause. Pure.
+ * the hardening or a missing environment variable named when they, or the `evidence` kept from
+ * earlier output, show the cause. Pure.
  */
 export function exitedError(code: number, logs: string[], opts: { task: HardenedTask; hardened?: HardenedRun; answered?: boolean; evidence?: string[] }): UserError {
-  const why = opts.hardened && diagnoseHardening([...(opts.evidence ?? []), ...logs], opts.task, opts.hardened)
+  const seen = [...(opts.evidence ?? []), ...logs]
+  const variable = missingEnv(seen)
+  const missing = variable ? missingEnvWords(variable) : undefined
+  const hardening = opts.hardened && diagnoseHardening(seen, opts.task, opts.hardened)
+  const why = hardening || (missing && { cause: `it ${missing.cause}`, hint: missing.hint })
   // The lines that say why come first when the tail (a worker's long traceback, others booting) lost them.
   const evidence = (opts.evidence ?? []).filter((l) => !logs.includes(l))
+  // A missing variable is said in one line, not a traceback: only the app's line that read it is shown.
+  const details = variable && !hardening ? envReads(seen, variable) : evidence.length ? [...evidence, '…', ...logs] : logs
   return new UserError(`the app exited with code ${code}${opts.answered ? '' : ' before answering'}${why ? `: ${why.cause}` : ''}`, {
-    details: evidence.length ? [...evidence, '…', ...logs] : logs,
+    details,
     hint: why?.hint ?? (opts.answered ? 'its output is above' : 'its output is above: fix the start-up error, then retry'),
   })
 }
 
-/** The last 30 lines of a container's output, and the (first few) lines that may say why the hardening stopped it. */
+/** The last 30 lines of a container's output, and the (first few) lines that may say why it stopped: the hardening, or a variable it lacks. */
 export function outputKeeper(): { keep(line: string): void; tail: string[]; evidence: string[] } {
   const tail: string[] = []
   const evidence: string[] = []
@@ -75,7 +83,7 @@ export function outputKeeper(): { keep(line: string): void; tail: string[]; evid
     keep(line) {
       tail.push(line)
       if (tail.length > 30) tail.shift()
-      if (evidence.length < 5 && isHardeningSign(line)) evidence.push(line)
+      if (evidence.length < 5 && (isHardeningSign(line) || isEnvSign(line))) evidence.push(line)
     },
   }
 }

@@ -3,6 +3,7 @@ import type { Context } from '../context.js'
 import { labelsFor } from '../docker/labels.js'
 import { UserError } from '../errors.js'
 import { diagnoseHardening, hardeningFor, type HardenedRun } from './hardening.js'
+import { missingEnv, missingEnvWords } from './missing-env.js'
 import { exitedError, get, outputKeeper, waitForAnswer } from './serving.js'
 
 export interface SmokeResult {
@@ -15,6 +16,11 @@ export interface SmokeResult {
 export function smokeHint(logs: string[], hardened?: HardenedRun): string {
   const cause = hardened && diagnoseHardening(logs, 'smoke', hardened)
   if (cause) return `${cause.cause}: ${cause.hint}`
+  const variable = missingEnv(logs)
+  if (variable) {
+    const words = missingEnvWords(variable)
+    return `it ${words.cause}: ${words.hint}`
+  }
   const text = logs.join('\n')
   if (/no such table|relation "?[\w.]+"? does not exist|Table '[\w.]+' doesn't exist/i.test(text)) {
     return 'the app\'s database has no tables yet: give the release phase the command that creates them ("release.releaseCommand") and run it before the server with "release.releaseOnStart": true, or use start + bootstrap'

@@ -2,6 +2,7 @@ import path from 'node:path'
 import type { Context } from '../context.js'
 import { labelsFor } from '../docker/labels.js'
 import { UserError } from '../errors.js'
+import { missingEnv, missingEnvWords } from './missing-env.js'
 import { appEnv, type Project } from '../project.js'
 import { lockConstraints } from '../shape/locks.js'
 import { describeTools, type TestPlan } from '../shape/tests.js'
@@ -109,6 +110,14 @@ async function testScriptFor(ctx: Context): Promise<{ script: string; tools: Tes
   return { script, tools, command }
 }
 
+/** A preparation step or the tests stopped because the app reads a variable nobody set: one error naming it. */
+function missingEnvFailure(code: number, started: boolean, tail: string[]): UserError | undefined {
+  const variable = code === 0 ? undefined : missingEnv(tail)
+  if (!variable) return undefined
+  const { cause, hint } = missingEnvWords(variable)
+  return new UserError(`${started ? 'the tests' : 'preparing the tests'} stopped (exit ${code}): the app ${cause}`, { hint })
+}
+
 /** Why the preparation (before the tests themselves started) failed, as one error; undefined when the tests ran. */
 function preparationFailure(code: number, started: boolean, tools: TestTools, tail: string[]): UserError | undefined {
   if (started || code === 0) return undefined
@@ -168,7 +177,7 @@ export async function runTests(ctx: Context, builderRef: string, args: string[])
   ]
   const labels = labelsFor(project.prefix, 'test', ctx.runId)
   const code = await (await ctx.engine()).containers.run({ image: builderRef, cmd: ['sh', '-c', script, 'test', ...command, ...args], env, uploads, labels, onOutput }, ctx.signal)
-  const failed = preparationFailure(code, started, tools, tail)
+  const failed = missingEnvFailure(code, started, tail) ?? preparationFailure(code, started, tools, tail)
   if (failed) throw failed
   return code
 }

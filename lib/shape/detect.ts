@@ -5,6 +5,7 @@ import type { Config } from '../config/schema.js'
 import { UserError } from '../errors.js'
 import { findDatabaseCommand, findEntry, type Entry } from './entry.js'
 import { readLock, type Lock } from './locks.js'
+import { readPipfile, type Pipfile } from './pipfile.js'
 import { readProcfile } from './procfile.js'
 import { readRequirements } from './requirements.js'
 import { readPyproject, requirementName, type Pyproject } from './pyproject.js'
@@ -25,6 +26,8 @@ export interface Shape {
   /** Requirements the app wheel declares itself (an application's [project] dependencies). */
   declared: string[]
   lock?: Lock
+  /** The Pipfile's [packages] and [dev-packages], when there is one. */
+  pipfile?: Pipfile
   entry?: Entry
   settings?: string
   /** The release-phase command: a Procfile `release:` line, config, or Django's migrate. */
@@ -46,8 +49,20 @@ export function shapeFacts(shape: Shape): Omit<Shape, 'pyproject'> {
   return facts
 }
 
-/** Requirement files of an application, in the order tried when "requirements" is not set. */
-const REQUIREMENT_FILES = ['requirements.txt', 'requirements/production.txt', 'requirements/prod.txt', 'requirements/base.txt', 'requirements/main.txt', 'requirements/common.txt']
+/**
+ * Requirement files of an application, in the order tried when "requirements" is not set: what
+ * production installs before what every environment shares (production's usually `-r`s base's).
+ */
+const REQUIREMENT_FILES = [
+  'requirements.txt',
+  'requirements-production.txt',
+  'requirements-prod.txt',
+  'requirements/production.txt',
+  'requirements/prod.txt',
+  'requirements/base.txt',
+  'requirements/main.txt',
+  'requirements/common.txt',
+]
 
 /** Servers a Procfile command may start, by the distribution that provides them. */
 const SERVERS: Record<string, string[]> = { gunicorn: ['gunicorn'], uvicorn: ['uvicorn'], 'waitress-serve': ['waitress'], daphne: ['daphne'], hypercorn: ['hypercorn'] }
@@ -74,6 +89,7 @@ export async function detectShape(source: string, config: Config): Promise<Shape
     })
   }
   const lock = await readLock(source, config.lock ?? undefined)
+  const pipfile = readPipfile(source)
   const procfile = readProcfile(source)
   const found = await findEntry(source)
   const release = config.release
@@ -87,7 +103,7 @@ export async function detectShape(source: string, config: Config): Promise<Shape
           ? { kind: 'command', target: procfile.web, framework: found?.framework ?? 'wsgi', from: 'Procfile' }
           : found
   const settings = release.settings ?? found?.settings ?? (found?.framework === 'django' || exists(source, 'manage.py') ? djangoSettings(source) : undefined)
-  const declared = kind === 'application' ? applicationRequirements(pyproject, lock, requirements) : []
+  const declared = kind === 'application' ? applicationRequirements(pyproject, pipfile, lock, requirements) : []
   const server = serverFor(entry)
   const known = knownRequirements({ kind, pyproject, declared, requirements }, source)
   const releaseCommand = release.releaseCommand ?? procfile?.release ?? (settings ? 'python -m django migrate --noinput' : undefined)
@@ -98,12 +114,13 @@ export async function detectShape(source: string, config: Config): Promise<Shape
     requirements,
     declared,
     lock,
+    pipfile,
     entry,
     settings,
     releaseCommand,
     databaseCommand: !releaseCommand && entry ? await findDatabaseCommand(source, entry) : undefined,
     sqlite: settings ? sqliteFiles(source, settings) : [],
-    tests: testPlan(source, config, pyproject, settings),
+    tests: testPlan(source, config, pyproject, settings, pipfile),
     server,
     serverDeclared: known ? server.every((s) => requires(known, s)) : undefined,
   }
@@ -121,19 +138,30 @@ export function requirementFiles(source: string, configured: string[] | null): s
   return first ? [first] : []
 }
 
-/**
- * What an application's own wheel declares: its [project] dependencies (a uv application), else,
- * with no requirement files, the packages its lock pins for runtime (a Pipfile project).
- */
 /** Every requirement known statically: a package's [project] dependencies (undefined: none declared statically); an application's own and its requirement files' lines. */
 export function knownRequirements(shape: Pick<Shape, 'kind' | 'pyproject' | 'declared' | 'requirements'>, source: string): string[] | undefined {
   return shape.kind === 'package' ? shape.pyproject?.dependencies : [...shape.declared, ...readRequirements(source, shape.requirements).map((r) => r.text)]
 }
 
-function applicationRequirements(pyproject: Pyproject | undefined, lock: Lock | undefined, requirements: string[]): string[] {
+/**
+ * What an application's own wheel declares: its [project] dependencies (a uv application), else,
+ * with no requirement files, its Pipfile's [packages] (the lock's pins then constrain them), else
+ * the packages a lock without a Pipfile pins for runtime.
+ */
+function applicationRequirements(pyproject: Pyproject | undefined, pipfile: Pipfile | undefined, lock: Lock | undefined, requirements: string[]): string[] {
   if (pyproject?.dependencies?.length) return pyproject.dependencies
+  if (!requirements.length && pipfile) return pipfile.packages
   if (!requirements.length && lock) return lock.packages.filter((p) => p.groups.includes('main')).map((p) => `${p.name}==${p.version}`)
   return []
+}
+
+/**
+ * What the lock must hold: the project's runtime requirements and, for Pipfile.lock, the Pipfile's
+ * [packages] (what pipenv locked from: compared with the lock itself, nothing would ever be missing).
+ */
+export function requirementsToLock(shape: Pick<Shape, 'kind' | 'pyproject' | 'declared' | 'lock' | 'pipfile'>): string[] {
+  const own = shape.kind === 'package' ? (shape.pyproject?.dependencies ?? []) : shape.declared
+  return shape.lock?.kind === 'pipenv' && shape.pipfile ? [...new Set([...own, ...shape.pipfile.packages])] : own
 }
 
 /** The distributions a server needs: gunicorn for WSGI, + uvicorn's worker for ASGI, or what a Procfile starts. */

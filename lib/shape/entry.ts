@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { glob } from '../glob.js'
@@ -38,10 +39,13 @@ const SKIP = [
   'noxfile.py',
 ]
 
-/** `src/shop/app.py` → `shop.app`; `flaskr/__init__.py` → `flaskr`. */
-export function moduleOf(rel: string): string {
-  return rel
-    .replace(/^src\//, '')
+/**
+ * `src/shop/app.py` → `shop.app` (a src layout installs src/'s contents at the root: setuptools
+ * does, and so does the tool's packer); `flaskr/__init__.py` → `flaskr`. `srcLayout` false: src/
+ * is a package itself (src/__init__.py), and `src.` stays.
+ */
+export function moduleOf(rel: string, srcLayout = true): string {
+  return (srcLayout ? rel.replace(/^src\//, '') : rel)
     .replace(/\.py$/, '')
     .replace(/\/__init__$/, '')
     .replace(/\//g, '.')
@@ -54,8 +58,8 @@ interface Candidate extends Entry {
 }
 
 /** The entry-point candidates one Python file offers. Pure. */
-export function candidatesIn(rel: string, text: string): Candidate[] {
-  const mod = moduleOf(rel)
+export function candidatesIn(rel: string, text: string, srcLayout = true): Candidate[] {
+  const mod = moduleOf(rel, srcLayout)
   const out: Candidate[] = []
   const base = path.basename(rel)
   if (base === 'wsgi.py' && /get_wsgi_application/.test(text)) {
@@ -83,9 +87,10 @@ export function candidatesIn(rel: string, text: string): Candidate[] {
 export async function findEntry(source: string): Promise<(Entry & { settings?: string }) | undefined> {
   const files = await glob('**/*.py', { cwd: source, ignore: SKIP, deep: 5, followSymbolicLinks: false })
   const all: Candidate[] = []
+  const srcLayout = !existsSync(path.join(source, 'src', '__init__.py'))
   for (const rel of files.sort()) {
     const text = await readFile(path.join(source, rel), 'utf8').catch(() => '')
-    if (text.length < 200_000) all.push(...candidatesIn(rel, text))
+    if (text.length < 200_000) all.push(...candidatesIn(rel, text, srcLayout))
   }
   return chooseEntry(all, source)
 }

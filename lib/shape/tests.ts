@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import path from 'node:path'
 import type { Config } from '../config/schema.js'
 import { UserError } from '../errors.js'
+import type { Pipfile } from './pipfile.js'
 import type { Pyproject } from './pyproject.js'
 
 /** Where a project keeps its test tools, and the command that runs its tests. */
@@ -25,19 +26,23 @@ const TEST_REQUIREMENTS = [
   'requirements/ci.txt',
 ]
 
-export function testPlan(source: string, config: Config, pyproject: Pyproject | undefined, settings: string | undefined): TestPlan {
-  const tools = testTools(source, config, pyproject)
+export function testPlan(source: string, config: Config, pyproject: Pyproject | undefined, settings: string | undefined, pipfile?: Pipfile): TestPlan {
+  const tools = testTools(source, config, pyproject, pipfile)
   return { tools, command: config.test.command ?? testCommand(source, pyproject, tools, settings) }
 }
 
-function testTools(source: string, config: Config, pyproject: Pyproject | undefined): TestPlan['tools'] {
-  const { extra, requirements } = config.test
+/** The group name a Pipfile's [dev-packages] go by in a TestPlan. */
+const PIPFILE_DEV = 'Pipfile [dev-packages]'
+
+function testTools(source: string, config: Config, pyproject: Pyproject | undefined, pipfile: Pipfile | undefined): TestPlan['tools'] {
+  const { extra, group, requirements } = config.test
   if (requirements) {
     const missing = requirements.find((f) => !existsSync(path.join(source, f)))
     if (missing) throw new UserError(`"test.requirements" names ${missing}, which does not exist`, { hint: 'fix the path (relative to "source") in .pypackagerc.json' })
     return { kind: 'requirements', files: requirements }
   }
   if (extra) return { kind: 'extra', name: extra }
+  if (group) return configuredGroup(group, pyproject)
   const extras = pyproject?.extras ?? {}
   const inExtras = GROUP_NAMES.find((n) => extras[n])
   if (inExtras) return { kind: 'extra', name: inExtras }
@@ -49,7 +54,23 @@ function testTools(source: string, config: Config, pyproject: Pyproject | undefi
   if (inPoetry) return { kind: 'group', name: `poetry ${inPoetry}`, requirements: poetry[inPoetry] }
   const files = testRequirementFiles(source)
   if (files.length) return { kind: 'requirements', files: [files[0]] }
+  // Last: [dev-packages] often hold linters and formatters too, so a test-specific source wins.
+  if (pipfile?.devPackages.length) return { kind: 'group', name: PIPFILE_DEV, requirements: pipfile.devPackages }
   return { kind: 'none' }
+}
+
+/** The group "test.group" names: a PEP 735 group, else a poetry group of that name. */
+function configuredGroup(name: string, pyproject: Pyproject | undefined): TestPlan['tools'] {
+  const groups = pyproject?.groups ?? {}
+  if (Object.hasOwn(groups, name)) return { kind: 'group', name, requirements: groups[name] }
+  const poetry = pyproject?.poetryGroups ?? {}
+  if (Object.hasOwn(poetry, name)) return { kind: 'group', name: `poetry ${name}`, requirements: poetry[name] }
+  const known = [...Object.keys(groups), ...Object.keys(poetry)]
+  throw new UserError(`"test.group" names ${name}, which ${pyproject ? 'pyproject.toml does not declare' : 'needs a pyproject.toml, and there is none'}`, {
+    hint: known.length
+      ? `set it to one of ${known.join(', ')} in .pypackagerc.json, or add the group to [dependency-groups]`
+      : `add [dependency-groups] ${name} = ["pytest", …] to pyproject.toml, or remove "test.group" from .pypackagerc.json`,
+  })
 }
 
 /**
@@ -108,6 +129,7 @@ export function describeTools(tools: TestPlan['tools']): string {
     case 'extra':
       return `the "${tools.name}" extra`
     case 'group':
+      if (tools.name === PIPFILE_DEV) return "the Pipfile's [dev-packages]"
       return tools.name.startsWith('poetry ') ? `the poetry group ${tools.name.slice(7)}` : `the dependency group ${tools.name}`
     case 'requirements':
       return tools.files.join(', ')

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
@@ -126,6 +126,28 @@ variants('a uv.lock with hashes: the wheels are checked against them, and a wron
   }
 })
 
+variants("a src layout without packaging metadata (manage.py at the root): src/'s packages installed at the root, served, static answered", async () => {
+  const p = await adopt('classic-django', (p) => {
+    mkdirSync(path.join(p.dir, 'src'))
+    for (const d of ['mysite', 'notes', 'templates', 'static']) renameSync(path.join(p.dir, d), path.join(p.dir, 'src', d))
+  })
+  try {
+    const r = await p.cli(['release', '--smoke'])
+    assert.is(r.code, 0, `release --smoke succeeds:\n${all(r)}`)
+    assert.match(r.stdout, /smoke: GET \/ → 200/)
+    assert.match(r.stdout, /smoke: GET \/static\/css\/site\.css → 200/)
+    const manifest = JSON.parse(readFileSync(path.join(p.dir, 'wheelhouse/pypackage-wheels.json'), 'utf8'))
+    const names = await unzipList(path.join(p.dir, 'wheelhouse', manifest.packages.app))
+    assert.ok(names.includes('mysite/settings.py') && names.includes('templates/notes/index.html'), `src/ is installed at the root: ${names.join(', ')}`)
+    assert.not.ok(
+      names.some((n) => n.startsWith('src/')),
+      'no src/ folder in site-packages',
+    )
+  } finally {
+    await p.remove()
+  }
+})
+
 variants('build isolation: flit_core comes from the find-links folder, offline', async () => {
   const p = await adopt('flask-flit', undefined, { pip: { noIndex: true, findLinks: [pyindex], buildIsolation: true } })
   try {
@@ -247,6 +269,19 @@ const cases: { name: string; shape: string; edit?: (p: ShapeProject) => void; co
     hint: /hint: run `poetry lock`/,
   },
   {
+    name: 'a Pipfile.lock out of step with its Pipfile: the package the Pipfile declares and the lock lacks',
+    shape: 'classic-django',
+    edit: (p) => {
+      rmSync(path.join(p.dir, 'requirements.txt'))
+      write(p, 'Pipfile', '[packages]\ndjango = "<4"\nrequests = "*"\n\n[dev-packages]\n')
+      const pin = (version: string) => ({ version: `==${version}` })
+      const lock = { _meta: { hash: { sha256: '0' } }, default: { django: pin('3.2.25'), asgiref: pin('3.6.0'), pytz: pin('2022.7.1'), sqlparse: pin('0.4.2') }, develop: {} }
+      write(p, 'Pipfile.lock', JSON.stringify(lock, null, 4))
+    },
+    error: /error: Pipfile\.lock is out of step with the project: it does not lock requests/,
+    hint: /hint: run `pipenv lock`/,
+  },
+  {
     name: "a lock's hash the index's file does not have",
     shape: 'poetry-lock',
     edit: (p) => fillPoetryHashes(path.join(p.dir, 'poetry.lock'), 'werkzeug'),
@@ -276,6 +311,15 @@ const cases: { name: string; shape: string; edit?: (p: ShapeProject) => void; co
     wheelsBuilt: true, // the wheels are right; the release image's collectstatic is what stops
     error: /error: building .*release.* failed: the settings \(nodbsite\.settings\) read the environment variable DJANGO_SECRET_KEY, which is not set/,
     hint: /hint: give it a placeholder for build-time steps in \.pypackagerc\.json: "release": \{ "env": \{ "DJANGO_SECRET_KEY"/,
+  },
+  {
+    name: 'an app that reads a variable nobody set at import: smoke names the variable and the key, not a traceback',
+    shape: 'uv-app',
+    edit: (p) => write(p, 'app.py', readFileSync(path.join(p.dir, 'app.py'), 'utf8').replace('app = Flask(__name__)', 'import os\n\nSECRET = os.environ["APP_SECRET"]\napp = Flask(__name__)')),
+    task: ['release', '--smoke'],
+    wheelsBuilt: true, // the image is right; starting it is what stops
+    error: /error: .*the app exited with code \d+ before answering: it reads the environment variable APP_SECRET, which is not set/,
+    hint: /hint: set it in \.pypackagerc\.json: "release": \{ "env": \{ "APP_SECRET"/,
   },
   {
     name: 'two apps that could be served: both listed, and the key that chooses',

@@ -119,6 +119,40 @@ S("packs the app's modules and folders with their data, and nothing that is not 
   )
 })
 
+S("a src layout: src/'s packages and data at the root, as setuptools installs them, beside manage.py (entry detection names them without src.)", () => {
+  const src = writeTree(path.join(dir, 'proj'), {
+    'manage.py': 'import os\n',
+    'src/mysite/__init__.py': '',
+    'src/mysite/settings.py': 'DEBUG = False\n',
+    'src/mysite/wsgi.py': '',
+    'src/templates/base.html': '<html></html>\n',
+    'src/tests/test_x.py': '',
+    'src/mysite/__pycache__/settings.cpython-311.pyc': '',
+    'static/site.css': 'body {}\n',
+    'tests/test_views.py': '',
+  })
+  const r = pack(src)
+  assert.is(r.code, 0, r.output)
+  assert.match(r.output, /\(6 files: manage, mysite\)/, r.output)
+  const wheel = readWheel(path.join(r.out, 'mysite-0.0.0-py3-none-any.whl'))
+  assert.equal(
+    wheel.names.filter((n) => !n.includes('.dist-info/')),
+    ['manage.py', 'static/site.css', 'mysite/__init__.py', 'mysite/settings.py', 'mysite/wsgi.py', 'templates/base.html'],
+    'no src/ prefix, no tests (in src/ or not), no caches',
+  )
+  assert.is(wheel.texts['mysite-0.0.0.dist-info/top_level.txt'], 'manage\nmysite\n')
+  assert.ok(wheel.recordOk)
+})
+
+S('a src/ folder that is a package itself (src/__init__.py) stays one: src/…', () => {
+  const src = writeTree(path.join(dir, 'proj'), { 'src/__init__.py': '', 'src/app.py': '' })
+  const wheel = readWheel(path.join(pack(src, 'app').out, 'app-0.0.0-py3-none-any.whl'))
+  assert.equal(
+    wheel.names.filter((n) => !n.includes('.dist-info/')),
+    ['src/__init__.py', 'src/app.py'],
+  )
+})
+
 S('README.md at the top is not packed (only modules and folders are)', () => {
   const src = writeTree(path.join(dir, 'src'), { 'app.py': '', 'README.md': '' })
   const wheel = readWheel(path.join(pack(src, 'app').out, 'app-0.0.0-py3-none-any.whl'))

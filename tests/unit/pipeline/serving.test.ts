@@ -32,6 +32,29 @@ ExitedError('unhardened, or another cause: no hardening named', () => {
   assert.match(other.hint ?? '', /fix the start-up error/)
 })
 
+ExitedError('a variable the app reads at import and nobody set: named, with the key that sets it, for every task', () => {
+  const log = [
+    '  File "/appenv/lib/python3.11/site-packages/app.py", line 4, in <module>',
+    '    SECRET = os.environ["APP_SECRET"]',
+    '  File "<frozen os>", line 679, in __getitem__',
+    "KeyError: 'APP_SECRET'",
+  ]
+  for (const task of ['run', 'smoke', 'start'] as HardenedTask[]) {
+    const e = exitedError(3, log, { task, hardened: { ...app, workdir: '/app' } })
+    assert.is(e.message, 'the app exited with code 3 before answering: it reads the environment variable APP_SECRET, which is not set')
+    assert.match(e.hint ?? '', /"release": \{ "env": \{ "APP_SECRET"/)
+    assert.equal(e.details, ['SECRET = os.environ["APP_SECRET"]'], 'the line that read it, not the traceback')
+  }
+  const tail = Array.from({ length: 30 }, (_, i) => `[INFO] Worker exiting (pid: ${i})`)
+  assert.match(exitedError(3, tail, { task: 'run', evidence: log.slice(2) }).message, /APP_SECRET/, 'found in the evidence kept from before the tail')
+})
+
+ExitedError('the keeper keeps the lines that name a missing variable', () => {
+  const kept = outputKeeper()
+  for (const line of ['Traceback (most recent call last):', '  File "<frozen os>", line 679, in __getitem__', "KeyError: 'APP_SECRET'", '[INFO] Booting worker']) kept.keep(line)
+  assert.equal(kept.evidence, ['  File "<frozen os>", line 679, in __getitem__', "KeyError: 'APP_SECRET'"])
+})
+
 ExitedError('an app that stopped after it answered', () => {
   assert.match(exitedError(1, erofs, { task: 'run', hardened: app, answered: true }).message, /^the app exited with code 1: it wrote to started\.txt/)
   assert.is(exitedError(1, ['bye'], { task: 'run', answered: true }).hint, 'its output is above', 'not a start-up error')

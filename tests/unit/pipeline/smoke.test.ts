@@ -17,6 +17,12 @@ SmokeHint('other causes keep their hint', () => {
   assert.match(smokeHint(['sqlite3.OperationalError: no such table: post'], app), /no tables yet/)
 })
 
+SmokeHint('a 500 from a view that reads a variable nobody set: the variable and the key', () => {
+  const log = ['    token = os.environ["API_TOKEN"]', '  File "<frozen os>", line 679, in __getitem__', "KeyError: 'API_TOKEN'"]
+  assert.match(smokeHint(log), /^it reads the environment variable API_TOKEN, which is not set: set it in \.pypackagerc\.json: "release": \{ "env": \{ "API_TOKEN"/)
+  assert.match(smokeHint(log, app), /API_TOKEN/, 'hardened too')
+})
+
 SmokeHint('unhardened, the read-only filesystem is not ours to name', () => {
   assert.is(smokeHint(erofs), "the app's log is above")
 })

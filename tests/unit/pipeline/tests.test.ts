@@ -248,6 +248,15 @@ Outcome('any other failure before the marker: the preparation failed, with its l
   assert.equal(e.details, ['ERROR: No matching distribution found for pytest-xdist'])
 })
 
+Outcome('a variable the app reads at import and nobody set, before or after the marker: one error naming it', async () => {
+  const traceback = ['app.py:4: in <module>', '    SECRET = os.environ["APP_SECRET"]', '<frozen os>:679: in __getitem__', '    ???', "E   KeyError: 'APP_SECRET'"]
+  const during = await failed({ tools: { kind: 'none' }, command: ['pytest'] }, { exitCode: 2, output: [`${MARKER} pytest`, ...traceback, 'Interrupted: 1 error during collection'] })
+  assert.is(during.message, 'the tests stopped (exit 2): the app reads the environment variable APP_SECRET, which is not set')
+  assert.match(during.hint ?? '', /"release": \{ "env": \{ "APP_SECRET"/)
+  const before = await failed({ tools: { kind: 'none' }, command: ['pytest'] }, { exitCode: 1, output: ['  File "<frozen os>", line 679, in __getitem__', "KeyError: 'SECRET_KEY'"] })
+  assert.is(before.message, 'preparing the tests stopped (exit 1): the app reads the environment variable SECRET_KEY, which is not set', 'collectstatic before the tests')
+})
+
 Outcome('a wheelhouse without an app wheel: a UserError before any container', async () => {
   removeTemp(path.join(root, 'wheelhouse'))
   const engine = createFakeEngine()

@@ -2,7 +2,7 @@ import path from 'node:path'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { describeShape } from '../../../lib/render/shape.js'
-import { detectShape, moduleFile, packaging, requirementFiles, serverFor, sqliteFiles, type Shape } from '../../../lib/shape/detect.js'
+import { detectShape, moduleFile, packaging, requirementFiles, requirementsToLock, serverFor, sqliteFiles, type Shape } from '../../../lib/shape/detect.js'
 import type { Entry } from '../../../lib/shape/entry.js'
 import { parsePyproject } from '../../../lib/shape/pyproject.js'
 import { config } from '../helpers/config.js'
@@ -132,6 +132,14 @@ const reqs: { name: string; files: Record<string, string>; configured?: string[]
     want: ['requirements/production.txt'],
   },
   { name: 'requirements/base.txt when there is no requirements.txt', files: { 'requirements/base.txt': 'django\n', 'requirements/local.txt': '-r base.txt\n' }, want: ['requirements/base.txt'] },
+  {
+    name: 'requirements-production.txt at the root before requirements-prod.txt and the requirements/ folder',
+    files: { 'requirements-prod.txt': 'django\n', 'requirements-production.txt': 'django\n', 'requirements/base.txt': 'django\n' },
+    want: ['requirements-production.txt'],
+  },
+  { name: 'requirements-prod.txt at the root', files: { 'requirements-prod.txt': 'django\n', 'requirements-dev.txt': 'pytest\n' }, want: ['requirements-prod.txt'] },
+  { name: 'requirements/prod.txt before requirements/base.txt', files: { 'requirements/base.txt': 'django\n', 'requirements/prod.txt': '-r base.txt\n' }, want: ['requirements/prod.txt'] },
+  { name: 'a development file alone is not the dependencies', files: { 'requirements-dev.txt': 'pytest\n' }, want: [] },
   { name: 'none', files: { 'manage.py': MANAGE() }, want: [] },
   {
     name: 'configured files, as given',
@@ -282,6 +290,37 @@ DetectShape('Django without wsgi.py: settings from manage.py, nothing to serve',
   assert.equal(shape.server, [], 'no entry: no server')
 })
 
+DetectShape("a Pipfile application: the Pipfile's [packages] declared (not the lock's pins), [dev-packages] the test tools", async () => {
+  const lock = { _meta: { hash: { sha256: '0' } }, default: { django: { version: '==3.2.25' }, asgiref: { version: '==3.6.0' } }, develop: { pytest: { version: '==7.2.1' } } }
+  const source = project({
+    'manage.py': MANAGE(),
+    'mysite/__init__.py': '',
+    'mysite/settings.py': SETTINGS_SQLITE,
+    'mysite/wsgi.py': WSGI(),
+    Pipfile: py('[packages]', 'django = "<4"', 'requests = "*"', '', '[dev-packages]', 'pytest = "*"'),
+    'Pipfile.lock': JSON.stringify(lock),
+  })
+  const shape = await detectShape(source, config())
+  assert.equal(shape.declared, ['django<4', 'requests'], 'the app wheel declares what the Pipfile does')
+  assert.equal(shape.pipfile, { packages: ['django<4', 'requests'], devPackages: ['pytest'] })
+  assert.equal(shape.tests.tools, { kind: 'group', name: 'Pipfile [dev-packages]', requirements: ['pytest'] })
+  assert.equal(requirementsToLock(shape), ['django<4', 'requests'], 'the lock is checked against the Pipfile: requests is not locked')
+})
+
+DetectShape('a Pipfile.lock without its Pipfile: the runtime pins are what the app declares', async () => {
+  const lock = { default: { flask: { version: '==2.2.2' } }, develop: {} }
+  const shape = await detectShape(project({ 'app.py': FLASK_APP, 'Pipfile.lock': JSON.stringify(lock) }), config())
+  assert.equal(shape.declared, ['flask==2.2.2'])
+  assert.is(shape.pipfile, undefined)
+})
+
+DetectShape('a Flask app with only requirements-prod.txt: that file, and init says so', async () => {
+  const shape = await detectShape(project({ 'app.py': FLASK_APP, 'requirements-prod.txt': 'flask\ngunicorn\n', 'requirements-dev.txt': '-r requirements-prod.txt\npytest\n' }), config())
+  assert.equal(shape.requirements, ['requirements-prod.txt'], 'the production file holds the dependencies')
+  assert.equal(shape.tests.tools, { kind: 'requirements', files: ['requirements-dev.txt'] }, 'the dev file holds the test tools')
+  assert.match(describeShape(shape)[0], /; dependencies from requirements-prod\.txt$/, "init's project line names the file")
+})
+
 DetectShape('a flit package with a Flask app and a test extra', async () => {
   const source = project({
     'pyproject.toml': py(
@@ -394,6 +433,20 @@ DetectShape('a folder with nothing Python is a UserError naming it and "source"'
 })
 
 DetectShape.run()
+
+// ---------------------------------------------------------------------------------------------
+const RequirementsToLock = suite('requirementsToLock')
+
+RequirementsToLock("a package's [project] dependencies, plus a Pipfile's [packages] when the lock is pipenv's", () => {
+  const pyproject = parsePyproject(py('[project]', 'name = "shop"', 'dependencies = ["flask>=2"]'))
+  const lock = { file: 'Pipfile.lock', kind: 'pipenv' as const, packages: [] }
+  const pipfile = { packages: ['flask>=2', 'gunicorn'], devPackages: [] }
+  assert.equal(requirementsToLock({ kind: 'package', pyproject, declared: [], lock, pipfile }), ['flask>=2', 'gunicorn'])
+  assert.equal(requirementsToLock({ kind: 'package', pyproject, declared: [], lock: { ...lock, kind: 'poetry', file: 'poetry.lock' }, pipfile }), ['flask>=2'], 'a poetry lock: the pyproject only')
+  assert.equal(requirementsToLock({ kind: 'application', declared: ['django'], lock }), ['django'], 'no Pipfile: what the app declares')
+})
+
+RequirementsToLock.run()
 
 // ---------------------------------------------------------------------------------------------
 const DescribeShape = suite('describeShape')

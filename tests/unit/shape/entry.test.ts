@@ -64,6 +64,10 @@ for (const [rel, want] of modules) {
   })
 }
 
+ModuleOf('src/ that is a package itself keeps its name', () => {
+  assert.is(moduleOf('src/shop/app.py', false), 'src.shop.app')
+})
+
 ModuleOf.run()
 
 // ---------------------------------------------------------------------------------------------
@@ -220,6 +224,13 @@ FindEntry('a Django project: wsgi.py found, asgi.py and the app folders ignored'
   })
   const got = await findEntry(dir)
   assert.equal(got, { kind: 'wsgi', target: 'mysite.wsgi:application', framework: 'django', from: 'mysite/wsgi.py', settings: 'mysite.settings' }, 'mysite/wsgi.py should be found')
+})
+
+FindEntry('a src layout: the module named as it installs (src/ at the root), unless src/ is a package', async () => {
+  writeTree(dir, { 'manage.py': py('import os'), 'src/mysite/__init__.py': '', 'src/mysite/wsgi.py': DJANGO_WSGI('mysite.settings') })
+  assert.is((await findEntry(dir))?.target, 'mysite.wsgi:application')
+  writeTree(dir, { 'src/__init__.py': '' })
+  assert.is((await findEntry(dir))?.target, 'src.mysite.wsgi:application', 'src/__init__.py: the packer keeps src/, so the module is src.mysite.wsgi')
 })
 
 FindEntry('undefined when only decoys offer an app', async () => {

@@ -36,6 +36,24 @@ const tools: { name: string; files?: Record<string, string>; pyproject?: string[
     config: { test: { extra: 'qa' } },
     want: { kind: 'extra', name: 'qa' },
   },
+  {
+    name: 'config test.group: that PEP 735 group, over the detected extra',
+    pyproject: ['[project.optional-dependencies]', 'test = ["pytest"]', '', '[dependency-groups]', 'ci = ["pytest", "pytest-cov"]'],
+    config: { test: { group: 'ci' } },
+    want: { kind: 'group', name: 'ci', requirements: ['pytest', 'pytest-cov'] },
+  },
+  {
+    name: 'config test.group: a poetry group of that name',
+    pyproject: ['[tool.poetry.group.qa.dependencies]', 'pytest = "^7"'],
+    config: { test: { group: 'qa' } },
+    want: { kind: 'group', name: 'poetry qa', requirements: ['pytest'] },
+  },
+  {
+    name: 'config test.extra wins over test.group',
+    pyproject: ['[project.optional-dependencies]', 'test = ["pytest"]', '', '[dependency-groups]', 'ci = ["pytest"]'],
+    config: { test: { extra: 'test', group: 'ci' } },
+    want: { kind: 'extra', name: 'test' },
+  },
   // Then detection: extras in the order test, tests, testing, dev.
   { name: 'the test extra before dev', pyproject: ['[project.optional-dependencies]', 'dev = ["ruff"]', 'test = ["pytest"]'], want: { kind: 'extra', name: 'test' } },
   { name: 'the tests extra before testing', pyproject: ['[project.optional-dependencies]', 'testing = ["pytest"]', 'tests = ["pytest"]'], want: { kind: 'extra', name: 'tests' } },
@@ -92,6 +110,24 @@ for (const c of tools) {
 
 TestPlanTools('no pyproject at all and no files: none', () => {
   assert.equal(testPlan(project({}), config(), undefined, undefined).tools, { kind: 'none' }, 'nothing declared should give kind none')
+})
+
+TestPlanTools("a Pipfile's [dev-packages]: the tools when nothing else declares any, after a test requirements file", () => {
+  const pipfile = { packages: ['django'], devPackages: ['pytest', 'pytest-django'] }
+  const plan = testPlan(project({}), config(), undefined, undefined, pipfile)
+  assert.equal(plan.tools, { kind: 'group', name: 'Pipfile [dev-packages]', requirements: ['pytest', 'pytest-django'] })
+  assert.is(describeTools(plan.tools), "the Pipfile's [dev-packages]")
+  assert.equal(plan.command, ['python', '-m', 'pytest'], 'pytest among them: pytest runs the tests')
+  assert.equal(testPlan(project({ 'requirements-test.txt': 'pytest\n' }), config(), undefined, undefined, pipfile).tools, { kind: 'requirements', files: ['requirements-test.txt'] })
+  assert.equal(testPlan(project({}), config(), undefined, undefined, { packages: [], devPackages: [] }).tools, { kind: 'none' }, 'an empty [dev-packages]: none')
+})
+
+TestPlanTools('a configured group the pyproject does not declare: a UserError naming it, the key and the groups there are', () => {
+  const e = userError(() => testPlan(project({}), config({ test: { group: 'ci' } }), pyproject('[dependency-groups]', 'dev = ["pytest"]'), undefined), 'an unknown group')
+  assert.is(e.message, '"test.group" names ci, which pyproject.toml does not declare')
+  assert.match(e.hint ?? '', /set it to one of dev/)
+  const none = userError(() => testPlan(project({}), config({ test: { group: 'ci' } }), undefined, undefined), 'no pyproject')
+  assert.match(none.message, /needs a pyproject\.toml/)
 })
 
 TestPlanTools('a configured requirements file that does not exist is a UserError naming it and the key', () => {

@@ -72,6 +72,12 @@ export function bootstrapNodes(ctx: Context): Promise<Node<Context, NodeResult>[
 /** The release phase, collectstatic and the superuser, one container each, against the started database. */
 type Step = [name: string, cmd: string[], opts: { user?: string; env?: Record<string, string> }]
 
+/**
+ * collectstatic as the release image's build runs it (pypackage_django.py: STATIC_ROOT defaults to
+ * the folder the server serves, a missing variable is named); Django's own in an image without it.
+ */
+const COLLECTSTATIC = ['sh', '-c', 'f=/usr/local/lib/pypackage/pypackage_django.py; if [ -f "$f" ]; then exec python "$f" collectstatic; fi; exec python -m django collectstatic --noinput -v 0']
+
 /** bootstrap's steps for this project: its release phase, collectstatic (Django), the superuser (when DJANGO_SUPERUSER_* are set). */
 async function bootstrapSteps(ctx: Context): Promise<Step[]> {
   const shape = await ctx.project.shape()
@@ -79,7 +85,7 @@ async function bootstrapSteps(ctx: Context): Promise<Step[]> {
     // The release phase: a Procfile release: line, "release.releaseCommand", or Django's migrate.
     ...(shape.releaseCommand ? [[`release phase: ${shape.releaseCommand}`, ['sh', '-c', shape.releaseCommand], {}] as [string, string[], object]] : []),
     // Static files live in the image (collected at build, root-owned): re-collecting checks them.
-    ...(shape.settings ? [['collectstatic', ['python', '-m', 'django', 'collectstatic', '--noinput', '-v', '0'], { user: 'root' }] as [string, string[], { user: string }]] : []),
+    ...(shape.settings ? [['collectstatic', COLLECTSTATIC, { user: 'root' }] as [string, string[], { user: string }]] : []),
   ]
   const su = ['USERNAME', 'EMAIL', 'PASSWORD'].map((k) => process.env[`DJANGO_SUPERUSER_${k}`])
   if (su.every(Boolean)) {

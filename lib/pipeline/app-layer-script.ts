@@ -101,7 +101,7 @@ def main():
             if os.path.lexists(target) and not os.path.isdir(target):
                 os.unlink(target)
         shutil.rmtree(os.path.join(root, info), ignore_errors=True)
-    for link in [os.path.join(SITE, f) for f in DATA_FILES] + ["/app/manage.py", "/app/code"]:
+    for link in [os.path.join(d, f) for f in DATA_FILES for d in (SITE, "/app")] + ["/app/manage.py", "/app/code"]:
         if os.path.islink(link):
             os.unlink(link)
 
@@ -128,7 +128,7 @@ for name in os.listdir(WHEELS):
     root = next(r for r in ROOTS if os.path.isdir(os.path.join(r, info)))
     with open(os.path.join(root, info, "RECORD")) as f:
         paths |= {os.path.normpath(os.path.join(root, row[0])) for row in csv.reader(f) if row}
-paths |= {os.path.join(SITE, f) for f in os.environ.get("DATA_FILES", "").split()}
+paths |= {os.path.join(d, f) for f in os.environ.get("DATA_FILES", "").split() for d in (SITE, "/app")}
 paths |= {p for p in ("/app/manage.py", "/app/code") if os.path.islink(p)}
 for top, dirs, files in os.walk("/app/static"):
     paths |= {os.path.join(top, n) for n in dirs + files}
@@ -150,7 +150,7 @@ python /install_wheels.py /tmp/wheels/app/*.whl
 python /manifest.py /tmp/wheels/app /app/pypackage-manifest.json
 python /sbom.py /app/pypackage-manifest.json /app/sbom.cdx.json --app "$APP_WHEEL"
 site=$(python -c 'import sysconfig; print(sysconfig.get_path("purelib"))')
-for f in $DATA_FILES; do ln -sfn "/app/data/$f" "$site/$f"; done
+for f in $DATA_FILES; do ln -sfn "/app/data/$f" "$site/$f"; ln -sfn "/app/data/$f" "/app/$f"; done
 if [ -f "$site/manage.py" ]; then ln -s "$site/manage.py" /app/manage.py; fi
 if [ "$APP_LAYOUT" = application ]; then ln -s "$site" /app/code; fi
 python /tmp/append/pack.py /tmp/append/layer.tar

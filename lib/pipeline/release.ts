@@ -46,6 +46,9 @@ export async function releaseBuildArgs(ctx: Context): Promise<Record<string, str
     APP_TARGET: entry.target,
     // Dockerfiles scaffolded by earlier versions read WSGI_APP.
     ...(entry.kind === 'wsgi' ? { WSGI_APP: entry.target } : {}),
+    // A Django app's server command with the tool's wrapper in place of its app, and that app (start.sh).
+    APP_COMMAND: shape.wrapped?.command ?? '',
+    APP_CALLABLE: shape.wrapped?.callable ?? '',
     DJANGO_SETTINGS_MODULE: shape.settings ?? '',
     RELEASE_COMMAND: shape.releaseCommand ?? '',
     RELEASE_ON_START: config.release.releaseOnStart ? '1' : '',

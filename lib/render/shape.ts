@@ -25,6 +25,21 @@ export function describePython(python: PythonChoice): string {
   return `python: ${python.version} (${why}) on ${image}`
 }
 
+/** Who answers at a Django app's STATIC_URL: the tool's wrapper, unless a server command names no app it can wrap. */
+function djangoStaticServing(shape: Omit<Shape, 'pyproject'>): string {
+  if (shape.entry?.kind !== 'command') return 'served at STATIC_URL'
+  if (shape.wrapped) return `served at STATIC_URL (the tool wraps ${shape.wrapped.callable} in the ${shape.entry.from} command)`
+  return `served at STATIC_URL only if the app does it (WhiteNoise): the ${shape.entry.from} command names no app the tool can wrap`
+}
+
+/** Where a non-Django app's static files come from. */
+function describeStatic(found: Shape['static']): string {
+  if (!found) return 'none found'
+  if (found.kind === 'flask') return `${found.folder}/, Flask's static folder, served by the app at ${found.url}`
+  if (found.kind === 'mount') return `${found.folder ? `${found.folder}/, ` : ''}a StaticFiles mount, served by the app at ${found.url}`
+  return `${found.folder}/, served by the app's own routes (the tool serves static files only for Django)`
+}
+
 /** What the tool found in a project, one line per concern: printed by init and plan. `python`: none when the project's Dockerfiles decide it. */
 export function describeShape(shape: Omit<Shape, 'pyproject'>, python?: PythonChoice): string[] {
   const entry = shape.entry
@@ -40,7 +55,11 @@ export function describeShape(shape: Omit<Shape, 'pyproject'>, python?: PythonCh
       : 'serves: nothing found: set "release.wsgi" (or "asgi", "command") in .pypackagerc.json, or add a Procfile',
   ]
   lines.push(python ? describePython(python) : "python: the project's Dockerfiles' own (none of the builder's and release's takes ARG OS_IMAGE)")
-  if (shape.settings) lines.push(`settings: ${shape.settings}; static files collected at build (STATIC_ROOT, else /app/static) and served at STATIC_URL`)
+  if (shape.settings) lines.push(`settings: ${shape.settings}; static files collected at build (STATIC_ROOT, else /app/static) and ${djangoStaticServing(shape)}`)
+  else lines.push(`static files: ${describeStatic(shape.static)}`)
+  if (shape.settings && shape.database === false && !shape.releaseCommand) {
+    lines.push('release phase: none: the settings define no database (DATABASES is empty), so there is nothing to migrate; set "release.releaseCommand" if something must run')
+  }
   if (shape.releaseCommand) lines.push(`release phase: ${shape.releaseCommand} (run by bootstrap; before the server with "release.releaseOnStart")`)
   if (shape.databaseCommand) {
     lines.push(

@@ -3,9 +3,14 @@ import path from 'node:path'
 import { glob } from '../glob.js'
 import type { Config } from '../config/schema.js'
 import { UserError } from '../errors.js'
+import { definesDatabase } from './django.js'
 import { findDatabaseCommand, findEntry, type Entry } from './entry.js'
 import { readLock, type Lock } from './locks.js'
 import { readPipfile, type Pipfile } from './pipfile.js'
+import { sqliteBesideCode } from './sqlite.js'
+import { findStatic, type StaticSource } from './static.js'
+import { wrapServerCommand, type WrappedCommand } from './wrap.js'
+import { moduleFile } from './modules.js'
 import { readProcfile } from './procfile.js'
 import { readRequirements } from './requirements.js'
 import { readPyproject, requirementName, type Pyproject } from './pyproject.js'
@@ -30,12 +35,18 @@ export interface Shape {
   pipfile?: Pipfile
   entry?: Entry
   settings?: string
-  /** The release-phase command: a Procfile `release:` line, config, or Django's migrate. */
+  /** Django: whether the settings define a database (false: `DATABASES = {}`, so nothing to migrate). */
+  database?: boolean
+  /** The release-phase command: a Procfile `release:` line, config, or Django's migrate (when there is a database). */
   releaseCommand?: string
   /** A command that looks like it creates the database (Flask's init-db), when no release phase is set: init names it. */
   databaseCommand?: string
-  /** sqlite files the settings keep next to the code: made writable in the image (/app/data). */
+  /** sqlite files the settings keep next to the code (or, not Django, at its root or opened by a relative name): made writable in the image (/app/data). */
   sqlite: string[]
+  /** A Django app served by a command (a Procfile web: line): that command with the tool's static-serving wrapper around the app it names; none when it names none. */
+  wrapped?: WrappedCommand
+  /** Not Django: where its static files come from (none: none found). */
+  static?: StaticSource
   tests: TestPlan
   /** Distributions the server needs, added to the release when the app's dependencies lack them. */
   server: string[]
@@ -106,7 +117,8 @@ export async function detectShape(source: string, config: Config): Promise<Shape
   const declared = kind === 'application' ? applicationRequirements(pyproject, pipfile, lock, requirements) : []
   const server = serverFor(entry)
   const known = knownRequirements({ kind, pyproject, declared, requirements }, source)
-  const releaseCommand = release.releaseCommand ?? procfile?.release ?? (settings ? 'python -m django migrate --noinput' : undefined)
+  const database = settings ? definesDatabase(source, settings) : undefined
+  const releaseCommand = release.releaseCommand ?? procfile?.release ?? (database ? 'python -m django migrate --noinput' : undefined)
   return {
     kind,
     backend,
@@ -117,13 +129,24 @@ export async function detectShape(source: string, config: Config): Promise<Shape
     pipfile,
     entry,
     settings,
+    ...(database === undefined ? {} : { database }),
     releaseCommand,
     databaseCommand: !releaseCommand && entry ? await findDatabaseCommand(source, entry) : undefined,
-    sqlite: settings ? sqliteFiles(source, settings) : [],
+    ...(await serving(source, { entry, found, settings })),
     tests: testPlan(source, config, pyproject, settings, pipfile),
     server,
     serverDeclared: known ? server.every((s) => requires(known, s)) : undefined,
   }
+}
+
+/** How the release serves the app's files: its sqlite files, its static files, the wrapper around a Django app's server command. */
+async function serving(source: string, o: { entry?: Entry; found?: Entry; settings?: string }): Promise<Pick<Shape, 'sqlite' | 'wrapped' | 'static'>> {
+  if (!o.settings) {
+    const found = await findStatic(source, o.entry?.kind === 'command' ? o.found : o.entry)
+    return { sqlite: await sqliteBesideCode(source), ...(found ? { static: found } : {}) }
+  }
+  const wrapped = o.entry?.kind === 'command' ? wrapServerCommand(o.entry.target, (m) => moduleFile(source, m) !== undefined) : undefined
+  return { sqlite: sqliteFiles(source, o.settings), ...(wrapped ? { wrapped } : {}) }
 }
 
 /** The requirement files of an application: configured, else the first of REQUIREMENT_FILES present. */
@@ -183,12 +206,6 @@ function djangoSettings(source: string): string | undefined {
   const manage = path.join(source, 'manage.py')
   if (!existsSync(manage)) return undefined
   return readFileSync(manage, 'utf8').match(/DJANGO_SETTINGS_MODULE['"]\s*,\s*['"]([\w.]+)['"]/)?.[1]
-}
-
-/** The file of a module in the source: `mysite.settings` → mysite/settings.py (or src/…, or a package). */
-export function moduleFile(source: string, mod: string): string | undefined {
-  const rel = mod.replace(/\./g, '/')
-  return [`${rel}.py`, `${rel}/__init__.py`, `src/${rel}.py`, `src/${rel}/__init__.py`].map((f) => path.join(source, f)).find((f) => existsSync(f))
 }
 
 /** sqlite database files named in the settings (`BASE_DIR / 'db.sqlite3'`): file names only. */

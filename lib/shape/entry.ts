@@ -17,7 +17,7 @@ export interface Entry {
 }
 
 /** Folders never searched for entry points: tests, environments, build output, migrations. */
-const SKIP = [
+export const SKIP = [
   '**/node_modules/**',
   '**/.git/**',
   '**/venv/**',

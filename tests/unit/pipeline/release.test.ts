@@ -134,6 +134,8 @@ Args('a Django project: served by its wsgi.py, settings, migrate on release, its
     APP_SERVE: 'wsgi',
     APP_TARGET: 'mysite.wsgi:application',
     WSGI_APP: 'mysite.wsgi:application',
+    APP_COMMAND: '',
+    APP_CALLABLE: '',
     DJANGO_SETTINGS_MODULE: 'mysite.settings',
     RELEASE_COMMAND: 'python -m django migrate --noinput',
     RELEASE_ON_START: '',
@@ -143,6 +145,15 @@ Args('a Django project: served by its wsgi.py, settings, migrate on release, its
     APP_PORT: '8000',
     APP_WHEEL: APP_WHEEL,
   })
+})
+
+Args("a Django app served by a Procfile: the user's command as it is, and the same with the tool's wrapper for start.sh", async () => {
+  writeTree(root, { ...DJANGO, Procfile: 'web: gunicorn mysite.wsgi --log-file -\n' })
+  const args = await releaseBuildArgs(contextOn(createFakeEngine()).ctx)
+  assert.equal(
+    { APP_SERVE: args.APP_SERVE, APP_TARGET: args.APP_TARGET, APP_COMMAND: args.APP_COMMAND, APP_CALLABLE: args.APP_CALLABLE },
+    { APP_SERVE: 'command', APP_TARGET: 'gunicorn mysite.wsgi --log-file -', APP_COMMAND: 'gunicorn pypackage_serve:wsgi --log-file -', APP_CALLABLE: 'mysite.wsgi:application' },
+  )
 })
 
 Args('before the first build (no wheelhouse): APP_WHEEL is empty, not an error', async () => {

@@ -2,7 +2,7 @@ import path from 'node:path'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { describeShape } from '../../../lib/render/shape.js'
-import { detectShape, moduleFile, packaging, requirementFiles, requirementsToLock, serverFor, sqliteFiles, type Shape } from '../../../lib/shape/detect.js'
+import { detectShape, packaging, requirementFiles, requirementsToLock, serverFor, sqliteFiles, type Shape } from '../../../lib/shape/detect.js'
 import type { Entry } from '../../../lib/shape/entry.js'
 import { parsePyproject } from '../../../lib/shape/pyproject.js'
 import { config } from '../helpers/config.js'
@@ -188,27 +188,6 @@ for (const [name, entry, want] of servers) {
 ServerFor.run()
 
 // ---------------------------------------------------------------------------------------------
-const ModuleFile = suite('moduleFile')
-withTemp(ModuleFile, 'module')
-
-const moduleFiles: { name: string; files: Record<string, string>; mod: string; want: string | undefined }[] = [
-  { name: 'a module file', files: { 'mysite/settings.py': '' }, mod: 'mysite.settings', want: 'mysite/settings.py' },
-  { name: 'a settings package', files: { 'config/settings/__init__.py': '', 'config/settings/base.py': '' }, mod: 'config.settings', want: 'config/settings/__init__.py' },
-  { name: 'a nested module', files: { 'config/settings/production.py': '' }, mod: 'config.settings.production', want: 'config/settings/production.py' },
-  { name: 'under src/', files: { 'src/shop/settings.py': '' }, mod: 'shop.settings', want: 'src/shop/settings.py' },
-  { name: 'a package under src/', files: { 'src/shop/settings/__init__.py': '' }, mod: 'shop.settings', want: 'src/shop/settings/__init__.py' },
-  { name: 'missing', files: { 'mysite/urls.py': '' }, mod: 'mysite.settings', want: undefined },
-]
-for (const c of moduleFiles) {
-  ModuleFile(`${c.name}: ${c.mod} → ${c.want}`, () => {
-    const source = project(c.files)
-    assert.is(moduleFile(source, c.mod), c.want && path.join(source, c.want), `${c.mod} should be found at ${c.want}`)
-  })
-}
-
-ModuleFile.run()
-
-// ---------------------------------------------------------------------------------------------
 const SqliteFiles = suite('sqliteFiles')
 withTemp(SqliteFiles, 'sqlite')
 
@@ -383,6 +362,31 @@ DetectShape("a Procfile's release: line replaces Django's migrate", async () => 
   assert.is(shape.settings, 'mysite.settings', 'settings still found')
 })
 
+DetectShape('Django with DATABASES = {}: no database, so no release phase (migrate would fail)', async () => {
+  const source = project({ ...CLASSIC_DJANGO, 'mysite/settings.py': py("SECRET_KEY = 'x'", "INSTALLED_APPS = ['django.contrib.staticfiles']", 'DATABASES = {}') })
+  const shape = await detectShape(source, config())
+  assert.is(shape.settings, 'mysite.settings', 'still Django')
+  assert.is(shape.database, false, 'the settings define no database')
+  assert.is(shape.releaseCommand, undefined, 'no default release phase')
+  assert.is((await detectShape(project(CLASSIC_DJANGO), config())).database, true, 'an sqlite database is a database')
+  assert.is((await detectShape(source, config({ release: { releaseCommand: 'python manage.py check' } }))).releaseCommand, 'python manage.py check', 'a configured release phase still runs')
+})
+
+DetectShape("a Django Procfile web: line: the app it names is wrapped by the tool's static-file server", async () => {
+  const shape = await detectShape(project({ ...CLASSIC_DJANGO, Procfile: 'web: gunicorn mysite.wsgi --log-file -\n' }), config())
+  assert.equal(shape.wrapped, { command: 'gunicorn pypackage_serve:wsgi --log-file -', callable: 'mysite.wsgi:application', interface: 'wsgi' }, 'the command with the wrapper in place of the app')
+  const flask = await detectShape(project({ 'requirements.txt': 'flask\n', 'app.py': FLASK_APP, Procfile: 'web: gunicorn app:app\n' }), config())
+  assert.is(flask.wrapped, undefined, 'not Django: the command runs as it is')
+})
+
+DetectShape('a Flask app.py: the sqlite file it opens by a relative name, its static folder', async () => {
+  const app = py('import sqlite3', 'from flask import Flask', '', 'app = Flask(__name__)', 'DB = "sqlite:///visits.db"')
+  const shape = await detectShape(project({ 'requirements.txt': 'flask\n', 'app.py': app, 'static/site.css': '' }), config())
+  assert.equal(shape.sqlite, ['visits.db'], 'made writable in /app/data')
+  assert.equal(shape.static, { kind: 'flask', folder: 'static', url: '/static' }, "Flask's static folder")
+  assert.is(shape.wrapped, undefined, 'nothing to wrap')
+})
+
 const overrides: { name: string; files: Record<string, string>; release: Record<string, unknown>; want: Partial<Entry>; server: string[]; releaseCommand?: string }[] = [
   {
     name: 'release.wsgi over a Procfile and the found app',
@@ -539,8 +543,53 @@ const descriptions: { name: string; shape: Shape; want: RegExp[]; absent: string
   {
     name: 'a setup.py library with nothing to serve',
     shape: shape({ kind: 'package', backend: 'setup.py (setuptools)' }),
-    want: [/^project: Python package, built by setup\.py \(setuptools\)$/, /^serves: nothing found: set "release\.wsgi" \(or "asgi", "command"\) in \.pypackagerc\.json, or add a Procfile$/],
+    want: [
+      /^project: Python package, built by setup\.py \(setuptools\)$/,
+      /^serves: nothing found: set "release\.wsgi" \(or "asgi", "command"\) in \.pypackagerc\.json, or add a Procfile$/,
+      /^static files: none found$/,
+    ],
     absent: ['settings:', 'release phase:', 'sqlite:', 'lock:'],
+  },
+  {
+    name: 'Django without a database',
+    shape: shape({ entry: { kind: 'wsgi', target: 'site.wsgi:application', framework: 'django', from: 'site/wsgi.py' }, settings: 'site.settings', database: false }),
+    want: [/^settings: site\.settings; static files collected at build .* served at STATIC_URL$/, /^release phase: none: the settings define no database \(DATABASES is empty\)/],
+    absent: ['static files:', 'sqlite:'],
+  },
+  {
+    name: 'Django served by a Procfile command the tool wraps',
+    shape: shape({
+      entry: { kind: 'command', target: 'gunicorn mysite.wsgi --log-file -', framework: 'django', from: 'Procfile' },
+      settings: 'mysite.settings',
+      database: true,
+      wrapped: { command: 'gunicorn pypackage_serve:wsgi --log-file -', callable: 'mysite.wsgi:application', interface: 'wsgi' },
+    }),
+    want: [/^settings: mysite\.settings; .* served at STATIC_URL \(the tool wraps mysite\.wsgi:application in the Procfile command\)$/],
+    absent: ['static files:'],
+  },
+  {
+    name: 'Django served by a command that names no app',
+    shape: shape({ entry: { kind: 'command', target: 'bin/web', framework: 'django', from: 'Procfile' }, settings: 'mysite.settings', database: true }),
+    want: [/^settings: mysite\.settings; .* served at STATIC_URL only if the app does it \(WhiteNoise\): the Procfile command names no app the tool can wrap$/],
+    absent: [],
+  },
+  {
+    name: "Flask's static folder",
+    shape: shape({ entry: { kind: 'wsgi', target: 'app:app', framework: 'flask', from: 'app.py' }, static: { kind: 'flask', folder: 'static', url: '/static' }, sqlite: ['visits.db'] }),
+    want: [/^static files: static\/, Flask's static folder, served by the app at \/static$/, /^sqlite: visits\.db /],
+    absent: ['settings:'],
+  },
+  {
+    name: 'a StaticFiles mount',
+    shape: shape({ entry: { kind: 'asgi', target: 'main:app', framework: 'fastapi', from: 'main.py' }, static: { kind: 'mount', folder: 'public', url: '/assets' } }),
+    want: [/^static files: public\/, a StaticFiles mount, served by the app at \/assets$/],
+    absent: [],
+  },
+  {
+    name: "a static/ folder the app's own routes serve",
+    shape: shape({ entry: { kind: 'wsgi', target: 'greeter.wsgi:application', framework: 'wsgi', from: 'greeter/wsgi.py' }, static: { kind: 'folder', folder: 'greeter/static' } }),
+    want: [/^static files: greeter\/static\/, served by the app's own routes \(the tool serves static files only for Django\)$/],
+    absent: [],
   },
   {
     name: 'Django settings without an entry',

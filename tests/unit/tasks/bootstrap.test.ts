@@ -1,3 +1,5 @@
+import { rmSync } from 'node:fs'
+import path from 'node:path'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import type { ContainerSpec } from '../../../lib/docker/engine.js'
@@ -6,7 +8,7 @@ import { bootstrap } from '../../../lib/tasks/environment.js'
 import type { FakeEngine } from '../../helpers/fake-engine.js'
 import { rejectedUserError } from '../helpers/catch.js'
 import { abortedSignal, args, runTask, taskContext } from '../helpers/context.js'
-import { makeTemp, removeTemp } from '../helpers/tmp.js'
+import { makeTemp, removeTemp, writeTree } from '../helpers/tmp.js'
 import { RELEASE_COMMAND, git, osEngine, releasedEngine, writeEnvironmentProject } from './helpers/project.js'
 
 // The bootstrap task (lib/tasks/environment.ts) on the fake engine: the database started, then one
@@ -65,6 +67,24 @@ Bootstrap('DJANGO_SUPERUSER_* set: a superuser step after the release phase, wit
   const su = runs(engine)[1]
   assert.equal(su.cmd?.slice(0, 2), ['python', '-c'])
   assert.equal([su.env?.DJANGO_SUPERUSER_USERNAME, su.env?.DJANGO_SUPERUSER_EMAIL, su.env?.DJANGO_SUPERUSER_PASSWORD], ['admin', 'admin@example.com', 'pw'])
+})
+
+Bootstrap('a Django app with DATABASES = {}: no release phase, only collectstatic (as the build runs it: STATIC_ROOT defaulted)', async () => {
+  for (const f of ['Procfile', 'app.py']) rmSync(path.join(root, f))
+  writeTree(root, {
+    'manage.py': 'import os\nos.environ.setdefault("DJANGO_SETTINGS_MODULE", "site.settings")\n',
+    'site/__init__.py': '',
+    'site/settings.py': 'INSTALLED_APPS = ["django.contrib.staticfiles"]\nDATABASES = {}\n',
+    'site/wsgi.py': 'import os\nfrom django.core.wsgi import get_wsgi_application\nos.environ.setdefault("DJANGO_SETTINGS_MODULE", "site.settings")\napplication = get_wsgi_application()\n',
+  })
+  const engine = releasedEngine()
+  const { ctx, events } = taskContext(engine, { root, git, shape: 'detect' })
+  assert.is(await runTask(bootstrap, ctx, args()), 0)
+  assert.equal(steps(events), ['(no superuser)', 'collectstatic'], 'no migrate: there is no database')
+  const [collect] = runs(engine)
+  assert.equal(collect.cmd?.slice(0, 2), ['sh', '-c'])
+  assert.match(collect.cmd?.[2] ?? '', /pypackage_django\.py;.* python "\$f" collectstatic/, "the build's collectstatic, which defaults STATIC_ROOT")
+  assert.is(collect.user, 'root', 'the static files are root-owned')
 })
 
 Bootstrap('a step that fails: one UserError naming it and its exit code; the steps after it do not run', async () => {

@@ -73,6 +73,12 @@ function toolStamp(): string {
   return `${st.size}:${st.mtimeMs}`
 }
 
+/**
+ * A git folder (`.git`) counts by its kind only: git changes its times on every run (the index
+ * refreshed by `describe --dirty`), and what it holds is checked by asking git again.
+ */
+const byKindOnly = (p: string) => path.basename(p) === '.git'
+
 function stampOf(p: string): Stamp {
   let st: Stats
   try {
@@ -81,7 +87,7 @@ function stampOf(p: string): Stamp {
     return null
   }
   const kind = st.isFile() ? 'f' : st.isDirectory() ? 'd' : 'o'
-  return [kind, st.size, st.mtimeMs, st.ctimeMs, st.ino, st.mode]
+  return byKindOnly(p) ? [kind, 0, 0, 0, 0, 0] : [kind, st.size, st.mtimeMs, st.ctimeMs, st.ino, st.mode]
 }
 
 const sameStamp = (a: Stamp, b: Stamp) => JSON.stringify(a) === JSON.stringify(b)
@@ -119,7 +125,7 @@ export function makeRecord(reads: Reads, said: Pick<ReplayRecord, 'events' | 'li
       continue
     }
     const stamp = stampOf(p)
-    if (stamp && !isSettled({ mtimeMs: stamp[2], ctimeMs: stamp[3] }, now)) return undefined
+    if (stamp && !byKindOnly(p) && !isSettled({ mtimeMs: stamp[2], ctimeMs: stamp[3] }, now)) return undefined
     paths[p] = stamp
   }
   for (const p of reads.written) if (!ignored(p, cache) && !reads.paths.has(p)) paths[p] = stampOf(p)

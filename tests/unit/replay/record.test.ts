@@ -116,6 +116,18 @@ Records('no engine answering, or no record, or a record of another kind: no answ
   assert.is(await replayable(file, engineWith({ 'r:1': 'sha256:1' }), env), undefined, 'another version')
 })
 
+Records('a .git folder counts by its kind only (git changes its times on every run; git is asked again instead)', async () => {
+  const git = path.join(dir, '.git')
+  writeTree(git, { HEAD: 'ref: refs/heads/main\n' })
+  const reads = emptyReads()
+  reads.paths.add(git)
+  await saveRecord(file, makeRecord(reads, { events: [skip('a')], lines: [] }, Date.now())!)
+  writeFileSync(path.join(git, 'index'), 'refreshed')
+  assert.ok(await replayable(file, engineWith({}), {}), 'its times changed: still the same')
+  rmSync(git, { recursive: true })
+  assert.is(await replayable(file, engineWith({}), {}), undefined, 'no longer a git folder: no answer')
+})
+
 Records('a folder the run wrote in (its lock) is compared by its entries, not its times', async () => {
   const reads = emptyReads()
   reads.paths.add(dir)

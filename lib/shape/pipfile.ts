@@ -1,7 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
-import { parse } from 'smol-toml'
-import { UserError } from '../errors.js'
+import { parseToml, table } from './toml.js'
 
 /** What a Pipfile declares, as PEP 508 requirement strings: what pipenv locks from. */
 export interface Pipfile {
@@ -11,8 +10,6 @@ export interface Pipfile {
   devPackages: string[]
 }
 
-type Table = Record<string, unknown>
-const table = (v: unknown): Table => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Table) : {})
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined)
 
 /** Marker keys pipenv accepts beside `markers` (`sys_platform = "== 'linux'"`). */
@@ -37,14 +34,7 @@ export function readPipfile(dir: string): Pipfile | undefined {
 }
 
 export function parsePipfile(text: string, file = 'Pipfile'): Pipfile {
-  let doc: Table
-  try {
-    doc = parse(text) as Table
-  } catch (e) {
-    const at = e as { line?: number; column?: number; message: string }
-    const where = at.line ? `${file}:${at.line}${at.column ? `:${at.column}` : ''}` : file
-    throw new UserError(`${where} is not valid TOML: ${at.message.split('\n')[0].replace(/^Invalid TOML document: /, '')}`, { hint: 'fix the file (pipenv cannot read it either)', cause: e })
-  }
+  const doc = parseToml(text, file, 'pipenv')
   const section = (name: string) => Object.entries(table(doc[name])).flatMap(([pkg, spec]) => pipfileRequirement(pkg, spec))
   return { packages: section('packages'), devPackages: section('dev-packages') }
 }

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
-import { parse } from 'smol-toml'
+import { parseToml, table, type Table } from './toml.js'
 import { UserError } from '../errors.js'
 
 /** The parts of a pyproject.toml the tool reads, parsed with a real TOML parser. */
@@ -25,8 +25,6 @@ export interface Pyproject {
   pytestConfigured: boolean
 }
 
-type Table = Record<string, unknown>
-const table = (v: unknown): Table => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Table) : {})
 const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((s): s is string => typeof s === 'string') : [])
 
 /** The files parsed so far, with the text each was parsed from: the same text is not parsed twice (a run reads it in several places). Read only. */
@@ -45,15 +43,7 @@ export function readPyproject(dir: string): Pyproject | undefined {
 }
 
 export function parsePyproject(text: string, file = 'pyproject.toml'): Pyproject {
-  let doc: Table
-  try {
-    doc = parse(text) as Table
-  } catch (e) {
-    // smol-toml's error knows where: file:line:column, as compilers say it.
-    const at = e as { line?: number; column?: number; message: string }
-    const where = at.line ? `${file}:${at.line}${at.column ? `:${at.column}` : ''}` : file
-    throw new UserError(`${where} is not valid TOML: ${at.message.split('\n')[0].replace(/^Invalid TOML document: /, '')}`, { hint: 'fix the file (pip cannot read it either)', cause: e })
-  }
+  const doc = parseToml(text, file, 'pip')
   const project = table(doc.project)
   const poetry = table(table(doc.tool).poetry)
   const buildSystem = doc['build-system'] === undefined ? undefined : checkBuildSystem(doc['build-system'], file)

@@ -33,21 +33,29 @@ async function tarOf(files: TarFile[]): Promise<Buffer> {
   return Buffer.concat(chunks)
 }
 
-/** The text of each of `paths` (absolute, as in the image) that the layer tar holds. */
+/**
+ * The text of each of `paths` (absolute, as in the image) that the layer tar holds. Read up to the
+ * last of them: pack.py sorts the layer, so /app's files come before its static files and
+ * site-packages (a cold parse of the whole ~2.6 MB: ~20 ms; up to them: ~3 ms).
+ */
 async function textsInTar(layer: Buffer, paths: string[]): Promise<Record<string, string>> {
   const tar = (await import('tar-stream')).default
   const extract = tar.extract()
   const texts: Record<string, string> = {}
-  extract.on('entry', (header, stream, next) => {
-    const chunks: Buffer[] = []
-    stream.on('data', (c: unknown) => chunks.push(c as Buffer))
-    stream.on('end', () => {
-      const at = `/${header.name.replace(/^\.?\//, '')}`
-      if (paths.includes(at) && header.type === 'file') texts[at] = Buffer.concat(chunks).toString('utf8')
-      next()
+  const done = new Promise<void>((resolve, reject) => {
+    extract.on('finish', resolve).on('error', reject)
+    extract.on('entry', (header, stream, next) => {
+      const chunks: Buffer[] = []
+      stream.on('data', (c: unknown) => chunks.push(c as Buffer))
+      stream.on('end', () => {
+        const at = `/${header.name.replace(/^\.?\//, '')}`
+        if (paths.includes(at) && header.type === 'file') texts[at] = Buffer.concat(chunks).toString('utf8')
+        if (!paths.every((p) => p in texts)) return next()
+        resolve()
+        extract.destroy()
+      })
     })
   })
-  const done = new Promise<void>((resolve, reject) => extract.on('finish', resolve).on('error', reject))
   extract.end(layer)
   await done
   return texts

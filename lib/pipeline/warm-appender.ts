@@ -4,17 +4,20 @@
  * step (app-layer-script.ts) runs as an exec instead of in a fresh container each time.
  *
  * After an append its files are the new image's: the app step removed the old app and installed
- * the new one, which is exactly what the appended layer records. A marker file says which image
- * the container's files are (MARK: an image id; "dirty" while a step runs in it). A container
- * whose files are not the image an append starts from is replaced by a fresh one of that image;
- * a step that failed halfway leaves "dirty", so the next append replaces it too. The marker is
- * set to the new image only once the engine has loaded it.
+ * the new one, which is exactly what the appended layer records. A marker file says which files
+ * the container holds (MARK: a files key, appenderKeys: the layers' diff ids in order, and the
+ * config an exec inherits; "dirty" while a step runs in it). The step's exec sets it to the new
+ * layer's key itself, before the load: no exec after it. A key names content, not an image: if the
+ * load fails, no image has that key, so the next append (from the image before) finds the marker
+ * another's and replaces the container, as it does one whose files are any other image's. A step
+ * that failed halfway leaves "dirty", so the next append replaces it too (it is removed at once).
  *
  * A container holds the image it was made from: the engine will not remove it, so once an append
  * supersedes it, it would stay as an untagged image nobody knows. It is named instead,
  * `<release repo>:appender` (`docker images` says what holds it), and goes with the appender.
  */
 import type { Engine } from '../docker/engine.js'
+import type { ImageLayout } from '../docker/engine.js'
 import { LABEL_PROJECT, LABEL_TASK } from '../docker/labels.js'
 import { sha256 } from './inputs.js'
 
@@ -36,6 +39,8 @@ export interface WarmAppend {
   /** The release image's repository: the image the appender is made from is named `<repo>:appender`. */
   repo: string
   previousId: string
+  /** appenderKeys of that image. */
+  keys: AppenderKeys
   tar: Buffer
   env: Record<string, string>
   signal: AbortSignal
@@ -53,9 +58,27 @@ export function warmAppenderName(project: string, root: string): string {
   return `${project.replace(/[^a-zA-Z0-9_.-]+/g, '-')}-appender-${sha256(root).slice(0, 8)}`
 }
 
+/** What a container's files are: those of the image the append starts from (`previous`), and those below its app layer (`below`: the new key is it, a space, the new layer's diff id). */
+export interface AppenderKeys {
+  previous: string
+  below: string
+}
+
+/**
+ * The marker's keys for an image whose app layer is its last (`below` layers under it): the hash of
+ * the config an exec in its container inherits (environment, working folder), then its layers'
+ * diff ids, space-separated. Equal keys: the same files, the same exec. Pure.
+ */
+export function appenderKeys(layout: Pick<ImageLayout, 'diffIds' | 'config'>, below: number): AppenderKeys {
+  const config = sha256(JSON.stringify([layout.config.Env ?? null, layout.config.WorkingDir ?? ''])).slice(0, 16)
+  const key = (ids: string[]) => [config, ...ids].join(' ')
+  return { previous: key(layout.diffIds), below: key(layout.diffIds.slice(0, below)) }
+}
+
 /**
  * The exec's script. Its stdout carries the layer (fd 3); what the step says goes to stderr.
- * prepare.py refuses before it removes anything, so a refusal puts the marker back. Pure.
+ * prepare.py refuses before it removes anything, so a refusal puts the marker back; after the step,
+ * the marker is the new layer's key (BELOW and its sha256). Pure.
  */
 export function appenderScript(): string {
   return [
@@ -68,10 +91,10 @@ export function appenderScript(): string {
     `[ "$made" = "$PREVIOUS" ] || exit ${STALE}`,
     `echo dirty > ${MARK}`,
     'code=0',
-    'python /tmp/append/prepare.py || code=$?',
+    'python /tmp/append/step.py || code=$?',
     `if [ "$code" -eq ${REFUSED} ]; then echo "$PREVIOUS" > ${MARK}; fi`,
     '[ "$code" -eq 0 ] || exit "$code"',
-    'sh /tmp/append/install.sh',
+    `echo "$BELOW sha256:$(cat /tmp/append/layer.tar.sha256)" > ${MARK}`,
     'cat /tmp/append/layer.tar >&3',
   ].join('\n')
 }
@@ -87,7 +110,7 @@ export async function runWarmAppend(engine: Engine, a: WarmAppend): Promise<Step
   const exec = () =>
     engine.containers.execStreaming(name, {
       cmd: ['sh', '-c', appenderScript()],
-      env: { ...a.env, PREVIOUS: a.previousId },
+      env: { ...a.env, PREVIOUS: a.keys.previous, BELOW: a.keys.below },
       stdinBytes: a.tar,
       collect: (bytes) => (file = bytes),
       onOutput: (line) => output.push(line),
@@ -101,13 +124,6 @@ export async function runWarmAppend(engine: Engine, a: WarmAppend): Promise<Step
   }
   if (exitCode !== 0 && exitCode !== REFUSED) await dropAppender(engine, name, a.repo)
   return { exitCode, output: output.slice(-200), file }
-}
-
-/** The new image is loaded: the container's files are that image now. A failure only costs the next append a fresh container. */
-export async function markAppended(engine: Engine, a: Pick<WarmAppend, 'project' | 'root' | 'repo'>, id: string): Promise<void> {
-  const name = warmAppenderName(a.project, a.root)
-  const code = await engine.containers.exec(name, ['sh', '-c', `echo '${id}' > ${MARK}`]).catch(() => -1)
-  if (code !== 0) await dropAppender(engine, name, a.repo)
 }
 
 /** The appender running: kept as it is (false), or made from the image the append starts from (true); `replace`: made anew in any case. */
@@ -124,7 +140,7 @@ async function ensureAppender(engine: Engine, name: string, a: WarmAppend, repla
       entrypoint: ['/bin/sh'],
       // Idles until removed; the init Docker gives it (createOptions) ends it at once on a stop.
       cmd: ['-c', 'exec sleep infinity'],
-      env: { MADE_FROM: a.previousId },
+      env: { MADE_FROM: a.keys.previous },
       network: 'none',
       // The release image's HEALTHCHECK asks an app that never starts here.
       noHealthcheck: true,

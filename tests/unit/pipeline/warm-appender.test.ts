@@ -1,7 +1,7 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { LABEL_PROJECT, LABEL_TASK } from '../../../lib/docker/labels.js'
-import { appenderScript, markAppended, REFUSED, runWarmAppend, warmAppenderName, type WarmAppend } from '../../../lib/pipeline/warm-appender.js'
+import { appenderKeys, appenderScript, REFUSED, runWarmAppend, warmAppenderName, type WarmAppend } from '../../../lib/pipeline/warm-appender.js'
 import { createFakeEngine, type FakeEngine } from '../../helpers/fake-engine.js'
 
 // The warm appender over the fake engine: made from the image an append starts from, reused while
@@ -14,8 +14,9 @@ const REPO = 'acme/app-release'
 const NAME = warmAppenderName(PROJECT, ROOT)
 let engine: FakeEngine
 
+const keysOf = (id: string) => ({ previous: `c ${id}-1 ${id}-2`, below: `c ${id}-1` })
 const append = (previousId = 'sha256:prev', signal = new AbortController().signal): Promise<Awaited<ReturnType<typeof runWarmAppend>>> =>
-  runWarmAppend(engine, { project: PROJECT, root: ROOT, repo: REPO, previousId, tar: Buffer.from('tar'), env: { APP_WHEEL: 'app-1' }, signal } satisfies WarmAppend)
+  runWarmAppend(engine, { project: PROJECT, root: ROOT, repo: REPO, previousId, keys: keysOf(previousId), tar: Buffer.from('tar'), env: { APP_WHEEL: 'app-1' }, signal } satisfies WarmAppend)
 const appenders = () => engine.state.containers.filter((c) => c.name === NAME)
 const execs = () => engine.calls.filter((c) => c.method === 'containers.execStreaming')
 
@@ -40,9 +41,10 @@ W('the first append makes it from the previous image: named for the project fold
   assert.is(c.labels[LABEL_TASK], 'appender')
   assert.equal(engine.state.images.find((i) => i.id === 'sha256:prev')?.tags, ['acme/app-release:latest', 'acme/app-release:appender'], 'the image it holds is named for it')
   const start = engine.calls.find((x) => x.method === 'containers.start')!.args[0] as { user: string; network: string; env: Record<string, string>; detached: boolean; noHealthcheck: boolean }
-  assert.equal([start.user, start.network, start.env.MADE_FROM, start.detached, start.noHealthcheck], ['0', 'none', 'sha256:prev', true, true])
+  assert.equal([start.user, start.network, start.env.MADE_FROM, start.detached, start.noHealthcheck], ['0', 'none', 'c sha256:prev-1 sha256:prev-2', true, true])
   const exec = execs()[0].args[1] as { env: Record<string, string>; stdinBytes: Buffer }
-  assert.is(exec.env.PREVIOUS, 'sha256:prev', 'the script checks the container’s files against it')
+  assert.is(exec.env.PREVIOUS, 'c sha256:prev-1 sha256:prev-2', 'the script checks the container’s files against it')
+  assert.is(exec.env.BELOW, 'c sha256:prev-1', 'and marks them with the new layer on these')
   assert.is(exec.env.APP_WHEEL, 'app-1')
   assert.equal(exec.stdinBytes, Buffer.from('tar'))
 })
@@ -88,16 +90,6 @@ W('prepare.py refuses (3): kept, its files untouched; any other failure: removed
   assert.equal(engine.state.images.find((i) => i.id === 'sha256:prev')?.tags, ['acme/app-release:latest'], 'its name goes; the image stays (:latest names it)')
 })
 
-W('markAppended: the marker set in it; a container gone meanwhile is no error', async () => {
-  await append()
-  await markAppended(engine, { project: PROJECT, root: ROOT, repo: REPO }, 'sha256:new')
-  const exec = engine.calls.find((c) => c.method === 'containers.exec')!.args[1] as string[]
-  assert.match(exec.join(' '), /echo 'sha256:new' > \/var\/tmp\/pypackage-image/)
-  await engine.containers.remove(NAME)
-  await markAppended(engine, { project: PROJECT, root: ROOT, repo: REPO }, 'sha256:newer')
-  assert.is(appenders().length, 0)
-})
-
 W('an aborted append: the abort thrown, as the exec throws it', async () => {
   const ac = new AbortController()
   ac.abort()
@@ -117,8 +109,24 @@ S('reads stdin, checks the marker (or the image it was made from), marks dirty b
   const at = (text: string) => s.indexOf(text)
   assert.ok(at('tar -C /tmp -xf -') < at('exit 86'), 'stdin read whole before any exit')
   assert.ok(at('exit 86') < at('echo dirty'))
-  assert.ok(at('echo dirty') < at('python /tmp/append/prepare.py'))
+  assert.ok(at('echo dirty') < at('python /tmp/append/step.py'))
   assert.match(s, /if \[ "\$code" -eq 3 \]; then echo "\$PREVIOUS" > \/var\/tmp\/pypackage-image; fi/)
-  assert.ok(at('sh /tmp/append/install.sh') < at('cat /tmp/append/layer.tar >&3'))
+  assert.ok(at('[ "$code" -eq 0 ] || exit') < at('echo "$BELOW sha256:$(cat /tmp/append/layer.tar.sha256)" > /var/tmp/pypackage-image'), 'the new layer’s key only after the step succeeded')
+  assert.ok(at('> /var/tmp/pypackage-image\ncat') < at('cat /tmp/append/layer.tar >&3'))
 })
 S.run()
+
+const K = suite('appenderKeys')
+const layout = (env: string[], dir = '/app') => ({ diffIds: ['sha256:a', 'sha256:b', 'sha256:c'], config: { Env: env, WorkingDir: dir } })
+K('the image’s layers in order, after a hash of what an exec inherits; below: the layers under its app layer', () => {
+  const k = appenderKeys(layout(['A=1']), 2)
+  assert.match(k.previous, /^[0-9a-f]{16} sha256:a sha256:b sha256:c$/)
+  assert.is(k.below, k.previous.replace(' sha256:c', ''), 'the new key: below, a space, the new layer')
+})
+K('another environment or working folder: another key, the same layers notwithstanding', () => {
+  const k = appenderKeys(layout(['A=1']), 2).previous
+  assert.is.not(appenderKeys(layout(['A=2']), 2).previous, k)
+  assert.is.not(appenderKeys(layout(['A=1'], '/'), 2).previous, k)
+  assert.is(appenderKeys(layout(['A=1']), 1).previous, k, 'below does not change what the image is')
+})
+K.run()

@@ -7,14 +7,21 @@ import path from 'node:path'
 // Caches only: a missing, unreadable or unwritable one costs a shortcut, never a result.
 
 /**
- * A file changed this close to being recorded is not trusted by its stat: on a file system whose
- * clock is coarse (1-2 s steps) a second change in the same step would keep its size and times
- * ("racy" files, as git calls them). It is looked at again next time, then recorded.
+ * A file changed this close to being recorded is not trusted by its stat: a second change within
+ * the same tick of the file system's clock would keep its size and times ("racy" files, as git
+ * calls them). It is looked at again next time, then recorded. The tick is the file system's:
+ * times in whole seconds (FAT's 2 s steps, ext3's, HFS+'s) mean a coarse clock, 2 s; times
+ * with sub-second parts (ext4, XFS, btrfs, APFS: nanoseconds, set from the kernel's clock,
+ * which moves in steps of 1-10 ms) a fine one, where 100 ms is ten steps or more.
  */
-const RACY_MS = 2000
+const COARSE_MS = 2000
+const FINE_MS = 100
 
-/** Whether a stat taken `now` can stand for the file's content later (git's racy rule). */
-export const isSettled = (st: { mtimeMs: number; ctimeMs: number }, now: number): boolean => now - Math.max(st.mtimeMs, st.ctimeMs) > RACY_MS
+/** Whether a stat taken `now` can stand for the file's content later (git's racy rule, at the file system's tick). */
+export function isSettled(st: { mtimeMs: number; ctimeMs: number }, now: number): boolean {
+  const fine = st.mtimeMs % 1000 !== 0 || st.ctimeMs % 1000 !== 0
+  return now - Math.max(st.mtimeMs, st.ctimeMs) > (fine ? FINE_MS : COARSE_MS)
+}
 
 /** The user's cache folder for this tool ($XDG_CACHE_HOME or ~/.cache), never the project (which the tool leaves as it found it). */
 export function cacheFolder(env: NodeJS.ProcessEnv = process.env): string {

@@ -77,7 +77,7 @@ Stat('touched, not changed: hashed again, to the same hash', async () => {
   assert.is(await (await openState(record, later)).hashFile(file), hash)
 })
 
-Stat('a file changed within 2 s of being hashed is not recorded (a coarse clock could hide a second edit)', async () => {
+Stat('a file changed within the racy window of being hashed is not recorded (a second edit in the same clock tick would keep its stat)', async () => {
   const file = path.join(dir, 'a.py')
   const state = await openState(record) // now: the file was just written
   await state.hashFile(file)

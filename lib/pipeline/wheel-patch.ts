@@ -59,7 +59,7 @@ export function patchableChanges(previous: WheelManifest | undefined, inputs: In
 export function backendRefusal(files: { pyproject?: string; setupPy: boolean; setupCfg: boolean }, app: boolean): Refusal | undefined {
   if (files.setupPy) return { refuse: 'setup.py (the backend runs it)' }
   if (files.setupCfg) return { refuse: 'setup.cfg (the backend reads it)' }
-  let doc: Record<string, unknown> = {}
+  let doc: Record<string, unknown>
   try {
     doc = files.pyproject === undefined ? {} : (parse(files.pyproject) as Record<string, unknown>)
   } catch {

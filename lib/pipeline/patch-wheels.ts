@@ -30,6 +30,7 @@ type Patched = Record<string, { wheel: string; bytes: Buffer; files: string[] }>
  */
 export async function patchWheels(ctx: Context, inputs: Inputs): Promise<{ manifest: WheelManifest; built: WheelsBuilt } | Refusal> {
   const { project } = ctx
+  if (!project.config.engine.patchWheels) return { refuse: 'engine.patchWheels is false' }
   const previous = await readManifest(project.wheelhouse)
   const python = appPython(ctx)
   if (previous && python && builtForOther(previous, python)) return { refuse: 'built for another Python' }

@@ -20,7 +20,7 @@ const VIEWS = 'example/polls/views.py'
 const CHANGED = 'pollsite appended'
 const release = `${p.project}-release`
 
-type JsonEvent = { type: string; id?: string; why?: { is: string; because?: string } }
+type JsonEvent = { type: string; id?: string; why?: { is: string; because?: string }; data?: { patched?: { file: string }[] } }
 const events = (r: CliResult): JsonEvent[] =>
   r.stdout
     .split('\n')
@@ -111,6 +111,9 @@ async function releaseChange(text: string): Promise<{ r: CliResult; why?: string
   writeFileSync(p.at(VIEWS), readFileSync(p.at(VIEWS), 'utf8').replace(/CHECKSUM_INPUT = b"[^"]*"/, `CHECKSUM_INPUT = b"${text}"`))
   const r = await runCli(['release', '--json'], { cwd: p.dir, timeoutMs: 300_000 })
   assert.is(r.code, 0, tail(r.stdout + r.stderr))
+  // The app wheel of a module's edit is patched (lib/pipeline/patch-wheels.ts): the image appended from it is the one compared and served below.
+  const wheels = events(r).find((e) => e.type === 'task:done' && e.id === 'wheels')
+  assert.is(wheels?.data?.patched?.[0]?.file, 'pollsite-0.1.0-py3-none-any.whl', `the app wheel is patched:\n${tail(r.stdout)}`)
   return { r, why: events(r).find((e) => e.type === 'task:start' && e.id === 'image:release')?.why?.is }
 }
 

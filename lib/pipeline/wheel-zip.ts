@@ -6,7 +6,8 @@
  * descriptors, encryption, split archives) is refused with ZipUnsupported, and the caller builds
  * the wheel the normal way.
  */
-import { deflateRawSync, inflateRawSync } from 'node:zlib'
+import { inflateRawSync } from 'node:zlib'
+import { deflateRaw } from 'pako'
 
 /** An archive this module does not handle; `why` names the feature. */
 export class ZipUnsupported extends Error {
@@ -133,9 +134,14 @@ export function entryContent(e: ZipEntry): Buffer {
   return content
 }
 
-/** The entry with `content` in place of its own: same name, times, attributes and method. Pure. */
+/**
+ * The entry with `content` in place of its own: same name, times, attributes and method. Pure.
+ * Deflated by pako, a port of zlib's own deflate: at zlib's default level it gives the bytes
+ * Python's zipfile writes with the system zlib (Node's bundled zlib, Chromium's, gives others),
+ * so a patched wheel is the backend's byte for byte.
+ */
 export function withContent(e: ZipEntry, content: Buffer): ZipEntry {
-  const data = e.method === 8 ? deflateRawSync(content) : Buffer.from(content)
+  const data = e.method === 8 ? Buffer.from(deflateRaw(content)) : Buffer.from(content)
   return { ...e, crc: crc32(content), size: content.length, compressedSize: data.length, data }
 }
 

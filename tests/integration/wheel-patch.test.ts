@@ -8,8 +8,9 @@ import { docker } from '../helpers/engine.js'
 import { copyExampleProject, tail } from '../helpers/project.js'
 
 // The proof of the wheel patch (lib/pipeline/patch-wheels.ts): a one-line edit of views.py gives
-// a patched app wheel without a builder run, holding the same files with the same bytes as the
-// wheel setuptools builds from the same sources (build --force), and pip installs it. The
+// a patched app wheel without a builder run, the same files with the same bytes as the wheel
+// setuptools builds from the same sources (build --force) — the same wheel, byte for byte — and
+// pip installs it. The
 // release appended from a patched wheel serves the change: append-layer.test.ts.
 
 const p = copyExampleProject(`pptestwpatch${process.pid}`, 'pptest-wpatch-')
@@ -80,8 +81,8 @@ patch('an edit of views.py: the app wheel is patched, no builder runs; built aga
     assert.equal([x.date, x.attr, x.method], [y.date, y.attr, y.method], `${name}: the same time, mode and compression`)
   }
   assert.ok(a.recordOk, "the patched wheel's RECORD lists every entry with its hash and size")
-  const same = readFileSync(p.at(`patched/${WHEEL}`)).equals(readFileSync(p.at(`wheelhouse/${WHEEL}`)))
-  console.log(`  the patched wheel is ${same ? '' : 'not '}byte-identical to the one setuptools built (entries equal either way)`)
+  // The same zip too: each entry deflated as the backend's zlib does (wheel-zip.ts withContent).
+  assert.ok(readFileSync(p.at(`patched/${WHEEL}`)).equals(readFileSync(p.at(`wheelhouse/${WHEEL}`))), 'the patched wheel is the one setuptools built, byte for byte')
 })
 
 patch('pip installs the patched wheel; the module holds the new text', async () => {

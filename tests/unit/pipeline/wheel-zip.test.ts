@@ -111,6 +111,10 @@ WithContent('new content, with its CRC-32 and sizes, the rest of the entry as it
   for (const key of ['name', 'method', 'time', 'date', 'externalAttr', 'madeBy', 'needed', 'flags'] as const) assert.is(next[key], e[key], `${key} should be kept`)
 })
 
+WithContent("its own content again: the compressed bytes Python's zipfile wrote (zlib's deflate, as the backend's)", () => {
+  for (const e of readZip(tiny()).entries) assert.ok(withContent(e, entryContent(e)).data.equals(e.data), `${e.name} should deflate to the same bytes`)
+})
+
 WithContent.run()
 
 // ---------------------------------------------------------------------------------------------

@@ -146,6 +146,8 @@ export type Done =
   | {
       wheels: { file: string; sha256: string }[]
       built: string[]
+      /** Wheels made from the previous ones in place of a build (an edit of files they hold verbatim), with the files replaced. */
+      patched?: { file: string; files: string[] }[]
       reused: string[]
       dependencies: number
       folder: string

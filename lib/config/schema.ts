@@ -54,7 +54,7 @@ export interface Config {
   pythonImages: Record<string, string>
   builder: 'auto' | 'buildkit' | 'legacy'
   /** sharedDisk: null = decided by DOCKER_HOST (docker/client.ts). */
-  engine: { sharedDisk: boolean | null; warmBuilder: boolean }
+  engine: { sharedDisk: boolean | null; warmBuilder: boolean; patchWheels: boolean }
   pip: PipConfig
   release: {
     settings: string | null

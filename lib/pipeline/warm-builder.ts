@@ -52,6 +52,9 @@ export interface WarmBuild {
 const STALE = 86
 /** The script's list of wheels that came out identical to /previous (one name a line), in /wheelhouse. */
 const SAME_LIST = 'same.list'
+/** How the script, finding /previous stale, says what it holds: this prefix, then a line of its sums. */
+const HELD = 'pypackage-previous:'
+const HELD_LINE = /^pypackage-previous: ([0-9a-f]{64}) {2}(\S+)$/
 
 /**
  * The warm builder's container name: `<namespace>-<app>-builder-<folder hash>`, Docker-safe. One
@@ -71,10 +74,17 @@ export async function runWarmBuild(engine: Engine, b: WarmBuild): Promise<{ code
   const state = await ensureWarmBuilder(engine, name, b)
   const expect = b.previous ? sha256(sumsOf(b.previous.sha256)) : ''
   const cmd = ['sh', '-c', warmScript(b.script, expect)]
-  const exec = () => engine.containers.execStreaming(name, { cmd, env: b.env, onOutput: (l) => b.onOutput(l), stdin: b.uploads, unpack: b.staging, signal: b.signal })
+  // What a stale /previous holds (wheel → sha256), as the script says it: not the build's output.
+  const held: Record<string, string> = {}
+  const onOutput = (l: string) => {
+    const m = HELD_LINE.exec(l)
+    if (m) held[m[2]] = m[1]
+    else b.onOutput(l)
+  }
+  const exec = () => engine.containers.execStreaming(name, { cmd, env: b.env, onOutput, stdin: b.uploads, unpack: b.staging, signal: b.signal })
   let code = await exec()
   if (code === STALE && b.previous) {
-    await copyPrevious(engine, name, b.previous, b)
+    await copyPrevious(engine, name, b.previous, b, held)
     code = await exec()
   }
   if (code === 0) await collectWheels(b)
@@ -137,7 +147,9 @@ export function sumsOf(sums: Record<string, string>): string {
  * /previous becomes this build's wheels, and /wheelhouse goes out. Pure.
  */
 export function warmScript(script: string, expect: string): string {
-  const check = expect ? `if [ "$(cat ${MOUNT.previous}/.sums 2>/dev/null | sha256sum | cut -c1-64)" != "${expect}" ]; then exit ${STALE}; fi` : `rm -rf ${MOUNT.previous}`
+  const check = expect
+    ? `if [ "$(cat ${MOUNT.previous}/.sums 2>/dev/null | sha256sum | cut -c1-64)" != "${expect}" ]; then sed 's/^/${HELD} /' ${MOUNT.previous}/.sums 2>/dev/null || true; exit ${STALE}; fi`
+    : `rm -rf ${MOUNT.previous}`
   return [
     'set -eu',
     'export LC_ALL=C',
@@ -168,20 +180,22 @@ function keepLines(): string[] {
   ]
 }
 
-/** /previous made the host's wheelhouse: emptied, then its wheels copied in, the sums last (a copy cut short leaves none: stale again). */
-async function copyPrevious(engine: Engine, name: string, previous: NonNullable<WarmBuild['previous']>, b: WarmBuild): Promise<void> {
-  await engine.containers.exec(name, ['rm', '-rf', MOUNT.previous])
+/**
+ * /previous made the host's wheelhouse: the wheels it `held` with the host's sums stay (after a
+ * wheel patched outside it, all but that one), everything else goes, then the host's other wheels
+ * are copied in, the sums last (a copy cut short leaves none: stale again).
+ */
+async function copyPrevious(engine: Engine, name: string, previous: NonNullable<WarmBuild['previous']>, b: WarmBuild, held: Record<string, string>): Promise<void> {
+  const keep = Object.keys(previous.sha256).filter((f) => /^[\w.+!-]+$/.test(f) && held[f] === previous.sha256[f])
+  const prune = `mkdir -p ${MOUNT.previous} && cd ${MOUNT.previous} && for f in * .sums; do case " ${keep.join(' ')} " in *" $f "*) ;; *) rm -rf "$f" ;; esac; done`
+  await engine.containers.exec(name, ['sh', '-c', prune])
   const dir = path.join(b.staging, 'previous-sums')
   await mkdir(dir, { recursive: true })
   await writeFile(path.join(dir, '.sums'), sumsOf(previous.sha256))
-  await engine.containers.copyIn(
-    name,
-    [
-      { from: previous.dir, to: MOUNT.previous, files: Object.keys(previous.sha256).sort() },
-      { from: dir, to: MOUNT.previous, files: ['.sums'] },
-    ],
-    b.signal,
-  )
+  const missing = Object.keys(previous.sha256)
+    .filter((f) => !keep.includes(f))
+    .sort()
+  await engine.containers.copyIn(name, [...(missing.length ? [{ from: previous.dir, to: MOUNT.previous, files: missing }] : []), { from: dir, to: MOUNT.previous, files: ['.sums'] }], b.signal)
   await rm(dir, { recursive: true, force: true })
 }
 

@@ -18,6 +18,7 @@ import type { Inputs } from './inputs.js'
 import { appDistribution, isDependencyInput, localPackages, packagesToBuild, sourceLists, type LocalPackage } from './wheel-inputs.js'
 import { findLinksMounts, hostOwner, MOUNT, PIP_CACHE_VOLUME, pipEnv } from './builder-mounts.js'
 import { builderScript } from './builder-script.js'
+import { patchWheels } from './patch-wheels.js'
 import { describeIndex, explainPip, versionsInFolders } from './pip-errors.js'
 import { makeStaging, removeStaging, replaceDir } from './staging.js'
 import { runWarmBuild, type WarmBuild } from './warm-builder.js'
@@ -43,6 +44,9 @@ export type WheelsBuilt = Extract<Done, { built: string[] }>
  */
 export async function buildWheels(ctx: Context, builderRef: string, inputs: Inputs, emit: (e: StageEvent) => void): Promise<{ manifest: WheelManifest; built: WheelsBuilt }> {
   const { project } = ctx
+  // An edit of modules or templates the previous wheels hold verbatim: those wheels patched, no container run.
+  const patched = await patchWheels(ctx, inputs)
+  if (!('refuse' in patched)) return patched
   const plan = planWheels(project, await readManifest(project.wheelhouse), inputs)
   // Everything that can fail before the build runs comes first: the staging folder is made last, so it is always removed.
   const engine = await ctx.engine()

@@ -18,7 +18,8 @@ export function describeDone(data: Done | undefined, ms: number): string {
   if ('built' in data) {
     const reused = data.reused.length ? `; reused ${data.reused.join(', ')}` : ''
     const builder = data.builder === 'started' || data.builder === 'replaced' ? `; builder container ${data.builder}` : ''
-    return `${data.wheels.length} wheels (built ${data.built.join(', ')}${reused}; ${data.dependencies} dependencies${builder}) in ${data.folder}  ${formatMs(ms)}`
+    const made = [...(data.built.length ? [`built ${data.built.join(', ')}`] : []), ...(data.patched ?? []).map((w) => `patched ${w.file} (${w.files.length} file${w.files.length === 1 ? '' : 's'})`)]
+    return `${data.wheels.length} wheels (${made.join('; ')}${reused}; ${data.dependencies} dependencies${builder}) in ${data.folder}  ${formatMs(ms)}`
   }
   if ('prewarm' in data) {
     const p = data.prewarm

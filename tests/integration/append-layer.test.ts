@@ -20,7 +20,7 @@ const VIEWS = 'example/polls/views.py'
 const CHANGED = 'pollsite appended'
 const release = `${p.project}-release`
 
-type JsonEvent = { type: string; id?: string; why?: { is: string; because?: string } }
+type JsonEvent = { type: string; id?: string; why?: { is: string; because?: string }; data?: { patched?: { file: string }[] } }
 const events = (r: CliResult): JsonEvent[] =>
   r.stdout
     .split('\n')
@@ -107,11 +107,12 @@ e2e.after(async () => {
 let appended = ''
 
 /** Edit the one line, then `release --json`: its result and the release image's verdict. */
-async function releaseChange(text: string): Promise<{ r: CliResult; why?: string }> {
+async function releaseChange(text: string): Promise<{ r: CliResult; patched?: string; why?: string }> {
   writeFileSync(p.at(VIEWS), readFileSync(p.at(VIEWS), 'utf8').replace(/CHECKSUM_INPUT = b"[^"]*"/, `CHECKSUM_INPUT = b"${text}"`))
   const r = await runCli(['release', '--json'], { cwd: p.dir, timeoutMs: 300_000 })
   assert.is(r.code, 0, tail(r.stdout + r.stderr))
-  return { r, why: events(r).find((e) => e.type === 'task:start' && e.id === 'image:release')?.why?.is }
+  const patched = events(r).find((e) => e.type === 'task:done' && e.id === 'wheels')?.data?.patched?.[0]?.file
+  return { r, patched, why: events(r).find((e) => e.type === 'task:start' && e.id === 'image:release')?.why?.is }
 }
 
 e2e('only the app wheel changed: plan says append, release appends (no Docker build), and again on the appended image', async () => {
@@ -133,6 +134,8 @@ e2e('only the app wheel changed: plan says append, release appends (no Docker bu
   // The compared image is appended to an appended one: the history an append leaves is readable.
   const second = await releaseChange(CHANGED)
   assert.is(second.why, 'append', 'an appended image gets the next app layer appended too')
+  // The app wheel of a module's edit is patched (lib/pipeline/patch-wheels.ts): the image appended from it is the one compared and served below.
+  assert.is(second.patched, 'pollsite-0.1.0-py3-none-any.whl', `the app wheel is patched:\n${tail(second.r.stdout)}`)
   assert.is((await warmAppenderOf(p.project))?.Id, warm?.Id, 'the second change ran in the same warm appender (its files were the first appended image)')
   appended = (await docker.getImage(`${release}:latest`).inspect()).Id
   // Kept under a name of its own while the Docker build makes the other one.

@@ -51,11 +51,12 @@ own('release --smoke: images, wheels (offline index uploaded) and the smoke GETs
   )
 })
 
-own('a one-line change: only the app wheel is rebuilt, in the same warm builder on the inner engine', async () => {
+// A static file, not a module: an edit of a module the wheel holds is patched without the builder (wheel-patch.test.ts).
+own('a one-line change to a static file: only the app wheel is rebuilt, in the same warm builder on the inner engine', async () => {
   const warm = await warmBuilderOf(app.project, inner.docker)
   assert.ok(warm?.State === 'running', 'the release left its warm builder running on the inner engine')
   const before = readFileSync(app.at(`wheelhouse/${readdirSync(app.at('wheelhouse')).find((f) => f.startsWith('django-'))}`))
-  app.write('example/polls/views.py', `${readFileSync(app.at('example/polls/views.py'), 'utf8')}\n# changed\n`)
+  app.write('example/polls/static/polls/style.css', `${readFileSync(app.at('example/polls/static/polls/style.css'), 'utf8')}\n/* changed */\n`)
   const t0 = Date.now()
   const r = await runCli(['build'], { cwd: app.dir, env: env() })
   console.log(`  times own-disk: build after a one-line change ${((Date.now() - t0) / 1000).toFixed(1)} s`)

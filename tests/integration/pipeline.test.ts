@@ -205,7 +205,7 @@ e2e('files the project ignores never start a build: gitignored output, a log, ed
   rmSync(path.join(dir, 'example/staticfiles'), { recursive: true })
 })
 
-e2e('one-line change in the app: plan says which file; only the app wheel is rebuilt; dependency layer cached', async () => {
+e2e('one-line change in the app: plan says which file; only the app wheel is made again (patched: a module it holds); dependency layer cached', async () => {
   const views = path.join(dir, 'example/polls/views.py')
   writeFileSync(views, readFileSync(views, 'utf8') + '\n# a one-line change\n')
   const plan = await cli(['plan'])
@@ -216,7 +216,7 @@ e2e('one-line change in the app: plan says which file; only the app wheel is reb
   const speedupsBytes = readFileSync(path.join(dir, 'wheelhouse', speedups))
   const r = await cli(['release'])
   assert.is(r.code, 0, r.stderr)
-  assert.match(r.stdout, /built pollsite-0\.1\.0-py3-none-any\.whl; reused speedups-/, `only the app wheel is built:\n${r.stdout}`)
+  assert.match(r.stdout, /patched pollsite-0\.1\.0-py3-none-any\.whl \(1 file\); reused speedups-/, `only the app wheel is made, patched:\n${r.stdout}`)
   assert.ok(readFileSync(path.join(dir, 'wheelhouse', speedups)).equals(speedupsBytes), 'the C extension wheel is reused as is')
   // Only the app's wheels changed: the release image gets its app layer appended, so the
   // dependency layer is not even looked at (lib/pipeline/app-layer.ts; the Docker build of the

@@ -134,6 +134,23 @@ Warm('/previous not the wheelhouse (the script exits 86): emptied, the wheelhous
   assert.equal(copy, [APP, FLASK, '.sums'], 'the wheels, then their sums last')
 })
 
+Warm('/previous stale but holding some of the wheels (one was patched outside it): only the others are copied in; its lines are not output', async () => {
+  await build()
+  writeTree(root, { 'app.py': 'app = 1\n' })
+  let execs = 0
+  const output: string[] = []
+  const held = [`pypackage-previous: ${sha256('flask')}  ${FLASK}`, `pypackage-previous: ${sha256('an older app')}  ${APP}`]
+  engine.script = () => (++execs === 1 ? { exitCode: 86, output: held } : { exitCode: 0, files: BUILT })
+  const { ctx } = taskContext(engine, { root, git: { sha: 'abc1234', dirty: false }, shape: 'detect', config: { pip: { findLinks: ['.cache/links'], noIndex: true } } })
+  await buildWheels(ctx, 'acme/app-builder:abc1234', await wheelInputs(ctx.project, 'sha256:builder'), (e) => e.type === 'build:output' && output.push(e.line))
+  assert.is(execs, 2, 'the exec ran again')
+  assert.equal(engine.uploaded.at(-2)!['/previous'], [APP, '.sums'], 'only the wheel it holds otherwise, then the sums')
+  assert.not.ok(
+    output.some((l) => l.startsWith('pypackage-previous:')),
+    'what /previous holds is not the build’s output',
+  )
+})
+
 Warm('wheels the script lists in same.list come from the host wheelhouse, not back out of the container', async () => {
   await build()
   writeTree(root, { 'app.py': 'app = 1\n' })

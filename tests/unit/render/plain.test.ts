@@ -78,6 +78,17 @@ const cases: { name: string; event: Event; want: string }[] = [
     want: '✔ Wheels: 1 wheels (built a.whl; 0 dependencies) in wheelhouse  250 ms (250 ms)',
   },
   {
+    name: 'task:done of wheels patched in place of a build: which wheel, how many files',
+    event: {
+      type: 'task:done',
+      id: 'wheels',
+      title: 'Wheels',
+      ms: 12,
+      data: { wheels: [{ file: 'a.whl', sha256: '1' }], built: [], patched: [{ file: 'a.whl', files: ['polls/views.py'] }], reused: [], dependencies: 0, folder: 'wheelhouse' },
+    },
+    want: '✔ Wheels: 1 wheels (patched a.whl (1 file); 0 dependencies) in wheelhouse  12 ms (12 ms)',
+  },
+  {
     name: 'task:done of the prewarm node, nothing to do',
     event: { type: 'task:done', id: 'prewarm', title: 'Deps', ms: 1, data: { prewarm: { idle: true } } },
     want: '✔ Deps: nothing to do ahead of the wheels (1 ms)',

@@ -43,10 +43,12 @@ async function noChange(): Promise<string[]> {
   for (const name of ['base', 'builder', 'release']) assert.match(r.stdout, new RegExp(`Image docker/${name} \\[skipped: up to date`), `${name} up to date:\n${tail(r.stdout)}`)
   assert.match(r.stdout, /Wheels → wheelhouse \[skipped: up to date/)
   const made = proxy.requests().slice(before)
+  // The ping, when there is one, first; then the inspects in any order.
+  const pinged = made[0] === 'GET /_ping' ? 1 : 0
   return [
-    made[0],
+    ...made.slice(0, pinged),
     ...made
-      .slice(1)
+      .slice(pinged)
       .map((r) => r.replace(/^GET \/images\/.*\/json$/, 'GET /images/{ref}/json'))
       .sort(),
   ]
@@ -57,8 +59,21 @@ const ONE_LOOK = ['GET /_ping', ...Array<string>(7).fill('GET /images/{ref}/json
 const REPLAYED = Array<string>(7).fill('GET /images/{ref}/json')
 
 /**
- * Wait until nothing in the project has changed for longer than the racy rule's 2 s (a stat
- * taken sooner is not trusted, so no record is made): computed from the files' times, not guessed.
+ * One look, either way: in full (the ping, then the inspects), or answered from the record of an
+ * earlier release that saw the same files and the same image ids (a rebuilt image is the same
+ * image: its id is its inputs').
+ */
+function assertOneLook(made: string[]): void {
+  assert.ok(
+    [ONE_LOOK, REPLAYED].some((want) => JSON.stringify(want) === JSON.stringify(made)),
+    `one look, in full or from the record:\n${made.join('\n')}`,
+  )
+}
+
+/**
+ * Wait until nothing in the project has changed for longer than the racy rule's window (2 s on a
+ * file system with whole-second times, 100 ms otherwise; a stat taken sooner is not trusted, so
+ * no record is made): computed from the files' times, not guessed.
  */
 async function settled(): Promise<void> {
   let newest = 0
@@ -91,7 +106,7 @@ look('the release image deleted by hand: the next release builds it again, then 
   assert.is(r.code, 0, tail(r.stdout + r.stderr))
   assert.match(r.stdout, /Image docker\/release: /, `built again:\n${tail(r.stdout)}`)
   assert.ok(await imageExists(latest))
-  assert.equal(await noChange(), ONE_LOOK)
+  assertOneLook(await noChange())
 })
 
 look('nothing changed, nothing written for 2 s: the next release is answered from the record of the last, the same words after the image ids only', async () => {
@@ -130,7 +145,7 @@ look('a source file touched, not changed: still no change, in one look', async (
 })
 
 look('a module added right after a release that reused its listings: the next release builds the wheels and the release image', async () => {
-  assert.equal(await noChange(), ONE_LOOK)
+  assertOneLook(await noChange())
   const folder = path.join(cache, 'pypackage-tasks')
   const record = readdirSync(folder).find((f) => f.endsWith('.listings.json'))
   assert.ok(record && readFileSync(path.join(folder, record), 'utf8').includes(JSON.stringify(p.at('example/polls'))), 'the listing of example/ should be recorded')

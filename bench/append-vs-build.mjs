@@ -5,34 +5,21 @@
 // medians of the whole `release` and of its release-image stage, and their ratios.
 //
 //   node bench/append-vs-build.mjs [--reps 7] [--keep]
+import { repsArg, requireIndex, exampleCopy, runJson } from './common.mjs'
 import { execFileSync, spawnSync } from 'node:child_process'
-import { appendFileSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 
-const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
-const bin = path.join(repo, 'bin/pypackage-tasks.js')
 const args = process.argv.slice(2)
-const reps = Number(args[args.indexOf('--reps') + 1] || 7)
+const reps = repsArg(args, 7)
 const work = path.join(os.tmpdir(), 'pypackage-append-bench')
 const variants = ['append', 'build']
 const ns = (v) => `bench-append-${v}`
-
-if (!existsSync(path.join(repo, '.cache/pyindex'))) {
-  console.error('the offline index is missing: run `bash .ci/setup.sh` first')
-  process.exit(1)
-}
+requireIndex()
 
 function release(dir) {
-  const t0 = process.hrtime.bigint()
-  const r = spawnSync(process.execPath, [bin, 'release', '--json'], { cwd: dir, encoding: 'utf8', env: { ...process.env, CI: 'true' }, maxBuffer: 64 << 20 })
-  const seconds = Number(process.hrtime.bigint() - t0) / 1e9
-  if (r.status !== 0) throw new Error(`release failed in ${dir}:\n${r.stdout.slice(-3000)}\n${r.stderr}`)
-  const events = r.stdout
-    .split('\n')
-    .filter((l) => l.startsWith('{'))
-    .map((l) => JSON.parse(l))
+  const { seconds, events } = runJson(dir, 'release')
   const stage = events.find((e) => e.type === 'task:done' && e.id === 'image:release')?.ms
   const why = events.find((e) => e.type === 'task:start' && e.id === 'image:release')?.why
   return { seconds, stage: stage / 1000, why: why ? [why.is, why.because].filter(Boolean).join(' ') : 'skipped' }
@@ -40,16 +27,9 @@ function release(dir) {
 
 const dirs = {}
 for (const v of variants) {
-  const dir = (dirs[v] = path.join(work, v))
-  rmSync(dir, { recursive: true, force: true })
-  mkdirSync(dir, { recursive: true })
-  for (const p of ['example', 'docker']) cpSync(path.join(repo, p), path.join(dir, p), { recursive: true })
-  if (v === 'build') appendFileSync(path.join(dir, 'docker/release/Dockerfile'), '# the side-by-side: built, not appended\n')
-  const config = JSON.parse(readFileSync(path.join(repo, '.pypackagerc.json'), 'utf8'))
-  delete config.$schema
-  Object.assign(config, { namespace: ns(v) })
-  config.pip.findLinks = [path.join(repo, '.cache/pyindex')]
-  writeFileSync(path.join(dir, '.pypackagerc.json'), JSON.stringify(config, null, 2))
+  const dir = (dirs[v] = exampleCopy(path.join(work, v), ns(v), (_, copy) => {
+    if (v === 'build') appendFileSync(path.join(copy, 'docker/release/Dockerfile'), '# the side-by-side: built, not appended\n')
+  }))
   release(dir)
 }
 

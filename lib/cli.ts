@@ -52,12 +52,11 @@ async function loadProject(file: string | undefined): Promise<{ project: Project
 
 /**
  * A task whose run may be answered next time from its record (lib/replay/; the bin asks first):
- * what to count in this run so that it may record.
+ * this run counted, so that it may record.
  */
-async function tracked(def: TaskDef, p: ParsedArgv, argv: string[], dryRun: boolean) {
+async function recordingOf(def: TaskDef, p: ParsedArgv, argv: string[], dryRun: boolean) {
   if (!def.replay || dryRun || p.metadataFile) return undefined
-  const [{ replayKey, replayPath }, { trackReads, watchEngine }] = await Promise.all([import('./replay/record.js'), import('./replay/track.js')])
-  return { file: replayPath(replayKey(argv, process.cwd()).key), watchEngine, ...trackReads() }
+  return (await import('./replay/track.js')).startRecording(argv, process.cwd())
 }
 
 async function execute(def: TaskDef, p: ParsedArgv, argv: string[], signal: AbortSignal, write: Write): Promise<number> {
@@ -65,36 +64,31 @@ async function execute(def: TaskDef, p: ParsedArgv, argv: string[], signal: Abor
   // Plain lines, or with --json one JSON event per line: chosen once, here.
   const lines = p.json ? (await import('./render/json.js')).jsonRenderer((line) => write(line, 'stdout')) : plainRenderer(write, p.verbose)
   const dryRun = def.dryRun === true || p.args.options['dry-run'] === true
-  const tracking = await tracked(def, p, argv, dryRun)
+  const recording = await recordingOf(def, p, argv, dryRun)
   try {
     // --metadata-file: what the run built and pushed, collected from the same events.
     const metadata = p.metadataFile ? (await import('./render/metadata.js')).metadataCollector(lines) : undefined
-    const seen: Event[] = []
-    // What the run says, kept for its replay record when it is tracked.
-    const said = (emit: Emit): Emit => (tracking ? (e) => (seen.push(e), emit(e)) : emit)
+    // What the run says, kept for its replay record when it is counted.
+    const said = (emit: Emit): Emit => recording?.said(emit) ?? emit
     const plain = said(metadata?.emit ?? lines)
     const opening = def.needsProject !== false ? loadProject(p.config) : undefined
     // Dial the engine while the config and git are read. Its failure waits (handled) until first
     // use, so a config error is still the one reported first.
     // Whether host folders are bind-mounted or copied is the config's word when it has one: asked as containers are made, after the config is read.
     const sharedDisk = () => project?.config.engine.sharedDisk
-    const dial = () => connect({ signal, context: p.context, sharedDisk }).then((e) => (tracking ? tracking.watchEngine(e, tracking.reads) : e))
+    const dial = () => connect({ signal, context: p.context, sharedDisk }).then((e) => recording?.engine(e) ?? e)
     const engine = def.engine !== false ? dial() : undefined
     engine?.catch(() => undefined)
     const opened = opening ? await opening : undefined
     const project = opened?.project as Project
     const code = await runNodes(def, p, { project, plain, said, signal, dryRun, metadata, engine: () => engine ?? dial() })
-    if (tracking && code === 0) {
-      tracking.stop()
-      const { makeRecord, saveRecord } = await import('./replay/record.js')
+    if (recording) {
       const git = opened && { root: opened.git.root, read: await opened.git.read }
-      const lines = seen.map((e) => formatPlain(e, p.verbose)).filter((l) => l !== undefined)
-      const record = makeRecord(tracking.reads, { events: seen, lines, git, context: p.context }, Date.now())
-      if (record) await saveRecord(tracking.file, record)
+      await recording.finish(code, { git, context: p.context, format: (e) => formatPlain(e, p.verbose) })
     }
     return code
   } finally {
-    tracking?.stop()
+    recording?.stop()
   }
 }
 

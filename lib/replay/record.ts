@@ -100,7 +100,7 @@ function entriesOf(dir: string): string[] | undefined {
   }
 }
 
-/** Paths of our own caches and of the tool itself: never an input of what a release decides. */
+/** Our own caches (the record itself, the state record, listings) and the kernel's files: never an input of what a release decides. */
 function ignored(p: string, cache: string): boolean {
   return p === cache || p.startsWith(cache + path.sep) || p.startsWith('/proc/') || p.startsWith('/dev/')
 }

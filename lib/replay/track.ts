@@ -4,6 +4,9 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import type { Engine } from '../docker/engine.js'
+import type { Emit, Event } from '../events.js'
+import type { GitRead } from '../git.js'
+import { makeRecord, replayKey, replayPath, saveRecord } from './record.js'
 
 // What a release read, for the replay record (record.ts): every path it looked at through node:fs
 // — our code's calls and our dependencies' alike (fast-glob, docker-modem's ~/.docker), sync,
@@ -185,5 +188,39 @@ export function watchEngine(engine: Engine, reads: Reads): Engine {
     containers: acting(engine.containers, reads),
     networks: acting(engine.networks, reads),
     volumes: acting(engine.volumes, reads),
+  }
+}
+
+/** A run counted for its replay record: from the start of the task to its end. */
+export interface Recording {
+  /** The engine the run uses, counting what it asks. */
+  engine(e: Engine): Engine
+  /** An event sink that also keeps what the run says. */
+  said(emit: Emit): Emit
+  /** The run ended with `code`: stop counting, and record it if it only looked (0, every node skipped). */
+  finish(code: number, o: { git?: { root: string; read: GitRead }; context?: string; format: (e: Event) => string | undefined }): Promise<void>
+  /** Stop counting, nothing recorded (idempotent). */
+  stop(): void
+}
+
+/** Start counting the run of the command `argv` in `cwd` for the record of that command. */
+export function startRecording(argv: string[], cwd: string): Recording {
+  const file = replayPath(replayKey(argv, cwd).key)
+  const { reads, stop } = trackReads()
+  const events: Event[] = []
+  return {
+    engine: (e) => watchEngine(e, reads),
+    said: (emit) => (e) => {
+      events.push(e)
+      emit(e)
+    },
+    async finish(code, { git, context, format }) {
+      stop()
+      if (code !== 0) return
+      const lines = events.map(format).filter((l) => l !== undefined)
+      const record = makeRecord(reads, { events, lines, git, context }, Date.now())
+      if (record) await saveRecord(file, record)
+    },
+    stop,
   }
 }

@@ -54,8 +54,6 @@ async function loadImage(docker: Docker, tarball: Buffer): Promise<void> {
   }
 }
 
-/** `repo` alone means `repo:latest`, as the engine lists it. */
-
 /**
  * One inspect per ref, all side by side: one round of requests. (GET /images/json filtered by
  * reference answers the same in one request, but the engine walks every image it holds for it:

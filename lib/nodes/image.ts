@@ -211,7 +211,7 @@ async function buildPlanned(c: Context, name: string, node: ImageNode, p: ImageP
     }))
   const size = (await engine.images.inspect(id))?.size ?? 0
   await removeSuperseded(c, previousId, id)
-  await extras?.afterBuild?.(c, id, appended ? appended.files : undefined)
+  await extras?.afterBuild?.(c, id, appended?.files)
   return {
     result: { id, ref: p.ref, inputs: p.inputs, built: true },
     data: { image: { id, tags: [p.ref, `${node.repo}:latest`], size } },

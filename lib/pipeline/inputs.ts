@@ -15,12 +15,15 @@ export function sha256(data: string | Buffer): string {
   return createHash('sha256').update(data).digest('hex')
 }
 
+/** An input's hash: its executable bit (which Docker keeps), then its content. */
+export const hashContent = (body: Buffer | string, executable: boolean): string => sha256(Buffer.concat([Buffer.from(executable ? 'x:' : '-:'), Buffer.from(body)])).slice(0, 16)
+
 /** A file's content hash (and executable bit, which Docker keeps). Symlinks hash their target. */
 export async function hashFile(abs: string): Promise<string> {
   try {
     const st = await lstat(abs)
     const body = st.isSymbolicLink() ? `->${await readlink(abs)}` : await readFile(abs)
-    return sha256(Buffer.concat([Buffer.from(st.mode & 0o111 ? 'x:' : '-:'), Buffer.from(body)])).slice(0, 16)
+    return hashContent(body, (st.mode & 0o111) !== 0)
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code
     throw new UserError(`cannot read ${abs}${code ? ` (${code})` : ''}: every input of a build must be readable`, {

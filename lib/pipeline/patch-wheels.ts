@@ -6,20 +6,19 @@
  * the caller runs the backend build.
  */
 import { existsSync } from 'node:fs'
-import { copyFile, link, lstat, mkdir, readFile, writeFile } from 'node:fs/promises'
+import { lstat, mkdir, readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import type { Context } from '../context.js'
-import type { Done } from '../events.js'
 import type { Project } from '../project.js'
 import { appPython } from './image-graph.js'
-import { sha256, type Inputs } from './inputs.js'
-import { makeStaging, removeStaging, replaceDir } from './staging.js'
+import { hashContent, sha256, type Inputs } from './inputs.js'
+import { linkOrCopy, makeStaging, removeStaging, replaceDir } from './staging.js'
+import type { WheelsBuilt } from './wheels.js'
 import { localPackages } from './wheel-inputs.js'
 import { builtForOther, forgetManifests, manifestOf, readManifest, writeManifest, type WheelManifest } from './wheel-manifest.js'
 import { backendRefusal, patchableChanges, patchWheel, type ChangedFile, type Refusal, type Replacement } from './wheel-patch.js'
 
 /** The wheels node's result, as data. */
-type WheelsBuilt = Extract<Done, { built: string[] }>
 
 /** The patched wheels: package key → the wheel's new bytes and the files replaced in it. */
 type Patched = Record<string, { wheel: string; bytes: Buffer; files: string[] }>
@@ -94,17 +93,13 @@ async function replacementsOf(project: Project, previous: WheelManifest, inputs:
     if (!st.isFile()) return { refuse: `${f.path} is not a regular file` }
     const content = await readFile(abs)
     const executable = (st.mode & 0o111) !== 0
-    if (sha256(Buffer.concat([Buffer.from(executable ? 'x:' : '-:'), content])).slice(0, 16) !== inputs[f.input]) return { refuse: `${f.path} changed while it was read` }
+    if (hashContent(content, executable) !== inputs[f.input]) return { refuse: `${f.path} changed while it was read` }
     out.push({ path: f.path, previousHash: previous.inputs[f.input], content, executable })
   }
   return out
 }
 
 /** A hard link (the wheelhouse and the staging folder are both under the project), else a copy. */
-async function linkOrCopy(from: string, to: string): Promise<void> {
-  await link(from, to).catch(() => copyFile(from, to))
-}
-
 /** What the patch made, as the wheels node's result. */
 function outcomeOf(project: Project, manifest: WheelManifest, patched: Patched): WheelsBuilt {
   const own = new Set(Object.values(patched).map((p) => p.wheel))

@@ -53,20 +53,30 @@ export async function waitForAnswer(base: string, exited: () => Promise<number |
 }
 
 /**
+ * Why an app stopped, when its output says: what the hardening kept it from, else the environment
+ * variable it read and nobody set (`variable`). Pure.
+ */
+export function whyStopped(lines: string[], task: HardenedTask, hardened: HardenedRun | undefined): { cause: string; hint: string; variable?: string } | undefined {
+  const hardening = hardened && diagnoseHardening(lines, task, hardened)
+  if (hardening) return hardening
+  const variable = missingEnv(lines)
+  if (!variable) return undefined
+  const words = missingEnvWords(variable)
+  return { cause: `it ${words.cause}`, hint: words.hint, variable }
+}
+
+/**
  * The error for an app that stopped (before it answered, unless `answered`), with its last lines:
  * the hardening or a missing environment variable named when they, or the `evidence` kept from
  * earlier output, show the cause. Pure.
  */
 export function exitedError(code: number, logs: string[], opts: { task: HardenedTask; hardened?: HardenedRun; answered?: boolean; evidence?: string[] }): UserError {
   const seen = [...(opts.evidence ?? []), ...logs]
-  const variable = missingEnv(seen)
-  const missing = variable ? missingEnvWords(variable) : undefined
-  const hardening = opts.hardened && diagnoseHardening(seen, opts.task, opts.hardened)
-  const why = hardening || (missing && { cause: `it ${missing.cause}`, hint: missing.hint })
+  const why = whyStopped(seen, opts.task, opts.hardened)
   // The lines that say why come first when the tail (a worker's long traceback, others booting) lost them.
   const evidence = (opts.evidence ?? []).filter((l) => !logs.includes(l))
   // A missing variable is said in one line, not a traceback: only the app's line that read it is shown.
-  const details = variable && !hardening ? envReads(seen, variable) : evidence.length ? [...evidence, '…', ...logs] : logs
+  const details = why?.variable ? envReads(seen, why.variable) : evidence.length ? [...evidence, '…', ...logs] : logs
   return new UserError(`the app exited with code ${code}${opts.answered ? '' : ' before answering'}${why ? `: ${why.cause}` : ''}`, {
     details,
     hint: why?.hint ?? (opts.answered ? 'its output is above' : 'its output is above: fix the start-up error, then retry'),

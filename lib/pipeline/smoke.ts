@@ -2,9 +2,8 @@ import { appEnv } from '../project.js'
 import type { Context } from '../context.js'
 import { labelsFor } from '../docker/labels.js'
 import { UserError } from '../errors.js'
-import { diagnoseHardening, hardeningFor, type HardenedRun } from './hardening.js'
-import { missingEnv, missingEnvWords } from './missing-env.js'
-import { exitedError, get, outputKeeper, waitForAnswer } from './serving.js'
+import { hardeningFor, type HardenedRun } from './hardening.js'
+import { exitedError, get, outputKeeper, waitForAnswer, whyStopped } from './serving.js'
 
 export interface SmokeResult {
   path: string
@@ -14,13 +13,8 @@ export interface SmokeResult {
 
 /** What a failing app's log says a user should do. Pure. */
 export function smokeHint(logs: string[], hardened?: HardenedRun): string {
-  const cause = hardened && diagnoseHardening(logs, 'smoke', hardened)
-  if (cause) return `${cause.cause}: ${cause.hint}`
-  const variable = missingEnv(logs)
-  if (variable) {
-    const words = missingEnvWords(variable)
-    return `it ${words.cause}: ${words.hint}`
-  }
+  const why = whyStopped(logs, 'smoke', hardened)
+  if (why) return `${why.cause}: ${why.hint}`
   const text = logs.join('\n')
   if (/no such table|relation "?[\w.]+"? does not exist|Table '[\w.]+' doesn't exist/i.test(text)) {
     return 'the app\'s database has no tables yet: give the release phase the command that creates them ("release.releaseCommand") and run it before the server with "release.releaseOnStart": true, or use start + bootstrap'

@@ -1,8 +1,9 @@
 /** A run's scratch folders under the project's .pypackage/, and the swap that makes their result the real folder. */
 import { existsSync } from 'node:fs'
-import { mkdir, rename, rm, rmdir } from 'node:fs/promises'
+import { copyFile, link, mkdir, rename, rm, rmdir, stat } from 'node:fs/promises'
 import path from 'node:path'
 import type { Project } from '../project.js'
+import { UserError } from '../errors.js'
 
 /** A fresh folder for one run's work under the project's .pypackage/ (removeStaging takes it away). */
 export async function makeStaging(project: Project, name: string, runId: string): Promise<string> {
@@ -29,4 +30,15 @@ export async function replaceDir(target: string, next: string, aside: string): P
     throw e
   }
   if (had) await rm(aside, { recursive: true, force: true })
+}
+
+/**
+ * `from` at `to`: a hard link (the wheelhouse and the staging folder are both under the project),
+ * else a copy. A wheel gone from the wheelhouse meanwhile is one error, not a failed link.
+ */
+export async function linkOrCopy(from: string, to: string): Promise<void> {
+  await stat(from).catch((e: NodeJS.ErrnoException) => {
+    throw new UserError(`the wheelhouse changed during the build: ${from} is gone (${e.code})`, { hint: 'run the build again' })
+  })
+  await link(from, to).catch(() => copyFile(from, to))
 }

@@ -10,15 +10,15 @@
  * wheels that come out byte-identical to it are taken from the host's wheelhouse instead of
  * being copied back.
  */
-import { copyFile, link, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import fg from 'fast-glob'
 import type { Engine } from '../docker/engine.js'
 import { LABEL_PROJECT, LABEL_TASK, LABEL_WARM } from '../docker/labels.js'
 import type { Upload } from '../docker/transfer.js'
-import { UserError } from '../errors.js'
 import { MOUNT } from './builder-mounts.js'
 import { sha256 } from './inputs.js'
+import { linkOrCopy } from './staging.js'
 
 /** What the build found: a container made (none was there), replaced (stopped, or made for other settings), or reused. */
 export type WarmState = 'started' | 'replaced' | 'reused'
@@ -205,12 +205,4 @@ async function collectWheels(b: WarmBuild): Promise<void> {
   const same = (await readFile(list, 'utf8').catch(() => '')).split('\n').filter(Boolean)
   for (const f of same) await linkOrCopy(path.join(b.previous?.dir ?? '', f), path.join(b.staging, 'all', f))
   await rm(list, { force: true })
-}
-
-/** A hard link (the wheelhouse and the staging folder are both under the project), else a copy. */
-async function linkOrCopy(from: string, to: string): Promise<void> {
-  await stat(from).catch((e: NodeJS.ErrnoException) => {
-    throw new UserError(`the wheelhouse changed during the build: ${from} is gone (${e.code})`, { hint: 'run the build again' })
-  })
-  await link(from, to).catch(() => copyFile(from, to))
 }

@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto'
 import { parse } from 'smol-toml'
-import type { Inputs } from './inputs.js'
+import { hashContent, type Inputs } from './inputs.js'
 import { ownerOf } from './wheel-inputs.js'
 import type { WheelManifest } from './wheel-manifest.js'
 import { entryContent, readZip, withContent, writeZip, ZipUnsupported, type ZipEntry } from './wheel-zip.js'
@@ -75,14 +75,6 @@ export function backendRefusal(files: { pyproject?: string; setupPy: boolean; se
   return undefined
 }
 
-/** A file's hash as inputs.ts hashFile makes it (executable bit, then content). */
-const inputHash = (content: Buffer, executable: boolean) =>
-  createHash('sha256')
-    .update(executable ? 'x:' : '-:')
-    .update(content)
-    .digest('hex')
-    .slice(0, 16)
-
 /** RECORD's hash of some bytes: `sha256=` and the urlsafe base64 digest without padding. */
 export const recordHash = (content: Buffer) => `sha256=${createHash('sha256').update(content).digest('base64url')}`
 
@@ -102,7 +94,7 @@ function entryFor(entries: ZipEntry[], r: Replacement, contents: Map<string, Buf
   const named = entries.filter((e) => !e.name.includes('.dist-info/') && (r.path === e.name || r.path.endsWith(`/${e.name}`)))
   const held = named.filter((e) => {
     if (!contents.has(e.name)) contents.set(e.name, entryContent(e))
-    return inputHash(contents.get(e.name)!, r.executable) === r.previousHash
+    return hashContent(contents.get(e.name)!, r.executable) === r.previousHash
   })
   if (held.length !== 1) return { refuse: `${r.path}: ${held.length ? 'in the wheel twice' : 'not in the wheel as it was'}` }
   return held[0]

@@ -7,7 +7,8 @@ import { definesDatabase } from './django.js'
 import { findDatabaseCommand, findEntry, type Entry } from './entry.js'
 import { readLock, type Lock } from './locks.js'
 import { readPipfile, type Pipfile } from './pipfile.js'
-import { sqliteBesideCode } from './sqlite.js'
+import { sqliteBesideCode, sqliteFiles } from './sqlite.js'
+export { sqliteFiles } from './sqlite.js'
 import { findStatic, type StaticSource } from './static.js'
 import { wrapServerCommand, type WrappedCommand } from './wrap.js'
 import { moduleFile } from './modules.js'
@@ -206,14 +207,6 @@ function djangoSettings(source: string): string | undefined {
   const manage = path.join(source, 'manage.py')
   if (!existsSync(manage)) return undefined
   return readFileSync(manage, 'utf8').match(/DJANGO_SETTINGS_MODULE['"]\s*,\s*['"]([\w.]+)['"]/)?.[1]
-}
-
-/** sqlite database files named in the settings (`BASE_DIR / 'db.sqlite3'`): file names only. */
-export function sqliteFiles(source: string, settings: string): string[] {
-  const file = moduleFile(source, settings)
-  if (!file) return []
-  const names = [...readFileSync(file, 'utf8').matchAll(/['"]([\w-]+\.(?:sqlite3?|db))['"]/g)].map((m) => m[1])
-  return [...new Set(names)]
 }
 
 /** True when the requirement list names the distribution. */

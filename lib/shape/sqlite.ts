@@ -1,9 +1,11 @@
+import { readFileSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { glob } from '../glob.js'
 import { SKIP } from './entry.js'
+import { moduleFile } from './modules.js'
 
-// sqlite files of an app that is not Django (Django's: detect.ts, from its settings), which the
+// An app's sqlite files — a Django app's from its settings, any other's beside its code — which the
 // release image links into the writable /app/data (DATA_FILES): in the code's root and in the
 // working folder, where a relative path lands.
 
@@ -30,4 +32,12 @@ export async function sqliteBesideCode(source: string): Promise<string[]> {
     if (text.length < 200_000) named.push(...relativeDatabases(text))
   }
   return [...new Set([...files.sort(), ...named])]
+}
+
+/** sqlite database files named in the settings (`BASE_DIR / 'db.sqlite3'`): file names only. */
+export function sqliteFiles(source: string, settings: string): string[] {
+  const file = moduleFile(source, settings)
+  if (!file) return []
+  const names = [...readFileSync(file, 'utf8').matchAll(/['"]([\w-]+\.(?:sqlite3?|db))['"]/g)].map((m) => m[1])
+  return [...new Set(names)]
 }
